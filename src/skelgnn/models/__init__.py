@@ -1,0 +1,58 @@
+"""Model registry: every lifter is built by name.
+
+All models share one contract::
+
+    forward(joints_2d: (B, T, J, 2)) -> (B, T', J, 3),   T' = T - receptive_field + 1
+
+with an int attribute ``receptive_field`` (1 for single-frame models). Inputs are normalised
+screen coordinates; outputs are root-relative joints in the units of the training targets.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from torch import nn
+
+from ..errors import SkelgnnError
+from ..skeleton import Skeleton
+
+__all__ = ["REGISTRY", "register", "build", "names"]
+
+REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register(name: str):
+    """Decorator: register a builder ``fn(skeleton, **kwargs) -> nn.Module`` under ``name``."""
+
+    def deco(fn):
+        if name in REGISTRY:
+            raise ValueError(f"model {name!r} registered twice")
+        REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def build(name: str, skeleton: Skeleton, **kwargs) -> nn.Module:
+    """Build the registered model ``name`` for ``skeleton`` with keyword arguments ``kwargs``."""
+    _load_all()
+    try:
+        fn = REGISTRY[name]
+    except KeyError:
+        raise SkelgnnError(f"unknown model {name!r}; known: {sorted(REGISTRY)}") from None
+    try:
+        return fn(skeleton, **kwargs)
+    except TypeError as e:
+        raise SkelgnnError(f"model {name!r}: bad arguments {sorted(kwargs)}: {e}") from None
+
+
+def names() -> list[str]:
+    """Sorted names of every registered model."""
+    _load_all()
+    return sorted(REGISTRY)
+
+
+def _load_all() -> None:
+    # Explicit imports (no scanning); deferred so that importing the package stays cheap.
+    from . import fc, lcn, semgcn, skeletal_gnn, tcn  # noqa: F401
