@@ -1,0 +1,103 @@
+"""Self-describing checkpoints.
+
+A checkpoint is a plain dict that ``torch.load(path, weights_only=True)`` reads::
+
+    {"format": 1, "package_version": str, "model": {"name": str, "kwargs": dict},
+     "skeleton": Skeleton.to_dict(), "normalization": {...}, "state_dict": {...},
+     "config": dict, "metrics": dict, "resume": {...} (training state, resume checkpoints only)}
+
+:func:`load_checkpoint` rebuilds the model through the registry from the file alone. Writes are
+atomic; a truncated or corrupt file raises :class:`~skelgnn.errors.CheckpointError`.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .errors import CheckpointError, SkelgnnError
+from .io import atomic_write_bytes
+from .skeleton import Skeleton
+
+__all__ = ["FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
+           "load_checkpoint", "model_from_checkpoint"]
+
+FORMAT = 1
+DEFAULT_NORMALIZATION = {
+    "input": "screen",          # u/w·2 − 1, v/w·2 − h/w (VideoPose3D); see skelgnn.cameras.normalize_screen
+    "target": "camera_root_relative",
+    "target_scale_mm": 1000.0,  # model outputs × this = millimetres
+    "units": "mm",
+}
+
+
+def make_checkpoint(name: str, kwargs: dict, skeleton: Skeleton, model: nn.Module, *,
+                    normalization: dict | None = None, config: dict | None = None,
+                    metrics: dict | None = None, resume: dict | None = None) -> dict:
+    from . import __version__
+
+    ckpt = {
+        "format": FORMAT, "package_version": __version__,
+        "model": {"name": name, "kwargs": dict(kwargs)},
+        "skeleton": skeleton.to_dict(),
+        "normalization": dict(normalization or DEFAULT_NORMALIZATION),
+        "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        "config": config or {}, "metrics": metrics or {},
+    }
+    if resume is not None:
+        ckpt["resume"] = resume
+    return ckpt
+
+
+def save_checkpoint(path: str | Path, ckpt: dict) -> Path:
+    """Serialise ``ckpt`` to memory first, then write it atomically (the old file survives a crash)."""
+    buf = io.BytesIO()
+    torch.save(ckpt, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """Load a checkpoint dict safely (``weights_only=True``) and check that it is one of ours."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {msg}") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "model" not in ckpt:
+        raise CheckpointError(f"{path}: not a skelgnn checkpoint (format {FORMAT} with a 'model' entry expected)")
+    for key in ("state_dict", "skeleton"):
+        if key not in ckpt:
+            raise CheckpointError(f"{path}: checkpoint lacks {key!r}")
+    return ckpt
+
+
+def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module:
+    """Rebuild the model described by a checkpoint dict and load its weights (eval mode)."""
+    from .models import build
+
+    try:
+        skeleton = Skeleton.from_dict(ckpt["skeleton"])
+        model = build(ckpt["model"]["name"], skeleton, **ckpt["model"].get("kwargs", {}))
+        model.load_state_dict(ckpt["state_dict"])
+    except SkelgnnError as e:
+        raise CheckpointError(f"{source}: cannot rebuild the model: {e}") from None
+    except (RuntimeError, KeyError, TypeError) as e:
+        msg = str(e).splitlines()[0]
+        raise CheckpointError(f"{source}: weights do not fit the model it describes: {msg}") from None
+    return model.eval()
+
+
+def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
+    """Read ``path`` and return ``(model in eval mode, checkpoint dict without the weights)``."""
+    ckpt = read_checkpoint(path)
+    model = model_from_checkpoint(ckpt, str(path))
+    meta = {k: v for k, v in ckpt.items() if k not in ("state_dict", "resume")}
+    return model, meta

@@ -1,0 +1,158 @@
+"""The ``skelgnn`` command line: parse arguments, call one library function, print.
+
+Every subcommand catches the library's own errors (:class:`skelgnn.errors.SkelgnnError`) and prints
+one line ``skelgnn: error: ...`` with exit status 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import SkelgnnError
+
+__all__ = ["main"]
+
+
+def _cmd_data_hdm05(args: argparse.Namespace) -> int:
+    from .data.hdm05 import build_benchmark, format_sanity, sanity_figures
+    from .data.hdm05_files import save_benchmark
+
+    t0 = time.perf_counter()
+    bench = build_benchmark(args.src, progress=not args.quiet)
+    fig = sanity_figures(bench)
+    paths = save_benchmark(bench, args.out, sanity=fig)
+    fig_text = format_sanity(fig)
+    print(fig_text)
+    print(f"Wrote {len(paths)} files to {Path(args.out).resolve()} in {time.perf_counter() - t0:.1f} s:")
+    for p in paths:
+        print(f"  {p.name}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .train import run_training
+
+    cfg = load_config(args.config, args.set or [])
+    t0 = time.perf_counter()
+    history = run_training(cfg, args.out, progress=not args.quiet)
+    if history:
+        best = min(history, key=lambda r: r["val_mpjpe"])
+        print(f"Trained {cfg.model.name} for {len(history)} epochs in {time.perf_counter() - t0:.0f} s (this call); "
+              f"best validation MPJPE {best['val_mpjpe']:.2f} mm at epoch {best['epoch']}.")
+    print(f"Checkpoints: {Path(args.out) / 'best.pt'} (selected on validation), {Path(args.out) / 'last.pt'}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    import json
+
+    import numpy as np
+
+    from .checkpoint import load_checkpoint
+    from .data.hdm05_files import load_benchmark
+    from .data.lifting import benchmark_sequences
+    from .evaluate import compute_report, predict_sequences, report_markdown
+    from .io import atomic_save_npz, atomic_write_text
+    from .skeleton import Skeleton
+
+    model, meta = load_checkpoint(args.checkpoint)
+    skeleton = Skeleton.from_dict(meta["skeleton"])
+    bench = load_benchmark(args.data)
+    seqs = benchmark_sequences(bench, args.split, args.input)
+    if len(seqs) == 0:
+        from .errors import SkelgnnError
+        raise SkelgnnError(f"{args.data}: the split {args.split!r} has no clips")
+    t0 = time.perf_counter()
+    preds = predict_sequences(model, seqs, skeleton, tta=args.tta,
+                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    protocol = {
+        "benchmark": "HDM05-Lift (spec v1)", "split": f"{args.split} (actors mm, tr)" if args.split == "test"
+        else args.split, "input": args.input, "test-time flip": "on" if args.tta else "off",
+        "joints": "17 (Human3.6M order), pelvis included with error 0 after root alignment",
+        "frames": f"every 30 fps frame x 4 cameras = {seqs.num_frames} samples",
+        "averaging": "frame-wise (mean over samples) and class-wise (mean over the 11 classes)",
+        "hard tail": "HT10 = mean MPJPE of the worst 10 % samples of this model",
+        "rare poses": "Rare20 = MPJPE over the fixed 20 % test frames farthest from any training pose",
+        "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
+        "model selection": "lowest validation MPJPE (validation clips of the training actors)",
+    }
+    report = compute_report(preds, seqs, skeleton, protocol=protocol)
+    report["checkpoint"] = str(args.checkpoint)
+    report["seconds"] = round(time.perf_counter() - t0, 2)
+    print(report_markdown(report, title=f"{meta['model']['name']} on HDM05-Lift {args.input}"))
+    if args.json:
+        atomic_write_text(args.json, json.dumps(report, indent=1))
+        print(f"Wrote {args.json}")
+    if args.save_predictions:
+        atomic_save_npz(args.save_predictions, **{k: p.astype(np.float32) for k, p in zip(seqs.keys, preds)})
+        print(f"Wrote {args.save_predictions}: {len(preds)} arrays (T, 17, 3), camera frame, pelvis-relative, mm")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .models import build, names
+    from .skeleton import H36M_17
+
+    for name in names():
+        model = build(name, H36M_17)
+        n = sum(p.numel() for p in model.parameters())
+        print(f"{name:28s} receptive field {model.receptive_field:3d}   {n / 1e6:7.3f} M parameters")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="skelgnn", description="Skeletal GNN 2D→3D human pose lifting.")
+    p.add_argument("--version", action="version", version=f"skelgnn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build benchmark data")
+    data_sub = data.add_subparsers(dest="dataset", required=True)
+    h = data_sub.add_parser("hdm05", help="build HDM05-Lift from the HDM05 ASF/AMC files (BENCHMARK.md)")
+    h.add_argument("--src", required=True, help="folder with asf/, amc/ and MANIFEST.tsv")
+    h.add_argument("--out", required=True, help="output folder")
+    h.add_argument("--quiet", action="store_true", help="no progress bar")
+    h.set_defaults(func=_cmd_data_hdm05)
+
+    t = sub.add_parser("train", help="train a lifter on HDM05-Lift (resumes from OUT/last.pt)")
+    t.add_argument("config", help="TOML config (see configs/)")
+    t.add_argument("--out", required=True, help="run folder for checkpoints and the JSONL log")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value, e.g. train.epochs=5")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=_cmd_train)
+
+    e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift")
+    e.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
+    e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05`")
+    e.add_argument("--input", choices=("gt", "noisy"), default="gt", help="2D input setting (default gt)")
+    e.add_argument("--split", choices=("test", "val", "train"), default="test", help="default test")
+    e.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
+                   help="test-time flip augmentation (default off)")
+    e.add_argument("--json", help="write the report as JSON here")
+    e.add_argument("--save-predictions", help="write predictions (npz, one (T,17,3) array per clip/camera)")
+    e.set_defaults(func=_cmd_evaluate)
+
+    m = sub.add_parser("models", help="list the registered models with their parameter counts")
+    m.set_defaults(func=_cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SkelgnnError as e:
+        print(f"skelgnn: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("skelgnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

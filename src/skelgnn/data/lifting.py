@@ -1,0 +1,146 @@
+"""From benchmark arrays to model inputs: sequences per (clip, camera), windows, flips.
+
+numpy below the ``Dataset``, torch above it. Inputs are normalised screen coordinates
+(:func:`skelgnn.cameras.normalize_screen`); targets are camera-frame joints relative to the pelvis,
+in millimetres (the training driver divides by the checkpoint's ``target_scale_mm``).
+
+Flip augmentation mirrors the image about its vertical centre line: normalised x → −x, camera X → −X,
+and left/right joints swap. (Exact when the principal point is at the image centre, as in HDM05-Lift.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from ..cameras import normalize_screen
+from ..errors import ShapeError, SkelgnnError
+from ..skeleton import Skeleton
+
+__all__ = ["SequenceSet", "benchmark_sequences", "PoseWindows", "flip_joints"]
+
+
+@dataclass
+class SequenceSet:
+    """Sequences of one split, one per (clip, camera).
+
+    Attributes:
+        inputs: list of (T, J, 2) float32 normalised 2D joints.
+        targets: list of (T, J, 3) float32 camera-frame root-relative joints in mm.
+        keys: "<subject>/<clip>/<camera index>" per sequence.
+        classes: motion class per sequence.
+        rare: list of (T,) bool Rare20 flags (all False where unknown).
+    """
+
+    inputs: list[np.ndarray] = field(default_factory=list)
+    targets: list[np.ndarray] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    rare: list[np.ndarray] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @property
+    def num_frames(self) -> int:
+        return int(sum(len(x) for x in self.inputs))
+
+
+def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = "gt", *,
+                        fraction: float = 1.0, max_frames: int = 0) -> SequenceSet:
+    """Sequences of the clips whose split is in ``splits`` ("train", "val", "test").
+
+    Args:
+        bench: a :class:`skelgnn.data.hdm05.Benchmark`.
+        input_kind: "gt" or "noisy" 2D input.
+        fraction: keep this share of the selected clips (every k-th clip, deterministic).
+        max_frames: if > 0, keep only the first ``max_frames`` frames of each clip.
+    """
+    if input_kind not in ("gt", "noisy"):
+        raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
+    splits = (splits,) if isinstance(splits, str) else tuple(splits)
+    uv_all = bench.joints_2d_gt if input_kind == "gt" else bench.joints_2d_noisy
+    clips = [c for c in range(len(bench.clip_keys)) if bench.clip_split[c] in splits]
+    if fraction < 1.0:
+        step = max(1, int(round(1.0 / max(fraction, 1e-9))))
+        clips = clips[::step]
+    out = SequenceSet()
+    for c in clips:
+        sl = bench.clip_frames(c)
+        if max_frames > 0:
+            sl = slice(sl.start, min(sl.stop, sl.start + max_frames))
+        world = bench.joints_world[sl].astype(np.float64)
+        for i in range(4):
+            cam = bench.camera(c, i)
+            xc = (world - cam.center) @ np.asarray(cam.R).T
+            out.targets.append((xc - xc[:, :1]).astype(np.float32))
+            out.inputs.append(normalize_screen(uv_all[i, sl].astype(np.float64), bench.width, bench.height)
+                              .astype(np.float32))
+            out.keys.append(f"{bench.clip_keys[c]}/{i}")
+            out.classes.append(str(bench.clip_class[c]))
+            out.rare.append(bench.rare20[sl].copy())
+    return out
+
+
+def flip_joints(x: np.ndarray | torch.Tensor, skeleton: Skeleton):
+    """Mirror joints: negate the first coordinate and swap left/right. Shape (..., J, D)."""
+    perm = list(skeleton.flip_permutation)
+    y = x[..., perm, :]
+    y = y.clone() if isinstance(y, torch.Tensor) else y.copy()
+    y[..., 0] = -y[..., 0]
+    return y
+
+
+class PoseWindows(Dataset):
+    """Windows of ``receptive_field`` input frames around every frame of every sequence.
+
+    Edges are padded by repeating the first/last frame, so every frame is a sample.
+    ``dataset[i]`` returns ``(joints_2d (rf, J, 2), joints_3d (1, J, 3) mm)`` as float32 tensors.
+    With ``flip=True`` a fixed half of the samples (re-drawn by :meth:`set_epoch`) is mirrored.
+    """
+
+    def __init__(self, seqs: SequenceSet, receptive_field: int, skeleton: Skeleton, *,
+                 flip: bool = False, seed: int = 0) -> None:
+        if receptive_field < 1 or receptive_field % 2 == 0:
+            raise SkelgnnError(f"receptive_field must be odd and >= 1, got {receptive_field}")
+        if len(seqs) == 0:
+            raise SkelgnnError("no sequences to build windows from (empty split?)")
+        J = skeleton.num_joints
+        pad = receptive_field // 2
+        padded, starts, centres = [], [], []
+        offset = 0
+        for x in seqs.inputs:
+            if x.ndim != 3 or x.shape[1:] != (J, 2):
+                raise ShapeError(f"input sequence has shape {x.shape}, expected (T, {J}, 2)")
+            padded.append(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]))
+            centres.append(offset + pad + np.arange(len(x)))
+            starts.append(offset)
+            offset += len(x) + 2 * pad
+        self.inputs = torch.from_numpy(np.concatenate(padded))
+        self.targets = torch.from_numpy(np.concatenate(seqs.targets))
+        self.centres = torch.from_numpy(np.concatenate(centres))
+        self.pad, self.rf, self.skeleton = pad, receptive_field, skeleton
+        self.flip, self.seed = flip, seed
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Re-draw which samples are flipped (deterministic in ``seed`` and ``epoch``)."""
+        if self.flip:
+            rng = np.random.default_rng([self.seed, epoch])
+            self.flipped = torch.from_numpy(rng.random(len(self)) < 0.5)
+        else:
+            self.flipped = torch.zeros(len(self), dtype=torch.bool)
+
+    def __len__(self) -> int:
+        return len(self.centres)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        c = int(self.centres[i])
+        x = self.inputs[c - self.pad: c + self.pad + 1]
+        y = self.targets[i: i + 1]
+        if self.flipped[i]:
+            x, y = flip_joints(x, self.skeleton), flip_joints(y, self.skeleton)
+        return x, y
