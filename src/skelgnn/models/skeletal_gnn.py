@@ -1,1 +1,186 @@
-"""(to be written)"""
+"""Skeletal GNN lifter of Zeng et al., "Learning Skeletal Graph Neural Networks for Hard 3D Pose
+Estimation", ICCV 2021, arXiv:2108.07181, built from the (D-)HCSF layers of :mod:`.hcsf`.
+
+Layout (PAPER.md §3.4, a reconstruction): a per-joint input layer 2 → C, residual blocks of two
+(D-)HCSF layers each followed by BatchNorm, ReLU and Dropout, and a per-joint output layer C → 3.
+The multi-frame variants (VideoPose3D style) start every block with a valid dilated temporal
+convolution (kernel 3, dilations 1, 3, 9[, 27]) on the features of the first D-HCSF layer, whose
+dynamic graph sees F frames at the same dilation; receptive fields 27 and 81.
+
+What differs from the paper (its network, width, depth and hyper-parameters are unpublished):
+    - Width 128 per joint, 2 blocks, S=1, L=4, d=1/2 are our defaults; shared per-hop weights
+      (``weight_mode="shared"``), not LCN-style per-pair weights.
+    - Input and output layers are per-joint linear maps with their own weights for every joint.
+    - BatchNorm normalises every (joint, channel) feature separately (statistics over batch × frames).
+    - The paper's temporal model is unknown; ours puts the dynamic graph window inside the temporal
+      convolution window so that the receptive field stays 27 / 81 frames with F = 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import ShapeError, SkelgnnError
+from ..skeleton import Skeleton
+from . import register
+from .hcsf import DHCSF, HCSF, Dynamic, GraphInit, HopGraph, ShortRange, Squeeze, TemporalConv, WeightMode
+
+__all__ = ["SkeletalGNN"]
+
+
+class _JointLinear(nn.Module):
+    """A separate linear map per joint. Shapes: (N, T, J, C_in) -> (N, T, J, C_out)."""
+
+    def __init__(self, num_joints: int, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        bound = in_channels ** -0.5
+        self.weight = nn.Parameter(torch.empty(num_joints, in_channels, out_channels).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(num_joints, out_channels).uniform_(-bound, bound))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.einsum("ntjc,jcd->ntjd", x, self.weight) + self.bias
+
+
+class _Post(nn.Module):
+    """BatchNorm per (joint, channel) → ReLU → Dropout. Shapes: (N, T, J, C) -> same."""
+
+    def __init__(self, num_joints: int, channels: int, dropout: float) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(num_joints * channels)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: Tensor) -> Tensor:
+        N, T, J, C = x.shape
+        x = self.norm(x.reshape(N * T, J * C)).view(N, T, J, C)
+        return self.drop(torch.relu(x))
+
+
+class _Block(nn.Module):
+    """Two D-HCSF layers (each + BatchNorm, ReLU, Dropout) with a centre-cropped residual."""
+
+    def __init__(self, first: DHCSF, second: DHCSF, num_joints: int, channels: int, dropout: float) -> None:
+        super().__init__()
+        self.first, self.second = first, second
+        self.post1 = _Post(num_joints, channels, dropout)
+        self.post2 = _Post(num_joints, channels, dropout)
+        self.frames_consumed = first.frames_consumed + second.frames_consumed
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = self.post2(self.second(self.post1(self.first(x))))
+        crop = self.frames_consumed // 2
+        return x[:, crop:x.shape[1] - crop] + h
+
+
+class SkeletalGNN(nn.Module):
+    """Skeletal GNN lifter from (D-)HCSF layers.
+
+    Args:
+        skeleton: joint layout; its exact-k hop masks define the hop sets.
+        channels: C, features per joint.
+        num_blocks: residual blocks of two (D-)HCSF layers (must equal ``len(dilations)`` if given).
+        S: last short-range hop (full width).
+        L: last hop aggregated; hops beyond the skeleton's reach are empty and give zero features.
+        d: channel-squeezing ratio of the long-range hops.
+        weight_mode: ``"shared"`` (one matrix per hop) or ``"lcn"`` (one per joint pair).
+        dynamic: graph of every layer: ``"none"`` (fixed A_k, plain HCSF), ``"m"`` (learnable M_k),
+            ``"o"`` (input-dependent O_k), ``"mo"`` (M_k + O_k, the paper's D-HCSF).
+        temporal_kernel: F, frames seen by the dynamic graph of each block's first layer (odd).
+        dilations: one per block for the multi-frame model: the block starts with a valid temporal
+            convolution of kernel 3 at this dilation, and its graph window is dilated alike. Empty:
+            no temporal convolution (single frame when F = 1).
+        dropout: after every hidden layer.
+        squeeze: ``"k-S"`` (C_k = d^(k−S)·C, default) or ``"k-L"`` (unofficial code's d^(k−L)·C).
+        short_range: ``"sum"`` (hops 0..S summed, default) or ``"per_hop"`` (concatenated).
+        mask_dynamic: restrict O_k to the exact-k pairs.
+        graph_init: normalisation of A_k for M_k and the fixed graph: ``"row"``, ``"sym"``, ``"binary"``.
+        graph_hidden: C_h of θ_k, φ_k (default C / 4).
+
+    Attributes:
+        receptive_field: input frames per output frame, 1 + the frames every block consumes.
+
+    Shapes:
+        joints_2d: (B, T, J, 2) normalised screen coordinates, T >= receptive_field.
+        returns:   (B, T - receptive_field + 1, J, 3) root-relative joints; output frame t is the
+            centre of input frames t .. t + receptive_field - 1.
+    """
+
+    def __init__(self, skeleton: Skeleton, *, channels: int = 128, num_blocks: int = 2, S: int = 1,
+                 L: int = 4, d: float = 0.5, weight_mode: WeightMode = "shared", dynamic: Dynamic = "mo",
+                 temporal_kernel: int = 1, dilations: Sequence[int] = (), dropout: float = 0.25,
+                 squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
+                 graph_init: GraphInit = "row", graph_hidden: int | None = None) -> None:
+        super().__init__()
+        dilations = tuple(int(x) for x in dilations)
+        if dilations and len(dilations) != num_blocks:
+            raise SkelgnnError(f"num_blocks={num_blocks} but {len(dilations)} dilations {dilations}")
+        if any(x < 1 for x in dilations) or num_blocks < 0:
+            raise SkelgnnError(f"dilations must be >= 1 and num_blocks >= 0, got {dilations}, {num_blocks}")
+        J, C = skeleton.num_joints, channels
+        masks = skeleton.hop_masks(L)
+        self.num_joints = J
+        self._settings = dict(channels=C, blocks=num_blocks, S=S, L=L, d=d, weight_mode=weight_mode,
+                              dynamic=dynamic, F=temporal_kernel, dilations=dilations)
+
+        def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
+            return DHCSF(
+                HCSF(masks, C, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze, short_range=short_range),
+                HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
+                         hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init),
+                TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
+            )
+
+        self.embed = _JointLinear(J, 2, C)
+        self.embed_post = _Post(J, C, dropout)
+        self.blocks = nn.ModuleList(
+            _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)), layer(1, 1, False),
+                   J, C, dropout)
+            for b in range(num_blocks)
+        )
+        self.head = _JointLinear(J, C, 3)
+        self.receptive_field = 1 + sum(block.frames_consumed for block in self.blocks)
+
+    def extra_repr(self) -> str:
+        s = ", ".join(f"{k}={v}" for k, v in self._settings.items())
+        return (f"{s}, receptive_field={self.receptive_field}\n"
+                "(paper's widths, depth, squeeze rule and temporal design unpublished: ours, see module doc)")
+
+    def forward(self, joints_2d: Tensor) -> Tensor:
+        shape = tuple(joints_2d.shape)
+        if len(shape) != 4 or shape[2:] != (self.num_joints, 2):
+            raise ShapeError(f"skeletal_gnn: joints_2d must have shape (B, T, {self.num_joints}, 2), got {shape}")
+        if shape[1] < self.receptive_field:
+            raise ShapeError(f"skeletal_gnn: needs T >= {self.receptive_field} frames (receptive field), "
+                             f"got T={shape[1]}")
+        x = self.embed_post(self.embed(joints_2d))  # (B, T, J, C)
+        for block in self.blocks:
+            x = block(x)  # (B, T - consumed, J, C)
+        return self.head(x)  # (B, T', J, 3)
+
+
+@register("skeletal_gnn")
+def skeletal_gnn(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+    """Single frame, D-HCSF with M_k + O_k (the paper's full model)."""
+    return SkeletalGNN(skeleton, **kwargs)
+
+
+@register("skeletal_gnn_static")
+def skeletal_gnn_static(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+    """Single frame, plain HCSF on the fixed exact-k skeleton graphs."""
+    return SkeletalGNN(skeleton, **{"dynamic": "none", **kwargs})
+
+
+@register("skeletal_gnn_t27")
+def skeletal_gnn_t27(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+    """27 frames: 3 blocks at dilations 1, 3, 9, D-HCSF with F = 3."""
+    kwargs = {"dilations": (1, 3, 9), "temporal_kernel": 3, **kwargs}
+    return SkeletalGNN(skeleton, **{"num_blocks": len(kwargs["dilations"]), **kwargs})
+
+
+@register("skeletal_gnn_t81")
+def skeletal_gnn_t81(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+    """81 frames: 4 blocks at dilations 1, 3, 9, 27, D-HCSF with F = 3."""
+    kwargs = {"dilations": (1, 3, 9, 27), "temporal_kernel": 3, **kwargs}
+    return SkeletalGNN(skeleton, **{"num_blocks": len(kwargs["dilations"]), **kwargs})

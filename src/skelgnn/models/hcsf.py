@@ -1,0 +1,337 @@
+"""HCSF and D-HCSF layers of Zeng et al., "Learning Skeletal Graph Neural Networks for Hard 3D Pose
+Estimation", ICCV 2021, arXiv:2108.07181 (docs/PAPER.md §3.2–3.3).
+
+An HCSF layer aggregates joint features separately over each exact-k hop set (k = 0..L) with a graph
+G_k, keeps hops 0..S at the full output width C, squeezes every long-range hop k = S+1..L to
+C_k = round(d^(k−S)·C) channels, concatenates the pieces into H_a and fuses them with W_a::
+
+    h_i^(k) = Σ_j G_k[i, j] · W^(k) x_j            (shared)  or  W^(k)_ij x_j  (lcn)
+    H_a,i   = [ Σ_{k≤S} h_i^(k) ‖ h_i^(S+1) ‖ … ‖ h_i^(L) ],    y_i = W_a H_a,i + b
+
+A D-HCSF layer takes G_k from a :class:`HopGraph`: a learnable skeleton-initialised M_k plus an
+input-dependent O_k = tanh(θ_k(X)ᵀ φ_k(X)), θ_k and φ_k being convolutions over a window of F frames.
+
+What differs from the paper (whose equations are unavailable, PAPER.md §9) — our choices:
+    - The squeeze rule d^(k−S) is our reading; ``squeeze="k-S"`` is the default, and ``"k-L"`` is the
+      unofficial re-implementation's d^(k−L). Widths are rounded half up and at least 1.
+    - Fusion is two-level: hops 0..S are summed at full width (``short_range="sum"``; ``"per_hop"``
+      concatenates them instead), then one W_a fuses them with the squeezed hops. No progressive fusion.
+    - M_k is a learnable weight on the exact-k pairs only (SemGCN-like, no softmax), initialised to the
+      row-normalised A_k. O_k is dense unless ``mask_dynamic``; it has no scaling, softmax or gate.
+    - The figure computes one O_k for the whole clip; here O_k is computed per output frame from a
+      local window of F (dilated) frames, so the layer is translation-equivariant in time.
+    - In ``lcn`` mode weights exist only for pairs within L hops, so O_k is used on exact-k pairs only.
+
+Shape letters: N batch, T frames, J joints, C channels, K+1 = L+1 hops.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from ..errors import SkelgnnError
+
+__all__ = ["squeeze_widths", "TemporalConv", "HopGraph", "HCSF", "DHCSF"]
+
+WeightMode = Literal["shared", "lcn"]
+Squeeze = Literal["k-S", "k-L"]
+ShortRange = Literal["sum", "per_hop"]
+Dynamic = Literal["none", "m", "o", "mo"]
+GraphInit = Literal["row", "sym", "binary"]
+
+
+def _check_choice(name: str, value: object, allowed: tuple) -> None:
+    if value not in allowed:
+        raise SkelgnnError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+def squeeze_widths(channels: int, S: int, L: int, d: float, rule: Squeeze = "k-S") -> tuple[int, ...]:
+    """Output width C_k of every hop k = 0..L.
+
+    Hops 0..S keep ``channels``; hop k > S gets ``round(d**(k - S) * channels)`` (rule ``"k-S"``) or
+    ``round(d**(k - L) * channels)`` (rule ``"k-L"``), rounded half up and at least 1.
+
+    Example:
+        >>> squeeze_widths(128, S=1, L=4, d=0.5)
+        (128, 128, 64, 32, 16)
+    """
+    _check_choice("squeeze", rule, ("k-S", "k-L"))
+    if not 0 <= S <= L:
+        raise SkelgnnError(f"need 0 <= S <= L, got S={S}, L={L}")
+    if not d > 0 or channels < 1:
+        raise SkelgnnError(f"need d > 0 and channels >= 1, got d={d}, channels={channels}")
+    ref = S if rule == "k-S" else L
+    return tuple(channels if k <= S else max(1, math.floor(d ** (k - ref) * channels + 0.5))
+                 for k in range(L + 1))
+
+
+def _hop_masks_tensor(hop_masks) -> Tensor:
+    masks = torch.as_tensor(np.asarray(hop_masks), dtype=torch.bool)
+    if masks.dim() != 3 or masks.shape[1] != masks.shape[2]:
+        raise SkelgnnError(f"hop_masks must have shape (L+1, J, J), got {tuple(masks.shape)}")
+    return masks
+
+
+def _normalise(masks: Tensor, how: GraphInit) -> Tensor:
+    """Exact-k masks (K+1, J, J) → float graphs; empty rows stay zero."""
+    a = masks.float()
+    deg = a.sum(-1, keepdim=True)  # (K+1, J, 1)
+    if how == "row":
+        return a / deg.clamp(min=1)
+    if how == "sym":
+        inv = deg.clamp(min=1).rsqrt()
+        return a * inv * inv.transpose(-1, -2)
+    return a
+
+
+def _center_crop(x: Tensor, length: int) -> Tensor:
+    """Keep the ``length`` centre entries of dim 1."""
+    start = (x.shape[1] - length) // 2
+    return x[:, start:start + length]
+
+
+class TemporalConv(nn.Module):
+    """Valid, dilated convolution over time with kernel 1 over joints, on channel-last features.
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        kernel_size: F, number of taps.
+        dilation: spacing of the taps in frames.
+
+    Shapes:
+        x: (N, T, J, C_in) -> (N, T - (F-1)·dilation, J, C_out); output frame t sees input frames
+        t, t + dilation, …, t + (F-1)·dilation.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1, dilation: int = 1,
+                 bias: bool = True) -> None:
+        super().__init__()
+        if kernel_size < 1 or dilation < 1:
+            raise SkelgnnError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}")
+        self.dilation = dilation
+        self.frames_consumed = (kernel_size - 1) * dilation
+        self.linear = nn.Linear(in_channels * kernel_size, out_channels, bias=bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C_in, F)
+        return self.linear(taps.flatten(-2))
+
+
+class HopGraph(nn.Module):
+    """The per-hop graphs G_k (k = 0..L) that feed an HCSF layer.
+
+    Args:
+        hop_masks: exact-k masks A_k, bool, shape (L+1, J, J) (``Skeleton.hop_masks(L)``).
+        in_channels: C_in of the features O_k is computed from.
+        dynamic: ``"none"``: fixed normalised A_k; ``"m"``: learnable M_k on the exact-k pairs,
+            initialised to the normalised A_k; ``"o"``: O_k alone; ``"mo"``: M_k + O_k (D-HCSF).
+        temporal_kernel: F, frames seen by θ_k and φ_k (odd).
+        dilation: spacing of those F frames.
+        hidden_channels: C_h of θ_k and φ_k (default C_in // 4, at least 1).
+        mask_dynamic: restrict O_k to the exact-k pairs.
+        init: normalisation of A_k: ``"row"`` (D⁻¹A), ``"sym"`` (D^-½AD^-½) or ``"binary"``.
+
+    Shapes:
+        x: (N, T, J, C_in).
+        returns: (L+1, J, J) when the graph does not depend on the input (``"none"``, ``"m"``), else
+            (N, T - frames_consumed, L+1, J, J); the graph of output frame t comes from input frames
+            t .. t + frames_consumed.
+    """
+
+    def __init__(self, hop_masks, in_channels: int, *, dynamic: Dynamic = "mo", temporal_kernel: int = 1,
+                 dilation: int = 1, hidden_channels: int | None = None, mask_dynamic: bool = False,
+                 init: GraphInit = "row") -> None:
+        super().__init__()
+        _check_choice("dynamic", dynamic, ("none", "m", "o", "mo"))
+        _check_choice("graph_init", init, ("row", "sym", "binary"))
+        if temporal_kernel < 1 or temporal_kernel % 2 == 0:
+            raise SkelgnnError(f"temporal_kernel must be odd and >= 1, got {temporal_kernel}")
+        masks = _hop_masks_tensor(hop_masks)
+        self.num_hops = masks.shape[0]
+        self.register_buffer("mask", masks.float(), persistent=False)
+        graph = _normalise(masks, init)
+        if dynamic == "none":
+            self.register_buffer("m", graph, persistent=False)
+        else:  # M_k is learnable; absent for "o"
+            self.m = nn.Parameter(graph) if dynamic in ("m", "mo") else None
+        self.register_buffer("o_mask", masks.float() if mask_dynamic else None, persistent=False)
+        self.embed: TemporalConv | None = None  # θ_k and φ_k of every hop, stacked
+        if dynamic in ("o", "mo"):
+            hidden = hidden_channels or max(1, in_channels // 4)
+            self.embed = TemporalConv(in_channels, 2 * self.num_hops * hidden, temporal_kernel, dilation)
+        self.frames_consumed = 0 if self.embed is None else self.embed.frames_consumed
+
+    def static_graph(self) -> Tensor | None:
+        """M_k restricted to the exact-k pairs (or the fixed A_k), shape (L+1, J, J); None for "o"."""
+        return None if self.m is None else self.m * self.mask
+
+    def dynamic_graph(self, x: Tensor) -> Tensor:
+        """O_k = tanh(θ_k(x)ᵀ φ_k(x)), shape (N, T - frames_consumed, L+1, J, J), values in (−1, 1)."""
+        emb = self.embed(x)  # (N, T', J, 2·(L+1)·C_h)
+        N, T, J, _ = emb.shape
+        theta, phi = emb.view(N, T, J, 2, self.num_hops, -1).unbind(3)  # (N, T', J, L+1, C_h) each
+        o = torch.tanh(torch.einsum("ntikc,ntjkc->ntkij", theta, phi))
+        return o if self.o_mask is None else o * self.o_mask
+
+    def forward(self, x: Tensor) -> Tensor:
+        static = self.static_graph()
+        if self.embed is None:
+            return static
+        o = self.dynamic_graph(x)
+        return o if static is None else o + static
+
+
+class _SharedHopWeights(nn.Module):
+    """One matrix W^(k): C_in → C_k per hop, shared by all joints (transform, then aggregate).
+
+    The per-hop outputs are laid out zero-padded to the widest hop, so that one broadcast matmul
+    applies every hop's graph at once.
+    """
+
+    def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        self.num_hops, self.max_width, total = len(widths), max(widths), sum(widths)
+        self.weight = nn.Parameter(torch.empty(total, in_channels))  # rows: hop-major W^(0); …; W^(L)
+        offsets = np.cumsum((0,) + widths[:-1])
+        cols = np.arange(self.max_width)
+        pad = np.where(cols[None] < np.asarray(widths)[:, None], offsets[:, None] + cols[None], total)
+        self.register_buffer("pad_index", torch.as_tensor(pad.reshape(-1)), persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.weight.shape[1])
+        nn.init.uniform_(self.weight, -bound, bound)
+
+    def forward(self, x: Tensor, graph: Tensor) -> Tensor:
+        """x (N, T, J, C_in), graph (K+1, J, J) or (N, T, K+1, J, J) -> (N, T, K+1, J, C_max)."""
+        N, T, J, _ = x.shape
+        w = F.pad(self.weight, (0, 0, 0, 1)).index_select(0, self.pad_index)  # (K+1·C_max, C_in)
+        z = F.linear(x, w).view(N, T, J, self.num_hops, self.max_width).transpose(2, 3)
+        return torch.matmul(graph, z)  # (N, T, K+1, J, C_max)
+
+
+class _PairHopWeights(nn.Module):
+    """One matrix W^(k)_ij: C_in → C_k per joint pair (i, j) at hop distance k ≤ L (LCN-style).
+
+    Only the pairs inside the hop sets are stored (a flat (C_in, Σ_pairs C_k) parameter).
+    """
+
+    def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        self.num_hops, self.max_width = len(widths), max(widths)
+        self.num_joints = hop_masks.shape[1]
+        k, i, j = (torch.as_tensor(a) for a in np.nonzero(hop_masks.numpy()))  # pairs sorted by hop
+        pair_width = np.asarray(widths)[k.numpy()]
+        total = int(pair_width.sum())
+        self.weight = nn.Parameter(torch.empty(in_channels, total))  # columns: W_p for pair p, in order
+        offsets = np.cumsum(pair_width) - pair_width
+        cols = np.arange(self.max_width)
+        index = np.where(cols[None] < pair_width[:, None], offsets[:, None] + cols[None], total)
+        self.register_buffer("col_index", torch.as_tensor(index.reshape(-1)), persistent=False)
+        self.register_buffer("pair_k", k, persistent=False)
+        self.register_buffer("pair_i", i, persistent=False)
+        self.register_buffer("pair_j", j, persistent=False)
+        self.register_buffer("target", k * self.num_joints + i, persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / math.sqrt(self.weight.shape[0])
+        nn.init.uniform_(self.weight, -bound, bound)
+
+    def forward(self, x: Tensor, graph: Tensor) -> Tensor:
+        """x (N, T, J, C_in), graph (K+1, J, J) or (N, T, K+1, J, J) -> (N, T, K+1, J, C_max)."""
+        N, T, J, C = x.shape
+        P = self.pair_k.shape[0]
+        w = F.pad(self.weight, (0, 1)).index_select(1, self.col_index).view(C, P, -1).transpose(0, 1)
+        xj = x.index_select(2, self.pair_j).reshape(N * T, P, C).transpose(0, 1)  # (P, N·T, C_in)
+        u = torch.bmm(xj, w).transpose(0, 1).reshape(N, T, P, -1)  # (N, T, P, C_max)
+        u = u * graph[..., self.pair_k, self.pair_i, self.pair_j].unsqueeze(-1)
+        out = u.new_zeros(N, T, self.num_hops * J, self.max_width).index_add(2, self.target, u)
+        return out.view(N, T, self.num_hops, J, self.max_width)
+
+
+class HCSF(nn.Module):
+    """Hop-aware hierarchical channel-squeezing fusion layer (graph supplied by the caller).
+
+    Args:
+        hop_masks: exact-k masks, bool, shape (L+1, J, J); fixes L and J.
+        in_channels: C_in per joint.
+        out_channels: C per joint (the width of hops 0..S and of the output).
+        S: last short-range hop.
+        d: channel-squeezing ratio.
+        weight_mode: ``"shared"`` (one matrix per hop) or ``"lcn"`` (one per joint pair).
+        squeeze: ``"k-S"`` (C_k = d^(k−S)·C) or ``"k-L"`` (d^(k−L)·C, unofficial code).
+        short_range: ``"sum"`` (one summed width-C feature) or ``"per_hop"`` (S+1 of them).
+
+    Attributes:
+        widths: C_k for k = 0..L.
+        fused_width: width of H_a, the input of W_a (``self.fuse``).
+
+    Shapes:
+        x: (N, T, J, C_in); graph: (L+1, J, J) or (N, T, L+1, J, J); returns (N, T, J, C).
+    """
+
+    def __init__(self, hop_masks, in_channels: int, out_channels: int, *, S: int = 1, d: float = 0.5,
+                 weight_mode: WeightMode = "shared", squeeze: Squeeze = "k-S",
+                 short_range: ShortRange = "sum", bias: bool = True) -> None:
+        super().__init__()
+        _check_choice("weight_mode", weight_mode, ("shared", "lcn"))
+        _check_choice("short_range", short_range, ("sum", "per_hop"))
+        masks = _hop_masks_tensor(hop_masks)
+        L = masks.shape[0] - 1
+        self.S, self.out_channels = S, out_channels
+        self.widths = squeeze_widths(out_channels, S, L, d, squeeze)
+        hops = _SharedHopWeights if weight_mode == "shared" else _PairHopWeights
+        self.hops = hops(masks, in_channels, self.widths)
+        max_width = max(self.widths)
+        long_index = [k * max_width + c for k in range(S + 1, L + 1) for c in range(self.widths[k])]
+        self.register_buffer("long_index", torch.tensor(long_index, dtype=torch.long), persistent=False)
+        self.sum_short = short_range == "sum"
+        self.fused_width = out_channels * (1 if self.sum_short else S + 1) + len(long_index)
+        self.fuse = nn.Linear(self.fused_width, out_channels, bias=bias)  # W_a
+
+    def forward(self, x: Tensor, graph: Tensor) -> Tensor:
+        y = self.hops(x, graph)  # (N, T, K+1, J, C_max)
+        short = y[:, :, : self.S + 1, :, : self.out_channels]  # (N, T, S+1, J, C)
+        short = short.sum(2) if self.sum_short else short.transpose(2, 3).flatten(-2)
+        long = y.transpose(2, 3).flatten(-2).index_select(-1, self.long_index)  # (N, T, J, Σ_k>S C_k)
+        return self.fuse(torch.cat([short, long], dim=-1))  # (N, T, J, C)
+
+
+class DHCSF(nn.Module):
+    """D-HCSF: an HCSF layer fed by a :class:`HopGraph`, optionally after a temporal convolution.
+
+    The graph and the features are both cropped to the centre ``T - frames_consumed`` frames, where
+    ``frames_consumed`` is the larger of the two windows (graph window and temporal convolution).
+
+    Args:
+        hcsf: the layer.
+        graph: its graph source (static, learnable M_k, dynamic O_k, or both).
+        temporal: optional :class:`TemporalConv` applied to the features before aggregation.
+
+    Shapes:
+        x: (N, T, J, C_in) -> (N, T - frames_consumed, J, C).
+    """
+
+    def __init__(self, hcsf: HCSF, graph: HopGraph, temporal: TemporalConv | None = None) -> None:
+        super().__init__()
+        self.hcsf, self.graph, self.temporal = hcsf, graph, temporal
+        conv_frames = 0 if temporal is None else temporal.frames_consumed
+        if (conv_frames - graph.frames_consumed) % 2:
+            raise SkelgnnError("graph window and temporal convolution must differ by an even frame count")
+        self.frames_consumed = max(graph.frames_consumed, conv_frames)
+
+    def forward(self, x: Tensor) -> Tensor:
+        T_out = x.shape[1] - self.frames_consumed
+        graph = self.graph(x)
+        if graph.dim() == 5:  # one graph per frame
+            graph = _center_crop(graph, T_out)
+        features = x if self.temporal is None else self.temporal(x)
+        return self.hcsf(_center_crop(features, T_out), graph)
