@@ -139,6 +139,13 @@ def _parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="list the registered models with their parameter counts")
     m.set_defaults(func=_cmd_models)
+
+    import importlib
+
+    from .commands import MODULES
+
+    for name in MODULES:
+        importlib.import_module(f".commands.{name}", __package__).add_subcommand(sub)
     return p
 
 
