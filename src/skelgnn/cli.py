@@ -52,44 +52,28 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from .checkpoint import load_checkpoint
-    from .data.hdm05_files import load_benchmark
-    from .data.lifting import benchmark_sequences
-    from .evaluate import compute_report, predict_sequences, report_markdown
+    from .evaluate import evaluate_checkpoint, report_markdown
     from .io import atomic_save_npz, atomic_write_text
-    from .skeleton import Skeleton
 
-    model, meta = load_checkpoint(args.checkpoint)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
-    bench = load_benchmark(args.data)
-    seqs = benchmark_sequences(bench, args.split, args.input)
-    if len(seqs) == 0:
-        from .errors import SkelgnnError
-        raise SkelgnnError(f"{args.data}: the split {args.split!r} has no clips")
-    t0 = time.perf_counter()
-    preds = predict_sequences(model, seqs, skeleton, tta=args.tta,
-                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
-    protocol = {
-        "benchmark": "HDM05-Lift (spec v1)", "split": f"{args.split} (actors mm, tr)" if args.split == "test"
-        else args.split, "input": args.input, "test-time flip": "on" if args.tta else "off",
-        "joints": "17 (Human3.6M order), pelvis included with error 0 after root alignment",
-        "frames": f"every 30 fps frame x 4 cameras = {seqs.num_frames} samples",
-        "averaging": "frame-wise (mean over samples) and class-wise (mean over the 11 classes)",
-        "hard tail": "HT10 = mean MPJPE of the worst 10 % samples of this model",
-        "rare poses": "Rare20 = MPJPE over the fixed 20 % test frames farthest from any training pose",
-        "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
-        "model selection": "lowest validation MPJPE (validation clips of the training actors)",
-    }
-    report = compute_report(preds, seqs, skeleton, protocol=protocol)
-    report["checkpoint"] = str(args.checkpoint)
-    report["seconds"] = round(time.perf_counter() - t0, 2)
-    print(report_markdown(report, title=f"{meta['model']['name']} on HDM05-Lift {args.input}"))
+    report, preds, seqs = evaluate_checkpoint(args.checkpoint, args.data, input_kind=args.input,
+                                              split=args.split, tta=args.tta)
+    print(report_markdown(report, title=f"{report['model']} on HDM05-Lift {args.input}"))
     if args.json:
         atomic_write_text(args.json, json.dumps(report, indent=1))
         print(f"Wrote {args.json}")
     if args.save_predictions:
         atomic_save_npz(args.save_predictions, **{k: p.astype(np.float32) for k, p in zip(seqs.keys, preds)})
         print(f"Wrote {args.save_predictions}: {len(preds)} arrays (T, 17, 3), camera frame, pelvis-relative, mm")
+    return 0
+
+
+def _cmd_benchmark(args: argparse.Namespace) -> int:
+    from .benchmark import run_benchmark
+
+    summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet)
+    print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
+    print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
+          f"({summary['wall_seconds_this_call']:.0f} s this call)")
     return 0
 
 
@@ -136,6 +120,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", help="write the report as JSON here")
     e.add_argument("--save-predictions", help="write predictions (npz, one (T,17,3) array per clip/camera)")
     e.set_defaults(func=_cmd_evaluate)
+
+    b = sub.add_parser("benchmark", help="train and evaluate every model of a benchmark config (resumable)")
+    b.add_argument("config", help="benchmark TOML (see configs/benchmark_*.toml)")
+    b.add_argument("--out", required=True, help="output folder (rerun to resume)")
+    b.add_argument("--set", action="append", metavar="KEY=VALUE", help="override, e.g. train.epochs=5")
+    b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.set_defaults(func=_cmd_benchmark)
 
     m = sub.add_parser("models", help="list the registered models with their parameter counts")
     m.set_defaults(func=_cmd_models)

@@ -19,7 +19,7 @@ from .metrics import (auc, classwise_mean, group_means, hard_tail, joint_errors,
                       p_mpjpe, pck)
 from .skeleton import Skeleton
 
-__all__ = ["lift", "predict_sequences", "compute_report", "report_markdown"]
+__all__ = ["evaluate_checkpoint", "lift", "predict_sequences", "stack_targets", "compute_report", "report_markdown"]
 
 
 @torch.no_grad()
@@ -66,6 +66,13 @@ def predict_sequences(model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, *
     return preds
 
 
+def stack_targets(preds: list[np.ndarray], seqs: SequenceSet) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenate predictions and root-relative targets over sequences: two (N, J, 3) float64 tensors."""
+    pred = torch.from_numpy(np.concatenate(preds)).double()
+    target = torch.from_numpy(np.concatenate(seqs.targets)).double()
+    return pred, target - target[:, :1]
+
+
 def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleton, *,
                    protocol: dict | None = None, tail_q: float = 10.0) -> dict:
     """All metrics of predictions against a sequence set's targets (mm).
@@ -76,9 +83,7 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
         the Rare20 frames, NaN if none), ``pck150``, ``auc``, ``per_class`` and ``per_joint`` tables,
         ``samples`` and ``protocol``.
     """
-    pred = torch.from_numpy(np.concatenate(preds)).double()
-    target = torch.from_numpy(np.concatenate(seqs.targets)).double()
-    target = target - target[:, :1]
+    pred, target = stack_targets(preds, seqs)
     e = mpjpe(pred, target)
     pe = p_mpjpe(pred, target)
     classes = np.concatenate([[c] * len(x) for c, x in zip(seqs.classes, seqs.inputs)])
@@ -129,3 +134,45 @@ def report_markdown(report: dict, title: str = "Results") -> str:
     for j, v in report["per_joint"].items():
         lines.append(f"| {j} | {v:.2f} |")
     return "\n".join(lines) + "\n"
+
+
+def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: str = "test",
+                        tta: bool = False) -> tuple[dict, list[np.ndarray], SequenceSet]:
+    """Driver: load a checkpoint and HDM05-Lift, predict every sequence of ``split``, build the report.
+
+    Returns:
+        ``(report, predictions in mm, sequences)``.
+    """
+    import time
+
+    from .checkpoint import load_checkpoint
+    from .data.hdm05_files import load_benchmark
+    from .data.lifting import benchmark_sequences
+    from .errors import SkelgnnError
+
+    model, meta = load_checkpoint(checkpoint)
+    skeleton = Skeleton.from_dict(meta["skeleton"])
+    seqs = benchmark_sequences(load_benchmark(data_dir), split, input_kind)
+    if len(seqs) == 0:
+        raise SkelgnnError(f"{data_dir}: the split {split!r} has no clips")
+    t0 = time.perf_counter()
+    preds = predict_sequences(model, seqs, skeleton, tta=tta,
+                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    protocol = {
+        "benchmark": "HDM05-Lift (spec v1)",
+        "split": "test (actors mm, tr)" if split == "test" else split,
+        "input": input_kind, "test-time flip": "on" if tta else "off",
+        "joints": "17 (Human3.6M order), pelvis included with error 0 after root alignment",
+        "frames": f"every 30 fps frame x 4 cameras = {seqs.num_frames} samples",
+        "averaging": "frame-wise (mean over samples) and class-wise (mean over the motion classes)",
+        "hard tail": "HT10 = mean MPJPE of the worst 10 % samples of this model",
+        "rare poses": "Rare20 = MPJPE over the fixed 20 % test frames farthest from any training pose",
+        "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
+        "model selection": "lowest validation MPJPE (validation clips of the training actors)",
+    }
+    report = compute_report(preds, seqs, skeleton, protocol=protocol)
+    report.update(model=meta["model"]["name"], checkpoint=str(checkpoint),
+                  parameters=int(sum(p.numel() for p in model.parameters())),
+                  receptive_field=int(model.receptive_field),
+                  seconds=round(time.perf_counter() - t0, 2))
+    return report, preds, seqs

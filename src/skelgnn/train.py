@@ -21,7 +21,6 @@ import math
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler
@@ -30,7 +29,7 @@ from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, read_checkpoint,
 from .config import RunConfig, TrainConfig
 from .data.lifting import PoseWindows, SequenceSet, benchmark_sequences
 from .errors import CheckpointError, SkelgnnError
-from .evaluate import predict_sequences
+from .evaluate import predict_sequences, stack_targets
 from .io import atomic_write_text
 from .metrics import mpjpe
 from .skeleton import H36M_17, Skeleton
@@ -43,9 +42,7 @@ log = logging.getLogger(__name__)
 def validation_mpjpe(model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, scale_mm: float) -> float:
     """Frame-wise MPJPE (mm, no test-time flip) on ``seqs`` — the model-selection metric."""
     preds = predict_sequences(model, seqs, skeleton, tta=False, scale_mm=scale_mm)
-    p = torch.from_numpy(np.concatenate(preds)).double()
-    t = torch.from_numpy(np.concatenate(seqs.targets)).double()
-    return float(mpjpe(p, t - t[:, :1]).mean())
+    return float(mpjpe(*stack_targets(preds, seqs)).mean())
 
 
 def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
