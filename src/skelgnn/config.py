@@ -34,6 +34,7 @@ class DataConfig:
     input: str = "gt"             # "gt" | "noisy"
     train_fraction: float = 1.0   # use a deterministic subset of training clips (smoke runs)
     max_frames_per_clip: int = 0  # 0 = all; >0 keeps only the first frames (smoke runs)
+    input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
 
 
 @dataclass
@@ -103,6 +104,8 @@ def _from_dict(d: dict, source: str) -> RunConfig:
     cfg = RunConfig(**parts)
     if cfg.data.input not in ("gt", "noisy"):
         raise SkelgnnError(f"{source}: data.input must be 'gt' or 'noisy', got {cfg.data.input!r}")
+    if cfg.data.input_norm not in ("screen", "bbox"):
+        raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {cfg.data.input_norm!r}")
     if cfg.train.loss not in ("mpjpe", "l1"):
         raise SkelgnnError(f"{source}: train.loss must be 'mpjpe' or 'l1', got {cfg.train.loss!r}")
     return cfg

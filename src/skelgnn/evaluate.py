@@ -152,7 +152,8 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
 
     model, meta = load_checkpoint(checkpoint)
     skeleton = Skeleton.from_dict(meta["skeleton"])
-    seqs = benchmark_sequences(load_benchmark(data_dir), split, input_kind)
+    norm = meta["normalization"].get("input", "screen")
+    seqs = benchmark_sequences(load_benchmark(data_dir), split, input_kind, input_norm=norm)
     if len(seqs) == 0:
         raise SkelgnnError(f"{data_dir}: the split {split!r} has no clips")
     t0 = time.perf_counter()
@@ -161,7 +162,7 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
     protocol = {
         "benchmark": "HDM05-Lift (spec v1)",
         "split": "test (actors mm, tr)" if split == "test" else split,
-        "input": input_kind, "test-time flip": "on" if tta else "off",
+        "input": f"{input_kind} (normalised: {norm})", "test-time flip": "on" if tta else "off",
         "joints": "17 (Human3.6M order), pelvis included with error 0 after root alignment",
         "frames": f"every 30 fps frame x 4 cameras = {seqs.num_frames} samples",
         "averaging": "frame-wise (mean over samples) and class-wise (mean over the motion classes)",

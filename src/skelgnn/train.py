@@ -54,7 +54,7 @@ def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
 
 def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_set: PoseWindows,
         val_seqs: SequenceSet, cfg: TrainConfig, out_dir: str | Path, config: dict | None = None,
-        progress: bool = True) -> list[dict]:
+        normalization: dict | None = None, progress: bool = True) -> list[dict]:
     """Train ``model`` (built by ``name``/``kwargs``) and write checkpoints into ``out_dir``.
 
     Resumes from ``out_dir/last.pt`` when it exists. Returns the per-epoch history.
@@ -63,7 +63,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    scale = DEFAULT_NORMALIZATION["target_scale_mm"]
+    normalization = dict(normalization or DEFAULT_NORMALIZATION)
+    scale = float(normalization["target_scale_mm"])
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=True, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
     history: list[dict] = []
@@ -117,11 +118,12 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         metrics = {"val_mpjpe": val, "epoch": epoch + 1}
         if improved:
             save_checkpoint(out / "best.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
-                                                             metrics=metrics))
+                                                             metrics=metrics, normalization=normalization))
         resume = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                   "history": json.dumps(history), "best": best, "bad_epochs": bad_epochs}
         save_checkpoint(out / "last.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
-                                                         metrics=metrics, resume=resume))
+                                                         metrics=metrics, resume=resume,
+                                                         normalization=normalization))
         atomic_write_text(out / "log.jsonl", "".join(json.dumps(r) + "\n" for r in history))
         log.info("epoch %d: train %.2f mm, val MPJPE %.2f mm%s", epoch + 1, row["train_loss_mm"], val,
                  " (best)" if improved else "")
@@ -141,12 +143,14 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
     bench = load_benchmark(cfg.data.path)
     skeleton = H36M_17
     train = benchmark_sequences(bench, "train", cfg.data.input, fraction=cfg.data.train_fraction,
-                                max_frames=cfg.data.max_frames_per_clip)
-    val = benchmark_sequences(bench, "val", cfg.data.input, max_frames=cfg.data.max_frames_per_clip)
+                                max_frames=cfg.data.max_frames_per_clip, input_norm=cfg.data.input_norm)
+    val = benchmark_sequences(bench, "val", cfg.data.input, max_frames=cfg.data.max_frames_per_clip,
+                              input_norm=cfg.data.input_norm)
     if len(val) == 0:
         raise SkelgnnError(f"{cfg.data.path}: no validation clips; model selection needs them")
     torch.manual_seed(cfg.train.seed)
     model = build(cfg.model.name, skeleton, **cfg.model.kwargs)
     windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed)
     return fit(model, name=cfg.model.name, kwargs=cfg.model.kwargs, skeleton=skeleton, train_set=windows,
-               val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=cfg.to_dict(), progress=progress)
+               val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=cfg.to_dict(), progress=progress,
+               normalization=dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm))

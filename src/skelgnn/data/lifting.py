@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..cameras import normalize_screen
 from ..errors import ShapeError, SkelgnnError
+from ..normalization import normalize_input
 from ..skeleton import Skeleton
 
 __all__ = ["SequenceSet", "benchmark_sequences", "PoseWindows", "flip_joints"]
@@ -50,7 +50,7 @@ class SequenceSet:
 
 
 def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = "gt", *,
-                        fraction: float = 1.0, max_frames: int = 0) -> SequenceSet:
+                        fraction: float = 1.0, max_frames: int = 0, input_norm: str = "screen") -> SequenceSet:
     """Sequences of the clips whose split is in ``splits`` ("train", "val", "test").
 
     Args:
@@ -58,6 +58,7 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
         input_kind: "gt" or "noisy" 2D input.
         fraction: keep this share of the selected clips (every k-th clip, deterministic).
         max_frames: if > 0, keep only the first ``max_frames`` frames of each clip.
+        input_norm: "screen" or "bbox" (:mod:`skelgnn.normalization`).
     """
     if input_kind not in ("gt", "noisy"):
         raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
@@ -77,7 +78,7 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
             cam = bench.camera(c, i)
             xc = (world - cam.center) @ np.asarray(cam.R).T
             out.targets.append((xc - xc[:, :1]).astype(np.float32))
-            out.inputs.append(normalize_screen(uv_all[i, sl].astype(np.float64), bench.width, bench.height)
+            out.inputs.append(normalize_input(uv_all[i, sl], input_norm, bench.width, bench.height)
                               .astype(np.float32))
             out.keys.append(f"{bench.clip_keys[c]}/{i}")
             out.classes.append(str(bench.clip_class[c]))
