@@ -1,0 +1,112 @@
+"""``skelgnn predict [CKPT] INPUT -o OUT``: lift a user's own 2D keypoints (or image/video) to 3D."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import SkelgnnError
+
+_EPILOG = """\
+INPUT is an OpenPose output folder (*_keypoints.json), a .json, .npz or .csv keypoint file
+(COCO-17, Halpe-26, OpenPose BODY_25/COCO-18, MediaPipe-33 or H36M-17; see skelgnn.keypoints),
+or, with `pip install "skelgnn[detect]"`, an image or a video.
+Without CKPT the bundled checkpoint is used. OUT.npz holds joints_3d (P, T, 17, 3) in mm,
+camera frame (x right, y down, z forward), pelvis-relative, plus joints_2d, flags (filled
+joints), track_ids and metadata; OUT.csv holds one row per track and frame.
+"""
+
+
+def _positive_int(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {s!r}")
+    return v
+
+
+def _positive_float(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {s!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {s!r}")
+    return v
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from ..predict import predict_file
+
+    if len(args.paths) == 1:
+        ckpt, inp = None, args.paths[0]
+    elif len(args.paths) == 2:
+        ckpt, inp = args.paths
+    else:
+        raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: {' '.join(args.paths)}")
+    if (args.width is None) != (args.height is None):
+        raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
+    pred = predict_file(ckpt, inp, args.out, layout=args.layout, width=args.width, height=args.height,
+                        fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta)
+    P, T = pred.joints_3d.shape[:2]
+    how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
+    print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
+    if pred.dropped_tracks:
+        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold in any frame.")
+    print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
+          f"that were missing or below confidence {args.conf_threshold}.")
+    print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")
+    print(f"Wrote {pred.out_path}: 3D joints in mm, camera frame, pelvis-relative.")
+
+    if args.png or args.gif or args.html:
+        import numpy as np
+
+        matches = np.flatnonzero(pred.track_ids == args.track) if args.track is not None else np.array([0])
+        if len(matches) == 0:
+            raise SkelgnnError(f"--track {args.track}: no such track; tracks: {pred.track_ids.tolist()}")
+        p = int(matches[0])
+        tid = int(pred.track_ids[p])
+        j2, j3, fl = pred.joints_2d[p], pred.joints_3d[p], pred.flags[p]
+        fps = pred.fps or 30.0
+        name = Path(inp).name
+        from .. import viz
+
+        if args.png:
+            t = int(np.argmin(fl.sum(1)))  # the frame with the fewest filled joints
+            viz.plot_pair(j2[t], j3[t], args.png, flags=fl[t], title=f"{name}, track {tid}, frame {t + 1}/{T}")
+            print(f"Wrote {args.png} (frame {t + 1} of track {tid}).")
+        if args.gif:
+            viz.animate(j2, j3, args.gif, fps=fps, flags=fl, title=f"{name}, track {tid}")
+            print(f"Wrote {args.gif} (track {tid}).")
+        if args.html:
+            viz.write_html_viewer(j3, args.html, fps=fps, title=f"{name}, track {tid}", joints_2d=j2, flags=fl,
+                                  frame_numbers=pred.frames)
+            print(f"Wrote {args.html} (track {tid}; open it in a browser, it needs no network).")
+    return 0
+
+
+def add_subcommand(sub) -> None:
+    """Add ``predict`` to the ``skelgnn`` sub-parsers."""
+    p = sub.add_parser("predict", help="lift your own 2D keypoints (or an image/video) to 3D",
+                       usage="skelgnn predict [-h] [CKPT] INPUT -o OUT [options]",
+                       description="Lift 2D keypoints to 3D joints (mm, camera frame, pelvis-relative).",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="[CKPT] INPUT",
+                   help="optional checkpoint (.pt; default: the bundled one), then the input")
+    p.add_argument("-o", "--out", required=True, help="output .npz (default format) or .csv")
+    p.add_argument("--layout", help="input keypoint layout: h36m17, coco17, openpose18, body25, halpe26, "
+                                    "blazepose33 (default: guessed; 17 keypoints read as coco17)")
+    p.add_argument("--width", type=_positive_int, help="image width in pixels (if the input does not say)")
+    p.add_argument("--height", type=_positive_int, help="image height in pixels (if the input does not say)")
+    p.add_argument("--fps", type=_positive_float, help="frame rate (recorded in the output; playback speed)")
+    p.add_argument("--conf-threshold", type=float, default=0.3,
+                   help="joints below this confidence are filled by interpolation (default 0.3)")
+    p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
+                   help="test-time flip augmentation (default off)")
+    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html (default: the first)")
+    p.add_argument("--png", help="also write a PNG of the 2D input beside the 3D pose")
+    p.add_argument("--gif", help="also write an animation (.gif, or .mp4 when ffmpeg is installed)")
+    p.add_argument("--html", help="also write a self-contained interactive 3D viewer (.html)")
+    p.set_defaults(func=_cmd_predict)

@@ -1,0 +1,277 @@
+"""Lift a user's own 2D keypoints (or, with the ``detect`` extra, an image or video) to 3D.
+
+The pipeline is ``read_keypoints → to_h36m → fill_missing → lift_keypoints`` per tracked person,
+one function each, and :func:`predict_file` runs it from files to an output file:
+
+* ``.npz`` (default): ``joints_3d`` (P, T, 17, 3) float32 millimetres in the camera frame (x right,
+  y down, z forward), pelvis-relative (the pelvis is at 0); ``joints_2d`` (P, T, 17, 2) float32
+  pixels (the filled input); ``flags`` (P, T, 17) bool, True where a joint was missing or below the
+  confidence threshold and was filled by interpolation; ``confidence`` (P, T, 17) float32;
+  ``track_ids`` (P,); ``frames`` (T,) frame numbers; and the self-describing strings/scalars
+  ``skeleton`` (17 joint names), ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera,
+  pelvis-relative"), ``fps`` (0 if unknown), ``width``/``height`` (0 if unknown), ``layout`` (the
+  input's keypoint layout), ``model``, ``checkpoint`` and ``source``.
+* ``.csv``: one row per track and frame, header ``track,frame,<joint>_x,<joint>_y,<joint>_z`` for the
+  17 joints (mm, same frame as above) then ``<joint>_filled`` (0/1).
+
+Shape letters: ``P`` tracks, ``T`` frames, ``J`` = 17 joints.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import SkelgnnError
+from .skeleton import H36M_17
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "VIDEO_SUFFIXES",
+    "Prediction",
+    "default_checkpoint",
+    "lift_keypoints",
+    "predict_file",
+    "predict_keypoints",
+    "read_input",
+    "save_prediction",
+]
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
+FRAME_DESCRIPTION = "camera, pelvis-relative"
+
+
+def _check_skeleton(meta: dict) -> None:
+    names = tuple(meta.get("skeleton", {}).get("joint_names", ()))
+    if names != H36M_17.joint_names:
+        raise SkelgnnError(f"the checkpoint's model lifts the skeleton {meta.get('skeleton', {}).get('name')!r} "
+                           f"({len(names)} joints); lifting user keypoints needs the 17 Human3.6M joints")
+
+
+def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | None = None,
+                   height: int | None = None, *, tta: bool = False) -> np.ndarray:
+    """Lift one person's 2D joints (pixels) to 3D millimetres with a checkpoint's model.
+
+    The input is normalised the way the checkpoint was trained (``meta["normalization"]["input"]``):
+    ``"screen"`` (:func:`skelgnn.cameras.normalize_screen` with the image width and height) or
+    ``"bbox"`` (:func:`skelgnn.normalization.normalize_bbox`, no image size needed).
+
+    Args:
+        model: the lifter (from :func:`skelgnn.checkpoint.load_checkpoint`).
+        meta: the checkpoint's metadata (same call).
+        joints_2d_px: (T, 17, 2) pixels, H36M-17 order, no ``NaN`` (see
+            :func:`skelgnn.keypoints.fill_missing`).
+        width: image width in pixels (needed for ``"screen"``).
+        height: image height in pixels (needed for ``"screen"``).
+        tta: average with the mirrored prediction of the mirrored input.
+
+    Returns:
+        float32 (T, 17, 3) millimetres, camera frame, pelvis at 0.
+    """
+    import torch
+
+    from .data.lifting import flip_joints
+    from .normalization import normalize_input
+    from .evaluate import lift
+
+    _check_skeleton(meta)
+    x = np.asarray(joints_2d_px, dtype=np.float64)
+    if x.ndim != 3 or x.shape[1:] != (H36M_17.num_joints, 2) or len(x) == 0:
+        from .errors import ShapeError
+
+        raise ShapeError(f"joints_2d_px must have shape (T, 17, 2) with T >= 1, got {x.shape}")
+    if not np.isfinite(x).all():
+        raise SkelgnnError("joints_2d_px contains NaN or infinite values; fill them first (keypoints.fill_missing)")
+    norm = meta.get("normalization", {})
+    mode = norm.get("input", "screen")
+    if mode == "screen" and (not width or not height or width <= 0 or height <= 0):
+        raise SkelgnnError("this checkpoint normalises 2D input by the image size: give the image width "
+                           "and height in pixels (--width/--height)")
+    xn = normalize_input(x, mode, width or 0, height or 0)
+    scale = float(norm.get("target_scale_mm", 1000.0))
+    dtype = next(model.parameters()).dtype
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            xt = torch.as_tensor(xn, dtype=dtype, device=device)
+            y = lift(model, xt)
+            if tta:
+                y = 0.5 * (y + flip_joints(lift(model, flip_joints(xt, H36M_17)), H36M_17))
+    finally:
+        model.train(was_training)
+    out = (y * scale).float().cpu().numpy()
+    return out - out[:, :1]
+
+
+def default_checkpoint() -> Path:
+    """The bundled checkpoint ``skelgnn/assets/default.pt``.
+
+    Raises:
+        SkelgnnError: this installation has no bundled checkpoint.
+    """
+    from importlib.resources import files
+
+    res = files("skelgnn").joinpath("assets/default.pt")
+    if not res.is_file():
+        raise SkelgnnError("no bundled checkpoint (skelgnn/assets/default.pt) in this installation; "
+                           "give a checkpoint path (e.g. best.pt written by `skelgnn train`)")
+    return Path(str(res))
+
+
+@dataclass
+class Prediction:
+    """The result of :func:`predict_file` (arrays as written to the npz; see the module docstring)."""
+
+    joints_3d: np.ndarray
+    joints_2d: np.ndarray
+    flags: np.ndarray
+    confidence: np.ndarray
+    track_ids: np.ndarray
+    frames: np.ndarray
+    fps: float | None
+    width: int | None
+    height: int | None
+    layout: str
+    layout_guessed: bool
+    model: str
+    checkpoint: str
+    source: str
+    dropped_tracks: list[int] = field(default_factory=list)
+    out_path: Path | None = None
+
+    @property
+    def filled_fraction(self) -> float:
+        return float(self.flags.mean()) if self.flags.size else 0.0
+
+
+def read_input(path: str | os.PathLike, *, layout: str | None = None):
+    """Keypoints from a keypoint file/folder, or detected in an image/video (``detect`` extra).
+
+    Returns:
+        a :class:`skelgnn.keypoints.Keypoints`.
+    """
+    from .keypoints import read_keypoints
+
+    p = Path(path)
+    if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES:
+        from .detect import detect_file, to_keypoints
+
+        return to_keypoints(detect_file(p))
+    return read_keypoints(p, layout=layout)
+
+
+def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height: int | None = None,
+                      fps: float | None = None, conf_threshold: float = 0.3, tta: bool = False,
+                      checkpoint: str = "") -> Prediction:
+    """Map, fill and lift every track of a :class:`~skelgnn.keypoints.Keypoints`.
+
+    Tracks without a single valid joint are dropped (their ids are listed in
+    ``Prediction.dropped_tracks``); if no track is left this raises :class:`SkelgnnError`.
+    """
+    from .keypoints import fill_missing, to_h36m
+
+    width = width or kp.width
+    height = height or kp.height
+    fps = fps or kp.fps
+    j2d, conf = to_h36m(kp)
+    outs3, outs2, flags, confs, ids, dropped = [], [], [], [], [], []
+    for p in range(kp.num_tracks):
+        tid = int(kp.track_ids[p])
+        try:
+            filled, flag = fill_missing(j2d[p], conf[p], conf_threshold, what=f"{kp.source}: track {tid}")
+        except SkelgnnError:
+            dropped.append(tid)
+            continue
+        outs3.append(lift_keypoints(model, meta, filled, width, height, tta=tta))
+        outs2.append(filled.astype(np.float32))
+        flags.append(flag)
+        confs.append(conf[p].astype(np.float32))
+        ids.append(tid)
+    if not ids:
+        raise SkelgnnError(f"{kp.source}: no joint reaches the confidence threshold {conf_threshold} in any frame "
+                           f"of any of its {kp.num_tracks} track(s); nothing to lift (lower --conf-threshold?)")
+    return Prediction(
+        joints_3d=np.stack(outs3).astype(np.float32), joints_2d=np.stack(outs2), flags=np.stack(flags),
+        confidence=np.stack(confs), track_ids=np.asarray(ids, dtype=np.int64), frames=kp.frames.copy(),
+        fps=fps, width=width, height=height, layout=kp.layout, layout_guessed=kp.layout_guessed,
+        model=str(meta.get("model", {}).get("name", "?")), checkpoint=checkpoint, source=kp.source,
+        dropped_tracks=dropped)
+
+
+def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
+    """Write a prediction atomically: ``.csv`` as CSV, anything else as npz (module docstring)."""
+    from .io import atomic_save_npz, atomic_write_text
+
+    out = Path(out_path)
+    if out.suffix.lower() == ".csv":
+        import csv
+        import io
+
+        names = H36M_17.joint_names
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["track", "frame"] + [f"{n}_{a}" for n in names for a in "xyz"] + [f"{n}_filled" for n in names])
+        P, T = pred.joints_3d.shape[:2]
+        for p in range(P):
+            for t in range(T):
+                xyz = [f"{v:.2f}" for v in pred.joints_3d[p, t].reshape(-1)]
+                w.writerow([int(pred.track_ids[p]), int(pred.frames[t])] + xyz
+                           + [int(f) for f in pred.flags[p, t]])
+        return atomic_write_text(out, buf.getvalue())
+    return atomic_save_npz(
+        out,
+        joints_3d=pred.joints_3d.astype(np.float32), joints_2d=pred.joints_2d.astype(np.float32),
+        flags=pred.flags.astype(bool), confidence=pred.confidence.astype(np.float32),
+        track_ids=pred.track_ids.astype(np.int64), frames=pred.frames.astype(np.int64),
+        skeleton=np.asarray(H36M_17.joint_names), parents=np.asarray(H36M_17.parents, dtype=np.int64),
+        units=np.asarray("mm"), frame=np.asarray(FRAME_DESCRIPTION),
+        fps=np.asarray(float(pred.fps or 0.0)), width=np.asarray(int(pred.width or 0)),
+        height=np.asarray(int(pred.height or 0)), layout=np.asarray(pred.layout),
+        model=np.asarray(pred.model), checkpoint=np.asarray(pred.checkpoint), source=np.asarray(pred.source),
+    )
+
+
+def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathLike,
+                 out_path: str | os.PathLike | None, *, layout: str | None = None, width: int | None = None,
+                 height: int | None = None, fps: float | None = None, conf_threshold: float = 0.3,
+                 tta: bool = False) -> Prediction:
+    """Read 2D keypoints (or detect them), lift every person, and write the result.
+
+    Args:
+        ckpt_path: a checkpoint; ``None`` uses the bundled one (:func:`default_checkpoint`).
+        input_path: keypoint file or OpenPose folder (see :mod:`skelgnn.keypoints`), or an image or
+            video (needs the ``detect`` extra).
+        out_path: ``.npz`` or ``.csv`` output (module docstring); ``None`` writes nothing.
+        layout: input keypoint layout; guessed when ``None``.
+        width: image width in pixels (overrides the file's).
+        height: image height in pixels (overrides the file's).
+        fps: frame rate (overrides the file's; only recorded).
+        conf_threshold: joints below this confidence are treated as missing and filled.
+        tta: test-time flip augmentation.
+
+    Returns:
+        the :class:`Prediction` (also what was written).
+
+    Raises:
+        SkelgnnError: bad input (FormatError names the file and what was expected), a missing
+            checkpoint or image size.
+    """
+    from .checkpoint import load_checkpoint
+
+    if out_path is not None and Path(out_path).suffix.lower() not in (".npz", ".csv"):
+        raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
+                           f"{Path(out_path).suffix or '(no extension)'!r}")
+    ckpt = Path(ckpt_path) if ckpt_path is not None else default_checkpoint()
+    kp = read_input(input_path, layout=layout)
+    model, meta = load_checkpoint(ckpt)
+    pred = predict_keypoints(model, meta, kp, width=width, height=height, fps=fps,
+                             conf_threshold=conf_threshold, tta=tta, checkpoint=str(ckpt))
+    if out_path is not None:
+        pred.out_path = save_prediction(pred, out_path)
+    return pred
