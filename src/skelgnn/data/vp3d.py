@@ -64,6 +64,8 @@ def _load(path: Path, keys: tuple[str, ...], allow_pickle: bool) -> dict:
                 v = npz[k]
                 out[k] = v.item() if v.dtype == object and v.shape == () else v
             return out
+    except FormatError:
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise FormatError(path, f"not a readable npz file ({e})") from None
 

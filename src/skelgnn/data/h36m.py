@@ -1,0 +1,812 @@
+"""Human3.6M in the layouts users already have: VideoPose3D npz, mmpose npz, official CDF files.
+
+Nothing here downloads anything; the user brings the data (CONVENTIONS.md §0 item 7, §2).
+
+Layouts read (CONVENTIONS.md §2.1, §2.2, §2.4):
+
+* **VideoPose3D** ``data_3d_h36m.npz`` (key ``positions_3d``: pickled dict ``subject -> action ->
+  (T, 32, 3)`` float32 world poses in **metres**, Z up; files that already hold 17 joints are accepted)
+  and ``data_2d_h36m_<source>.npz`` (``positions_2d``: ``subject -> action -> [4 × (T_cam, 17, 2)]``
+  pixels in the camera order 54138969, 55011271, 58860488, 60457274, plus ``metadata``). Both store
+  pickled dicts, so they are read only with an explicit ``allow_pickle=True`` (the CLI flag
+  ``--allow-pickle``): unpickling a file can run code, so pass it only for files you trust. Without
+  calibration in the 3D file the built-in Human3.6M cameras of :mod:`skelgnn.cameras` are used.
+* The same layout **with the cameras inside the 3D file** (key ``cameras``: ``subject -> action ->
+  [camera dicts]`` as written by :meth:`skelgnn.cameras.Camera.to_dict`), which is what ``skelgnn data
+  hdm05`` writes (``data_3d_hdm05.npz`` / ``data_2d_hdm05_<gt|noisy>.npz``). The reader detects the key
+  and then uses those cameras instead of the built-in ones, so HDM05-Lift runs through the very same
+  code path as Human3.6M.
+* **mmpose** ``annotation_body3d/fps{50,10}/h36m_{train,test}.npz`` (plain npz, no pickle):
+  ``imgname`` (N,), ``S`` (N, 17, 4) camera-frame joints in metres plus a visibility column,
+  ``part`` (N, 17, 3) pixels plus visibility, ``center``/``scale`` (unused). Rows are grouped into
+  sequences by ``imgname`` (see :func:`read_mmpose_h36m`).
+* The **official CDF files** ``S*/MyPoseFeatures/D3_Positions/*.cdf`` are converted into the
+  VideoPose3D 3D layout by :func:`convert_h36m_cdf` (needs the optional ``cdflib`` package).
+
+What the sequences hold (the :class:`~skelgnn.data.lifting.SequenceSet` contract): inputs are
+screen-normalised 2D joints (``u / w · 2 − [1, h / w]`` with each camera's own ``w × h``, CONVENTIONS
+§1.6), targets are camera-frame joints relative to the pelvis in **millimetres**, keys are
+``"<subject>/<action>/<camera index>"`` and classes are the action names without the sub-action suffix
+(``"Directions 1"`` → ``"Directions"``, and for HDM05-Lift ``"walk_003"`` → ``"walk"``).
+
+Shape letters: ``T`` frames, ``J`` joints, ``N`` rows of an mmpose file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..cameras import H36M_INTRINSICS, Camera, h36m_camera, project, world_to_camera
+from ..errors import FormatError, ShapeError, SkelgnnError
+from ..normalization import normalize_input
+from ..skeleton import H36M_17, Skeleton
+from .lifting import SequenceSet
+from .vp3d import read_vp3d_2d, read_vp3d_3d, write_vp3d_2d, write_vp3d_3d
+
+__all__ = [
+    "TRAIN_SUBJECTS", "TEST_SUBJECTS", "ALL_SUBJECTS", "ACTIONS", "CAMERA_IDS", "H36M_32", "H36M_32_TO_17",
+    "KEEP_16", "DEFAULT_EXCLUDE", "CDF_RENAMES",
+    "reduce_32_to_17", "reduced_skeleton", "action_class", "canonical_action_name",
+    "VP3DPair", "load_vp3d_pair", "h36m_sequences", "h36m_world_poses", "split_validation",
+    "read_mmpose_h36m", "convert_h36m_cdf", "h36m_gt_2d", "write_gt_2d_file", "write_h36m_like",
+    "synthetic_h36m_positions", "vp3d_file_paths",
+]
+
+TRAIN_SUBJECTS: tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
+TEST_SUBJECTS: tuple[str, ...] = ("S9", "S11")
+ALL_SUBJECTS: tuple[str, ...] = TRAIN_SUBJECTS + TEST_SUBJECTS
+
+ACTIONS: tuple[str, ...] = (
+    "Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo", "Posing", "Purchases", "Sitting",
+    "SittingDown", "Smoking", "Waiting", "WalkDog", "Walking", "WalkTogether",
+)
+"""The 15 action classes after VideoPose3D's renaming (CONVENTIONS §1.1)."""
+
+CAMERA_IDS: tuple[str, ...] = ("54138969", "55011271", "58860488", "60457274")
+"""Camera ids in the order of the 2D lists and of :data:`skelgnn.cameras.H36M_INTRINSICS`."""
+
+DEFAULT_EXCLUDE: tuple[tuple[str, str], ...] = (("S11", "Directions"),)
+"""(subject, action) pairs dropped by default: S11 "Directions" is a corrupted video (CONVENTIONS §1.1).
+Only that exact action is meant; "Directions 1" of S11 stays."""
+
+CDF_RENAMES: tuple[tuple[str, str], ...] = (("TakingPhoto", "Photo"), ("WalkingDog", "WalkDog"))
+"""Raw Human3.6M file names renamed as VideoPose3D does (``"TakingPhoto 1"`` → ``"Photo 1"``)."""
+
+H36M_32_TO_17: tuple[int, ...] = (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27)
+"""Indices of the 17 "moving" joints among the 32 mocap joints, in the 17-joint order (§2.3)."""
+
+KEEP_16: tuple[int, ...] = tuple(j for j in range(17) if j != H36M_17.index("neck"))
+"""17-joint indices kept by the 16-joint variant (Neck/Nose, index 9, dropped)."""
+
+_PARENTS_32 = (-1, 0, 1, 2, 3, 4, 0, 6, 7, 8, 9, 0, 11, 12, 13, 14, 12, 16, 17, 18, 19, 20, 19, 22, 12, 24, 25,
+               26, 27, 28, 27, 30)
+_NAMES_32 = tuple(H36M_17.joint_names[H36M_32_TO_17.index(j)] if j in H36M_32_TO_17 else f"h36m32_{j}"
+                  for j in range(32))
+
+H36M_32 = Skeleton(
+    name="h36m32",
+    joint_names=_NAMES_32,
+    parents=_PARENTS_32,
+    left=(6, 7, 8, 9, 10, 16, 17, 18, 19, 20, 21, 22, 23),
+    right=(1, 2, 3, 4, 5, 24, 25, 26, 27, 28, 29, 30, 31),
+)
+"""The raw 32-joint Human3.6M mocap skeleton (VideoPose3D's parents and sides, CONVENTIONS §2.3).
+The 17 kept joints carry our names; the other 15 are named ``h36m32_<index>``."""
+
+
+# ---------------------------------------------------------------------------------------- joints
+def reduce_32_to_17(poses: np.ndarray) -> np.ndarray:
+    """Keep the 17 moving joints of 32-joint poses (positions do not change, only the joint set).
+
+    Args:
+        poses: (..., 32, D) array.
+
+    Returns:
+        (..., 17, D) array in the 17-joint order of :data:`skelgnn.skeleton.H36M_17`.
+    """
+    poses = np.asarray(poses)
+    if poses.ndim < 2 or poses.shape[-2] != 32:
+        raise ShapeError(f"reduce_32_to_17: expected (..., 32, D), got {poses.shape}")
+    return poses[..., list(H36M_32_TO_17), :]
+
+
+def reduced_skeleton() -> Skeleton:
+    """The 17-joint skeleton obtained from :data:`H36M_32` the way the field does it.
+
+    The 15 unused joints are removed (each child goes to its nearest kept ancestor), then both
+    shoulders are re-parented to the thorax, as VideoPose3D does after ``remove_joints`` (in the raw
+    tree they hang off the spine through removed joints). The result equals
+    :data:`skelgnn.skeleton.H36M_17` (tested).
+    """
+    sub = H36M_32.subset(H36M_32_TO_17, name="h36m17")
+    parents = list(sub.parents)
+    thorax = sub.index("thorax")
+    for side in ("left_shoulder", "right_shoulder"):
+        parents[sub.index(side)] = thorax
+    return Skeleton(sub.name, sub.joint_names, tuple(parents), sub.left, sub.right)
+
+
+def action_class(action: str) -> str:
+    """The action class of a sequence name: a trailing sub-action or take number is removed.
+
+    ``"Directions 1"`` → ``"Directions"``, ``"Directions"`` → ``"Directions"``, ``"Directions_1"`` →
+    ``"Directions"`` (mmpose spelling), ``"hopBothLegs1hops_020"`` → ``"hopBothLegs1hops"`` (HDM05-Lift).
+    """
+    return re.sub(r"[ _]\d+$", "", str(action))
+
+
+def canonical_action_name(raw: str) -> str:
+    """A raw Human3.6M sequence name with VideoPose3D's renaming applied (:data:`CDF_RENAMES`)."""
+    for old, new in CDF_RENAMES:
+        if raw == old or raw.startswith(old + " "):
+            return new + raw[len(old):]
+    return raw
+
+
+# ---------------------------------------------------------------------------------------- VideoPose3D pair
+@dataclass
+class VP3DPair:
+    """A VideoPose3D 3D file and one of its 2D files, read and checked, 17 joints.
+
+    Attributes:
+        path_3d: the 3D file.
+        path_2d: the 2D file.
+        positions_3d: subject -> action -> (T, 17, 3) float32 world poses in metres.
+        positions_2d: subject -> action -> list of (T_cam, J2, 2) float32 pixel arrays, J2 = 17 or 16.
+        metadata: the 2D file's metadata dict.
+        cameras: subject -> action -> list of camera dicts when the 3D file carries its own cameras
+            (HDM05-Lift export), else ``None`` (the built-in Human3.6M calibration is used).
+    """
+
+    path_3d: Path
+    path_2d: Path
+    positions_3d: dict
+    positions_2d: dict
+    metadata: dict
+    cameras: dict | None = None
+
+    @property
+    def layout(self) -> str:
+        """``"h36m"`` (built-in Human3.6M cameras) or ``"cameras-in-file"``."""
+        return "h36m" if self.cameras is None else "cameras-in-file"
+
+    @property
+    def num_joints_2d(self) -> int:
+        return int(self.metadata["num_joints"])
+
+    def views(self, subject: str, action: str, frames: int) -> list[np.ndarray]:
+        """The per-camera 2D arrays of one sequence trimmed to ``frames`` (the 3D length).
+
+        Raises:
+            FormatError: the action or a camera is missing from the 2D file, or a camera has fewer
+                frames than the 3D sequence.
+        """
+        acts = self.positions_2d.get(subject)
+        if acts is None:
+            raise FormatError(self.path_2d, f"positions_2d has no subject {subject!r} (present: "
+                                            f"{sorted(self.positions_2d)}), but the 3D file has it")
+        if action not in acts:
+            raise FormatError(self.path_2d, f"positions_2d[{subject!r}] has no action {action!r}, which "
+                                            f"the 3D file {self.path_3d.name} has")
+        views = acts[action]
+        expected = len(self._camera_list(subject, action)) if self.cameras is not None else len(CAMERA_IDS)
+        if len(views) != expected:
+            raise FormatError(self.path_2d, f"positions_2d[{subject!r}][{action!r}] has {len(views)} "
+                                            f"camera(s), expected {expected}")
+        out = []
+        for i, v in enumerate(views):
+            if len(v) < frames:
+                raise FormatError(self.path_2d, (
+                    f"positions_2d[{subject!r}][{action!r}][{i}] (camera {i}) has {len(v)} frames, fewer "
+                    f"than the {frames} frames of positions_3d[{subject!r}][{action!r}] in "
+                    f"{self.path_3d.name}; the 2D file does not belong to this 3D file"))
+            out.append(v[:frames])  # videos may have extra frames at the end (CONVENTIONS §2.2)
+        return out
+
+    def _camera_list(self, subject: str, action: str) -> list:
+        try:
+            cams = self.cameras[subject][action]
+        except (KeyError, TypeError):
+            raise FormatError(self.path_3d, f"cameras[{subject!r}][{action!r}] is missing; the file "
+                                            "carries cameras for some sequences only") from None
+        if not isinstance(cams, (list, tuple)):
+            raise FormatError(self.path_3d, f"cameras[{subject!r}][{action!r}] holds {type(cams).__name__}, "
+                                            "expected a list of camera dicts")
+        return list(cams)
+
+    def camera(self, subject: str, action: str, index: int) -> Camera:
+        """Camera ``index`` of a sequence (from the file, or the built-in Human3.6M calibration)."""
+        if self.cameras is None:
+            try:
+                return h36m_camera(subject, index)
+            except SkelgnnError as e:
+                raise FormatError(self.path_3d, f"positions_3d[{subject!r}][{action!r}]: {e}") from None
+        cams = self._camera_list(subject, action)
+        if not 0 <= index < len(cams):
+            raise FormatError(self.path_3d, f"cameras[{subject!r}][{action!r}] has {len(cams)} cameras, "
+                                            f"no camera {index}")
+        try:
+            return Camera.from_dict(cams[index])
+        except (SkelgnnError, TypeError, AttributeError) as e:
+            raise FormatError(self.path_3d, f"cameras[{subject!r}][{action!r}][{index}] is not a camera "
+                                            f"dict: {e}") from None
+
+    def select(self, subjects: Iterable[str], *, exclude: Iterable[tuple[str, str]] = DEFAULT_EXCLUDE,
+               actions: Iterable[str] | None = None) -> list[tuple[str, str]]:
+        """The (subject, action) pairs of ``subjects`` in file order, minus ``exclude``, within ``actions``.
+
+        ``actions`` names actions or action classes (``"Walking"`` keeps "Walking" and "Walking 1").
+
+        Raises:
+            FormatError: a subject is not in the 3D file.
+            SkelgnnError: an entry of ``actions`` matches no sequence.
+        """
+        excluded = {(str(s), str(a)) for s, a in (exclude or ())}
+        wanted = None if actions is None else {str(a) for a in actions}
+        used: set[str] = set()
+        pairs = []
+        for s in subjects:
+            if s not in self.positions_3d:
+                raise FormatError(self.path_3d, f"positions_3d has no subject {s!r}; subjects in the file: "
+                                                f"{sorted(self.positions_3d)}")
+            for a in self.positions_3d[s]:
+                if (s, a) in excluded:
+                    continue
+                if wanted is not None:
+                    hit = {a, action_class(a)} & wanted
+                    if not hit:
+                        continue
+                    used |= hit
+                pairs.append((s, a))
+        if wanted is not None and wanted - used:
+            raise SkelgnnError(f"actions {sorted(wanted - used)} match no sequence of subjects "
+                               f"{list(subjects)} in {self.path_3d}")
+        return pairs
+
+
+def _as_path(p) -> Path:
+    return p if isinstance(p, Path) else Path(p)
+
+
+def load_vp3d_pair(data_3d: str | Path, data_2d: str | Path, *, allow_pickle: bool = False) -> VP3DPair:
+    """Read a VideoPose3D-layout 3D file and a 2D file, reduce 32 → 17 joints, detect the camera source.
+
+    Args:
+        data_3d: ``data_3d_<name>.npz``; 32-joint (raw Human3.6M) or 17-joint world poses in metres.
+        data_2d: ``data_2d_<name>_<source>.npz``; 17 (or 16) joints per camera, pixels.
+        allow_pickle: must be ``True``: the layout stores pickled dicts (trust the files first).
+
+    Returns:
+        a :class:`VP3DPair`.
+
+    Raises:
+        FormatError: unreadable file, missing key, wrong layout or joint count (naming file and key).
+    """
+    path_3d, path_2d = _as_path(data_3d), _as_path(data_2d)
+    pos3d, cams = read_vp3d_3d(path_3d, allow_pickle=allow_pickle)
+    reduced = {}
+    for s, acts in pos3d.items():
+        reduced[s] = {}
+        for a, arr in acts.items():
+            if arr.shape[1] == 32:
+                arr = reduce_32_to_17(arr)
+            elif arr.shape[1] != 17:
+                raise FormatError(path_3d, f"positions_3d[{s!r}][{a!r}] has {arr.shape[1]} joints; expected 32 "
+                                           "(raw Human3.6M mocap) or 17")
+            reduced[s][a] = np.ascontiguousarray(arr, dtype=np.float32)
+    if cams is not None and not isinstance(cams, dict):
+        raise FormatError(path_3d, f"key 'cameras' holds {type(cams).__name__}, expected a dict "
+                                   "subject -> action -> [camera dicts]")
+    pos2d, meta = read_vp3d_2d(path_2d, allow_pickle=allow_pickle)
+    if int(meta["num_joints"]) not in (16, 17):
+        raise FormatError(path_2d, f"metadata['num_joints'] is {meta['num_joints']}; expected 17 joints in "
+                                   "Human3.6M order (or 16 without Neck/Nose)")
+    return VP3DPair(path_3d, path_2d, reduced, pos2d, meta, cams)
+
+
+def vp3d_file_paths(folder: str | Path, name: str = "h36m", source: str = "gt") -> tuple[Path, Path]:
+    """``(folder/data_3d_<name>.npz, folder/data_2d_<name>_<source>.npz)``, the field's file naming."""
+    folder = _as_path(folder)
+    return folder / f"data_3d_{name}.npz", folder / f"data_2d_{name}_{source}.npz"
+
+
+def _check_common(joints: int, downsample: int) -> None:
+    if joints not in (16, 17):
+        raise SkelgnnError(f"joints must be 17 or 16, got {joints!r}")
+    if isinstance(downsample, bool) or not isinstance(downsample, (int, np.integer)) or downsample < 1:
+        raise SkelgnnError(f"downsample must be an integer >= 1, got {downsample!r}")
+
+
+def _subjects(subjects) -> tuple[str, ...]:
+    if isinstance(subjects, str):
+        subjects = (subjects,)
+    subjects = tuple(str(s) for s in subjects)
+    if not subjects:
+        raise SkelgnnError("subjects must name at least one subject")
+    return subjects
+
+
+def _pair(data_3d, data_2d, allow_pickle: bool) -> VP3DPair:
+    if isinstance(data_3d, VP3DPair):
+        return data_3d
+    if data_2d is None:
+        raise SkelgnnError("pass the 2D file (data_2d) next to the 3D file, or a VP3DPair from load_vp3d_pair")
+    return load_vp3d_pair(data_3d, data_2d, allow_pickle=allow_pickle)
+
+
+def h36m_sequences(
+    data_3d: str | Path | VP3DPair,
+    data_2d: str | Path | None = None,
+    *,
+    subjects: Sequence[str],
+    allow_pickle: bool = False,
+    joints: int = 17,
+    exclude: Iterable[tuple[str, str]] | None = DEFAULT_EXCLUDE,
+    downsample: int = 1,
+    actions: Iterable[str] | None = None,
+    input_norm: str = "screen",
+) -> SequenceSet:
+    """Sequences (one per subject, action and camera) of VideoPose3D-layout files.
+
+    Works on Human3.6M files (built-in calibration) and on files that carry their own ``cameras``
+    (HDM05-Lift's export); :attr:`VP3DPair.layout` says which.
+
+    Args:
+        data_3d: the 3D file, or a :class:`VP3DPair` already read (then ``data_2d`` is ignored).
+        data_2d: the 2D file (``data_2d_h36m_gt.npz``, ``data_2d_h36m_cpn_ft_h36m_dbb.npz``, …).
+        subjects: subjects to read, e.g. ``("S9", "S11")``.
+        allow_pickle: must be ``True`` to read this pickled layout (CLI: ``--allow-pickle``).
+        joints: 17, or 16 to drop Neck/Nose (index 9) from inputs and targets.
+        exclude: (subject, action) pairs to skip; default drops S11 "Directions"; ``()`` keeps all.
+        downsample: keep every ``downsample``-th frame (frames 0, k, 2k, … after trimming).
+        actions: keep only these actions or action classes; ``None`` keeps all.
+        input_norm: 2D normalisation, ``"screen"`` (each camera's ``w × h``) or ``"bbox"``
+            (:mod:`skelgnn.normalization`).
+
+    Returns:
+        a :class:`SequenceSet`: inputs (T, J, 2) normalised, targets (T, J, 3) camera-frame,
+        pelvis-relative, mm; keys ``"<subject>/<action>/<camera>"``; classes without the sub-action
+        suffix; ``rare`` all False (see :func:`skelgnn.protocol.attach_rare_flags`).
+
+    Raises:
+        FormatError: a subject, action or camera is missing, a 2D sequence is shorter than its 3D
+            sequence, or a file has the wrong layout (the message names the file and the key).
+        SkelgnnError: bad ``joints``/``downsample``, or ``actions`` names nothing.
+    """
+    _check_common(joints, downsample)
+    subjects = _subjects(subjects)
+    data = _pair(data_3d, data_2d, allow_pickle)
+    j2 = data.num_joints_2d
+    if j2 == 16 and joints == 17:
+        raise FormatError(data.path_2d, "the 2D file has 16 joints (no Neck/Nose); read it with joints=16")
+    out = SequenceSet()
+    for s, a in data.select(subjects, exclude=exclude or (), actions=actions):
+        world = data.positions_3d[s][a].astype(np.float64) * 1000.0  # metres -> mm
+        T = len(world)
+        for i, uv in enumerate(data.views(s, a, T)):
+            cam = data.camera(s, a, i)
+            xc = world_to_camera(world, cam)
+            xc = xc - xc[:, :1]
+            if joints == 16:
+                xc = xc[:, list(KEEP_16)]
+                if j2 == 17:
+                    uv = uv[:, list(KEEP_16)]
+            x2 = normalize_input(uv, input_norm, cam.width, cam.height)
+            out.inputs.append(np.ascontiguousarray(x2[::downsample], dtype=np.float32))
+            out.targets.append(np.ascontiguousarray(xc[::downsample], dtype=np.float32))
+            out.keys.append(f"{s}/{a}/{i}")
+            out.classes.append(action_class(a))
+            out.rare.append(np.zeros(len(out.inputs[-1]), dtype=bool))
+    return out
+
+
+def h36m_world_poses(
+    data_3d: str | Path | VP3DPair,
+    data_2d: str | Path | None = None,
+    *,
+    subjects: Sequence[str],
+    allow_pickle: bool = False,
+    joints: int = 17,
+    exclude: Iterable[tuple[str, str]] | None = DEFAULT_EXCLUDE,
+    downsample: int = 1,
+    actions: Iterable[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """World poses (mm) of the same selection as :func:`h36m_sequences`, one per (subject, action).
+
+    Used for the rare-pose analysis (nearest training pose). Frame ``t`` here is frame ``t`` of every
+    camera's sequence from :func:`h36m_sequences` with the same arguments (the 3D length drives both).
+    ``data_2d`` is needed only when ``data_3d`` is a path (the pair is read together).
+
+    Returns:
+        ``{"<subject>/<action>": (T, J, 3) float64 world poses in mm}`` (Z up for Human3.6M, Y up for
+        HDM05-Lift).
+    """
+    _check_common(joints, downsample)
+    data = _pair(data_3d, data_2d, allow_pickle)
+    out = {}
+    for s, a in data.select(_subjects(subjects), exclude=exclude or (), actions=actions):
+        w = data.positions_3d[s][a].astype(np.float64) * 1000.0
+        if joints == 16:
+            w = w[:, list(KEEP_16)]
+        out[f"{s}/{a}"] = w[::downsample]
+    return out
+
+
+def _subset(seqs: SequenceSet, idx: list[int]) -> SequenceSet:
+    return SequenceSet(inputs=[seqs.inputs[i] for i in idx], targets=[seqs.targets[i] for i in idx],
+                       keys=[seqs.keys[i] for i in idx], classes=[seqs.classes[i] for i in idx],
+                       rare=[seqs.rare[i] for i in idx])
+
+
+def split_validation(seqs: SequenceSet, every: int = 10) -> tuple[SequenceSet, SequenceSet]:
+    """Carve validation sequences out of a training set: every ``every``-th (subject, action).
+
+    Groups are the ``"<subject>/<action>"`` prefixes of the keys in order of appearance; groups
+    ``every − 1, 2·every − 1, …`` go to validation with all their cameras (as HDM05-Lift flags every
+    10th training clip). Model selection then never touches the test subjects (CONVENTIONS §1.7).
+
+    Returns:
+        ``(train, val)``.
+    """
+    if every < 2:
+        raise SkelgnnError(f"every must be >= 2, got {every}")
+    order: dict[str, int] = {}
+    for k in seqs.keys:
+        order.setdefault(k.rsplit("/", 1)[0], len(order))
+    is_val = [order[k.rsplit("/", 1)[0]] % every == every - 1 for k in seqs.keys]
+    train = _subset(seqs, [i for i, v in enumerate(is_val) if not v])
+    val = _subset(seqs, [i for i, v in enumerate(is_val) if v])
+    return train, val
+
+
+# ---------------------------------------------------------------------------------------- mmpose
+_MMPOSE_NAME = re.compile(r"^(S\d+)_(.+)\.(\d+)$")
+
+
+def read_mmpose_h36m(
+    path: str | Path,
+    *,
+    joints: int = 17,
+    subjects: Sequence[str] | None = None,
+    exclude: Iterable[tuple[str, str]] | None = DEFAULT_EXCLUDE,
+    downsample: int = 1,
+    detections: str | Path | None = None,
+    input_norm: str = "screen",
+) -> SequenceSet:
+    """Read mmpose's ``h36m_{train,test}.npz`` into sequences (CONVENTIONS §2.4).
+
+    Rows are grouped by ``imgname``: the file name (directories dropped) is
+    ``<subject>_<sequence>.<camera id>_<frame>.jpg`` where ``<sequence>`` is the raw Human3.6M sequence
+    name with spaces written as ``_`` (``S1_Directions_1.54138969_000001.jpg``). The sequence name is
+    turned back into VideoPose3D's spelling (``_`` → space, then :data:`CDF_RENAMES`, so
+    ``"TakingPhoto_1"`` → ``"Photo 1"``), which is what ``exclude`` and the keys use. Frames are sorted
+    by their number. This reading of mmpose's naming follows its preprocessing script; a file written
+    otherwise fails with a :class:`FormatError` naming the row.
+
+    Args:
+        path: the npz (plain, no pickle).
+        joints: 17, or 16 to drop Neck/Nose.
+        subjects: keep only these subjects (``None``: all in the file).
+        exclude: (subject, action) pairs to skip, in VideoPose3D spelling (default: S11 "Directions";
+            mmpose itself keeps it, so pass ``()`` to reproduce mmpose's protocol).
+        downsample: keep every k-th row of each sequence (the fps10 file is already every 5th frame).
+        detections: optional ``.npy`` of detected 2D joints (N, 17, 2 or 3) in the same row order
+            (e.g. ``cpn_ft_h36m_dbb_test.npy``) used instead of ``part``.
+        input_norm: ``"screen"`` (camera image size from :data:`skelgnn.cameras.H36M_INTRINSICS`) or
+            ``"bbox"``.
+
+    Returns:
+        a :class:`SequenceSet` as in :func:`h36m_sequences` (3D from ``S``, metres → mm).
+
+    Raises:
+        FormatError: missing key, wrong shape, an ``imgname`` that does not parse, unknown camera.
+    """
+    _check_common(joints, downsample)
+    path = _as_path(path)
+    arrays = _load_plain_npz(path, ("imgname", "S", "part"))
+    names, S = arrays["imgname"], arrays["S"]
+    part = arrays["part"] if detections is None else _load_npy(_as_path(detections))
+    n = len(names)
+    if S.ndim != 3 or S.shape[1:2] != (17,) or S.shape[2] not in (3, 4) or len(S) != n:
+        raise FormatError(path, f"key 'S' has shape {S.shape}; expected ({n}, 17, 4) camera-frame joints")
+    src = path if detections is None else _as_path(detections)
+    key2d = "part" if detections is None else "detections"
+    if part.ndim != 3 or part.shape[1] != 17 or part.shape[2] not in (2, 3) or len(part) != n:
+        raise FormatError(src, f"{key2d} has shape {part.shape}; expected ({n}, 17, 2 or 3) pixels")
+    if names.dtype.kind not in "US":
+        raise FormatError(path, f"key 'imgname' has dtype {names.dtype}; expected strings")
+    names = names.astype(str)
+    base = np.char.rpartition(names, "/")[:, 2]
+    stem = np.char.rpartition(base, ".jpg")
+    if not np.all(stem[:, 1] == ".jpg"):
+        bad = int(np.flatnonzero(stem[:, 1] != ".jpg")[0])
+        raise FormatError(path, f"imgname[{bad}] = {names[bad]!r} does not end in '.jpg'")
+    seq_frame = np.char.rpartition(stem[:, 0], "_")
+    digits = np.char.isdigit(seq_frame[:, 2])
+    if not digits.all():
+        bad = int(np.flatnonzero(~digits)[0])
+        raise FormatError(path, f"imgname[{bad}] = {names[bad]!r} is not "
+                                "'<subject>_<sequence>.<camera id>_<frame>.jpg'")
+    frames = seq_frame[:, 2].astype(np.int64)
+    prefixes, first, inverse = np.unique(seq_frame[:, 0], return_index=True, return_inverse=True)
+    by_group = np.argsort(inverse, kind="stable")  # rows grouped by sequence, file order within a group
+    bounds = np.searchsorted(inverse[by_group], np.arange(len(prefixes) + 1))
+    keep_subjects = None if subjects is None else set(_subjects(subjects))
+    excluded = {(str(s), str(a)) for s, a in (exclude or ())}
+    groups = []
+    for g, prefix in enumerate(prefixes):
+        m = _MMPOSE_NAME.match(str(prefix))
+        if m is None:
+            row = int(first[g])
+            raise FormatError(path, f"imgname[{row}] = {names[row]!r} is not "
+                                    "'<subject>_<sequence>.<camera id>_<frame>.jpg'")
+        subject, raw, cam_id = m.groups()
+        if cam_id not in CAMERA_IDS:
+            row = int(first[g])
+            raise FormatError(path, f"imgname[{row}] = {names[row]!r}: unknown camera id {cam_id}; "
+                                    f"Human3.6M cameras: {list(CAMERA_IDS)}")
+        action = canonical_action_name(raw.replace("_", " "))
+        if (keep_subjects is not None and subject not in keep_subjects) or (subject, action) in excluded:
+            continue
+        groups.append((_subject_number(subject), subject, action, CAMERA_IDS.index(cam_id), g))
+    groups.sort()
+    out = SequenceSet()
+    for _, subject, action, cam, g in groups:
+        rows = by_group[bounds[g]:bounds[g + 1]]
+        rows = rows[np.argsort(frames[rows], kind="stable")][::downsample]
+        intr = H36M_INTRINSICS[cam]
+        x3 = S[rows, :, :3].astype(np.float64) * 1000.0
+        x3 = x3 - x3[:, :1]
+        uv = part[rows, :, :2]
+        if joints == 16:
+            x3, uv = x3[:, list(KEEP_16)], uv[:, list(KEEP_16)]
+        x2 = normalize_input(uv, input_norm, intr["res_w"], intr["res_h"])
+        out.inputs.append(x2.astype(np.float32))
+        out.targets.append(x3.astype(np.float32))
+        out.keys.append(f"{subject}/{action}/{cam}")
+        out.classes.append(action_class(action))
+        out.rare.append(np.zeros(len(rows), dtype=bool))
+    return out
+
+
+def _subject_number(subject: str) -> int:
+    return int(subject[1:]) if subject[1:].isdigit() else 10**6
+
+
+def _load_plain_npz(path: Path, keys: tuple[str, ...]) -> dict:
+    if not path.is_file():
+        raise FormatError(path, "no such file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in keys if k not in npz.files]
+            if missing:
+                raise FormatError(path, f"missing key(s) {missing}; found {sorted(npz.files)} "
+                                        "(expected mmpose's h36m_{train,test}.npz layout)")
+            return {k: npz[k] for k in keys}
+    except FormatError:
+        raise
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise FormatError(path, "holds pickled objects; mmpose's annotation npz is plain arrays "
+                                    "(imgname, S, part, center, scale)") from None
+        raise FormatError(path, f"not a readable npz file ({e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise FormatError(path, f"not a readable npz file ({e})") from None
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise FormatError(path, "no such file")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise FormatError(path, f"not a plain .npy array of detections ({e})") from None
+
+
+# ---------------------------------------------------------------------------------------- CDF
+def _import_cdflib():
+    try:
+        return importlib.import_module("cdflib")
+    except ImportError:
+        raise SkelgnnError("reading the official Human3.6M CDF files needs the optional package cdflib: "
+                           "pip install cdflib") from None
+
+
+def _read_cdf_pose(cdflib, path: Path) -> np.ndarray:
+    try:
+        cdf = cdflib.CDF(str(path))
+    except Exception as e:  # cdflib raises plain exceptions of several kinds
+        raise FormatError(path, f"not a readable CDF file ({type(e).__name__}: {e})") from None
+    try:
+        try:
+            pose = np.asarray(cdf.varget("Pose"), dtype=np.float64)
+        except Exception as e:
+            raise FormatError(path, f"cannot read variable 'Pose' ({type(e).__name__}: {e})") from None
+    finally:
+        close = getattr(cdf, "close", None)
+        if callable(close):
+            close()
+    if pose.size == 0 or pose.size % 96 != 0:
+        raise FormatError(path, f"variable 'Pose' has shape {pose.shape}; expected (1, T, 96) = 32 joints × 3 mm")
+    return pose.reshape(-1, 32, 3)
+
+
+def convert_h36m_cdf(root: str | Path, out: str | Path, *, subjects: Sequence[str] = ALL_SUBJECTS) -> Path:
+    """Convert the official ``D3_Positions`` CDF files into ``data_3d_h36m.npz`` (VideoPose3D layout).
+
+    Reads ``<root>/<subject>/MyPoseFeatures/D3_Positions/<sequence>.cdf`` (variable ``Pose``: 32 joints
+    × 3, world millimetres), renames ``TakingPhoto`` → ``Photo`` and ``WalkingDog`` → ``WalkDog``
+    (:data:`CDF_RENAMES`), skips ``_ALL*`` files, and writes world poses in metres, float32, 32 joints.
+    Every sequence is kept, including S11 "Directions" (VideoPose3D's converter drops it; here the
+    evaluation protocol drops it, see :data:`DEFAULT_EXCLUDE`). Needs ``pip install cdflib``; imported
+    only when this function runs.
+
+    Args:
+        root: folder holding ``S1``, ``S5``, … as extracted from the official archives.
+        out: the npz to write (atomically).
+        subjects: subjects to convert.
+
+    Returns:
+        the written path.
+
+    Raises:
+        SkelgnnError: ``cdflib`` is not installed (with the install command).
+        FormatError: a subject folder is missing or empty, or a CDF file is unreadable.
+    """
+    cdflib = _import_cdflib()
+    root = _as_path(root)
+    positions: dict[str, dict[str, np.ndarray]] = {}
+    for s in _subjects(subjects):
+        folder = root / s / "MyPoseFeatures" / "D3_Positions"
+        if not folder.is_dir():
+            raise FormatError(folder, f"missing: expected the D3_Positions folder of subject {s} from the "
+                                      "official Human3.6M archives")
+        files = sorted(p for p in folder.glob("*.cdf") if not p.stem.startswith("_ALL"))
+        if not files:
+            raise FormatError(folder, "holds no .cdf files")
+        positions[s] = {}
+        for f in files:
+            action = canonical_action_name(f.stem)
+            if action in positions[s]:
+                raise FormatError(f, f"two files of subject {s} map to the action name {action!r}")
+            positions[s][action] = (_read_cdf_pose(cdflib, f) / 1000.0).astype(np.float32)
+    return write_vp3d_3d(out, positions)
+
+
+# ---------------------------------------------------------------------------------------- writing helpers
+def h36m_gt_2d(positions: dict, *, cameras: dict | None = None, extra_frames: int = 0) -> dict:
+    """Ground-truth 2D of world poses: the projection through each camera, distortion included.
+
+    This is how the ``gt`` 2D file of the field is made (CONVENTIONS §2.2).
+
+    Args:
+        positions: subject -> action -> (T, 32 or 17, 3) world poses in metres.
+        cameras: subject -> action -> list of camera dicts; ``None`` uses the built-in Human3.6M
+            cameras (4 per subject).
+        extra_frames: append this many copies of the last frame to every 2D sequence (Human3.6M
+            videos often have a few frames more than the mocap).
+
+    Returns:
+        subject -> action -> list of (T + extra_frames, 17, 2) float32 pixel arrays.
+    """
+    out: dict = {}
+    for s, acts in positions.items():
+        out[s] = {}
+        for a, arr in acts.items():
+            arr = np.asarray(arr, dtype=np.float64)
+            if arr.shape[1] == 32:
+                arr = reduce_32_to_17(arr)
+            world = arr * 1000.0
+            cams = ([h36m_camera(s, i) for i in range(len(CAMERA_IDS))] if cameras is None
+                    else [Camera.from_dict(c) for c in cameras[s][a]])
+            views = []
+            for cam in cams:
+                uv = project(world_to_camera(world, cam), cam)
+                if extra_frames:
+                    uv = np.concatenate([uv, np.repeat(uv[-1:], extra_frames, axis=0)])
+                views.append(uv.astype(np.float32))
+            out[s][a] = views
+    return out
+
+
+def write_gt_2d_file(data_3d: str | Path, out: str | Path, *, allow_pickle: bool = False,
+                     extra_frames: int = 0) -> Path:
+    """Write the ``gt`` 2D file of a VideoPose3D-layout 3D file (e.g. one made by :func:`convert_h36m_cdf`).
+
+    Uses the file's own ``cameras`` when it has them, else the built-in Human3.6M cameras; 17 joints,
+    pixels, distortion included (:func:`h36m_gt_2d`).
+
+    Returns:
+        the written path.
+    """
+    positions, cameras = read_vp3d_3d(_as_path(data_3d), allow_pickle=allow_pickle)
+    meta = {"layout_name": "h36m", "num_joints": 17,
+            "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)]}
+    return write_vp3d_2d(out, h36m_gt_2d(positions, cameras=cameras, extra_frames=extra_frames), meta)
+
+
+def write_h36m_like(folder: str | Path, positions: dict, *, name: str = "h36m", source: str = "gt",
+                    cameras: dict | None = None, extra_frames: int = 0) -> tuple[Path, Path]:
+    """Write ``data_3d_<name>.npz`` and ``data_2d_<name>_<source>.npz`` from world poses (for tests).
+
+    Args:
+        folder: output folder.
+        positions: subject -> action -> (T, 32 or 17, 3) world poses in metres.
+        name: dataset name in the file names.
+        source: 2D source name in the 2D file name.
+        cameras: optional in-file cameras (subject -> action -> [camera dicts]); ``None`` writes a plain
+            Human3.6M-style 3D file and projects through the built-in cameras.
+        extra_frames: extra 2D frames per camera (see :func:`h36m_gt_2d`).
+
+    Returns:
+        ``(path_3d, path_2d)``.
+    """
+    folder = _as_path(folder)
+    p3 = write_vp3d_3d(folder / f"data_3d_{name}.npz", positions, cameras=cameras)
+    meta = {"layout_name": "h36m", "num_joints": 17, "keypoints_symmetry": [list(H36M_17.left),
+                                                                            list(H36M_17.right)]}
+    p2 = write_vp3d_2d(folder / f"data_2d_{name}_{source}.npz",
+                       h36m_gt_2d(positions, cameras=cameras, extra_frames=extra_frames), meta)
+    return p3, p2
+
+
+_TEMPLATE_17_M = np.array([
+    [0.0, 0.0, 0.95], [-0.13, 0.0, 0.93], [-0.14, 0.03, 0.50], [-0.15, 0.0, 0.08],
+    [0.13, 0.0, 0.93], [0.14, 0.03, 0.50], [0.15, 0.0, 0.08],
+    [0.0, 0.0, 1.18], [0.0, 0.0, 1.45], [0.0, -0.05, 1.55], [0.0, -0.02, 1.68],
+    [0.17, 0.0, 1.42], [0.21, 0.02, 1.15], [0.23, -0.04, 0.90],
+    [-0.17, 0.0, 1.42], [-0.21, 0.02, 1.15], [-0.23, -0.04, 0.90],
+])
+
+
+def synthetic_h36m_positions(subjects: Sequence[str], actions: Sequence[str], frames: int | Sequence[int], *,
+                             num_joints: int = 32, seed: int = 0) -> dict:
+    """Plausible world poses (metres, Z up, near the origin) in the VideoPose3D 3D layout, for tests.
+
+    A standing template, turned about Z and moved a little per sequence, with smooth per-joint wobble.
+    The 15 extra joints of the 32-joint skeleton sit a few centimetres from their parents.
+
+    Args:
+        subjects: subject names.
+        actions: action names (every subject gets all of them).
+        frames: frames per sequence (an int, or one per action).
+        num_joints: 32 or 17.
+        seed: numpy seed.
+
+    Returns:
+        subject -> action -> (T, num_joints, 3) float32.
+    """
+    if num_joints not in (17, 32):
+        raise SkelgnnError(f"num_joints must be 17 or 32, got {num_joints}")
+    rng = np.random.default_rng(seed)
+    lengths = [int(frames)] * len(actions) if np.isscalar(frames) else [int(f) for f in frames]
+    extra_offsets = rng.normal(0.0, 0.04, size=(32, 3))
+    out: dict = {}
+    for s in subjects:
+        out[s] = {}
+        for a, T in zip(actions, lengths):
+            yaw = rng.uniform(-np.pi, np.pi)
+            c, sn = np.cos(yaw), np.sin(yaw)
+            rot = np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]])
+            shift = np.append(rng.uniform(-0.5, 0.5, size=2), 0.0)
+            t = np.arange(T)[:, None, None]
+            phase = rng.uniform(0, 2 * np.pi, size=(1, 17, 3))
+            wobble = 0.05 * np.sin(0.2 * t + phase)
+            p17 = (_TEMPLATE_17_M[None] + wobble) @ rot.T + shift
+            if num_joints == 17:
+                out[s][a] = p17.astype(np.float32)
+                continue
+            p32 = np.zeros((T, 32, 3))
+            p32[:, list(H36M_32_TO_17)] = p17
+            for j in range(32):
+                if j not in H36M_32_TO_17:
+                    p32[:, j] = p32[:, _PARENTS_32[j]] + extra_offsets[j]
+            out[s][a] = p32.astype(np.float32)
+    return out
