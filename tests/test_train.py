@@ -118,3 +118,21 @@ def test_config_errors_are_clean(tmp_path, capsys):
     assert "unknown key(s) ['epochz'] in [train]" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o")]) == 2
     assert "no such config" in capsys.readouterr().err
+
+
+def test_chunks_cover_every_frame_with_the_right_windows(tiny_bench_dir):
+    bench = load_benchmark(tiny_bench_dir)
+    seqs = benchmark_sequences(bench, "train", "gt")
+    plain = PoseWindows(seqs, 5, H36M_17)
+    chunked = PoseWindows(seqs, 5, H36M_17, chunk=8)
+    covered = torch.zeros(len(plain), dtype=torch.bool)
+    assert all(len(t) >= 8 for t in seqs.targets)  # no extended sequences: indices map 1:1
+    for i in range(len(chunked)):
+        x, y = chunked[i]
+        assert x.shape == (8 + 4, 17, 2) and y.shape == (8, 17, 3)
+        b = int(chunked.out_starts[i])
+        for k in range(8):
+            xp, yp = plain[b + k]
+            assert torch.equal(x[k: k + 5], xp) and torch.equal(y[k], yp[0])
+            covered[b + k] = True
+    assert covered.all()

@@ -89,7 +89,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         model.train()
         train_set.set_epoch(epoch)
         g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
-        loader = DataLoader(train_set, batch_size=cfg.batch_size, sampler=RandomSampler(train_set, generator=g))
+        loader = DataLoader(train_set, batch_size=max(1, cfg.batch_size // train_set.chunk),
+                            sampler=RandomSampler(train_set, generator=g))
         torch.manual_seed(cfg.seed * 7_919 + epoch)  # dropout masks of this epoch
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not progress,
@@ -104,8 +105,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += loss.item() * len(x)
-            count += len(x)
+            total += loss.item() * y.shape[0] * y.shape[1]
+            count += y.shape[0] * y.shape[1]
             bar.set_postfix(loss_mm=f"{scale * total / count:.1f}")
         sched.step()
         val = validation_mpjpe(model, val_seqs, skeleton, scale)
@@ -150,7 +151,9 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
         raise SkelgnnError(f"{cfg.data.path}: no validation clips; model selection needs them")
     torch.manual_seed(cfg.train.seed)
     model = build(cfg.model.name, skeleton, **cfg.model.kwargs)
-    windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed)
+    chunk = cfg.train.chunk or (1 if model.receptive_field == 1 else 32)
+    windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed,
+                          chunk=chunk)
     return fit(model, name=cfg.model.name, kwargs=cfg.model.kwargs, skeleton=skeleton, train_set=windows,
                val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=cfg.to_dict(), progress=progress,
                normalization=dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm))

@@ -96,34 +96,49 @@ def flip_joints(x: np.ndarray | torch.Tensor, skeleton: Skeleton):
 
 
 class PoseWindows(Dataset):
-    """Windows of ``receptive_field`` input frames around every frame of every sequence.
+    """Training samples: chunks of ``chunk`` consecutive target frames with the input frames they need.
 
-    Edges are padded by repeating the first/last frame, so every frame is a sample.
-    ``dataset[i]`` returns ``(joints_2d (rf, J, 2), joints_3d (1, J, 3) mm)`` as float32 tensors.
+    Sample ``i`` is ``(joints_2d (chunk + rf − 1, J, 2), joints_3d (chunk, J, 3) mm)`` as float32 tensors,
+    where rf is the model's receptive field; for a single-frame model and ``chunk=1`` every frame is
+    one sample. Sequence edges are padded by repeating the first/last frame; a sequence shorter than
+    ``chunk`` is extended the same way, and its last chunk overlaps the previous one. Chunks let a
+    multi-frame model share its computation between neighbouring targets (VideoPose3D's trick).
     With ``flip=True`` a fixed half of the samples (re-drawn by :meth:`set_epoch`) is mirrored.
     """
 
     def __init__(self, seqs: SequenceSet, receptive_field: int, skeleton: Skeleton, *,
-                 flip: bool = False, seed: int = 0) -> None:
+                 flip: bool = False, seed: int = 0, chunk: int = 1) -> None:
         if receptive_field < 1 or receptive_field % 2 == 0:
             raise SkelgnnError(f"receptive_field must be odd and >= 1, got {receptive_field}")
+        if chunk < 1:
+            raise SkelgnnError(f"chunk must be >= 1, got {chunk}")
         if len(seqs) == 0:
             raise SkelgnnError("no sequences to build windows from (empty split?)")
         J = skeleton.num_joints
         pad = receptive_field // 2
-        padded, starts, centres = [], [], []
-        offset = 0
-        for x in seqs.inputs:
-            if x.ndim != 3 or x.shape[1:] != (J, 2):
-                raise ShapeError(f"input sequence has shape {x.shape}, expected (T, {J}, 2)")
-            padded.append(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]))
-            centres.append(offset + pad + np.arange(len(x)))
-            starts.append(offset)
-            offset += len(x) + 2 * pad
-        self.inputs = torch.from_numpy(np.concatenate(padded))
-        self.targets = torch.from_numpy(np.concatenate(seqs.targets))
-        self.centres = torch.from_numpy(np.concatenate(centres))
-        self.pad, self.rf, self.skeleton = pad, receptive_field, skeleton
+        inputs, targets, in_starts, out_starts = [], [], [], []
+        in_off = out_off = 0
+        for x, y in zip(seqs.inputs, seqs.targets):
+            if x.ndim != 3 or x.shape[1:] != (J, 2) or y.shape != x.shape[:2] + (3,):
+                raise ShapeError(f"sequence shapes {x.shape} / {y.shape}, expected (T, {J}, 2) / (T, {J}, 3)")
+            if len(x) < chunk:
+                x = np.concatenate([x, np.repeat(x[-1:], chunk - len(x), 0)])
+                y = np.concatenate([y, np.repeat(y[-1:], chunk - len(y), 0)])
+            T = len(x)
+            starts = np.arange(0, T - chunk + 1, chunk)
+            if starts[-1] != T - chunk:
+                starts = np.append(starts, T - chunk)
+            inputs.append(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]))
+            targets.append(y)
+            in_starts.append(in_off + starts)  # first input frame of the chunk's first window
+            out_starts.append(out_off + starts)
+            in_off += T + 2 * pad
+            out_off += T
+        self.inputs = torch.from_numpy(np.concatenate(inputs))
+        self.targets = torch.from_numpy(np.concatenate(targets))
+        self.in_starts = torch.from_numpy(np.concatenate(in_starts))
+        self.out_starts = torch.from_numpy(np.concatenate(out_starts))
+        self.rf, self.chunk, self.skeleton = receptive_field, chunk, skeleton
         self.flip, self.seed = flip, seed
         self.set_epoch(0)
 
@@ -136,12 +151,12 @@ class PoseWindows(Dataset):
             self.flipped = torch.zeros(len(self), dtype=torch.bool)
 
     def __len__(self) -> int:
-        return len(self.centres)
+        return len(self.in_starts)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        c = int(self.centres[i])
-        x = self.inputs[c - self.pad: c + self.pad + 1]
-        y = self.targets[i: i + 1]
+        a, b = int(self.in_starts[i]), int(self.out_starts[i])
+        x = self.inputs[a: a + self.chunk + self.rf - 1]
+        y = self.targets[b: b + self.chunk]
         if self.flipped[i]:
             x, y = flip_joints(x, self.skeleton), flip_joints(y, self.skeleton)
         return x, y

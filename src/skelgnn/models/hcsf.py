@@ -72,7 +72,7 @@ def squeeze_widths(channels: int, S: int, L: int, d: float, rule: Squeeze = "k-S
 
 
 def _hop_masks_tensor(hop_masks) -> Tensor:
-    masks = torch.as_tensor(np.asarray(hop_masks), dtype=torch.bool)
+    masks = torch.tensor(np.asarray(hop_masks), dtype=torch.bool)
     if masks.dim() != 3 or masks.shape[1] != masks.shape[2]:
         raise SkelgnnError(f"hop_masks must have shape (L+1, J, J), got {tuple(masks.shape)}")
     return masks
@@ -115,9 +115,12 @@ class TemporalConv(nn.Module):
         super().__init__()
         if kernel_size < 1 or dilation < 1:
             raise SkelgnnError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}")
-        self.dilation = dilation
+        self.kernel_size, self.dilation = kernel_size, dilation
         self.frames_consumed = (kernel_size - 1) * dilation
         self.linear = nn.Linear(in_channels * kernel_size, out_channels, bias=bias)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, dilation={self.dilation}"
 
     def forward(self, x: Tensor) -> Tensor:
         taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C_in, F)
@@ -138,6 +141,10 @@ class HopGraph(nn.Module):
         mask_dynamic: restrict O_k to the exact-k pairs.
         init: normalisation of A_k: ``"row"`` (D⁻¹A), ``"sym"`` (D^-½AD^-½) or ``"binary"``.
 
+    ``G_k[i, j]`` weighs joint j in the hop-k aggregate of joint i, and
+    ``O_k[i, j] = tanh(θ_k(x)_i · φ_k(x)_j)``, the inner product running over the C_h channels of one
+    output frame (θ_k and φ_k being valid convolutions, that frame summarises the F-frame window).
+
     Shapes:
         x: (N, T, J, C_in).
         returns: (L+1, J, J) when the graph does not depend on the input (``"none"``, ``"m"``), else
@@ -154,7 +161,7 @@ class HopGraph(nn.Module):
         if temporal_kernel < 1 or temporal_kernel % 2 == 0:
             raise SkelgnnError(f"temporal_kernel must be odd and >= 1, got {temporal_kernel}")
         masks = _hop_masks_tensor(hop_masks)
-        self.num_hops = masks.shape[0]
+        self.num_hops, self.dynamic, self.mask_dynamic = masks.shape[0], dynamic, mask_dynamic
         self.register_buffer("mask", masks.float(), persistent=False)
         graph = _normalise(masks, init)
         if dynamic == "none":
@@ -167,6 +174,9 @@ class HopGraph(nn.Module):
             hidden = hidden_channels or max(1, in_channels // 4)
             self.embed = TemporalConv(in_channels, 2 * self.num_hops * hidden, temporal_kernel, dilation)
         self.frames_consumed = 0 if self.embed is None else self.embed.frames_consumed
+
+    def extra_repr(self) -> str:
+        return f"hops=0..{self.num_hops - 1}, dynamic={self.dynamic!r}, mask_dynamic={self.mask_dynamic}"
 
     def static_graph(self) -> Tensor | None:
         """M_k restricted to the exact-k pairs (or the fixed A_k), shape (L+1, J, J); None for "o"."""
@@ -188,33 +198,45 @@ class HopGraph(nn.Module):
         return o if static is None else o + static
 
 
+def _long_width(widths: tuple[int, ...], S: int) -> int:
+    """Width every long-range hop is zero-padded to inside the layer (the widest of them)."""
+    return max(widths[S + 1:], default=1)
+
+
 class _SharedHopWeights(nn.Module):
     """One matrix W^(k): C_in → C_k per hop, shared by all joints (transform, then aggregate).
 
-    The per-hop outputs are laid out zero-padded to the widest hop, so that one broadcast matmul
-    applies every hop's graph at once.
+    The long-range hops are computed zero-padded to the widest of them, so that one broadcast
+    matmul applies the graphs of all short-range hops and one those of all long-range hops.
     """
 
-    def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...]) -> None:
+    def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...], S: int) -> None:
         super().__init__()
-        self.num_hops, self.max_width, total = len(widths), max(widths), sum(widths)
+        self.S, self.short_width, self.long_width = S, widths[0], _long_width(widths, S)
+        total = sum(widths)
         self.weight = nn.Parameter(torch.empty(total, in_channels))  # rows: hop-major W^(0); …; W^(L)
-        offsets = np.cumsum((0,) + widths[:-1])
-        cols = np.arange(self.max_width)
-        pad = np.where(cols[None] < np.asarray(widths)[:, None], offsets[:, None] + cols[None], total)
-        self.register_buffer("pad_index", torch.as_tensor(pad.reshape(-1)), persistent=False)
+        short_rows = (S + 1) * widths[0]
+        long = np.asarray(widths[S + 1:], dtype=np.int64)
+        offsets = short_rows + np.cumsum(long) - long
+        cols = np.arange(self.long_width)
+        rows = np.where(cols[None] < long[:, None], offsets[:, None] + cols[None], total)  # padded slots
+        rows = np.concatenate([np.arange(short_rows), rows.reshape(-1)])
+        self.register_buffer("rows", torch.as_tensor(rows, dtype=torch.long), persistent=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.weight.shape[1])
         nn.init.uniform_(self.weight, -bound, bound)
 
-    def forward(self, x: Tensor, graph: Tensor) -> Tensor:
-        """x (N, T, J, C_in), graph (K+1, J, J) or (N, T, K+1, J, J) -> (N, T, K+1, J, C_max)."""
-        N, T, J, _ = x.shape
-        w = F.pad(self.weight, (0, 0, 0, 1)).index_select(0, self.pad_index)  # (K+1·C_max, C_in)
-        z = F.linear(x, w).view(N, T, J, self.num_hops, self.max_width).transpose(2, 3)
-        return torch.matmul(graph, z)  # (N, T, K+1, J, C_max)
+    def forward(self, x: Tensor, graph: Tensor) -> tuple[Tensor, Tensor]:
+        """x (N, T, J, C_in), graph (K+1, J, J) or (N, T, K+1, J, J) -> hops 0..S (N, T, S+1, J, C)
+        and hops S+1..L (N, T, L-S, J, C_long), zero-padded."""
+        S, C = self.S, self.short_width
+        w = F.pad(self.weight, (0, 0, 0, 1)).index_select(0, self.rows)  # padded rows are zero
+        z = F.linear(x, w)  # (N, T, J, (S+1)·C + (L-S)·C_long)
+        z_short = z[..., : (S + 1) * C].unflatten(-1, (S + 1, C)).transpose(2, 3)  # (N, T, S+1, J, C)
+        z_long = z[..., (S + 1) * C:].unflatten(-1, (-1, self.long_width)).transpose(2, 3)
+        return graph[..., : S + 1, :, :] @ z_short, graph[..., S + 1:, :, :] @ z_long
 
 
 class _PairHopWeights(nn.Module):
@@ -223,8 +245,9 @@ class _PairHopWeights(nn.Module):
     Only the pairs inside the hop sets are stored (a flat (C_in, Σ_pairs C_k) parameter).
     """
 
-    def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...]) -> None:
+    def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...], S: int) -> None:
         super().__init__()
+        self.S, self.short_width, self.long_width = S, widths[0], _long_width(widths, S)
         self.num_hops, self.max_width = len(widths), max(widths)
         self.num_joints = hop_masks.shape[1]
         k, i, j = (torch.as_tensor(a) for a in np.nonzero(hop_masks.numpy()))  # pairs sorted by hop
@@ -245,8 +268,8 @@ class _PairHopWeights(nn.Module):
         bound = 1.0 / math.sqrt(self.weight.shape[0])
         nn.init.uniform_(self.weight, -bound, bound)
 
-    def forward(self, x: Tensor, graph: Tensor) -> Tensor:
-        """x (N, T, J, C_in), graph (K+1, J, J) or (N, T, K+1, J, J) -> (N, T, K+1, J, C_max)."""
+    def forward(self, x: Tensor, graph: Tensor) -> tuple[Tensor, Tensor]:
+        """Same contract as :meth:`_SharedHopWeights.forward`."""
         N, T, J, C = x.shape
         P = self.pair_k.shape[0]
         w = F.pad(self.weight, (0, 1)).index_select(1, self.col_index).view(C, P, -1).transpose(0, 1)
@@ -254,7 +277,8 @@ class _PairHopWeights(nn.Module):
         u = torch.bmm(xj, w).transpose(0, 1).reshape(N, T, P, -1)  # (N, T, P, C_max)
         u = u * graph[..., self.pair_k, self.pair_i, self.pair_j].unsqueeze(-1)
         out = u.new_zeros(N, T, self.num_hops * J, self.max_width).index_add(2, self.target, u)
-        return out.view(N, T, self.num_hops, J, self.max_width)
+        out = out.view(N, T, self.num_hops, J, self.max_width)
+        return out[:, :, : self.S + 1, :, : self.short_width], out[:, :, self.S + 1:, :, : self.long_width]
 
 
 class HCSF(nn.Module):
@@ -286,23 +310,32 @@ class HCSF(nn.Module):
         _check_choice("short_range", short_range, ("sum", "per_hop"))
         masks = _hop_masks_tensor(hop_masks)
         L = masks.shape[0] - 1
-        self.S, self.out_channels = S, out_channels
         self.widths = squeeze_widths(out_channels, S, L, d, squeeze)
         hops = _SharedHopWeights if weight_mode == "shared" else _PairHopWeights
-        self.hops = hops(masks, in_channels, self.widths)
-        max_width = max(self.widths)
-        long_index = [k * max_width + c for k in range(S + 1, L + 1) for c in range(self.widths[k])]
-        self.register_buffer("long_index", torch.tensor(long_index, dtype=torch.long), persistent=False)
+        self.hops = hops(masks, in_channels, self.widths, S)
         self.sum_short = short_range == "sum"
-        self.fused_width = out_channels * (1 if self.sum_short else S + 1) + len(long_index)
+        short_width = out_channels * (1 if self.sum_short else S + 1)
+        long = np.asarray(self.widths[S + 1:], dtype=np.int64)
+        self.fused_width = short_width + int(long.sum())
         self.fuse = nn.Linear(self.fused_width, out_channels, bias=bias)  # W_a
+        # columns of W_a for the zero-padded long-range slots (a zero column for every padding slot)
+        cols = np.arange(_long_width(self.widths, S))
+        slots = np.where(cols[None] < long[:, None], short_width + np.cumsum(long)[:, None] - long[:, None]
+                         + cols[None], self.fused_width)
+        index = np.concatenate([np.arange(short_width), slots.reshape(-1)])
+        self.register_buffer("fuse_index", torch.as_tensor(index, dtype=torch.long), persistent=False)
+        self._repr = (f"S={S}, widths={self.widths}, fused_width={self.fused_width}, "
+                      f"weight_mode={weight_mode!r}, short_range={short_range!r}")
+
+    def extra_repr(self) -> str:
+        return self._repr
 
     def forward(self, x: Tensor, graph: Tensor) -> Tensor:
-        y = self.hops(x, graph)  # (N, T, K+1, J, C_max)
-        short = y[:, :, : self.S + 1, :, : self.out_channels]  # (N, T, S+1, J, C)
+        short, long = self.hops(x, graph)  # (N, T, S+1, J, C), (N, T, L-S, J, C_long)
         short = short.sum(2) if self.sum_short else short.transpose(2, 3).flatten(-2)
-        long = y.transpose(2, 3).flatten(-2).index_select(-1, self.long_index)  # (N, T, J, Σ_k>S C_k)
-        return self.fuse(torch.cat([short, long], dim=-1))  # (N, T, J, C)
+        h_a = torch.cat([short, long.transpose(2, 3).flatten(-2)], dim=-1)  # H_a with zero padding
+        w_a = F.pad(self.fuse.weight, (0, 1)).index_select(1, self.fuse_index)
+        return F.linear(h_a, w_a, self.fuse.bias)  # (N, T, J, C)
 
 
 class DHCSF(nn.Module):

@@ -8,8 +8,8 @@ convolution (kernel 3, dilations 1, 3, 9[, 27]) on the features of the first D-H
 dynamic graph sees F frames at the same dilation; receptive fields 27 and 81.
 
 What differs from the paper (its network, width, depth and hyper-parameters are unpublished):
-    - Width 128 per joint, 2 blocks, S=1, L=4, d=1/2 are our defaults; shared per-hop weights
-      (``weight_mode="shared"``), not LCN-style per-pair weights.
+    - Width 64 per joint (CPU budget; PAPER.md §3.4 suggests 64–128), 2 blocks, S=1, L=4, d=1/2 are
+      our defaults; shared per-hop weights (``weight_mode="shared"``), not LCN-style per-pair weights.
     - Input and output layers are per-joint linear maps with their own weights for every joint.
     - BatchNorm normalises every (joint, channel) feature separately (statistics over batch × frames).
     - The paper's temporal model is unknown; ours puts the dynamic graph window inside the temporal
@@ -36,9 +36,18 @@ class _JointLinear(nn.Module):
 
     def __init__(self, num_joints: int, in_channels: int, out_channels: int) -> None:
         super().__init__()
-        bound = in_channels ** -0.5
-        self.weight = nn.Parameter(torch.empty(num_joints, in_channels, out_channels).uniform_(-bound, bound))
-        self.bias = nn.Parameter(torch.empty(num_joints, out_channels).uniform_(-bound, bound))
+        self.weight = nn.Parameter(torch.empty(num_joints, in_channels, out_channels))
+        self.bias = nn.Parameter(torch.empty(num_joints, out_channels))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = self.weight.shape[1] ** -0.5
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        J, c_in, c_out = self.weight.shape
+        return f"joints={J}, {c_in} -> {c_out}"
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.einsum("ntjc,jcd->ntjd", x, self.weight) + self.bias
@@ -104,10 +113,17 @@ class SkeletalGNN(nn.Module):
     Shapes:
         joints_2d: (B, T, J, 2) normalised screen coordinates, T >= receptive_field.
         returns:   (B, T - receptive_field + 1, J, 3) root-relative joints; output frame t is the
-            centre of input frames t .. t + receptive_field - 1.
+            centre of input frames t .. t + receptive_field - 1. With receptive_field 1 every frame is
+            processed independently (as if T were folded into the batch).
+
+    Note:
+        Every frame of every layer is computed (no strided training variant), so a window of exactly
+        ``receptive_field`` frames costs many single-frame passes; train multi-frame models on longer
+        chunks, which give ``T - receptive_field + 1`` targets per window at a much lower cost per
+        target.
     """
 
-    def __init__(self, skeleton: Skeleton, *, channels: int = 128, num_blocks: int = 2, S: int = 1,
+    def __init__(self, skeleton: Skeleton, *, channels: int = 64, num_blocks: int = 2, S: int = 1,
                  L: int = 4, d: float = 0.5, weight_mode: WeightMode = "shared", dynamic: Dynamic = "mo",
                  temporal_kernel: int = 1, dilations: Sequence[int] = (), dropout: float = 0.25,
                  squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
@@ -126,7 +142,8 @@ class SkeletalGNN(nn.Module):
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
             return DHCSF(
-                HCSF(masks, C, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze, short_range=short_range),
+                HCSF(masks, C, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
+                     short_range=short_range),
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
                          hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init),
                 TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
@@ -135,8 +152,8 @@ class SkeletalGNN(nn.Module):
         self.embed = _JointLinear(J, 2, C)
         self.embed_post = _Post(J, C, dropout)
         self.blocks = nn.ModuleList(
-            _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)), layer(1, 1, False),
-                   J, C, dropout)
+            _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)),
+                   layer(1, 1, False), J, C, dropout)
             for b in range(num_blocks)
         )
         self.head = _JointLinear(J, C, 3)
@@ -150,7 +167,8 @@ class SkeletalGNN(nn.Module):
     def forward(self, joints_2d: Tensor) -> Tensor:
         shape = tuple(joints_2d.shape)
         if len(shape) != 4 or shape[2:] != (self.num_joints, 2):
-            raise ShapeError(f"skeletal_gnn: joints_2d must have shape (B, T, {self.num_joints}, 2), got {shape}")
+            raise ShapeError(
+                f"skeletal_gnn: joints_2d must have shape (B, T, {self.num_joints}, 2), got {shape}")
         if shape[1] < self.receptive_field:
             raise ShapeError(f"skeletal_gnn: needs T >= {self.receptive_field} frames (receptive field), "
                              f"got T={shape[1]}")

@@ -1,0 +1,233 @@
+"""Paper-specific behaviour of the HCSF / D-HCSF layers and the Skeletal GNN lifter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from skelgnn import H36M_16, H36M_17, SkelgnnError
+from skelgnn.models import build
+from skelgnn.models.hcsf import DHCSF, HCSF, HopGraph, squeeze_widths
+
+J = H36M_17.num_joints
+DIST = torch.tensor(H36M_17.hop_distances)  # (J, J)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _x(N=2, T=1, C=8, seed=0, joints=J):
+    return torch.randn(N, T, joints, C, generator=torch.Generator().manual_seed(seed))
+
+
+def _layer(L=4, S=1, d=0.5, C=8, weight_mode="shared", **kw):
+    torch.manual_seed(0)
+    return HCSF(H36M_17.hop_masks(L), C, C, S=S, d=d, weight_mode=weight_mode, **kw)
+
+
+# ---------------------------------------------------------------------------- channel squeezing
+def test_squeeze_widths_follow_the_schedule():
+    assert squeeze_widths(128, S=1, L=4, d=0.5) == (128, 128, 64, 32, 16)
+    assert squeeze_widths(128, S=2, L=4, d=0.25) == (128, 128, 128, 32, 8)
+    assert squeeze_widths(128, S=1, L=4, d=0.5, rule="k-L") == (128, 128, 512, 256, 128)
+    assert squeeze_widths(4, S=0, L=3, d=0.1) == (4, 1, 1, 1)  # at least one channel
+    layer = _layer(C=128)
+    assert layer.widths == (128, 128, 64, 32, 16)
+    assert layer.fused_width == layer.fuse.in_features == 240
+    assert _layer(C=128, short_range="per_hop").fused_width == 2 * 128 + 112
+
+
+@pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
+def test_unsqueezed_layer_when_d_is_one_or_L_equals_S(weight_mode):
+    C = 8
+    for L, S, d in ((1, 1, 0.5), (3, 3, 0.25), (4, 1, 1.0)):
+        layer = _layer(L=L, S=S, d=d, C=C, weight_mode=weight_mode)
+        assert layer.widths == (C,) * (L + 1)
+        assert layer.fused_width == C * (1 + L - S)
+        graph = HopGraph(H36M_17.hop_masks(L), C, dynamic="none")
+        assert layer(_x(C=C), graph(None)).shape == (2, 1, J, C)
+
+
+# ---------------------------------------------------------------------------- exact-k hop sets
+@pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
+def test_exact_k_masks_are_used(weight_mode):
+    L = 3
+    layer = _layer(L=L, weight_mode=weight_mode)
+    graph = HopGraph(H36M_17.hop_masks(L), 8, dynamic="none")(None)
+    x = _x()
+
+    def per_hop(x):  # (N, T, S+1, J, C) and (N, T, L-S, J, C_long) -> list of L+1 (N, T, J, C_k)
+        return [h for part in layer.hops(x, graph) for h in part.unbind(2)]
+
+    with torch.no_grad():
+        base_hops, base = per_hop(x), layer(x, graph)
+        for j in range(J):
+            y = x.clone()
+            y[:, :, j] += 1.0
+            hops_changed = torch.stack([(a - b).abs().amax(dim=(0, 1, 3)) > 1e-6
+                                        for a, b in zip(per_hop(y), base_hops)])  # (L+1, J)
+            out_changed = (layer(y, graph) - base).abs().amax(dim=(0, 1, 3)) > 1e-6  # (J,)
+            for k in range(L + 1):  # hop k of joint i sees joint j iff d(i, j) == k exactly
+                assert torch.equal(hops_changed[k], DIST[:, j] == k), (j, k)
+            assert torch.equal(out_changed, DIST[:, j] <= L), j
+
+
+def test_fixed_graph_is_the_normalised_skeleton_graph():
+    L = 4
+    masks = H36M_17.hop_masks(L).astype(np.float32)
+    graph = HopGraph(masks > 0, 8, dynamic="none")
+    assert not list(graph.parameters()) and not graph.state_dict()
+    row = masks / np.maximum(masks.sum(-1, keepdims=True), 1)
+    np.testing.assert_allclose(graph(_x()).numpy(), row, rtol=1e-6)
+    np.testing.assert_allclose(HopGraph(masks > 0, 8, dynamic="none", init="binary")(None).numpy(), masks)
+    sym = HopGraph(masks > 0, 8, dynamic="none", init="sym")(None).numpy()
+    np.testing.assert_allclose(sym, sym.transpose(0, 2, 1), rtol=1e-6)
+    # the learnable M_k starts at the same graph, so a "m" layer equals the static layer at init
+    layer = _layer(L=L)
+    x = _x()
+    static = DHCSF(layer, HopGraph(masks > 0, 8, dynamic="none"))(x)
+    learnable = DHCSF(layer, HopGraph(masks > 0, 8, dynamic="m"))(x)
+    torch.testing.assert_close(static, learnable, rtol=0, atol=0)
+
+
+# ---------------------------------------------------------------------------- dynamic graph
+def test_dynamic_graph_depends_on_the_input_and_m_does_not():
+    masks = H36M_17.hop_masks(4)
+    torch.manual_seed(0)
+    graph = HopGraph(masks, 8, dynamic="mo")
+    x1, x2 = _x(seed=1), _x(seed=2)
+    o1, o2 = graph.dynamic_graph(x1), graph.dynamic_graph(x2)
+    assert o1.shape == (2, 1, 5, J, J)
+    assert (o1 - o2).abs().max() > 1e-3
+    assert o1.abs().max() < 1 and o2.abs().max() < 1
+    m = graph.static_graph()
+    assert m.shape == (5, J, J) and isinstance(graph.m, torch.nn.Parameter)
+    torch.testing.assert_close(graph(x1), o1 + m)
+    torch.testing.assert_close(graph(x1) - graph(x2), o1 - o2)
+    # M_k lives on the exact-k pairs; O_k is dense unless masked
+    assert torch.all(m[torch.as_tensor(~masks)] == 0)
+    assert (o1[..., torch.as_tensor(~masks)] != 0).any()
+    masked = HopGraph(masks, 8, dynamic="o", mask_dynamic=True)
+    assert masked.static_graph() is None
+    assert torch.all(masked(x1)[..., torch.as_tensor(~masks)] == 0)
+
+
+def test_dynamic_graph_sees_only_its_frame_window():
+    torch.manual_seed(0)
+    graph = HopGraph(H36M_17.hop_masks(2), 8, dynamic="o", temporal_kernel=3, dilation=2)
+    assert graph.frames_consumed == 4
+    x = _x(T=9)
+    base = graph(x)  # (N, 5, 3, J, J): output frame t from input frames t, t+2, t+4
+    assert base.shape == (2, 5, 3, J, J)
+    for frame in range(9):
+        y = x.clone()
+        y[:, frame] += 1.0
+        changed = (graph(y) - base).abs().amax(dim=(0, 2, 3, 4)) > 1e-6  # (5,)
+        expected = torch.tensor([frame - t in (0, 2, 4) for t in range(5)])
+        assert torch.equal(changed, expected), frame
+
+
+# ---------------------------------------------------------------------------- modes and edge cases
+@pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
+@pytest.mark.parametrize("dynamic", ["none", "mo"])
+@pytest.mark.parametrize("L", [4, 8, 10])
+def test_empty_hop_sets_give_finite_output(weight_mode, dynamic, L):
+    masks = H36M_17.hop_masks(L)
+    assert L <= 4 or not masks[L].all(-1).any()  # some joints have an empty hop-L set
+    torch.manual_seed(0)
+    layer = DHCSF(HCSF(masks, 8, 8, S=1, d=0.5, weight_mode=weight_mode), HopGraph(masks, 8, dynamic=dynamic))
+    x = _x().requires_grad_()
+    out = layer(x)
+    out.square().sum().backward()
+    assert torch.isfinite(out).all() and torch.isfinite(x.grad).all()
+
+
+def test_lcn_layer_equals_shared_layer_with_tied_weights():
+    L, C = 3, 8
+    masks = H36M_17.hop_masks(L)
+    shared, lcn = _layer(L=L, C=C), _layer(L=L, C=C, weight_mode="lcn")
+    # lcn stores only the pairs inside the hop sets: C_in · Σ_pairs C_k hop weights
+    pairs = masks.sum((1, 2))
+    assert lcn.hops.weight.numel() == C * int((pairs * np.asarray(lcn.widths)).sum())
+    offsets = np.cumsum((0,) + shared.widths)
+    with torch.no_grad():
+        blocks = [shared.hops.weight[offsets[k]:offsets[k + 1]].T for k in lcn.hops.pair_k.tolist()]
+        lcn.hops.weight.copy_(torch.cat(blocks, dim=1))
+        lcn.fuse.load_state_dict(shared.fuse.state_dict())
+    static = HopGraph(masks, C, dynamic="none")(None)
+    random_graph = torch.rand(2, 1, L + 1, J, J) * torch.as_tensor(masks)  # per-sample, within hop sets
+    for graph in (static, random_graph):
+        torch.testing.assert_close(lcn(_x(C=C), graph), shared(_x(C=C), graph), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
+def test_both_weight_modes_train(weight_mode):
+    model = build("skeletal_gnn", H36M_17, channels=8, weight_mode=weight_mode)
+    out = model(torch.randn(4, 1, J, 2))
+    out.square().mean().backward()
+    assert out.shape == (4, 1, J, 3)
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+
+
+def test_ablation_settings_reach_the_layers_through_build():
+    model = build("skeletal_gnn", H36M_17, channels=16, d=0.25, S=2, L=5, weight_mode="lcn", dynamic="o",
+                  squeeze="k-S", short_range="per_hop")
+    first = model.blocks[0].first
+    assert first.hcsf.widths == (16, 16, 16, 4, 1, 1)
+    assert first.hcsf.fused_width == 3 * 16 + 6
+    assert first.graph.static_graph() is None and first.graph.embed is not None
+    static = build("skeletal_gnn_static", H36M_17, channels=8)
+    assert not any("graph" in name for name, _ in static.named_parameters())
+    learnable = build("skeletal_gnn_static", H36M_17, channels=8, dynamic="m")
+    assert learnable.blocks[0].first.graph.m.requires_grad
+    widened = build("skeletal_gnn", H36M_17, channels=8, squeeze="k-L", d=0.5).eval()
+    assert widened.blocks[0].first.hcsf.widths == (8, 8, 32, 16, 8)
+    assert torch.isfinite(widened(torch.randn(2, 1, J, 2))).all()
+    model16 = build("skeletal_gnn", H36M_16, channels=8).eval()
+    assert model16(torch.randn(2, 1, 16, 2)).shape == (2, 1, 16, 3)
+
+
+def test_bad_settings_raise():
+    for kwargs in ({"weight_mode": "dense"}, {"dynamic": "mask"}, {"S": 3, "L": 2}, {"d": 0},
+                   {"temporal_kernel": 2}, {"squeeze": "k"}, {"short_range": "mean"}, {"graph_init": "x"},
+                   {"dilations": (1, 3, 9)}, {"dilations": (0, 1)}):
+        with pytest.raises(SkelgnnError):
+            build("skeletal_gnn", H36M_17, channels=8, **kwargs)
+
+
+# ---------------------------------------------------------------------------- multi-frame
+def test_receptive_fields():
+    rf = {name: build(name, H36M_17, channels=8).receptive_field
+          for name in ("skeletal_gnn", "skeletal_gnn_static", "skeletal_gnn_t27", "skeletal_gnn_t81")}
+    assert rf == {"skeletal_gnn": 1, "skeletal_gnn_static": 1,
+                  "skeletal_gnn_t27": 27, "skeletal_gnn_t81": 81}
+    assert build("skeletal_gnn_t27", H36M_17, channels=8, temporal_kernel=1).receptive_field == 27
+    assert build("skeletal_gnn_t27", H36M_17, channels=8, temporal_kernel=5).receptive_field == 1 + 4 * 13
+    assert build("skeletal_gnn", H36M_17, channels=8, temporal_kernel=3).receptive_field == 1 + 2 * 2
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("skeletal_gnn_t27", {}),
+    ("skeletal_gnn_t27", {"temporal_kernel": 5, "weight_mode": "lcn"}),
+    ("skeletal_gnn", {"temporal_kernel": 3, "dynamic": "o"}),
+])
+def test_sliding_equivalence(name, kwargs):
+    torch.manual_seed(0)
+    model = build(name, H36M_17, channels=8, **kwargs)
+    model.train()
+    with torch.no_grad():  # non-default BatchNorm statistics
+        model(torch.randn(4, model.receptive_field + 3, J, 2))
+    model.eval()
+    rf, extra = model.receptive_field, 4
+    x = torch.randn(2, rf + extra, J, 2, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        long = model(x)
+        windows = torch.cat([model(x[:, s:s + rf]) for s in range(extra + 1)], dim=1)
+    assert long.shape == windows.shape == (2, extra + 1, J, 3)
+    torch.testing.assert_close(long, windows, rtol=1e-5, atol=1e-5)

@@ -1,0 +1,140 @@
+"""Registry sweep: every registered lifter obeys the common contract (STYLE.md §2.4, §2.11)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import torch
+
+from skelgnn import H36M_17, SkelgnnError
+from skelgnn.errors import ShapeError
+from skelgnn.models import build, names
+
+SMALL = {"channels": 8}  # tried first; a builder that rejects it is built with its defaults
+B, EXTRA = 2, 2  # batch size, output frames beyond one
+
+
+def _build(name: str) -> tuple[torch.nn.Module, dict]:
+    torch.manual_seed(0)
+    try:
+        return build(name, H36M_17, **SMALL), SMALL
+    except SkelgnnError:
+        return build(name, H36M_17), {}
+
+
+def _inputs(model: torch.nn.Module, seed: int = 1, batch: int = B) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    T = model.receptive_field + EXTRA
+    return torch.rand(batch, T, H36M_17.num_joints, 2, generator=g) * 2 - 1
+
+
+def _warm_up(model: torch.nn.Module) -> None:
+    """One train-mode forward so that BatchNorm running statistics are not the defaults."""
+    model.train()
+    with torch.no_grad():
+        model(_inputs(model, seed=7, batch=4))
+    model.eval()
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny tensors: one thread avoids OpenMP overhead (large on a shared, busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(params=names())
+def built(request):
+    model, kwargs = _build(request.param)
+    return request.param, model, kwargs
+
+
+def test_registry_is_not_empty():
+    assert {"skeletal_gnn", "skeletal_gnn_static", "skeletal_gnn_t27", "skeletal_gnn_t81"} <= set(names())
+
+
+def test_output_shape(built):
+    name, model, _ = built
+    assert isinstance(model.receptive_field, int) and model.receptive_field >= 1
+    x = _inputs(model)
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+    assert out.shape == (B, x.shape[1] - model.receptive_field + 1, H36M_17.num_joints, 3), name
+    assert torch.isfinite(out).all()
+
+
+def test_every_parameter_gets_a_gradient(built):
+    name, model, _ = built
+    model.train()
+    out = model(_inputs(model))
+    weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(3))
+    (out * weights).sum().backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing, f"{name}: no gradient reaches {missing}"
+
+
+def test_eval_is_deterministic(built):
+    _, model, _ = built
+    _warm_up(model)
+    x = _inputs(model)
+    with torch.no_grad():
+        assert torch.equal(model(x), model(x))
+
+
+def test_batch_independence_in_eval(built):
+    _, model, _ = built
+    _warm_up(model)
+    x = _inputs(model, batch=3)
+    y = x.clone()
+    y[1:] = _inputs(model, seed=5, batch=2)  # other samples change, sample 0 does not
+    with torch.no_grad():
+        a, b = model(x), model(y)
+        alone = model(x[:1])
+    torch.testing.assert_close(a[0], b[0], rtol=0, atol=1e-6)
+    torch.testing.assert_close(a[:1], alone, rtol=1e-5, atol=1e-5)
+
+
+def test_state_dict_round_trip(built, tmp_path):
+    name, model, kwargs = built
+    _warm_up(model)
+    x = _inputs(model)
+    with torch.no_grad():
+        expected = model(x)
+
+    torch.manual_seed(123)  # a different initialisation, overwritten by the state dict
+    clone = build(name, H36M_17, **kwargs)
+    clone.load_state_dict(model.state_dict())
+    clone.eval()
+    with torch.no_grad():
+        assert torch.equal(clone(x), expected)
+
+    path = tmp_path / "weights.pt"
+    torch.save(model.state_dict(), path)
+    torch.manual_seed(321)
+    reloaded = build(name, H36M_17, **kwargs)
+    reloaded.load_state_dict(torch.load(path, weights_only=True))
+    reloaded.eval()
+    with torch.no_grad():
+        assert torch.equal(reloaded(x), expected)
+
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    buffer.seek(0)
+    assert set(torch.load(buffer, weights_only=True)) == set(model.state_dict())
+
+
+def test_wrong_input_shape_raises(built):
+    name, model, _ = built
+    J, rf = H36M_17.num_joints, model.receptive_field
+    model.eval()
+    bad = [torch.zeros(B, rf, J, 3), torch.zeros(B, rf, J + 1, 2), torch.zeros(rf, J, 2),
+           torch.zeros(B, rf, J, 2, 1)]
+    if rf > 1:
+        bad.append(torch.zeros(B, rf - 1, J, 2))
+    for x in bad:
+        with pytest.raises(ShapeError):
+            model(x)
