@@ -89,6 +89,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         labels.add(r["label"])
         r.setdefault("kwargs", {})
         r.setdefault("group", "main")
+        if r["group"] not in ("main", "ablation"):
+            raise SkelgnnError(f"{path}: runs[{i}] group must be 'main' or 'ablation', got {r['group']!r}")
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
             "train": TrainConfig(**train), "runs": runs}
 
@@ -124,11 +126,12 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     results = []
-    for input_kind in cfg["inputs"]:
-        for run in cfg["runs"]:
-            if progress:
-                print(f"[benchmark] {run['label']} on {input_kind}", file=sys.stderr, flush=True)
-            results.append(_run_one(run, input_kind, cfg, out, progress))
+    for group in ("main", "ablation"):  # the comparison first, on every input; then the ablations
+        for input_kind in cfg["inputs"]:
+            for run in (r for r in cfg["runs"] if r["group"] == group):
+                if progress:
+                    print(f"[benchmark] {run['label']} on {input_kind}", file=sys.stderr, flush=True)
+                results.append(_run_one(run, input_kind, cfg, out, progress))
     summary = {
         "protocol": {"benchmark": "HDM05-Lift (spec v1)", "train actors": "bd, bk, dg (validation: every 10th clip)",
                      "test actors": "mm, tr", "test-time flip": "off", "seed": cfg["train"].seed,
