@@ -126,9 +126,9 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     results = []
-    for group in ("main", "ablation"):  # the comparison first, on every input; then the ablations
-        for input_kind in cfg["inputs"]:
-            for run in (r for r in cfg["runs"] if r["group"] == group):
+    for group in ("main", "ablation"):  # the comparison first, then the ablations; runs in config order
+        for run in (r for r in cfg["runs"] if r["group"] == group):
+            for input_kind in cfg["inputs"]:
                 if progress:
                     print(f"[benchmark] {run['label']} on {input_kind}", file=sys.stderr, flush=True)
                 results.append(_run_one(run, input_kind, cfg, out, progress))
