@@ -13,8 +13,6 @@ atomic; a truncated or corrupt file raises :class:`~skelgnn.errors.CheckpointErr
 from __future__ import annotations
 
 import io
-import pickle
-import zipfile
 from pathlib import Path
 
 import torch
@@ -68,10 +66,11 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as e:
+    except Exception as e:  # corrupt bytes: the weights-only unpickler raises IndexError, struct.error, ...
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {msg}") from None
-    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT or "model" not in ckpt:
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("format"), int) or ckpt["format"] != FORMAT \
+            or "model" not in ckpt:
         raise CheckpointError(f"{path}: not a skelgnn checkpoint (format {FORMAT} with a 'model' entry expected)")
     for key in ("state_dict", "skeleton"):
         if key not in ckpt:
@@ -92,6 +91,9 @@ def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module
     except (RuntimeError, KeyError, TypeError) as e:
         msg = str(e).splitlines()[0]
         raise CheckpointError(f"{source}: weights do not fit the model it describes: {msg}") from None
+    except (ValueError, OverflowError, AttributeError, IndexError) as e:  # odd "skeleton"/"model" entries
+        msg = str(e).splitlines()[0] if str(e) else ""
+        raise CheckpointError(f"{source}: cannot rebuild the model: {type(e).__name__}: {msg}") from None
     return model.eval()
 
 

@@ -34,11 +34,18 @@ def _cmd_data_hdm05(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from .config import load_config
+    from .distributed import is_main_process
     from .train import run_training
 
     cfg = load_config(args.config, args.set or [])
+    if cfg.data.allow_pickle and not args.allow_pickle:
+        raise SkelgnnError("data.allow_pickle = true in the config does not open pickled files on the command line; "
+                           "pass --allow-pickle (unpickling can run code: trusted files only)")
+    cfg.data.allow_pickle = bool(args.allow_pickle)
     t0 = time.perf_counter()
     history = run_training(cfg, args.out, progress=not args.quiet)
+    if not is_main_process():  # torchrun: rank 0 reports for all
+        return 0
     if history:
         best = min(history, key=lambda r: r["val_mpjpe"])
         print(f"Trained {cfg.model.name} for {len(history)} epochs in {time.perf_counter() - t0:.0f} s (this call); "
@@ -52,12 +59,22 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from .evaluate import evaluate_checkpoint, report_markdown
+    from .evaluate import checkpoint_data_kind, evaluate_checkpoint, report_markdown
     from .io import atomic_save_npz, atomic_write_text
 
-    report, preds, seqs = evaluate_checkpoint(args.checkpoint, args.data, input_kind=args.input,
-                                              split=args.split, tta=args.tta)
-    print(report_markdown(report, title=f"{report['model']} on HDM05-Lift {args.input}"))
+    if checkpoint_data_kind(args.checkpoint) == "h36m":  # VideoPose3D layout: the protocol comes from the config
+        from .commands.h36m import evaluate_h36m_command
+
+        return evaluate_h36m_command(args)
+    h36m_only = [flag for flag, v in (("--joints", args.joints), ("--keep-s11-directions", args.keep_s11_directions),
+                                      ("--test-downsample", args.test_downsample), ("--rare", args.rare)) if v]
+    if h36m_only:
+        raise SkelgnnError(f"{', '.join(h36m_only)}: only for checkpoints trained with data.kind = 'h36m'; "
+                           f"{args.checkpoint} was trained on HDM05-Lift")
+    input_kind, split = args.input or "gt", args.split or "test"
+    report, preds, seqs = evaluate_checkpoint(args.checkpoint, args.data, input_kind=input_kind,
+                                              split=split, tta=bool(args.tta))
+    print(report_markdown(report, title=f"{report['model']} on HDM05-Lift {input_kind}"))
     if args.json:
         atomic_write_text(args.json, json.dumps(report, indent=1))
         print(f"Wrote {args.json}")
@@ -103,22 +120,28 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("--quiet", action="store_true", help="no progress bar")
     h.set_defaults(func=_cmd_data_hdm05)
 
-    t = sub.add_parser("train", help="train a lifter on HDM05-Lift (resumes from OUT/last.pt)")
+    from .commands.h36m import ALLOW_PICKLE_HELP, add_evaluate_arguments
+
+    t = sub.add_parser("train", help="train a lifter on HDM05-Lift or Human3.6M (resumes from OUT/last.pt)")
     t.add_argument("config", help="TOML config (see configs/)")
     t.add_argument("--out", required=True, help="run folder for checkpoints and the JSONL log")
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value, e.g. train.epochs=5")
+    t.add_argument("--allow-pickle", action="store_true", help=ALLOW_PICKLE_HELP + " (data.kind = 'h36m')")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_cmd_train)
 
-    e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift")
+    e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift, or on Human3.6M under its protocol")
     e.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
-    e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05`")
-    e.add_argument("--input", choices=("gt", "noisy"), default="gt", help="2D input setting (default gt)")
-    e.add_argument("--split", choices=("test", "val", "train"), default="test", help="default test")
-    e.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
-                   help="test-time flip augmentation (default off)")
+    e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05`, or the folder holding "
+                                                 "the VideoPose3D-layout npz files (data.kind = 'h36m')")
+    e.add_argument("--input", choices=("gt", "noisy"), default=None, help="HDM05-Lift 2D input setting (default gt)")
+    e.add_argument("--split", choices=("test", "val", "train"), default=None, help="HDM05-Lift split (default test)")
+    e.add_argument("--tta", action=argparse.BooleanOptionalAction, default=None,
+                   help="test-time flip augmentation (default: off for HDM05-Lift; the config's data.test_flip "
+                        "for Human3.6M-layout checkpoints)")
     e.add_argument("--json", help="write the report as JSON here")
     e.add_argument("--save-predictions", help="write predictions (npz, one (T,17,3) array per clip/camera)")
+    add_evaluate_arguments(e)
     e.set_defaults(func=_cmd_evaluate)
 
     b = sub.add_parser("benchmark", help="train and evaluate every model of a benchmark config (resumable)")

@@ -30,11 +30,33 @@ class ModelSpec:
 
 @dataclass
 class DataConfig:
-    path: str = "data/hdm05"      # folder written by `skelgnn data hdm05`
-    input: str = "gt"             # "gt" | "noisy"
-    train_fraction: float = 1.0   # use a deterministic subset of training clips (smoke runs)
-    max_frames_per_clip: int = 0  # 0 = all; >0 keeps only the first frames (smoke runs)
+    """The ``[data]`` section.
+
+    ``kind = "hdm05"`` (default) reads the benchmark folder written by ``skelgnn data hdm05`` and uses
+    ``path``, ``input`` ("gt" | "noisy"), ``train_fraction``, ``max_frames_per_clip`` and ``input_norm``.
+    ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
+    ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
+    under the protocol named by the remaining keys (:meth:`skelgnn.protocol.Protocol.from_config`);
+    those keys are ignored for ``kind = "hdm05"``.
+    """
+
+    path: str = "data/hdm05"      # folder written by `skelgnn data hdm05` (hdm05) or holding the npz files (h36m)
+    input: str = "gt"             # hdm05: "gt" | "noisy"; h36m: the 2D source in the 2D file name
+    train_fraction: float = 1.0   # hdm05: use a deterministic subset of training clips (smoke runs)
+    max_frames_per_clip: int = 0  # hdm05: 0 = all; >0 keeps only the first frames (smoke runs)
     input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
+    kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
+    # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
+    name: str = "h36m"            # dataset name in the file names ("h36m", or "hdm05" for the HDM05-Lift export)
+    allow_pickle: bool = False    # the layout stores pickled dicts; the CLI sets this only from --allow-pickle
+    train_subjects: list = field(default_factory=lambda: ["S1", "S5", "S6", "S7", "S8"])
+    test_subjects: list = field(default_factory=lambda: ["S9", "S11"])
+    joints: int = 17              # 17 | 16 (Neck/Nose dropped)
+    exclude_s11_directions: bool = True
+    train_downsample: int = 1     # train on every k-th frame
+    test_downsample: int = 1      # evaluate every k-th test frame
+    val_every: int = 10           # validation = every k-th (subject, action) of the training subjects
+    test_flip: bool = True        # test-time flip in `skelgnn evaluate` (CLI --tta/--no-tta overrides)
 
 
 @dataclass
@@ -51,6 +73,9 @@ class TrainConfig:
     patience: int = 0             # early stopping on validation MPJPE; 0 = off
     eval_batch_size: int = 1024
     threads: int = 0              # torch.set_num_threads; 0 = leave as is
+    device: str = "auto"          # "auto" (cuda:LOCAL_RANK if CUDA is available, else cpu) | "cpu" | "cuda" | "cuda:N"
+    amp: str = "off"              # mixed precision, CUDA only: "off" | "bf16" | "fp16" (with a GradScaler)
+    sync_bn: bool = True          # under torchrun on GPUs: BatchNorm -> SyncBatchNorm (skelgnn.distributed)
 
 
 @dataclass
@@ -100,27 +125,66 @@ def _from_dict(d: dict, source: str) -> RunConfig:
                 raise SkelgnnError(f"{source}: {name}.{k} must be a string, got {v!r}")
             if isinstance(default, dict) and not isinstance(v, dict):
                 raise SkelgnnError(f"{source}: {name}.{k} must be a table, got {v!r}")
+            if isinstance(default, list):
+                if not isinstance(v, (list, tuple)) or not all(isinstance(x, str) for x in v):
+                    raise SkelgnnError(f"{source}: {name}.{k} must be a list of strings, e.g. "
+                                       f"{default!r}, got {v!r}")
+                v = list(v)
             values[k] = v
         parts[name] = cls(**values)
     cfg = RunConfig(**parts)
-    if cfg.data.input not in ("gt", "noisy"):
-        raise SkelgnnError(f"{source}: data.input must be 'gt' or 'noisy', got {cfg.data.input!r}")
-    if cfg.data.input_norm not in ("screen", "bbox"):
-        raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {cfg.data.input_norm!r}")
+    _check_data(cfg.data, source)
     if cfg.train.loss not in ("mpjpe", "l1"):
         raise SkelgnnError(f"{source}: train.loss must be 'mpjpe' or 'l1', got {cfg.train.loss!r}")
+    if cfg.train.amp not in ("off", "bf16", "fp16"):
+        raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {cfg.train.amp!r}")
+    dev = cfg.train.device
+    if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
+        raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")
     return cfg
 
 
+def _check_data(data: DataConfig, source: str) -> None:
+    if data.kind not in ("hdm05", "h36m"):
+        raise SkelgnnError(f"{source}: data.kind must be 'hdm05' or 'h36m', got {data.kind!r}")
+    if data.kind == "hdm05":
+        if data.input not in ("gt", "noisy"):
+            raise SkelgnnError(f"{source}: data.input must be 'gt' or 'noisy', got {data.input!r}")
+    else:
+        for key in ("input", "name"):
+            v = getattr(data, key)
+            if not v or any(c in v for c in "/\\") or v in (".", ".."):
+                raise SkelgnnError(f"{source}: data.{key} must be a plain name (it is part of a file name), "
+                                   f"got {v!r}")
+        for key in ("train_subjects", "test_subjects"):
+            if not getattr(data, key):
+                raise SkelgnnError(f"{source}: data.{key} must name at least one subject")
+        overlap = sorted(set(data.train_subjects) & set(data.test_subjects))
+        if overlap:
+            raise SkelgnnError(f"{source}: subjects {overlap} are in both data.train_subjects and data.test_subjects")
+    if data.joints not in (16, 17):
+        raise SkelgnnError(f"{source}: data.joints must be 17 or 16, got {data.joints!r}")
+    for key, low in (("train_downsample", 1), ("test_downsample", 1), ("val_every", 2)):
+        if getattr(data, key) < low:
+            raise SkelgnnError(f"{source}: data.{key} must be an integer >= {low}, got {getattr(data, key)!r}")
+    if data.input_norm not in ("screen", "bbox"):
+        raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
+
+
 def apply_overrides(d: dict, overrides: list[str]) -> dict:
-    """Apply ``key.path=value`` strings to a nested dict (values parsed as Python literals, else strings)."""
+    """Apply ``key.path=value`` strings to a nested dict.
+
+    Values are parsed as Python literals (``5``, ``'gt'``, ``['S1', 'S5']``, ``True``), ``true``/``false`` as
+    booleans (as in TOML), and anything else is kept as a string.
+    """
     for item in overrides:
         if "=" not in item:
             raise SkelgnnError(f"--set {item!r}: expected key=value, e.g. train.epochs=5")
         key, raw = item.split("=", 1)
         parts = key.strip().split(".")
         try:
-            value = ast.literal_eval(raw)
+            value = {"true": True, "false": False}.get(raw.strip()) if raw.strip() in ("true", "false") \
+                else ast.literal_eval(raw)  # TOML spellings of the booleans, else Python literals
         except (ValueError, SyntaxError):
             value = raw
         node = d

@@ -14,12 +14,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data.lifting import SequenceSet, flip_joints
+from .data.lifting import SequenceSet, flip_joints, require_finite
+from .errors import SkelgnnError
 from .metrics import (auc, classwise_mean, group_means, hard_tail, joint_errors, mpjpe, mpjve, n_mpjpe,
                       p_mpjpe, pck)
 from .skeleton import Skeleton
 
-__all__ = ["evaluate_checkpoint", "lift", "predict_sequences", "stack_targets", "compute_report", "report_markdown"]
+__all__ = ["evaluate_checkpoint", "lift", "predict_sequences", "stack_targets", "compute_report", "report_markdown",
+           "checkpoint_data_kind", "evaluate_h36m_checkpoint", "evaluate_3dhp_checkpoint"]
 
 
 @torch.no_grad()
@@ -33,6 +35,9 @@ def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> tor
     Returns:
         (T, J, 3) raw model outputs with the root subtracted.
     """
+    if not bool(torch.isfinite(joints_2d).all()):
+        raise SkelgnnError("joints_2d contains NaN or infinite values; fill or drop the missing joints first "
+                           "(e.g. skelgnn.keypoints.fill_missing)")
     rf = int(model.receptive_field)
     pad = rf // 2
     x = torch.cat([joints_2d[:1].expand(pad, -1, -1), joints_2d, joints_2d[-1:].expand(pad, -1, -1)])
@@ -56,7 +61,8 @@ def predict_sequences(model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, *
     model.eval()
     device = next(model.parameters()).device
     preds = []
-    for x in seqs.inputs:
+    for i, x in enumerate(seqs.inputs):
+        require_finite(x, f"sequence {seqs.key(i)}: the 2D input")
         xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
         y = lift(model, xt, chunk=chunk)
         if tta:
@@ -83,6 +89,8 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
         the Rare20 frames, NaN if none), ``pck150``, ``auc``, ``per_class`` and ``per_joint`` tables,
         ``samples`` and ``protocol``.
     """
+    for i, t in enumerate(seqs.targets):
+        require_finite(t, f"sequence {seqs.key(i)}: the 3D target")
     pred, target = stack_targets(preds, seqs)
     e = mpjpe(pred, target)
     pe = p_mpjpe(pred, target)
@@ -177,3 +185,104 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
                   receptive_field=int(model.receptive_field),
                   seconds=round(time.perf_counter() - t0, 2))
     return report, preds, seqs
+
+
+# ---------------------------------------------------------------------------------------- VideoPose3D layout
+def checkpoint_data_kind(checkpoint) -> str:
+    """``data.kind`` of the config stored in a checkpoint: ``"hdm05"`` (also for older checkpoints) or ``"h36m"``."""
+    from .checkpoint import read_checkpoint
+
+    data = (read_checkpoint(checkpoint).get("config") or {}).get("data") or {}
+    return str(data.get("kind", "hdm05"))
+
+
+def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False, tta: bool | None = None,
+                             joints: int | None = None, keep_s11_directions: bool = False,
+                             test_downsample: int | None = None, rare: bool = False):
+    """Driver: a checkpoint trained with ``data.kind = "h36m"`` on the test subjects of its protocol.
+
+    The :class:`~skelgnn.protocol.Protocol` is the one of the checkpoint's ``[data]`` config
+    (:meth:`~skelgnn.protocol.Protocol.from_config`) with these overrides: ``tta`` (test-time flip; ``None``
+    keeps ``data.test_flip``), ``joints``, ``keep_s11_directions`` and ``test_downsample``. The files are
+    ``<data_dir>/data_3d_<name>.npz`` and ``<data_dir>/data_2d_<name>_<input>.npz`` (``name`` and ``input``
+    from the config). With ``rare`` the test frames farthest from their nearest training pose are flagged
+    (slow on the full Human3.6M: a nearest-neighbour search over the training poses).
+
+    Returns:
+        ``(report, predictions in mm, test sequences, protocol)``; the report is
+        :func:`skelgnn.protocol.evaluate_protocol`'s dict (same numbers) plus ``checkpoint``, ``parameters``,
+        ``receptive_field``, ``files``, ``selection`` and ``seconds``.
+
+    Raises:
+        SkelgnnError: the checkpoint is not an ``h36m`` one, ``joints`` differs from the checkpoint's
+            skeleton, ``allow_pickle`` is false, or a file is missing or malformed.
+    """
+    import time
+
+    from .checkpoint import load_checkpoint
+    from .data.h36m import load_vp3d_pair
+    from .datasets import h36m_data_files
+    from .errors import SkelgnnError
+    from .protocol import Protocol, attach_rare_flags, h36m_rare_flags, h36m_splits, protocol_report
+
+    model, meta = load_checkpoint(checkpoint)
+    data = dict((meta.get("config") or {}).get("data") or {})
+    if data.get("kind", "hdm05") != "h36m":
+        raise SkelgnnError(f"{checkpoint}: trained with data.kind = {data.get('kind', 'hdm05')!r}, not 'h36m'")
+    protocol = Protocol.from_config(data)
+    changes: dict = {}
+    if tta is not None:
+        changes["test_flip"] = bool(tta)
+    if keep_s11_directions:
+        changes["exclude_s11_directions"] = False
+    if test_downsample is not None:
+        changes["test_downsample"] = test_downsample
+    if joints is not None:
+        changes["joints"] = joints
+    protocol = protocol.replace(**changes) if changes else protocol
+    skeleton = Skeleton.from_dict(meta["skeleton"])
+    if skeleton.num_joints != protocol.joints:
+        raise SkelgnnError(f"{checkpoint}: the model was trained on {skeleton.num_joints} joints, so it cannot be "
+                           f"evaluated with {protocol.joints} joints; the 16-joint protocol needs a model trained "
+                           "with data.joints = 16 (and the 17-joint one a 17-joint model)")
+    p3, p2 = h36m_data_files(data_dir, str(data.get("name", "h36m")), protocol.input_2d, allow_pickle=allow_pickle)
+    pair = load_vp3d_pair(p3, p2, allow_pickle=True)
+    seqs = h36m_splits(protocol, pair, splits=("test",),
+                       input_norm=meta["normalization"].get("input", "screen"))["test"]
+    if len(seqs) == 0:
+        raise SkelgnnError(f"{p3}: no test sequences for subjects {list(protocol.test_subjects)}")
+    t0 = time.perf_counter()
+    if rare:
+        flags, _ = h36m_rare_flags(protocol, pair)
+        attach_rare_flags(seqs, flags)
+    # what protocol.evaluate_protocol does, keeping the predictions (for --save-predictions)
+    preds = predict_sequences(model, seqs, skeleton, tta=protocol.test_flip,
+                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    report = protocol_report(preds, seqs, protocol)
+    report["model"] = f"{meta['model']['name']} {meta['model'].get('kwargs', {})}"
+    report.update(checkpoint=str(checkpoint), parameters=int(sum(p.numel() for p in model.parameters())),
+                  receptive_field=int(model.receptive_field), files=[str(p3), str(p2)],
+                  selection=dict(meta.get("metrics") or {}), seconds=round(time.perf_counter() - t0, 2))
+    return report, preds, seqs, protocol
+
+
+def evaluate_3dhp_checkpoint(checkpoint, path, *, allow_pickle: bool = False, tta: bool | None = None,
+                             order: str = "mpi") -> dict:
+    """Driver: cross-dataset PCK@150 mm / AUC of a checkpoint on the MPI-INF-3DHP test set.
+
+    ``tta`` ``None`` uses the checkpoint's ``data.test_flip`` for ``h36m`` checkpoints and off otherwise.
+    See :func:`skelgnn.data.mpi3dhp.evaluate_3dhp` for the file layout and the metrics.
+
+    Returns:
+        :func:`~skelgnn.data.mpi3dhp.evaluate_3dhp`'s dict plus ``checkpoint``.
+    """
+    from .checkpoint import load_checkpoint
+    from .data.mpi3dhp import evaluate_3dhp
+
+    model, meta = load_checkpoint(checkpoint)
+    if tta is None:
+        data = (meta.get("config") or {}).get("data") or {}
+        tta = bool(data.get("test_flip", False)) if data.get("kind", "hdm05") == "h36m" else False
+    report = evaluate_3dhp(model, meta, path, allow_pickle=allow_pickle, tta=tta, order=order)
+    report["checkpoint"] = str(checkpoint)
+    return report

@@ -11,10 +11,20 @@ actors (never the test actors), builds the model, and calls :func:`fit`. Files i
 Determinism: the shuffling, the flips and the dropout masks of epoch ``e`` are drawn from generators
 seeded with ``(seed, e)``, so a run resumed from ``last.pt`` ends with the same weights as an
 uninterrupted one (on the same machine and thread count).
+
+No lost work: every file is written atomically (:mod:`skelgnn.io`), so a run killed at any moment
+(even SIGKILL) leaves the previous ``last.pt``/``best.pt``/``log.jsonl`` intact, and rerunning the same
+command resumes after the last finished epoch. An unreadable ``last.pt`` is a :class:`CheckpointError`
+telling what to do; training never silently starts over. A non-finite training loss stops the run
+before the optimiser step, so the weights on disk stay those of the last finished epoch.
+
+Launched by ``torchrun`` the same :func:`fit` trains with DistributedDataParallel on the same global
+batch; :mod:`skelgnn.distributed` says what is split, reduced and synchronised.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -27,12 +37,12 @@ from torch.utils.data import DataLoader, RandomSampler
 
 from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import RunConfig, TrainConfig
-from .data.lifting import PoseWindows, SequenceSet, benchmark_sequences
+from .data.lifting import PoseWindows, SequenceSet
 from .errors import CheckpointError, SkelgnnError
 from .evaluate import predict_sequences, stack_targets
 from .io import atomic_write_text
 from .metrics import mpjpe
-from .skeleton import H36M_17, Skeleton
+from .skeleton import Skeleton
 
 __all__ = ["fit", "run_training", "validation_mpjpe"]
 
@@ -52,103 +62,173 @@ def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
     return mpjpe(pred, target).mean()
 
 
+def _resume(path: Path, name: str, kwargs: dict, model: nn.Module, opt, sched, scaler) -> tuple[list[dict], float, int]:
+    """Load the training state of ``path`` (``last.pt``) into the model, optimiser, schedule and scaler.
+
+    Returns ``(history, best validation MPJPE, epochs without improvement)``; a fresh start without the file.
+    """
+    if not path.exists():
+        return [], math.inf, 0
+    try:
+        ckpt = read_checkpoint(path)
+    except CheckpointError as e:
+        raise CheckpointError(f"{e}. It holds this run's training state, so training will not silently start "
+                              f"over; best.pt beside it is left as it is. To train from scratch, move {path.name}, "
+                              "best.pt and log.jsonl away (or use a new --out)") from None
+    if "resume" not in ckpt or ckpt["model"]["name"] != name or ckpt["model"]["kwargs"] != kwargs:
+        raise CheckpointError(f"{path}: belongs to another run (model "
+                              f"{ckpt['model']['name']} {ckpt['model']['kwargs']}); use a new --out")
+    model.load_state_dict(ckpt["state_dict"])
+    opt.load_state_dict(ckpt["resume"]["optimizer"])
+    sched.load_state_dict(ckpt["resume"]["scheduler"])
+    if scaler is not None and "scaler" in ckpt["resume"]:
+        scaler.load_state_dict(ckpt["resume"]["scaler"])
+    history = json.loads(ckpt["resume"]["history"])
+    log.info("resuming %s at epoch %d", path.parent, len(history) + 1)
+    return history, ckpt["resume"]["best"], ckpt["resume"]["bad_epochs"]
+
+
+def _validate(ctx, model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, scale_mm: float) -> float:
+    """:func:`validation_mpjpe`; under DDP sharded by sequence over the ranks, with rank 0's result everywhere."""
+    from . import distributed as ddp
+
+    if not ctx.distributed:
+        return validation_mpjpe(model, seqs, skeleton, scale_mm)
+    ddp.broadcast_buffers(ctx, model)  # BatchNorm running statistics: rank 0's on every rank
+    part = seqs.subset(range(ctx.rank, len(seqs), ctx.world_size))
+    total, frames = 0.0, 0.0
+    if len(part):
+        preds = predict_sequences(model, part, skeleton, tta=False, scale_mm=scale_mm)
+        err = mpjpe(*stack_targets(preds, part))
+        total, frames = float(err.sum()), float(err.numel())
+    total, frames = ddp.sum_over_ranks(ctx, [total, frames])
+    return ddp.broadcast_value(ctx, total / frames if frames else math.nan)
+
+
+def _autocast(amp: str):
+    """A fresh mixed-precision context for one forward pass (a no-op context when ``amp`` is "off")."""
+    if amp == "off":
+        return contextlib.nullcontext()
+    return torch.autocast("cuda", dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+
+
+def _remove_stale_temp_files(out: Path) -> None:
+    """Temporary files of atomic writes that a killed run left behind (the real files are intact)."""
+    for name in ("last.pt", "best.pt", "log.jsonl"):
+        for tmp in out.glob(f".{name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
 def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_set: PoseWindows,
         val_seqs: SequenceSet, cfg: TrainConfig, out_dir: str | Path, config: dict | None = None,
         normalization: dict | None = None, progress: bool = True) -> list[dict]:
     """Train ``model`` (built by ``name``/``kwargs``) and write checkpoints into ``out_dir``.
 
-    Resumes from ``out_dir/last.pt`` when it exists. Returns the per-epoch history.
+    Resumes from ``out_dir/last.pt`` when it exists; an unreadable ``last.pt`` is a
+    :class:`CheckpointError` (never a silent fresh start). Launched by torchrun (``WORLD_SIZE`` > 1)
+    this is DistributedDataParallel training with the same global batch (:mod:`skelgnn.distributed`).
+    Returns the per-epoch history (on every rank).
     """
     from tqdm import tqdm
+
+    from . import distributed as ddp
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     normalization = dict(normalization or DEFAULT_NORMALIZATION)
     scale = float(normalization["target_scale_mm"])
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=True, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
-    history: list[dict] = []
-    best, bad_epochs, start = math.inf, 0, 0
-    if (out / "last.pt").exists():
-        ckpt = read_checkpoint(out / "last.pt")
-        if "resume" not in ckpt or ckpt["model"]["name"] != name or ckpt["model"]["kwargs"] != kwargs:
-            raise CheckpointError(f"{out / 'last.pt'}: belongs to another run (model "
-                                  f"{ckpt['model']['name']} {ckpt['model']['kwargs']}); use a new --out")
-        model.load_state_dict(ckpt["state_dict"])
-        opt.load_state_dict(ckpt["resume"]["optimizer"])
-        sched.load_state_dict(ckpt["resume"]["scheduler"])
-        history = json.loads(ckpt["resume"]["history"])
-        best, bad_epochs = ckpt["resume"]["best"], ckpt["resume"]["bad_epochs"]
-        start = len(history)
-        log.info("resuming %s at epoch %d", out, start + 1)
-
-    for epoch in range(start, cfg.epochs):
-        if cfg.patience and bad_epochs >= cfg.patience:
-            break
-        t0 = time.perf_counter()
-        model.train()
-        train_set.set_epoch(epoch)
-        g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
-        loader = DataLoader(train_set, batch_size=max(1, cfg.batch_size // train_set.chunk),
-                            sampler=RandomSampler(train_set, generator=g))
-        torch.manual_seed(cfg.seed * 7_919 + epoch)  # dropout masks of this epoch
-        total, count = 0.0, 0
-        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not progress,
-                   leave=False)
-        for x, y in bar:
-            pred = model(x)
-            loss = _loss(pred, y / scale, cfg.loss)
-            if not torch.isfinite(loss):
-                raise SkelgnnError(f"epoch {epoch + 1}: the training loss became {loss.item()}; stopping "
-                                   f"before the weights are corrupted (last good checkpoint: {out / 'last.pt'}). "
-                                   "Try a lower train.lr.")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item() * y.shape[0] * y.shape[1]
-            count += y.shape[0] * y.shape[1]
-            bar.set_postfix(loss_mm=f"{scale * total / count:.1f}")
-        sched.step()
-        val = validation_mpjpe(model, val_seqs, skeleton, scale)
-        improved = val < best
-        best, bad_epochs = (val, 0) if improved else (best, bad_epochs + 1)
-        row = {"epoch": epoch + 1, "train_loss_mm": scale * total / max(count, 1), "val_mpjpe": val,
-               "best_val_mpjpe": best, "lr": opt.param_groups[0]["lr"],
-               "seconds": round(time.perf_counter() - t0, 2)}
-        history.append(row)
-        metrics = {"val_mpjpe": val, "epoch": epoch + 1}
-        if improved:
-            save_checkpoint(out / "best.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
-                                                             metrics=metrics, normalization=normalization))
-        resume = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                  "history": json.dumps(history), "best": best, "bad_epochs": bad_epochs}
-        save_checkpoint(out / "last.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
-                                                         metrics=metrics, resume=resume,
-                                                         normalization=normalization))
-        atomic_write_text(out / "log.jsonl", "".join(json.dumps(r) + "\n" for r in history))
-        log.info("epoch %d: train %.2f mm, val MPJPE %.2f mm%s", epoch + 1, row["train_loss_mm"], val,
-                 " (best)" if improved else "")
-        if progress:
-            tqdm.write(f"epoch {epoch + 1:3d}  train {row['train_loss_mm']:7.2f} mm  val MPJPE {val:7.2f} mm"
-                       f"{'  *best*' if improved else ''}  ({row['seconds']:.0f} s)")
-    return history
+    ctx = ddp.setup(cfg.device)
+    try:
+        if cfg.amp != "off" and ctx.device.type != "cuda":
+            raise SkelgnnError(f"train.amp = {cfg.amp!r} needs a CUDA device, but this run is on {ctx.device}; "
+                               "set train.amp = 'off'")
+        batch = ddp.per_rank_batch(cfg.batch_size, train_set.chunk, ctx.world_size)
+        model.to(ctx.device)
+        if ctx.distributed and cfg.sync_bn and ctx.device.type == "cuda":
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=True, weight_decay=cfg.weight_decay)
+        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
+        scaler = torch.amp.GradScaler("cuda") if cfg.amp == "fp16" else None
+        history, best, bad_epochs = _resume(out / "last.pt", name, kwargs, model, opt, sched, scaler)
+        if ctx.is_main:
+            _remove_stale_temp_files(out)
+        net = ddp.wrap_model(ctx, model) if ctx.distributed else model
+        show = progress and ctx.is_main
+        for epoch in range(len(history), cfg.epochs):
+            if cfg.patience and bad_epochs >= cfg.patience:
+                break
+            t0 = time.perf_counter()
+            net.train()
+            train_set.set_epoch(epoch)
+            if ctx.distributed:  # rank r: samples r, r + W, ... of the single-process permutation below
+                loader = ddp.train_loader(ctx, train_set, batch, cfg.seed * 1_000_003, epoch)
+            else:
+                g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
+                loader = DataLoader(train_set, batch_size=batch, sampler=RandomSampler(train_set, generator=g))
+            torch.manual_seed(cfg.seed * 7_919 + epoch + 104_729 * ctx.rank)  # dropout masks of this epoch
+            total, count = 0.0, 0
+            bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not show, leave=False)
+            for x, y in bar:
+                x, y = x.to(ctx.device), y.to(ctx.device)
+                with _autocast(cfg.amp):
+                    pred = net(x)
+                loss = _loss(pred.float(), y / scale, cfg.loss)
+                step_loss = ddp.mean_over_ranks(ctx, loss)  # every rank sees the same value and stops together
+                if not torch.isfinite(step_loss):
+                    raise SkelgnnError(f"epoch {epoch + 1}: the training loss became {step_loss.item()}; stopping "
+                                       f"before the weights are corrupted (last good checkpoint: {out / 'last.pt'}). "
+                                       "Try a lower train.lr.")
+                opt.zero_grad(set_to_none=True)
+                if scaler is None:
+                    loss.backward()
+                    opt.step()
+                else:
+                    scaler.scale(loss).backward()
+                    scaler.step(opt)
+                    scaler.update()
+                total += step_loss.item() * y.shape[0] * y.shape[1] * ctx.world_size
+                count += y.shape[0] * y.shape[1] * ctx.world_size
+                bar.set_postfix(loss_mm=f"{scale * total / count:.1f}")
+            sched.step()
+            val = _validate(ctx, model, val_seqs, skeleton, scale)
+            improved = val < best
+            best, bad_epochs = (val, 0) if improved else (best, bad_epochs + 1)
+            row = {"epoch": epoch + 1, "train_loss_mm": scale * total / max(count, 1), "val_mpjpe": val,
+                   "best_val_mpjpe": best, "lr": opt.param_groups[0]["lr"],
+                   "seconds": round(time.perf_counter() - t0, 2)}
+            history.append(row)
+            if ctx.is_main:  # the other ranks wait at the barrier below
+                metrics = {"val_mpjpe": val, "epoch": epoch + 1}
+                if improved:
+                    save_checkpoint(out / "best.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
+                                                                     metrics=metrics, normalization=normalization))
+                resume = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                          "history": json.dumps(history), "best": best, "bad_epochs": bad_epochs}
+                if scaler is not None:
+                    resume["scaler"] = scaler.state_dict()
+                save_checkpoint(out / "last.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
+                                                                 metrics=metrics, resume=resume,
+                                                                 normalization=normalization))
+                atomic_write_text(out / "log.jsonl", "".join(json.dumps(r) + "\n" for r in history))
+                log.info("epoch %d: train %.2f mm, val MPJPE %.2f mm%s", epoch + 1, row["train_loss_mm"], val,
+                         " (best)" if improved else "")
+            ddp.barrier(ctx)
+            if show:
+                tqdm.write(f"epoch {epoch + 1:3d}  train {row['train_loss_mm']:7.2f} mm  val MPJPE {val:7.2f} mm"
+                           f"{'  *best*' if improved else ''}  ({row['seconds']:.0f} s)")
+        return history
+    finally:
+        ddp.teardown(ctx)
 
 
 def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> list[dict]:
     """Read the benchmark named by ``cfg.data``, build ``cfg.model`` and train it (resumable)."""
-    from .data.hdm05_files import load_benchmark
+    from .datasets import training_sequences
     from .models import build
 
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
-    bench = load_benchmark(cfg.data.path)
-    skeleton = H36M_17
-    train = benchmark_sequences(bench, "train", cfg.data.input, fraction=cfg.data.train_fraction,
-                                max_frames=cfg.data.max_frames_per_clip, input_norm=cfg.data.input_norm)
-    val = benchmark_sequences(bench, "val", cfg.data.input, max_frames=cfg.data.max_frames_per_clip,
-                              input_norm=cfg.data.input_norm)
-    if len(val) == 0:
-        raise SkelgnnError(f"{cfg.data.path}: no validation clips; model selection needs them")
+    train, val, skeleton = training_sequences(cfg.data)  # kind = "hdm05" | "h36m" (skelgnn.datasets)
     torch.manual_seed(cfg.train.seed)
     model = build(cfg.model.name, skeleton, **cfg.model.kwargs)
     chunk = cfg.train.chunk or (1 if model.receptive_field == 1 else 32)

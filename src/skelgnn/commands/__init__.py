@@ -5,4 +5,4 @@ Each module here defines ``add_subcommand(sub)``, which adds one argparse sub-pa
 module listed in ``MODULES``.
 """
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("predict", "export", "speed", "demo", "robustness", "h36m")

@@ -499,7 +499,9 @@ def read_amc(path: PathType, asf: AsfSkeleton) -> AmcMotion:
             continue  # :FULLY-SPECIFIED and others
         parts = s.split()
         head = parts[0]
-        if len(parts) == 1 and head.isdigit():
+        if len(parts) == 1 and head.isascii() and head.isdigit():  # not "²" (Latin-1 superscripts)
+            if len(head) > 18:  # int() refuses > 4300 digits; frame numbers are int64
+                raise FormatError(path, f"frame number {head[:20]}... has more than 18 digits", lineno)
             close_frame(lineno)
             frame_numbers.append(int(head))
             frame_lines.append(lineno)

@@ -178,7 +178,7 @@ def read_bvh(path: PathType) -> BvhMotion:
         ch_line = tokens.line()
         tokens.expect("CHANNELS")
         count_tok = tokens.next("a channel count")
-        if not count_tok.isdigit():
+        if not (count_tok.isascii() and count_tok.isdigit()) or len(count_tok) > 9:  # not "²", not 5000 digits
             raise FormatError(path, f"expected a channel count after CHANNELS, got {count_tok!r}", ch_line)
         chans = []
         for _ in range(int(count_tok)):
@@ -238,7 +238,7 @@ def read_bvh(path: PathType) -> BvhMotion:
         header[key] = (s[len(key):].strip(), i + 1)
         i += 1
     n_tok, n_line = header["FRAMES:"]
-    if not n_tok.isdigit():
+    if not (n_tok.isascii() and n_tok.isdigit()) or len(n_tok) > 18:  # not "²", not 5000 digits
         raise FormatError(path, f"expected a frame count after 'Frames:', got {n_tok!r}", n_line)
     n_frames = int(n_tok)
     t_tok, t_line = header["FRAME TIME:"]

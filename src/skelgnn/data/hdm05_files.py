@@ -89,6 +89,16 @@ def save_benchmark(bench: Benchmark, out: str | Path, sanity: dict | None = None
 def load_benchmark(folder: str | Path) -> Benchmark:
     """Read ``hdm05_lift.npz`` from ``folder`` (plain npz, no pickle)."""
     path = Path(folder) / LIFT_FILE
+    try:
+        return _load_benchmark(path)
+    except FormatError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a decoding boundary: damaged files must give our own error
+        raise FormatError(path, f"not a readable HDM05-Lift file ({type(e).__name__}: {e}); "
+                                "rebuild it with `skelgnn data hdm05`") from None
+
+
+def _load_benchmark(path: Path) -> Benchmark:
     if not path.is_file():
         raise FormatError(path, "no such file; build the benchmark with "
                                 "`skelgnn data hdm05 --src <hdm05 folder> --out <folder>`")

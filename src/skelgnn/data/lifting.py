@@ -20,7 +20,7 @@ from ..errors import ShapeError, SkelgnnError
 from ..normalization import normalize_input
 from ..skeleton import Skeleton
 
-__all__ = ["SequenceSet", "benchmark_sequences", "PoseWindows", "flip_joints"]
+__all__ = ["SequenceSet", "benchmark_sequences", "PoseWindows", "flip_joints", "require_finite"]
 
 
 @dataclass
@@ -47,6 +47,29 @@ class SequenceSet:
     @property
     def num_frames(self) -> int:
         return int(sum(len(x) for x in self.inputs))
+
+    def subset(self, indices) -> SequenceSet:
+        """The sequences at ``indices`` (arrays shared, not copied)."""
+        idx = list(indices)
+        return SequenceSet(inputs=[self.inputs[i] for i in idx], targets=[self.targets[i] for i in idx],
+                           keys=[self.keys[i] for i in idx], classes=[self.classes[i] for i in idx],
+                           rare=[self.rare[i] for i in idx])
+
+    def key(self, i: int) -> str:
+        """The key of sequence ``i`` (``#i`` when the set has no keys)."""
+        return self.keys[i] if i < len(self.keys) else f"#{i}"
+
+
+def require_finite(values: np.ndarray, what: str) -> None:
+    """Raise :class:`SkelgnnError` naming ``what`` and the first bad frame/joint if ``values`` (T, J, D) holds
+    NaN or an infinity."""
+    ok = np.isfinite(values)
+    if ok.all():
+        return
+    bad = np.argwhere(~ok)
+    where = f" (first at frame {bad[0][0]}, joint {bad[0][1]})" if bad.shape[1] >= 2 else ""
+    raise SkelgnnError(f"{what} has {len(bad)} NaN or infinite value(s){where}; fill or drop the missing "
+                       "joints first (e.g. skelgnn.keypoints.fill_missing)")
 
 
 def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = "gt", *,
@@ -118,9 +141,12 @@ class PoseWindows(Dataset):
         pad = receptive_field // 2
         inputs, targets, in_starts, out_starts = [], [], [], []
         in_off = out_off = 0
-        for x, y in zip(seqs.inputs, seqs.targets):
+        for i, (x, y) in enumerate(zip(seqs.inputs, seqs.targets)):
             if x.ndim != 3 or x.shape[1:] != (J, 2) or y.shape != x.shape[:2] + (3,):
-                raise ShapeError(f"sequence shapes {x.shape} / {y.shape}, expected (T, {J}, 2) / (T, {J}, 3)")
+                raise ShapeError(f"sequence {seqs.key(i)}: shapes {x.shape} / {y.shape}, expected (T, {J}, 2) / "
+                                 f"(T, {J}, 3)")
+            require_finite(x, f"sequence {seqs.key(i)}: the 2D input")
+            require_finite(y, f"sequence {seqs.key(i)}: the 3D target")
             if len(x) < chunk:
                 x = np.concatenate([x, np.repeat(x[-1:], chunk - len(x), 0)])
                 y = np.concatenate([y, np.repeat(y[-1:], chunk - len(y), 0)])

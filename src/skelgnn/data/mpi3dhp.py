@@ -45,7 +45,7 @@ from ..skeleton import H36M_17, Skeleton
 from .lifting import SequenceSet
 
 __all__ = ["MPI3DHP_JOINT_NAMES", "MPI3DHP_TO_H36M17", "TEST_SEQUENCES", "TEST_RESOLUTION", "PCK14_JOINTS",
-           "MPI3DHPTest", "read_3dhp_test", "score_3dhp", "evaluate_3dhp"]
+           "MPI3DHPTest", "read_3dhp_test", "score_3dhp", "evaluate_3dhp", "format_3dhp_report"]
 
 MPI3DHP_JOINT_NAMES: tuple[str, ...] = (
     "head_top", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder", "left_elbow",
@@ -255,3 +255,21 @@ def evaluate_3dhp(model: torch.nn.Module, meta: dict, path: str | Path, *, allow
     }
     report["model"] = f"{meta['model']['name']} {meta['model'].get('kwargs', {})}"
     return report
+
+
+def format_3dhp_report(report: dict, title: str = "MPI-INF-3DHP") -> str:
+    """Markdown of :func:`evaluate_3dhp`'s dict: the protocol first, then PCK / AUC / MPJPE per sequence."""
+    lines = [f"## {title}", "", "Protocol:"]
+    lines += [f"- {k}: {v}" for k, v in report["protocol"].items()]
+    lines += ["", ("| sequence | PCK@150 (%) | AUC (%) | PCK@150, 14 joints (%) | AUC, 14 joints (%) | MPJPE (mm) | "
+                   "frames |"), "|---|---|---|---|---|---|---|"]
+
+    def row(name: str, r: dict, frames) -> str:
+        return (f"| {name} | {r['pck150']:.1f} | {r['auc']:.1f} | {r['pck150_14']:.1f} | {r['auc_14']:.1f} | "
+                f"{r['mpjpe']:.1f} | {frames} |")
+
+    for name, r in report["per_sequence"].items():
+        lines.append(row(name, r, r["frames"]))
+    lines.append(row("all (pooled over frames)", report["overall"], report["overall"]["frames"]))
+    lines.append(row("mean over sequences", report["sequence_mean"], ""))
+    return "\n".join(lines) + "\n"

@@ -79,6 +79,29 @@ def _check_dict(path: Path, key: str, value) -> dict:
     return value
 
 
+def _guarded(fn):
+    """Turn any unexpected error while decoding a file into a FormatError naming the file.
+
+    Unpickling and numpy's header parsing can raise almost anything on a damaged file (found by fuzzing);
+    callers must only ever see the library's own error type.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(path, *args, **kwargs):
+        try:
+            return fn(path, *args, **kwargs)
+        except FormatError:
+            raise
+        except FileNotFoundError:
+            raise FormatError(path, "no such file") from None
+        except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+            raise FormatError(path, f"not a readable VideoPose3D-layout file ({type(e).__name__}: {e})") from None
+
+    return wrapper
+
+
+@_guarded
 def read_vp3d_3d(path: str | Path, *, allow_pickle: bool = False) -> tuple[dict, dict | None]:
     """Read a VideoPose3D-layout 3D file.
 
@@ -98,6 +121,7 @@ def read_vp3d_3d(path: str | Path, *, allow_pickle: bool = False) -> tuple[dict,
     return pos, data.get("cameras")
 
 
+@_guarded
 def read_vp3d_2d(path: str | Path, *, allow_pickle: bool = False) -> tuple[dict, dict]:
     """Read a VideoPose3D-layout 2D file.
 
