@@ -37,11 +37,6 @@ from .config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number
 from .errors import SkelgnnError
 from .io import atomic_save_npz, atomic_write_text
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 __all__ = ["load_benchmark_config", "run_benchmark", "results_markdown"]
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.=+-]+$")
@@ -49,15 +44,10 @@ _LABEL = re.compile(r"^[A-Za-z0-9_.=+-]+$")
 
 def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
     """Read and check a benchmark config; returns ``{"data", "inputs", "train": TrainConfig, "runs"}``."""
-    from .config import apply_overrides
+    from .config import apply_overrides, read_toml
 
     path = Path(path)
-    try:
-        d = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SkelgnnError(f"{path}: no such benchmark config") from None
-    except tomllib.TOMLDecodeError as e:
-        raise SkelgnnError(f"{path}: not valid TOML ({e})") from None
+    d = read_toml(path, "benchmark config")
     d = apply_overrides(d, list(overrides))
     unknown = set(d) - {"benchmark", "train", "runs"}
     if unknown:

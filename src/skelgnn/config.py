@@ -196,18 +196,23 @@ def apply_overrides(d: dict, overrides: list[str]) -> dict:
     return d
 
 
+def read_toml(path: str | Path, what: str = "config file") -> dict:
+    """Parse a TOML file; a missing file or bad TOML is a SkelgnnError naming the file."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SkelgnnError(f"{path}: no such {what}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SkelgnnError(f"{path}: not valid TOML ({e})") from None
+
+
 def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig:
     """Read a TOML config (or start from defaults when ``path`` is None) and apply overrides."""
     d: dict = {}
     source = "defaults"
     if path is not None:
-        path = Path(path)
         source = str(path)
-        try:
-            d = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SkelgnnError(f"{path}: no such config file") from None
-        except tomllib.TOMLDecodeError as e:
-            raise SkelgnnError(f"{path}: not valid TOML ({e})") from None
+        d = read_toml(path)
     d = apply_overrides(d, list(overrides))
     return _from_dict(d, source)
