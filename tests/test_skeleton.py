@@ -89,3 +89,9 @@ def test_dict_round_trip_and_lookup():
 def test_invalid_trees_rejected(parents):
     with pytest.raises(SkelgnnError):
         Skeleton("bad", ("a", "b", "c"), parents, (), ())
+
+
+@pytest.mark.parametrize("bad", [[float("inf")] * 17, ["®"] * 17, None])
+def test_from_dict_rejects_bad_fields_with_our_error(bad):
+    with pytest.raises(SkelgnnError, match="not a skeleton description"):
+        Skeleton.from_dict({**H36M_17.to_dict(), "parents": bad})

@@ -204,8 +204,8 @@ class Skeleton:
         try:
             return cls(d["name"], tuple(d["joint_names"]), tuple(int(p) for p in d["parents"]),
                        tuple(int(i) for i in d["left"]), tuple(int(i) for i in d["right"]))
-        except (KeyError, TypeError) as e:
-            raise SkelgnnError(f"not a skeleton description: missing or bad field {e}") from None
+        except (KeyError, TypeError, ValueError, OverflowError) as e:
+            raise SkelgnnError(f"not a skeleton description: missing or bad field ({type(e).__name__}: {e})") from None
 
 
 H36M_17 = Skeleton(

@@ -577,7 +577,8 @@ def read_mmpose_h36m(
 
 
 def _subject_number(subject: str) -> int:
-    return int(subject[1:]) if subject[1:].isdigit() else 10**6
+    digits = subject[1:]
+    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else 10**6
 
 
 def _load_plain_npz(path: Path, keys: tuple[str, ...]) -> dict:
