@@ -133,6 +133,10 @@ def setup(device: str = "auto") -> Context:
 def teardown(ctx: Context) -> None:
     """Destroy the process group if :func:`setup` created it."""
     if ctx.owns_group and dist.is_initialized():
+        try:  # let every rank finish its last collective before any rank tears its connections down
+            dist.barrier()
+        except RuntimeError:
+            pass
         dist.destroy_process_group()
 
 
