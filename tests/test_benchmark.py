@@ -27,6 +27,13 @@ label = "lcn"
 model = "lcn"
 kwargs = {{ channels = 8 }}
 group = "ablation"
+
+[[runs]]
+label = "fc_gt_only"
+model = "fc"
+kwargs = {{ channels = 16 }}
+group = "ablation"
+inputs = ["gt"]
 """
 
 
@@ -37,7 +44,8 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
     assert main(["benchmark", str(cfg), "--out", str(out), "--quiet"]) == 0
     summary = json.loads((out / "results.json").read_text())
     assert {(r["label"], r["input"]) for r in summary["results"]} == {
-        ("fc", "gt"), ("fc", "noisy"), ("lcn", "gt"), ("lcn", "noisy")}
+        ("fc", "gt"), ("fc", "noisy"), ("lcn", "gt"), ("lcn", "noisy"), ("fc_gt_only", "gt")}
+    assert not (out / "runs" / "fc_gt_only__noisy").exists()
     for r in summary["results"]:
         for key in ("parameters", "train_seconds", "mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20"):
             assert key in r
@@ -63,3 +71,9 @@ def test_bad_benchmark_configs(tmp_path):
     cfg.write_text('[train]\nepoch = 1\n[[runs]]\nlabel = "a"\nmodel = "fc"\n')
     with pytest.raises(SkelgnnError, match="unknown key 'epoch'"):
         load_benchmark_config(cfg)
+    cfg.write_text('[benchmark]\ninputs = ["gt"]\n[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["noisy"]\n')
+    with pytest.raises(SkelgnnError, match="inputs must be a non-empty subset"):
+        load_benchmark_config(cfg)
+    cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["gt"]\n[[runs]]\nlabel = "b"\nmodel = "fc"\n')
+    runs = load_benchmark_config(cfg)["runs"]
+    assert runs[0]["inputs"] == ["gt"] and runs[1]["inputs"] == ["gt", "noisy"]

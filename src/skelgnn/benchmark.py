@@ -14,6 +14,7 @@ A benchmark config (TOML) lists runs and one shared training budget::
     model = "fc"
     kwargs = {}
     group = "main"               # "main" (the comparison table) or "ablation"
+    inputs = ["gt"]              # optional: a subset of benchmark.inputs for this run only
 
 For each run and input, the model is trained into ``OUT/runs/<label>__<input>/`` (resumable) and its
 validation-selected checkpoint is evaluated on the test actors with that input. Finished pieces are
@@ -73,7 +74,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
                 raise SkelgnnError(f"{path}: runs[{i}] needs a string {key!r}")
         if not _LABEL.match(r["label"]) or r["label"] in labels:
             raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ . = + -")
-        extra = set(r) - {"label", "model", "kwargs", "group"}
+        extra = set(r) - {"label", "model", "kwargs", "group", "inputs"}
         if extra:
             raise SkelgnnError(f"{path}: runs[{i}] has unknown key(s) {sorted(extra)}")
         labels.add(r["label"])
@@ -81,6 +82,10 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         r.setdefault("group", "main")
         if r["group"] not in ("main", "ablation"):
             raise SkelgnnError(f"{path}: runs[{i}] group must be 'main' or 'ablation', got {r['group']!r}")
+        r.setdefault("inputs", list(inputs))
+        if not r["inputs"] or not isinstance(r["inputs"], list) or any(x not in inputs for x in r["inputs"]):
+            raise SkelgnnError(f"{path}: runs[{i}] inputs must be a non-empty subset of benchmark.inputs "
+                               f"{inputs!r}, got {r['inputs']!r}")
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
             "train": TrainConfig(**train), "runs": runs}
 
@@ -118,7 +123,7 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     results = []
     for group in ("main", "ablation"):  # the comparison first, then the ablations; runs in config order
         for run in (r for r in cfg["runs"] if r["group"] == group):
-            for input_kind in cfg["inputs"]:
+            for input_kind in (i for i in cfg["inputs"] if i in run["inputs"]):
                 if progress:
                     print(f"[benchmark] {run['label']} on {input_kind}", file=sys.stderr, flush=True)
                 results.append(_run_one(run, input_kind, cfg, out, progress))
