@@ -17,7 +17,9 @@ and ``SKELGNN_FUZZ_SAVE=<folder>`` keeps the smallest failing input per (reader,
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
+import json
 import os
 import shutil
 import traceback
@@ -34,9 +36,12 @@ from hypothesis import strategies as st
 from skelgnn.checkpoint import load_checkpoint, make_checkpoint, read_checkpoint
 from skelgnn.data.asf_amc import read_amc, read_asf
 from skelgnn.data.bvh import read_bvh
+from skelgnn.data.h36m import CAMERA_IDS, read_mmpose_h36m
 from skelgnn.data.hdm05_files import LIFT_FILE, load_benchmark
+from skelgnn.data.mpi3dhp import read_3dhp_test
 from skelgnn.data.vp3d import read_vp3d_2d, read_vp3d_3d
-from skelgnn.errors import CheckpointError, SkelgnnError
+from skelgnn.errors import CheckpointError, FormatError, SkelgnnError
+from skelgnn.keypoints import LAYOUTS, read_keypoints
 from skelgnn.models import build
 from skelgnn.skeleton import H36M_17
 
@@ -206,8 +211,8 @@ def _tokens_of(lines: list[str]) -> list[tuple[int, int]]:
 
 
 @st.composite
-def _text_op(draw, text: str) -> str:
-    """One mutation of a Latin-1 text (one char per byte)."""
+def _text_op(draw, text: str, tokens=_token) -> str:
+    """One mutation of a Latin-1 text (one char per byte); ``tokens`` replace and insert tokens."""
     op = draw(st.sampled_from(["flip", "truncate", "del_line", "dup_line", "swap_lines", "replace_token",
                                "swap_tokens", "line_ends", "latin1", "insert", "delete_range", "prefix",
                                "digit"]))
@@ -238,7 +243,7 @@ def _text_op(draw, text: str) -> str:
     if op == "replace_token" and where:
         i, k = draw(st.sampled_from(where))
         parts = lines[i].split()
-        parts[k] = draw(_token)
+        parts[k] = draw(tokens)
         lines[i] = " ".join(parts)
         return "\n".join(lines)
     if op == "swap_tokens" and len(where) > 1:
@@ -257,7 +262,7 @@ def _text_op(draw, text: str) -> str:
         extra = draw(st.text(st.characters(min_codepoint=128, max_codepoint=255), min_size=1, max_size=4))
         return text[:pos] + extra + text[pos:]
     if op == "insert":
-        return text[:pos] + draw(st.one_of(_token, st.text(_text_chars, max_size=30))) + text[pos:]
+        return text[:pos] + draw(st.one_of(tokens, st.text(_text_chars, max_size=30))) + text[pos:]
     if op == "delete_range":
         return text[:pos] + text[pos + draw(st.integers(1, 200)):]
     if op == "prefix":
@@ -267,19 +272,24 @@ def _text_op(draw, text: str) -> str:
 
 
 @st.composite
-def mutated_text(draw, seeds: list[str]) -> bytes:
-    """Bytes of a mutated seed text, or of random text/bytes/token soup."""
+def mutated_text(draw, seeds: list[str], words: tuple[str, ...] = ()) -> bytes:
+    """Bytes of a mutated seed text, or of random text/bytes/token soup.
+
+    ``words``: the format's own vocabulary, added to :data:`NUMBERS`/:data:`WORDS` for token replacements
+    and insertions (JSON literals and keys, CSV column names, ...).
+    """
+    tokens = st.one_of(_token, st.sampled_from(words)) if words else _token
     kind = draw(st.integers(0, 19))
     if kind == 0:
         return Blob(draw(st.binary(max_size=2000)))
     if kind == 1:
         return Blob(draw(st.text(max_size=2000)).encode("utf-8", "surrogatepass"))
     if kind == 2:  # lines of tokens from the formats' vocabularies
-        lines = draw(st.lists(st.lists(_token, max_size=8).map(" ".join), max_size=60))
+        lines = draw(st.lists(st.lists(tokens, max_size=8).map(" ".join), max_size=60))
         return Blob(_latin1("\n".join(lines)))
     text = draw(st.sampled_from(seeds))
     for _ in range(draw(st.integers(1, 6))):
-        text = draw(_text_op(text))
+        text = draw(_text_op(text, tokens))
     return Blob(_latin1(text))
 
 
@@ -643,18 +653,30 @@ _odd_array = st.one_of(
 
 
 @st.composite
-def lift_structure(draw) -> bytes:
-    """A well-formed npz with fields dropped or replaced by arrays of odd shape/dtype."""
-    arrays = _lift_arrays()
+def npz_structure(draw, arrays: dict[str, np.ndarray], odd=lambda key, value: _odd_array,
+                  favour: tuple[str, ...] = ()) -> bytes:
+    """A well-formed npz of ``arrays`` with fields dropped or replaced by ``draw(odd(key, old value))``.
+
+    ``favour``: keys drawn more often (listed once more per repetition).
+    """
+    arrays = dict(arrays)
     for _ in range(draw(st.integers(1, 3))):
-        key = draw(st.sampled_from(sorted(arrays) + ["image_size"] * 3))
+        keys = sorted(arrays) + list(favour)
+        if not keys:
+            break
+        key = draw(st.sampled_from(keys))
         if draw(st.integers(0, 3)) == 0:
             arrays.pop(key, None)
         else:
-            arrays[key] = draw(_odd_array)
+            arrays[key] = draw(odd(key, arrays.get(key)))
     buf = io.BytesIO()
     (np.savez_compressed if draw(st.booleans()) else np.savez)(buf, **arrays)
     return Blob(buf.getvalue())
+
+
+def lift_structure() -> st.SearchStrategy[bytes]:
+    """A well-formed HDM05-Lift npz with fields dropped or replaced by arrays of odd shape/dtype."""
+    return npz_structure(_lift_arrays(), favour=("image_size",) * 3)
 
 
 @FUZZ
@@ -727,23 +749,43 @@ def _memory_cap(extra_bytes: int):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-@st.composite
-def ckpt_structure(draw) -> bytes:
-    """A well-formed checkpoint file whose dict has entries replaced, dropped or added."""
-    ckpt = _ckpt_dict()
-    ckpt["model"]["kwargs"] = dict(ckpt["model"]["kwargs"])
+def _mutate_nested(draw, obj, tree, keys=st.text(max_size=4), list_ops: bool = False, focus=None) -> None:
+    """Replace, drop or add 1-3 entries anywhere in nested dicts/lists ``obj`` (in place).
+
+    New values come from ``tree``, new dict keys from ``keys``; with ``list_ops`` list items are also
+    dropped and inserted. New values are copies (``sampled_from`` hands out the same objects each time).
+    ``focus(path)``: when given, half the mutations pick among the paths it accepts (the few fields that
+    would otherwise drown among hundreds of coordinates).
+    """
     for _ in range(draw(st.integers(1, 3))):
-        where = draw(st.sampled_from([p for p in _paths(ckpt) if p]))
-        parent = ckpt
+        where = [p for p in _paths(obj) if p]
+        if focus is not None and draw(st.booleans()):
+            where = [p for p in where if focus(p)] or where
+        if not where:
+            return
+        where = draw(st.sampled_from(where))
+        parent = obj
         for k in where[:-1]:
             parent = parent[k]
         op = draw(st.integers(0, 4))
         if op == 0 and isinstance(parent, dict):
             del parent[where[-1]]
         elif op == 1 and isinstance(parent, dict):
-            parent[draw(st.text(max_size=4))] = draw(_ckpt_tree)
+            parent[draw(keys)] = copy.deepcopy(draw(tree))
+        elif op == 0 and list_ops:
+            del parent[where[-1]]
+        elif op == 1 and list_ops:
+            parent.insert(where[-1], copy.deepcopy(draw(tree)))
         else:
-            parent[where[-1]] = draw(_ckpt_tree)
+            parent[where[-1]] = copy.deepcopy(draw(tree))
+
+
+@st.composite
+def ckpt_structure(draw) -> bytes:
+    """A well-formed checkpoint file whose dict has entries replaced, dropped or added."""
+    ckpt = _ckpt_dict()
+    ckpt["model"]["kwargs"] = dict(ckpt["model"]["kwargs"])
+    _mutate_nested(draw, ckpt, _ckpt_tree)
     return Blob(_ckpt_bytes(ckpt))
 
 
@@ -771,6 +813,488 @@ def _fuzz_load_checkpoint(work, data):
 
 def test_fuzz_load_checkpoint(work):
     run_collecting("load_checkpoint", _fuzz_load_checkpoint, work=work)
+
+
+# ---------------------------------------------------------------------------------------- 2D keypoints
+# read_keypoints: generic JSON, COCO/AlphaPose results lists, OpenPose folders, CSV and npz.
+JSON_WORDS = ("null", "true", "false", "NaN", "-NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1E+30",
+              "-0.0", "[]", "{}", "[[]]", "[null]", "[[null]]", '""', '"x"', '"7"', '"-3"', '"frame_12.jpg"',
+              '"\\u00b3.jpg"', '"\\ud800"', '"\\u0000"', ",", ":", "[", "]", "{", "}", ",,", "[1, 2]",
+              "[1, 2, 3]", "[-1]", "[0.5]", "[1e400]", '{"x": 1}', '"people":', '"keypoints":',
+              '"pose_keypoints_2d":', '"frames":', '"frame":', '"frame_index":', '"image_id":', '"track_id":',
+              '"person_id":', '"idx":', '"id":', '"layout":', '"width":', '"height":', '"fps":', '"coco17"',
+              '"h36m17"', '"body25"', '"halpe"', '"xx"', '"COCO"')
+CSV_WORDS = ("frame", "track", "track_id", "nose_x", "nose_y", "nose_c", "nose_conf", "nose_score", "neck_x",
+             "head_x", "mid_hip_x", "left_eye_x,left_eye_y", "x_x", "_x", "_y", ",", ",,", ", ,", '"', '""',
+             '"1,2"', '"a\nb"', "nan", "NaN", "inf", "-inf", "Infinity", "1e400", "1e18", "-1", "\r", "\x00")
+
+
+def _kp_row(k: int, person: int, frame: int) -> list[float]:
+    """One detected COCO keypoint, people 500 px apart."""
+    return [round(100.0 + 7 * k + 500 * person + 2 * frame, 2), round(200.0 + 11 * k + frame, 2),
+            round(0.5 + 0.02 * k, 2)]
+
+
+def _kp_flat(person: int, frame: int, n: int = 17) -> list[float]:
+    return [v for k in range(n) for v in _kp_row(k, person, frame)]
+
+
+def _json_lines(obj) -> str:
+    """JSON with one person/detection per line (so line mutations move whole people)."""
+    if isinstance(obj, list):
+        return "[\n" + ",\n".join(json.dumps(x) for x in obj) + "\n]\n"
+    return json.dumps(obj, indent=1) + "\n"
+
+
+GENERIC_DOCS = [
+    {"layout": "coco17", "width": 640, "height": 480, "fps": 25.0, "frames": [
+        {"frame": 0, "people": [{"track_id": 0, "keypoints": [_kp_row(k, 0, 0) for k in range(17)]},
+                                {"track_id": 3, "keypoints": _kp_flat(1, 0)}]},
+        {"frame": 1, "people": [{"track_id": 3, "keypoints": _kp_flat(1, 1)},
+                                {"track_id": 0,
+                                 "keypoints": [None] + [_kp_row(k, 0, 1)[:2] for k in range(1, 17)]}]},
+        {"frame": 3, "keypoints": _kp_flat(0, 3), "track_id": 0}]},
+    [[_kp_flat(0, 0), _kp_flat(1, 0)],  # a list of frames, each a bare list of people (tracked by position)
+     {"frame_index": 1, "people": [[_kp_row(k, 1, 1) for k in range(17)], _kp_flat(0, 1)]},
+     [_kp_flat(0, 2)]],
+    # one frame whose number is near the largest accepted (10**18 - 1): digit mutations push it beyond
+    {"frames": [{"frame": 999_999_999_999_999_998, "people": [{"id": 999_999_999_999_999_990,
+                                                               "keypoints": _kp_flat(0, 0)}]}]},
+]
+GENERIC_SEEDS = [json.dumps(GENERIC_DOCS[0], indent=1) + "\n", _json_lines(GENERIC_DOCS[1]),
+                 json.dumps(GENERIC_DOCS[2]) + "\n"]
+
+COCO_DOCS = [
+    [{"image_id": f"{t:06d}.jpg", "category_id": 1, "keypoints": _kp_flat(p, t), "score": 0.9, "idx": p + 1}
+     for t in range(3) for p in range(2)],
+    [{"image_id": t, "keypoints": _kp_flat(p, t), "score": 1.0, "track_id": [p]}
+     for t in (0, 2, 3) for p in range(2)],
+    [{"image_id": "frame_a", "keypoints": _kp_flat(0, 0)},
+     {"image_id": "frame_b", "keypoints": _kp_flat(0, 1)}],
+    [{"image_id": "999999999999999998.jpg", "keypoints": _kp_flat(0, 0), "idx": 999_999_999_999_999_990}],
+]
+COCO_SEEDS = [_json_lines(d) for d in COCO_DOCS]
+
+
+def _openpose_docs() -> list[dict]:
+    def person(p: int, t: int, pid) -> dict:
+        return {"person_id": pid, "pose_keypoints_2d": _kp_flat(p, t, 25), "face_keypoints_2d": [],
+                "hand_left_keypoints_2d": [], "hand_right_keypoints_2d": []}
+    docs = [{"version": 1.3, "people": [person(0, t, [-1]), person(1, t, [-1])]} for t in range(3)]
+    docs[1]["people"][0]["pose_keypoints_2d"][12:15] = [0, 0, 0]  # an undetected keypoint
+    docs[2]["people"].append({"person_id": [-1], "pose_keypoints_2d": []})  # body model off
+    return docs
+
+
+OPENPOSE_DOCS = _openpose_docs()
+OPENPOSE_SEEDS = [json.dumps(d, indent=1) + "\n" for d in OPENPOSE_DOCS]
+OPENPOSE_OFFSETS = [0, 0, 0, 5, 10 ** 18 - 2, 2 ** 63 - 2, 10 ** 25]  # the folder's first frame number
+
+
+def _openpose_names(offset: int = 0) -> list[str]:
+    return [f"clip_{offset + t:012d}_keypoints.json" for t in range(3)]
+
+
+ODD_OPENPOSE_NAMES = ["clip_keypoints.json", "_keypoints.json", "clip_000000000000_keypoints.json",
+                      "clip_99999999999999999999_keypoints.json", "clip_" + "9" * 200 + "_keypoints.json",
+                      "clip_\u0663_keypoints.json", "clip_\u00b2_keypoints.json", "clip_-5_keypoints.json",
+                      "a.b_keypoints.json", " _keypoints.json"]
+
+
+def _csv_seed(sep: str, track: bool, conf: bool, names=None, frames=range(3)) -> str:
+    names = names or LAYOUTS["coco17"].keypoint_names
+    cols = [f"{n}_{s}" for n in names for s in ("xyc" if conf else "xy")]
+    head = ["frame"] + (["track"] if track else []) + cols
+    lines = [sep.join(head)]
+    for t in frames:
+        for p in (range(2) if track else range(1)):
+            cells = [str(t)] + ([str(p)] if track else [])
+            for k in range(len(names)):
+                x, y, c = _kp_row(k, p, t)
+                cells += ([repr(x), repr(y)] + ([repr(c)] if conf else [])) if (t, k) != (1, 4) else \
+                    ["", ""] + (["0"] if conf else [])
+            lines.append(sep.join(cells))
+    return "\n".join(lines) + "\n"
+
+
+CSV_SEEDS = [_csv_seed(", ", True, True), _csv_seed(",", False, False),
+             _csv_seed(" ,", True, True, LAYOUTS["openpose18"].keypoint_names),
+             _csv_seed(",", True, True, frames=[999_999_999_999_999_998])]  # near the largest frame number
+
+
+def _kp_npz_forms() -> list[dict[str, np.ndarray]]:
+    rng = np.random.default_rng(2)
+    k4 = np.concatenate([rng.uniform(0, 500, (2, 4, 17, 2)), rng.uniform(0.1, 1, (2, 4, 17, 1))], -1)
+    k4[1, 2] = 0.0
+    rows = np.concatenate([rng.uniform(0, 500, (5, 17, 2)), np.ones((5, 17, 1))], -1)
+    return [
+        {"keypoints": k4, "track_id": np.array([4, 9]), "frame": np.arange(10, 14),
+         "layout": np.array("coco17"), "width": np.array(640), "height": np.array(480),
+         "fps": np.array(30.0)},
+        {"keypoints": rows.astype(np.float32), "frame": np.array([0, 0, 1, 3, 3]),
+         "track_id": np.array([1, 2, 1, 1, 2])},
+        {"keypoints": rng.uniform(0, 500, (3, 17, 2)), "layout": np.array("h36m17")},
+    ]
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray], compressed: bool = False) -> bytes:
+    buf = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(buf, **arrays)
+    return buf.getvalue()
+
+
+CSV_CELLS = ("", " ", "nan", "inf", "-inf", "1e400", "1e18", "1e30", "2.0", "0.5", "-1", "1e-320", "x", '"',
+             "\u00b2", "\u0663", "0x1F", "1_000", "\x00", "1,5", "9" * 140_000)
+
+
+@st.composite
+def csv_structure(draw, seeds: list[str]) -> bytes:
+    """A seed CSV with 1-4 cells replaced (frame and track columns favoured; header cells by column names)."""
+    rows = [line.split(",") for line in draw(st.sampled_from(seeds)).rstrip("\n").split("\n")]
+    for _ in range(draw(st.integers(1, 4))):
+        r = draw(st.integers(0, len(rows) - 1))
+        c = min(draw(st.one_of(st.integers(0, 1), st.integers(0, len(rows[r]) - 1))), len(rows[r]) - 1)
+        vocab = CSV_WORDS + LAYOUTS["body25"].keypoint_names if r == 0 else CSV_CELLS + tuple(NUMBERS)
+        cells = st.one_of(st.sampled_from(vocab), st.text(_text_chars, max_size=8))
+        if r and c < 2:  # frame / track: odd integers
+            odd_ints = ["1e30", "-1e19", "9" * 19, "9" * 40, "2.0", "1e18", "-0"]
+            cells = st.one_of(cells, st.sampled_from(odd_ints))
+        rows[r][c] = draw(cells)
+    return Blob("\n".join(",".join(row) for row in rows).encode("utf-8") + b"\n")
+
+
+KP_NPZ_FORMS = _kp_npz_forms()
+KP_NPZ_SEEDS = [_npz_bytes(a, compressed=i == 1) for i, a in enumerate(KP_NPZ_FORMS)]
+
+_json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2 ** 70), 2 ** 70), st.floats(), st.text(max_size=6),
+    st.sampled_from([-1, 0, 1, 17, 0.5, 2 ** 63, -(2 ** 63) - 1, 10 ** 30, 1e308, 1e20, float("inf"),
+                     float("-inf"), float("nan"), [7], [float("inf")], "9" * 30 + ".jpg", "\u00b3.jpg",
+                     "\u0663"]),
+    st.sampled_from(["coco17", "h36m17", "body25", "17", "frame_3.jpg", [], {}, [None] * 17, [0] * 51,
+                     [[1, 2]] * 17, [[1, 2, 3, 4]] * 17, [1.5] * 54, [[None, 1]] * 17, [float("nan")] * 51,
+                     [-1]]),
+)
+_json_odd = st.sampled_from([float("inf"), float("-inf"), float("nan"), 10 ** 30, 2 ** 63, -(2 ** 63) - 1,
+                             1e20, -1, 0.5, "9" * 30 + ".jpg", "\u00b3.jpg", [float("inf")], [10 ** 30],
+                             True])
+JSON_KEYS = ("people", "keypoints", "pose_keypoints_2d", "frames", "frame", "frame_index", "image_id",
+             "track_id", "person_id", "idx", "id", "layout", "width", "height", "fps")
+_json_tree = st.recursive(
+    _json_leaf,
+    lambda c: st.one_of(st.lists(c, max_size=3),
+                        st.dictionaries(st.one_of(st.sampled_from(JSON_KEYS), st.text(max_size=3)), c,
+                                        max_size=3)),
+    max_leaves=10)
+
+
+@st.composite
+def json_structure(draw, docs: list) -> bytes:
+    """Well-formed JSON: a seed document with values replaced, dropped or added anywhere (lists too)."""
+    doc = json.loads(json.dumps(draw(st.sampled_from(docs))))  # a deep copy
+    _mutate_nested(draw, doc, st.one_of(_json_odd, _json_tree),
+                   keys=st.one_of(st.sampled_from(JSON_KEYS), st.text(max_size=3)), list_ops=True,
+                   focus=lambda path: isinstance(path[-1], str))
+    return Blob(json.dumps(doc, indent=draw(st.sampled_from([None, 1]))).encode())
+
+
+_ODD_DTYPES = ["U6", "S6", "b1", "c16", "f2", "i1", "u8", "O", "M8[s]", "V8"]
+
+
+@st.composite
+def array_variant(draw, value: np.ndarray | None) -> np.ndarray:
+    """An array close to ``value``: odd dtype, values, length or rank, or an unrelated odd array."""
+    if value is None:
+        return draw(_odd_array)
+    v = np.asarray(value)
+    op = draw(st.sampled_from(["dtype", "values", "rows", "rank", "odd"]))
+    if op == "dtype":
+        dt = np.dtype(draw(st.sampled_from(_ODD_DTYPES)))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # nan -> int casts
+                return v.astype(dt)
+        except (TypeError, ValueError, OverflowError):
+            return np.zeros(v.shape, dt)
+    if op == "values" and v.dtype.kind in "biuf" and v.size:
+        odd = draw(st.sampled_from([np.nan, np.inf, -np.inf, -1, 0, 1e300, -1e300, 2 ** 63 - 1, 2 ** 62,
+                                    0.5]))
+        v = v.astype(np.int64 if isinstance(odd, int) and v.dtype.kind != "f" else np.float64)  # a copy
+        v.reshape(-1)[draw(st.integers(0, v.size - 1))] = odd
+        if draw(st.booleans()):
+            v[...] = odd
+        return v
+    if op == "rows" and v.ndim:
+        return draw(st.sampled_from([v[:0], v[:1], v[:-1], v[::-1], np.concatenate([v, v[:1]])]))
+    if op == "rank":
+        forms = [v.reshape(-1), v[None]]
+        if v.ndim:
+            forms += [v[..., :1], np.swapaxes(v, 0, -1)]
+        if v.size == 1:
+            forms.append(v.reshape(()))
+        return draw(st.sampled_from(forms))
+    return draw(_odd_array)
+
+
+KP_ODD = {
+    "layout": st.sampled_from([np.array(s) for s in ("coco17", "h36m17", "body25", "halpe", "COCO", "xx", "")]
+                              + [np.array([]), np.array(["coco17", "x"]), np.array(b"coco17"), np.array(5),
+                                 np.array(np.nan)]),
+    "frame": st.sampled_from([np.array([0, 2 ** 62, 1, 2]), np.array([-(2 ** 63), 0, 1, 2]),
+                              np.array([0.5, 1, 2, 3]), np.array([np.nan, 1, 2, 3]),
+                              np.array([2 ** 64 - 1, 1, 2, 3], np.uint64),
+                              np.array(["a", "b", "c", "d"]), np.array([3, 2, 1, 0]), np.array([0, 0, 0, 0]),
+                              np.array([0, 0, 1, 3, 3]), np.array([0, 1e12, 1, 3, 3])]),
+    "track_id": st.sampled_from([np.array([2 ** 63 - 1, -1]), np.array([0, 0]), np.array([1.5, 2]),
+                                 np.array([np.inf, 1]), np.array(["a", "b"]),
+                                 np.array([2 ** 64 - 1, 1], np.uint64), np.array([1, 1, 1, 1, 1]),
+                                 np.array([-1, -2, 1, 1, 2]), np.array([1e20] * 5)]),
+}
+
+
+def _kp_odd(key: str, value) -> st.SearchStrategy[np.ndarray]:
+    return st.one_of(array_variant(value), KP_ODD.get(key, _odd_array))
+
+
+@FUZZ
+@given(data=st.one_of(mutated_text(GENERIC_SEEDS, JSON_WORDS), json_structure(GENERIC_DOCS)))
+def _fuzz_keypoints_json(work, data):
+    path = work / "fuzz_kp.json"
+    path.write_bytes(data)
+    check_reader("read_keypoints_json", path, lambda: read_keypoints(path))
+
+
+def test_fuzz_read_keypoints_json(work):
+    run_collecting("read_keypoints_json", _fuzz_keypoints_json, work=work)
+
+
+@FUZZ
+@given(data=st.one_of(mutated_text(COCO_SEEDS, JSON_WORDS), json_structure(COCO_DOCS)))
+def _fuzz_keypoints_coco(work, data):
+    path = work / "fuzz_results.json"
+    path.write_bytes(data)
+    check_reader("read_keypoints_coco", path, lambda: read_keypoints(path))
+
+
+def test_fuzz_read_keypoints_coco(work):
+    run_collecting("read_keypoints_coco", _fuzz_keypoints_coco, work=work)
+
+
+def _write_openpose(folder: Path, offset: int = 0) -> list[Path]:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    paths = [folder / name for name in _openpose_names(offset)]
+    for path, text in zip(paths, OPENPOSE_SEEDS, strict=True):
+        path.write_bytes(_latin1(text))
+    return paths
+
+
+@FUZZ
+@given(which=st.integers(0, len(OPENPOSE_SEEDS) - 1), choice=st.data())
+def _fuzz_keypoints_openpose(work, which, choice):
+    """One file of a three-frame OpenPose folder mutated (and sometimes renamed)."""
+    data = choice.draw(st.one_of(mutated_text([OPENPOSE_SEEDS[which]], JSON_WORDS),
+                                 json_structure([OPENPOSE_DOCS[which]])))
+    folder = work / "openpose"
+    path = _write_openpose(folder, choice.draw(st.sampled_from(OPENPOSE_OFFSETS)))[which]
+    if choice.draw(st.integers(0, 4)) == 0:
+        path.unlink()
+        path = folder / choice.draw(st.sampled_from(ODD_OPENPOSE_NAMES))
+    path.write_bytes(data)
+    check_reader("read_keypoints_openpose", path, lambda: read_keypoints(folder))
+
+
+def test_fuzz_read_keypoints_openpose(work):
+    run_collecting("read_keypoints_openpose", _fuzz_keypoints_openpose, work=work)
+
+
+@FUZZ
+@given(data=st.one_of(mutated_text(CSV_SEEDS, CSV_WORDS), csv_structure(CSV_SEEDS)),
+       layout=st.sampled_from([None, None, None, "coco17", "openpose18"]))
+def _fuzz_keypoints_csv(work, data, layout):
+    path = work / "fuzz_kp.csv"
+    path.write_bytes(data)
+    check_reader("read_keypoints_csv", path, lambda: read_keypoints(path, layout=layout))
+
+
+def test_fuzz_read_keypoints_csv(work):
+    run_collecting("read_keypoints_csv", _fuzz_keypoints_csv, work=work)
+
+
+@FUZZ
+@given(data=st.one_of(mutated_zip(KP_NPZ_SEEDS, compressed=True),
+                      st.sampled_from(KP_NPZ_FORMS).flatmap(lambda a: npz_structure(a, _kp_odd))))
+def _fuzz_keypoints_npz(work, data):
+    path = work / "fuzz_kp.npz"
+    path.write_bytes(data)
+    check_reader("read_keypoints_npz", path, lambda: read_keypoints(path))
+
+
+def test_fuzz_read_keypoints_npz(work):
+    run_collecting("read_keypoints_npz", _fuzz_keypoints_npz, work=work)
+
+
+# ---------------------------------------------------------------------------------------- mmpose H36M npz
+def _mmpose_arrays() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(3)
+    names = []
+    for subj, seq in (("S9", "TakingPhoto_1"), ("S11", "Directions"), ("S11", "Walking")):
+        for cam in (CAMERA_IDS[0], CAMERA_IDS[3]):
+            for fr in (3, 1, 2):
+                names.append(f"{subj}/{subj}_{seq}.{cam}/{subj}_{seq}.{cam}_{1 + 5 * fr:06d}.jpg")
+    N = len(names)
+    S = np.concatenate([rng.normal(0, 0.3, (N, 17, 3)) + [0, 0, 5], np.ones((N, 17, 1))], -1)
+    part = np.concatenate([rng.uniform(0, 1000, (N, 17, 2)), np.ones((N, 17, 1))], -1)
+    return {"imgname": np.array(names), "S": S, "part": part, "center": np.full((N, 2), 500.0),
+            "scale": np.ones(N)}
+
+
+MMPOSE_ARRAYS = _mmpose_arrays()
+MMPOSE_SEED = _npz_bytes(MMPOSE_ARRAYS)
+ODD_IMGNAMES = ["S9_Walking.54138969_\u0663.jpg", "S9_Walking.54138969_\u00b2.jpg",
+                "S9_Walking.54138969_.jpg", "S9_Walking.54138969_99999999999999999999.jpg",
+                "S9_Walking.54138969_" + "9" * 5000 + ".jpg", "S9_.54138969_000001.jpg",
+                "S_Walking.54138969_000001.jpg", "S99999999999_Walking.54138969_1.jpg",
+                "S\u0663_Walking.54138969_1.jpg", "S9_Walking.54138969_1.JPG", ".jpg", "", "/", "a/b/",
+                "S9_Walking.54138969_1.jpg/x.jpg", "S9_Walking_1.jpg", "S9_Walking.60457274_1.jpg.jpg"]
+
+
+@st.composite
+def _imgname_variant(draw, names: np.ndarray) -> np.ndarray:
+    """imgname with one to three names mutated as text or replaced by odd ones."""
+    out = [str(n) for n in names]
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(out) - 1))
+        out[i] = draw(st.one_of(st.sampled_from(ODD_IMGNAMES), _text_op(out[i])))
+    return np.array(out)
+
+
+def _mmpose_odd(key: str, value) -> st.SearchStrategy[np.ndarray]:
+    if key == "imgname" and value is not None and value.dtype.kind == "U" and value.size and value.ndim == 1:
+        return st.one_of(_imgname_variant(value), _imgname_variant(value), array_variant(value))
+    return array_variant(value)
+
+
+def _npy_bytes(value: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, value)
+    return buf.getvalue()
+
+
+DETECTIONS_SEED = _npy_bytes(MMPOSE_ARRAYS["part"][..., :2].astype(np.float32))
+
+
+@st.composite
+def detections_npy(draw) -> bytes:
+    """A detections .npy: the valid one, a variant array, or mutated bytes."""
+    if draw(st.booleans()):
+        return Blob(_npy_bytes(draw(array_variant(MMPOSE_ARRAYS["part"]))))
+    data = DETECTIONS_SEED
+    for _ in range(draw(st.integers(0, 3))):
+        data = draw(_bytes_op(data))
+    return Blob(data)
+
+
+@FUZZ
+@given(data=st.one_of(mutated_zip([MMPOSE_SEED], compressed=True),
+                      npz_structure(MMPOSE_ARRAYS, _mmpose_odd, favour=("imgname",) * 2)),
+       det=st.one_of(st.none(), st.none(), st.none(), detections_npy()),
+       joints=st.sampled_from([17, 16]), norm=st.sampled_from(["screen", "bbox"]))
+def _fuzz_read_mmpose(work, data, det, joints, norm):
+    path = work / "h36m_fuzz.npz"
+    path.write_bytes(data)
+    det_path = None
+    if det is not None:
+        det_path = work / "cpn_fuzz.npy"
+        det_path.write_bytes(det)
+    check_reader("read_mmpose_h36m", path,
+                 lambda: read_mmpose_h36m(path, joints=joints, input_norm=norm, detections=det_path))
+
+
+def test_fuzz_read_mmpose_h36m(work):
+    run_collecting("read_mmpose_h36m", _fuzz_read_mmpose, work=work)
+
+
+# ---------------------------------------------------------------------------------------- MPI-INF-3DHP npz
+def _3dhp_data() -> dict:
+    rng = np.random.default_rng(4)
+    data = {}
+    for name in ("TS1", "TS5"):
+        valid = np.ones(6, np.float32)
+        valid[2] = 0
+        data[name] = {"data_3d": rng.normal(0, 300, (6, 17, 3)) + [0, 0, 4000],
+                      "data_2d": rng.uniform(0, 1000, (6, 17, 2)).astype(np.float32), "valid": valid,
+                      "camera": np.zeros(4)}
+    return data
+
+
+MPI3DHP_SEED = _npz_bytes({"data": _obj(_3dhp_data())})
+_3dhp_leaf = st.one_of(_tree, st.sampled_from([
+    np.zeros((6, 17, 3)), np.zeros((6, 17, 2)), np.zeros((5, 17, 3)), np.zeros((6, 16, 3)),
+    np.zeros((0, 17, 3)), np.full((6, 17, 3), np.nan), np.full((6, 17, 2), np.inf),
+    np.zeros((6, 17, 3), "U2"), np.zeros((6, 17, 3), "c8"), np.zeros((6, 17, 1)),
+    np.zeros((6, 17, 3), object), np.zeros(6, "U2"), np.zeros(6), np.ones(5), np.ones((6, 2)),
+    np.array(["1"] * 6), np.ones(6, "c8"), [[[0.0] * 3] * 17] * 6, [1] * 6, np.zeros((6, 17, 3), "M8[s]")]))
+
+
+@st.composite
+def mpi3dhp_structure(draw) -> bytes:
+    """A well-formed 3DHP npz whose pickled dict has sequences/entries replaced, dropped or added."""
+    data = _3dhp_data()
+    names = ["TS1", "TS2", "TS5", "TS6", "TS7", "data_2d", "data_3d", "valid", "", 1, None, ("TS1",)]
+    keys = st.one_of(st.sampled_from(names), st.text(max_size=3))
+    _mutate_nested(draw, data, _3dhp_leaf, keys=keys)
+    value = _obj(data) if draw(st.integers(0, 5)) else np.asarray(draw(_leaf), dtype=object)
+    return Blob(_npz_bytes({"data": value}))
+
+
+@FUZZ
+@given(data=st.one_of(mutated_zip([MPI3DHP_SEED], compressed=False), mpi3dhp_structure()),
+       joints=st.sampled_from([17, 16]), norm=st.sampled_from(["screen", "bbox"]))
+def _fuzz_read_3dhp(work, data, joints, norm):
+    path = work / "data_test_3dhp_fuzz.npz"
+    path.write_bytes(data)
+    check_reader("read_3dhp_test", path,
+                 lambda: read_3dhp_test(path, allow_pickle=True, joints=joints, input_norm=norm))
+
+
+def test_fuzz_read_3dhp_test(work):
+    run_collecting("read_3dhp_test", _fuzz_read_3dhp, work=work)
+
+
+def test_new_seeds_are_valid(work):
+    """Every seed of the readers above reads without error (the fuzzing starts from valid files)."""
+    for i, text in enumerate(GENERIC_SEEDS + COCO_SEEDS):
+        (work / f"seed{i}.json").write_bytes(_latin1(text))
+        assert read_keypoints(work / f"seed{i}.json").num_frames >= 1
+    for doc in GENERIC_DOCS + COCO_DOCS:  # json_structure's starting points are the same documents
+        (work / "seed.json").write_text(json.dumps(doc))
+        read_keypoints(work / "seed.json")
+    kp = read_keypoints(work / "seed0.json")
+    assert kp.layout == "coco17" and kp.track_ids.tolist() == [0, 3] and kp.frames.tolist() == [0, 1, 2, 3]
+    assert (kp.width, kp.height, kp.fps) == (640, 480, 25.0) and not kp.layout_guessed
+    kp = read_keypoints(work / "seed2.json")
+    assert kp.frames.tolist() == [999_999_999_999_999_998]
+    assert kp.track_ids.tolist() == [999_999_999_999_999_990]
+    _write_openpose(work / "openpose", 10 ** 18 - 4)
+    kp = read_keypoints(work / "openpose")
+    assert kp.layout == "body25" and kp.xy.shape == (2, 3, 25, 2) and kp.frames[-1] == 10 ** 18 - 2
+    for i, text in enumerate(CSV_SEEDS):
+        (work / f"seed{i}.csv").write_bytes(_latin1(text))
+        kp = read_keypoints(work / f"seed{i}.csv")
+        assert kp.num_frames == (1 if i == 3 else 3) and kp.layout == ("openpose18" if i == 2 else "coco17")
+    for i, blob in enumerate(KP_NPZ_SEEDS):
+        (work / f"seed{i}.npz").write_bytes(blob)
+        assert read_keypoints(work / f"seed{i}.npz").num_frames >= 3
+    (work / "h36m_seed.npz").write_bytes(MMPOSE_SEED)
+    seqs = read_mmpose_h36m(work / "h36m_seed.npz")
+    assert seqs.keys == ["S9/Photo 1/0", "S9/Photo 1/3", "S11/Walking/0", "S11/Walking/3"]
+    (work / "seed.npy").write_bytes(DETECTIONS_SEED)
+    assert len(read_mmpose_h36m(work / "h36m_seed.npz", detections=work / "seed.npy")) == 4
+    (work / "data_test_3dhp_seed.npz").write_bytes(MPI3DHP_SEED)
+    test = read_3dhp_test(work / "data_test_3dhp_seed.npz", allow_pickle=True)
+    assert test.seqs.keys == ["TS1/test/0", "TS5/test/0"] and test.valid[0].sum() == 5
 
 
 # ---------------------------------------------------------------------------------------- regressions
@@ -825,12 +1349,244 @@ def test_checkpoint_odd_entries(work, where, value):
         load_checkpoint(path)
 
 
+# ---------------------------------------------------------------------------------------- 2D keypoint bugs
+# Found by the fuzzing above (and, for deep nesting and huge widths, by probing the same fields by hand).
+def _person_json(extra: str = "") -> str:
+    return '{"keypoints": %s%s}' % (json.dumps(_kp_flat(0, 0)), extra)
+
+
+@pytest.mark.parametrize("text,match", [
+    ('{"frames": [{"frame": 0, "people": [%s]}]}' % _person_json(', "track_id": Infinity'),
+     "integer track id"),
+    ('{"frames": [{"frame": 0, "people": [%s]}]}' % _person_json(', "track_id": NaN'), "integer track id"),
+    ('{"frames": [{"frame": 0, "people": [%s]}]}' % _person_json(f', "id": {2 ** 70}'),
+     "track id .* out of range"),
+    ('{"frames": [{"frame": %d, "people": [%s]}]}' % (2 ** 70, _person_json()),
+     r"frames\[0\]\.frame: .*out of range"),
+    ('{"frames": [{"frame": 1e20, "people": [%s]}]}' % _person_json(), "out of range"),
+    ('{"frames": [{"frame": %d, "people": [%s]}]}' % (2 ** 63 - 1, _person_json()),
+     "out of range"),  # was wrapped to -2**63
+    ('[{"image_id": "%s.jpg", "keypoints": %s}]' % ("9" * 30, json.dumps(_kp_flat(0, 0))),
+     r"\[0\]\.image_id.*30 digits"),
+    ('{"frames": [{"frame": %s, "people": []}]}' % ("9" * 5000), "not readable JSON"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"width": %d, "frames": [[%s]]}' % (10 ** 400, _person_json()), "'width' must be a positive number"),
+], ids=["tid-inf", "tid-nan", "tid-2**70", "frame-2**70", "frame-1e20", "frame-int64max", "image_id-30dig",
+        "int-5000dig", "deep", "width-10**400"])
+def test_keypoints_json_odd_numbers(work, text, match):
+    """Were OverflowError/ValueError (int(inf), int64 casts, json's 4300-digit limit) and RecursionError."""
+    path = work / "odd.json"
+    path.write_text(text)
+    with pytest.raises(FormatError, match=match) as e:
+        read_keypoints(path)
+    assert e.value.path == str(path)
+
+
+@pytest.mark.parametrize("value", ["Infinity", "NaN", "1e309", "0.5"])
+def test_keypoints_json_non_integral_frame_numbers_count_in_order(work, value):
+    """Frame or image ids that are no integers number the frames in file order, as 0.5 did (inf raised)."""
+    path = work / "order.json"
+    path.write_text('[{"image_id": %s, "keypoints": %s}, {"image_id": 7, "keypoints": %s}]'
+                    % (value, json.dumps(_kp_flat(0, 0)), json.dumps(_kp_flat(0, 1))))
+    assert read_keypoints(path).frames.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("frame,track,match", [
+    ("1e30", "0", "line 2: column 'frame': frame number .* out of range"),
+    ("9" * 19, "0", "line 2: column 'frame': frame number 9{19} is out of range"),
+    ("0", "1e30", "line 2: column 'track': track id .* out of range"),
+    ("0", "9" * 140_000, "line 2: not readable CSV: field larger than field limit"),
+], ids=["frame-1e30", "frame-19dig", "track-1e30", "field-limit"])
+def test_keypoints_csv_odd_numbers(work, frame, track, match):
+    """Were OverflowError (int64 cast of frame numbers / track ids) and _csv.Error (field size limit)."""
+    path = work / "odd.csv"
+    path.write_text(_csv_seed(",", True, True, frames=[0]).replace("\n0,0,", f"\n{frame},{track},", 1))
+    with pytest.raises(FormatError, match=match):
+        read_keypoints(path)
+
+
+def test_keypoints_csv_large_frame_numbers_are_exact(work):
+    """float() rounded 999999999999999998 to 1e18; integer cells are now read as integers."""
+    path = work / "big.csv"
+    path.write_text(_csv_seed(",", True, True, frames=[999_999_999_999_999_998]))
+    assert read_keypoints(path).frames.tolist() == [999_999_999_999_999_998]
+
+
+def test_keypoints_openpose_huge_frame_number_names_the_file(work):
+    folder = work / "op_huge"
+    _write_openpose(folder)
+    for f in list(folder.iterdir())[1:]:
+        f.unlink()
+    big = folder / f"clip_{10 ** 30}_keypoints.json"
+    next(folder.iterdir()).rename(big)
+    with pytest.raises(FormatError, match="frame number 10{30} is out of range") as e:
+        read_keypoints(folder)
+    assert e.value.path == str(big)
+
+
+def _npy_header(header: str, payload: bytes = b"") -> bytes:
+    """A version 1.0 .npy with the given header text (padded as numpy pads it)."""
+    header = header.ljust(((len(header) + 11 + 63) // 64) * 64 - 11) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin-1") + payload
+
+
+def _patched_zip(members: list[tuple[str, bytes]], *, method: int | None = None,
+                 flags: int | None = None) -> bytes:
+    """A stored zip whose headers then claim another compression method or flag bits."""
+    data = bytearray(_zip_bytes(members, compressed=False))
+    for sig, off in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(sig)
+        while at >= 0:
+            if flags is not None:
+                data[at + off:at + off + 2] = flags.to_bytes(2, "little")
+            if method is not None:
+                data[at + off + 2:at + off + 4] = method.to_bytes(2, "little")
+            at = data.find(sig, at + 4)
+    return bytes(data)
+
+
+def _bad_unicode(text: str) -> np.ndarray:
+    codes = np.array([ord(c) for c in text] + [0x110000], dtype=np.uint32)
+    return codes.view(f"<U{len(codes)}").reshape(())
+
+
+_KP = KP_NPZ_FORMS[0]
+_NPZ_CASES = {
+    "raw-member": (_zip_bytes([("keypoints.npy", b"not an array")], False),
+                   "member 'keypoints' is not a .npy array"),
+    "header-eof": (_zip_bytes([("keypoints.npy",
+                                _npy_header("{'descr': '<f8', 'fortran_order': False, 'shape': (3,"))],
+                              False), "member 'keypoints' cannot be decoded"),
+    "bad-deflate": (_patched_zip([("keypoints.npy", b"\xff" * 64)], method=8),
+                    "member 'keypoints' cannot be decoded"),
+    "encrypted": (_patched_zip([("keypoints.npy", _npy_bytes(_KP["keypoints"]))], flags=1),
+                  "member 'keypoints' cannot be decoded"),
+    "layout-bad-unicode": (_npz_bytes({"keypoints": _KP["keypoints"], "layout": _bad_unicode("coco17")}),
+                           "member 'layout' holds invalid text"),
+    "layout-number": (_npz_bytes({"keypoints": _KP["keypoints"], "layout": np.array(5)}),
+                      "'layout' must be one string"),
+    "frame-strings": (_npz_bytes({"keypoints": _KP["keypoints"], "frame": np.array(list("abcd"))}),
+                      "'frame' must hold integers, got dtype <U1"),
+    "rows-frame-nan": (_npz_bytes({**KP_NPZ_FORMS[1], "frame": np.array([0, 0, np.nan, 3, 3])}),
+                       "'frame' must hold integers, got non-integral values such as nan"),
+    "rows-frame-1e20": (_npz_bytes({**KP_NPZ_FORMS[1], "frame": np.full(5, 1e20)}),
+                        "'frame' holds 1e\\+20, out of range"),
+    "rows-track-1e20": (_npz_bytes({**KP_NPZ_FORMS[1], "track_id": np.full(5, 1e20)}),
+                        "'track_id' holds .* out of range"),
+    "rows-track-strings": (_npz_bytes({**KP_NPZ_FORMS[1], "track_id": np.array(list("abcde"))}),
+                           "'track_id' must hold integers"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_NPZ_CASES))
+def test_keypoints_npz_damaged(work, case):
+    """Were AttributeError (raw bytes for a member), TokenError/zlib.error/RuntimeError from numpy and
+    zipfile, SystemError (a layout string with code points beyond U+10FFFF) and ValueError/OverflowError
+    (int casts)."""
+    data, match = _NPZ_CASES[case]
+    path = work / "odd_kp.npz"
+    path.write_bytes(data)
+    with pytest.raises(FormatError, match=match) as e:
+        read_keypoints(path)
+    assert e.value.path == str(path)
+
+
+# ---------------------------------------------------------------------------------------- mmpose, 3DHP bugs
+def _mmpose_with(**changes) -> bytes:
+    arrays = dict(MMPOSE_ARRAYS)
+    for key, value in changes.items():
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = value
+    return _npz_bytes(arrays)
+
+
+_NAMES = [str(n) for n in MMPOSE_ARRAYS["imgname"]]
+_MMPOSE_CASES = {
+    "imgname-0d": (_mmpose_with(imgname=np.array(_NAMES[0])),
+                   "key 'imgname' is a <U.* array of shape \\(\\)"),
+    "frame-superscript": (_mmpose_with(imgname=np.array(["S9_Walking.54138969_\u00b2.jpg"] + _NAMES[1:])),
+                          r"imgname\[0\] = .*frame: 1 to 18 digits"),
+    "frame-20dig": (_mmpose_with(imgname=np.array(_NAMES[:3] + ["S9_Walking.54138969_" + "9" * 20 + ".jpg"]
+                                                  + _NAMES[4:])),
+                    r"imgname\[3\] = "),
+    "S-strings": (_mmpose_with(S=np.full(MMPOSE_ARRAYS["S"].shape, "x")),
+                  "key 'S' has dtype <U1; expected numbers"),
+    "part-strings": (_mmpose_with(part=np.full(MMPOSE_ARRAYS["part"].shape, "x")), "part has dtype <U1"),
+    "raw-member": (_zip_bytes(_zip_members(_mmpose_with(S=None)) + [("S.npy", b"junk")], False),
+                   "member 'S' is not a .npy array"),
+    "header-eof": (_zip_bytes(_zip_members(_mmpose_with(part=None))
+                              + [("part.npy", _npy_header("{'descr': ("))], False),
+                   "member 'part' cannot be decoded"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_MMPOSE_CASES))
+def test_mmpose_damaged(work, case):
+    """Were TypeError (len() of a 0-d imgname), ValueError/OverflowError (int64 cast of '²' or 20-digit
+    frames; float cast of strings), AttributeError (raw bytes for a member) and TokenError (npy header)."""
+    data, match = _MMPOSE_CASES[case]
+    path = work / "h36m_odd.npz"
+    path.write_bytes(data)
+    with pytest.raises(FormatError, match=match) as e:
+        read_mmpose_h36m(path)
+    assert e.value.path == str(path)
+
+
+def test_mmpose_damaged_detections(work):
+    (work / "h36m_ok.npz").write_bytes(MMPOSE_SEED)
+    det = work / "cpn_odd.npy"
+    det.write_bytes(_npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (18,"))
+    with pytest.raises(FormatError, match="not a plain .npy array of detections") as e:
+        read_mmpose_h36m(work / "h36m_ok.npz", detections=det)
+    assert e.value.path == str(det)
+
+
+def _3dhp_with(where: tuple, value) -> bytes:
+    data = _3dhp_data()
+    parent = data
+    for k in where[:-1]:
+        parent = parent[k]
+    parent[where[-1]] = value
+    return _npz_bytes({"data": _obj(data)})
+
+
+_3DHP_CASES = {
+    "pickle-not-zip": (b"\x80\x04\x95junk", "not a readable npz file"),
+    "truncated-pickle": (_zip_bytes([(n, b[:-20]) for n, b in _zip_members(MPI3DHP_SEED)], False),
+                         "member 'data' cannot be decoded"),
+    "raw-member": (_zip_bytes([("data.npy", b"junk")], False), "member 'data' is not a .npy array"),
+    "int-key": (_3dhp_with((1,), {}), "key 'data' has the key 1"),
+    "2d-dict": (_3dhp_with(("TS1", "data_2d"), {"a": 1}), r"data\['TS1'\]\['data_2d'\] holds object values"),
+    "3d-strings": (_3dhp_with(("TS1", "data_3d"), np.zeros((6, 17, 3), "U2")),
+                   r"\['data_3d'\] holds <U2 values"),
+    "3d-scalar": (_3dhp_with(("TS1", "data_3d"), 5.0), r"\['data_3d'\] has shape \(\)"),
+    "valid-ragged": (_3dhp_with(("TS5", "valid"), [[1, 2], [3]]),
+                     r"data\['TS5'\]\['valid'\] is not an array"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_3DHP_CASES))
+def test_3dhp_damaged(work, case):
+    """Were UnpicklingError, AttributeError (raw bytes for 'data'), TypeError (sorting int and str keys;
+    float() of a dict; len() of a scalar) and ValueError (ragged lists, strings)."""
+    data, match = _3DHP_CASES[case]
+    path = work / "data_test_3dhp_odd.npz"
+    path.write_bytes(data)
+    with pytest.raises(FormatError, match=match) as e:
+        read_3dhp_test(path, allow_pickle=True)
+    assert e.value.path == str(path)
+
+
 # ---------------------------------------------------------------------------------------- missing paths
 def test_missing_paths(work, amc_skeletons):
     missing = work / "does-not-exist"
     for call in (lambda: read_asf(missing), lambda: read_amc(missing, amc_skeletons[0]),
                  lambda: read_bvh(missing), lambda: read_vp3d_3d(missing, allow_pickle=True),
                  lambda: read_vp3d_2d(missing, allow_pickle=True), lambda: load_benchmark(missing),
-                 lambda: read_checkpoint(missing)):
+                 lambda: read_checkpoint(missing), lambda: read_keypoints(missing),
+                 lambda: read_keypoints(missing.with_suffix(".npz")), lambda: read_mmpose_h36m(missing),
+                 lambda: read_3dhp_test(missing, allow_pickle=True)):
         with pytest.raises((FileNotFoundError, SkelgnnError)):
             call()

@@ -71,6 +71,9 @@ Files :func:`read_keypoints` understands:
   (:attr:`Layout.keypoint_names`), which is also how the layout is recognised; with an explicit
   layout any names work, in the layout's order. Empty cells are missing keypoints.
 
+Frame numbers and track ids are integers of at most 18 digits (JSON may write them as ``3.0``); a JSON
+frame or image id without an integer (``"frame_a.jpg"``, ``0.5``) numbers the frames in file order.
+
 People are kept apart by their track id (``person_id``, ``track_id``, ``idx`` or ``id``) when every
 detection has one; otherwise by nearest-centroid tracking from frame to frame (a person farther than
 twice their size from every track starts a new track; with at most one person per frame everything
@@ -466,6 +469,24 @@ def _parse_points(obj, path, where: str) -> np.ndarray:
 
 
 _ID_KEYS = ("track_id", "person_id", "idx", "id")
+_MAX_NUMBER = 10 ** 18  # frame numbers and track ids: int64 holds them with room to spare
+
+
+def _short(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
+def _integral(v) -> bool:
+    """An int, or a finite float without a fractional part (JSON writes 3.0 for 3)."""
+    return isinstance(v, int) or (isinstance(v, float) and math.isfinite(v) and v.is_integer())
+
+
+def _check_number(n: int, path, what: str, line: int | None = None) -> int:
+    if not -_MAX_NUMBER < n < _MAX_NUMBER:
+        raise FormatError(path, f"{what} {_short(n)} is out of range; expected an integer of at most 18 "
+                                f"digits", line=line)
+    return n
 
 
 def _parse_id(obj: dict, path, where: str) -> int | None:
@@ -476,9 +497,11 @@ def _parse_id(obj: dict, path, where: str) -> int | None:
                 v = v[0] if len(v) == 1 else None
             if v is None:
                 return None
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
-                raise FormatError(path, f"{where}.{key}: expected an integer track id, got {obj[key]!r}")
-            return None if int(v) < 0 else int(v)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not _integral(v):
+                raise FormatError(path, f"{where}.{key}: expected an integer track id, got "
+                                        f"{_short(obj[key])}")
+            n = _check_number(int(v), path, f"{where}.{key}: track id")
+            return None if n < 0 else n
     return None
 
 
@@ -492,16 +515,23 @@ def _parse_person(obj, path, where: str) -> _Detection:
     return None, _parse_points(obj, path, where)
 
 
-def _frame_number(v) -> int | None:
+def _frame_number(v, path, where: str) -> int | None:
+    """The frame number of a JSON frame/image id: an integer, or the last number in a file name.
+
+    ``None`` when there is none (the caller then numbers frames in order).
+    """
     if isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v == int(v):
-        return int(v)
+    if _integral(v):
+        return _check_number(int(v), path, f"{where}: frame number")
     if isinstance(v, str):
         digits = re.findall(r"\d+", Path(v).stem)
-        return int(digits[-1]) if digits else None
+        if not digits:
+            return None
+        if len(digits[-1]) > 18:  # int() refuses more than 4300 digits; int64 holds 18
+            raise FormatError(path, f"{where}: the frame number in {_short(v)} has {len(digits[-1])} digits; "
+                                    f"expected at most 18")
+        return int(digits[-1])
     return None
 
 
@@ -513,6 +543,10 @@ def _load_json(path: Path):
         raise FormatError(path, f"not valid JSON: {e.msg} (column {e.colno})", line=e.lineno) from None
     except UnicodeDecodeError:
         raise FormatError(path, "not a UTF-8 text file (expected JSON)") from None
+    except ValueError as e:  # an integer of more than 4300 digits
+        raise FormatError(path, f"not readable JSON: {str(e).split(';')[0]}") from None
+    except RecursionError:
+        raise FormatError(path, "not readable JSON: lists/objects nested too deeply") from None
     except OSError as e:
         raise SkelgnnError(f"{path}: cannot read: {e.strerror or e}") from None
 
@@ -573,7 +607,7 @@ def _read_json(path: Path, layout) -> Keypoints:
                                          for d in items)
     if detection_list:  # COCO / AlphaPose results: one entry per detected person
         keys = [d.get("image_id", d.get("frame", d.get("frame_index"))) for d in items]
-        nums = [_frame_number(k) for k in keys]
+        nums = [_frame_number(k, path, f"[{i}].image_id") for i, k in enumerate(keys)]
         if any(n is None for n in nums):  # frame names without numbers: order of first appearance
             order = {}
             for k in keys:
@@ -586,7 +620,8 @@ def _read_json(path: Path, layout) -> Keypoints:
         for i, fr in enumerate(items):
             where = f"frames[{i}]" if isinstance(doc, dict) else f"[{i}]"
             if isinstance(fr, dict):
-                n = _frame_number(fr.get("frame", fr.get("frame_index", fr.get("image_id"))))
+                n = _frame_number(fr.get("frame", fr.get("frame_index", fr.get("image_id"))), path,
+                                  f"{where}.frame")
                 if "people" in fr:
                     people = fr["people"]
                     if not isinstance(people, list):
@@ -614,49 +649,102 @@ def _read_json(path: Path, layout) -> Keypoints:
     return kp
 
 
+def _meta_number(v) -> float | None:
+    """A JSON number (or numeric string, or one-element list) or a one-element numeric array, as a float."""
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in "iuf" or v.size != 1:
+            return None
+        v = v.reshape(-1)[0].item()
+    if isinstance(v, list) and len(v) == 1:
+        v = v[0]
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        return float(v)
+    except OverflowError:  # an int beyond float range
+        return math.inf
+
+
 def _apply_meta(kp: Keypoints, meta: dict, path) -> None:
     for key, cast in (("width", int), ("height", int), ("fps", float)):
         if key not in meta or meta[key] is None:
             continue
-        v = meta[key]
-        try:
-            v = float(np.asarray(v).reshape(()))
-        except (TypeError, ValueError):
-            raise FormatError(path, f"'{key}' must be a number, got {meta[key]!r}") from None
+        v = _meta_number(meta[key])
+        if v is None:
+            raise FormatError(path, f"'{key}' must be a number, got {_short(meta[key])}")
         if not (math.isfinite(v) and v > 0):
-            raise FormatError(path, f"'{key}' must be a positive number, got {meta[key]!r}")
+            raise FormatError(path, f"'{key}' must be a positive number, got {_short(meta[key])}")
         setattr(kp, key, cast(v))
 
 
-def _read_npz(path: Path, layout) -> Keypoints:
-    import zipfile
+def _npz_integers(a: np.ndarray, path, key: str) -> np.ndarray:
+    """Frame numbers / track ids: integers (or floats without fractions) → int64, range checked."""
+    if a.dtype.kind == "f":
+        flat = a.reshape(-1)
+        bad = ~(np.isfinite(flat) & (flat == np.round(flat)))
+        if bad.any():
+            raise FormatError(path, f"'{key}' must hold integers, got non-integral values such as "
+                                    f"{flat[bad][0].item()!r}")
+    elif a.dtype.kind not in "iu":
+        raise FormatError(path, f"'{key}' must hold integers, got dtype {a.dtype}")
+    flat = a.reshape(-1)
+    bad = ~((flat > -_MAX_NUMBER) & (flat < _MAX_NUMBER))
+    if bad.any():
+        raise FormatError(path, f"'{key}' holds {flat[bad][0].item()!r}, out of range; expected integers "
+                                f"of at most 18 digits")
+    return a.astype(np.int64)
 
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise FormatError(path, f"not a readable npz file: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
-                          ) from None
+
+def _npz_string(a: np.ndarray, path, key: str) -> str | None:
+    """A one-element string array → str (``None`` when empty)."""
+    if a.size == 0:
+        return None
+    if a.dtype.kind not in "US" or a.size != 1:
+        raise FormatError(path, f"'{key}' must be one string such as 'coco17', got {a.dtype} {a.shape}")
+    v = a.reshape(-1)[0]
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FormatError(path, f"'{key}' is not UTF-8 text: {_short(v)}") from None
+    return str(v)
+
+
+_NPZ_KEYS = ("keypoints", "track_id", "frame", "layout", "width", "height", "fps")
+
+
+def _read_npz(path: Path, layout) -> Keypoints:
+    from .io import read_npz
+
+    names, arrays = read_npz(path, _NPZ_KEYS)
     if "keypoints" not in arrays:
         raise FormatError(path, f"no 'keypoints' array; expected 'keypoints' of shape (T, K, 2|3) or "
-                                f"(P, T, K, 2|3); found {sorted(arrays)}")
+                                f"(P, T, K, 2|3); found {sorted(names)}")
     k = arrays["keypoints"]
-    if not (np.issubdtype(k.dtype, np.number) and k.ndim in (3, 4) and k.shape[-1] in (2, 3)):
+    if not (k.dtype.kind in "iuf" and k.ndim in (3, 4) and k.shape[-1] in (2, 3)):
         raise FormatError(path, f"'keypoints' must be a numeric array of shape (T, K, 2|3) or (P, T, K, 2|3), "
                                 f"got {k.dtype} {k.shape}")
     k = k.astype(np.float64)
     if k.shape[-1] == 2:
         k = np.concatenate([k, np.isfinite(k).all(-1, keepdims=True).astype(np.float64)], -1)
     if "layout" in arrays and layout is None:
-        layout = str(arrays["layout"].reshape(-1)[0]) if arrays["layout"].size else None
+        layout = _npz_string(arrays["layout"], path, "layout")
     meta = {key: arrays[key] for key in ("width", "height", "fps") if key in arrays}
     tid = arrays.get("track_id")
     frame = arrays.get("frame")
     rows = k.ndim == 3 and frame is not None and np.ndim(frame) == 1 and len(frame) == len(k)
     if rows:  # (N, K, 3) detections with a frame number (and a track id) each
-        if tid is not None and np.shape(tid) != (len(k),):
-            raise FormatError(path, f"'track_id' must have shape ({len(k)},) (one id per detection), got "
-                                    f"{np.shape(tid)}")
+        frame = _npz_integers(frame, path, "frame")
+        if tid is not None:
+            if np.shape(tid) != (len(k),):
+                raise FormatError(path, f"'track_id' must have shape ({len(k)},) (one id per detection), got "
+                                        f"{np.shape(tid)}")
+            tid = _npz_integers(tid, path, "track_id")
         frames: dict[int, list[_Detection]] = {}
         for i in range(len(k)):
             frames.setdefault(int(frame[i]), []).append((None if tid is None else int(tid[i]), k[i]))
@@ -669,12 +757,16 @@ def _read_npz(path: Path, layout) -> Keypoints:
             ids = np.arange(P)
         else:
             ids = np.asarray(tid).reshape(-1)
-            if not np.issubdtype(ids.dtype, np.integer):
+            if ids.dtype.kind not in "iu":
                 raise FormatError(path, f"'track_id' must hold integers, got {ids.dtype}")
             if ids.shape != (P,):
                 raise FormatError(path, f"'track_id' must have shape ({P},) (one id per track), got {np.shape(tid)}")
-        if frame is not None and np.shape(frame) != (T,):
-            raise FormatError(path, f"'frame' must have shape ({T},) (one number per frame), got {np.shape(frame)}")
+            ids = _npz_integers(ids, path, "track_id")
+        if frame is not None:
+            if np.shape(frame) != (T,):
+                raise FormatError(path, f"'frame' must have shape ({T},) (one number per frame), got "
+                                        f"{np.shape(frame)}")
+            frame = _npz_integers(frame, path, "frame")
         lay, guessed = _resolve_layout(layout, k.shape[2], path)
         xy, conf = _clean(k)
         kp = Keypoints(xy, conf, lay.name, ids, np.arange(T) if frame is None else frame, source=str(path),
@@ -687,11 +779,15 @@ _CONF_SUFFIXES = ("_c", "_conf", "_score")
 
 
 def _read_csv(path: Path, layout) -> Keypoints:
+    reader = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
+            reader = csv.reader(fh)
+            rows = list(reader)
     except UnicodeDecodeError:
         raise FormatError(path, "not a UTF-8 text file (expected CSV)") from None
+    except csv.Error as e:  # e.g. a field over csv.field_size_limit()
+        raise FormatError(path, f"not readable CSV: {e}", line=reader.line_num if reader else None) from None
     if not rows:
         raise FormatError(path, "empty file; expected a header 'frame,track,<name>_x,<name>_y,<name>_c,...'", line=1)
     header = [h.strip() for h in rows[0]]
@@ -737,28 +833,35 @@ def _read_csv(path: Path, layout) -> Keypoints:
         except ValueError:
             raise FormatError(path, f"column {name!r}: {cell!r} is not a number", line=line) from None
 
+    def whole(cell: str, line: int, name: str, what: str) -> int:
+        """A frame number or track id: integer digits are read exactly (float() rounds beyond 2**53)."""
+        text = cell.strip()
+        if re.fullmatch(r"[+-]?[0-9]{1,40}", text):
+            n = int(text)
+        else:
+            f = num(cell, line, name)
+            if not math.isfinite(f) or f != int(f):
+                raise FormatError(path, f"column {name!r}: expected an integer, got {_short(cell)}",
+                                  line=line)
+            n = int(f)
+        return _check_number(n, path, f"column {name!r}: {what}", line)
+
     frames: dict[int, list[_Detection]] = {}
     for ln, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
             raise FormatError(path, f"{len(row)} fields, the header has {len(header)}", line=ln)
-        f = num(row[col["frame"]], ln, "frame")
-        if not math.isfinite(f) or f != int(f):
-            raise FormatError(path, f"column 'frame': expected an integer, got {row[col['frame']]!r}", line=ln)
+        f = whole(row[col["frame"]], ln, "frame", "frame number")
         tid = None
         if track_col is not None:
-            t = num(row[track_col], ln, header[track_col])
-            if not math.isfinite(t) or t != int(t):
-                raise FormatError(path, f"column {header[track_col]!r}: expected an integer, got "
-                                        f"{row[track_col]!r}", line=ln)
-            tid = int(t)
+            tid = whole(row[track_col], ln, header[track_col], "track id")
         pts = np.empty((len(order), 3))
         for k, n in enumerate(order):
             pts[k, 0] = num(row[cols_x[k]], ln, f"{n}_x")
             pts[k, 1] = num(row[cols_y[k]], ln, f"{n}_y")
             pts[k, 2] = 1.0 if cols_c[k] is None else num(row[cols_c[k]], ln, header[cols_c[k]])
-        frames.setdefault(int(f), []).append((tid, pts))
+        frames.setdefault(f, []).append((tid, pts))
     if not frames:
         raise FormatError(path, "no data rows after the header")
     kp = _assemble(frames, path, lay)
@@ -847,6 +950,8 @@ def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict 
     lay, guessed = _resolve_layout(layout, K, path)
     nums = sorted(frames)
     first, last = nums[0], nums[-1]
+    for n in (first, last):
+        _check_number(n, per_file.get(n, path), "frame number")
     T = last - first + 1
     if T > 50 * len(nums) + 10_000:
         raise FormatError(path, f"frame numbers run from {first} to {last} for only {len(nums)} frames; "
@@ -854,6 +959,8 @@ def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict 
     ordered = [frames.get(n, []) for n in range(first, last + 1)]
     ids = _track(ordered)
     uniq = sorted({i for fr in ids for i in fr if i != -2})
+    for tid in uniq[:1] + uniq[-1:]:
+        _check_number(tid, path, "track id")
     pos = {tid: p for p, tid in enumerate(uniq)}
     k = np.full((len(uniq), T, K, 3), np.nan)
     k[..., 2] = 0.0

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +44,7 @@ import numpy as np
 
 from ..cameras import H36M_INTRINSICS, Camera, h36m_camera, project, world_to_camera
 from ..errors import FormatError, ShapeError, SkelgnnError
+from ..io import read_npz
 from ..normalization import normalize_input
 from ..skeleton import H36M_17, Skeleton
 from .lifting import SequenceSet
@@ -513,15 +513,26 @@ def read_mmpose_h36m(
     arrays = _load_plain_npz(path, ("imgname", "S", "part"))
     names, S = arrays["imgname"], arrays["S"]
     part = arrays["part"] if detections is None else _load_npy(_as_path(detections))
+    if names.ndim != 1 or names.dtype.kind not in "US":
+        raise FormatError(path, f"key 'imgname' is a {names.dtype} array of shape {names.shape}; expected "
+                                "(N,) strings (one image name per row)")
     n = len(names)
     if S.ndim != 3 or S.shape[1:2] != (17,) or S.shape[2] not in (3, 4) or len(S) != n:
         raise FormatError(path, f"key 'S' has shape {S.shape}; expected ({n}, 17, 4) camera-frame joints")
+    if S.dtype.kind not in "iuf":
+        raise FormatError(path, f"key 'S' has dtype {S.dtype}; expected numbers (metres)")
     src = path if detections is None else _as_path(detections)
     key2d = "part" if detections is None else "detections"
     if part.ndim != 3 or part.shape[1] != 17 or part.shape[2] not in (2, 3) or len(part) != n:
         raise FormatError(src, f"{key2d} has shape {part.shape}; expected ({n}, 17, 2 or 3) pixels")
-    if names.dtype.kind not in "US":
-        raise FormatError(path, f"key 'imgname' has dtype {names.dtype}; expected strings")
+    if part.dtype.kind not in "iuf":
+        raise FormatError(src, f"{key2d} has dtype {part.dtype}; expected numbers (pixels)")
+    if names.dtype.kind == "S":
+        try:
+            names = np.char.decode(names, "utf-8")
+        except UnicodeDecodeError as e:
+            raise FormatError(path, f"key 'imgname' holds a name that is not UTF-8 text "
+                                    f"({e.object[:60]!r})") from None
     names = names.astype(str)
     base = np.char.rpartition(names, "/")[:, 2]
     stem = np.char.rpartition(base, ".jpg")
@@ -529,11 +540,13 @@ def read_mmpose_h36m(
         bad = int(np.flatnonzero(stem[:, 1] != ".jpg")[0])
         raise FormatError(path, f"imgname[{bad}] = {names[bad]!r} does not end in '.jpg'")
     seq_frame = np.char.rpartition(stem[:, 0], "_")
-    digits = np.char.isdigit(seq_frame[:, 2])
+    # str.isdigit() also accepts "²" and other digits int() refuses; int64 holds 18 digits
+    digits = np.array([f.isascii() and f.isdigit() and len(f) <= 18 for f in seq_frame[:, 2].tolist()],
+                      dtype=bool)
     if not digits.all():
         bad = int(np.flatnonzero(~digits)[0])
-        raise FormatError(path, f"imgname[{bad}] = {names[bad]!r} is not "
-                                "'<subject>_<sequence>.<camera id>_<frame>.jpg'")
+        raise FormatError(path, f"imgname[{bad}] = {_short_text(names[bad])} is not "
+                                "'<subject>_<sequence>.<camera id>_<frame>.jpg' (frame: 1 to 18 digits 0-9)")
     frames = seq_frame[:, 2].astype(np.int64)
     prefixes, first, inverse = np.unique(seq_frame[:, 0], return_index=True, return_inverse=True)
     by_group = np.argsort(inverse, kind="stable")  # rows grouped by sequence, file order within a group
@@ -576,6 +589,10 @@ def read_mmpose_h36m(
     return out
 
 
+def _short_text(text: str) -> str:
+    return repr(text) if len(text) <= 100 else f"{text[:60]!r}...({len(text)} characters)"
+
+
 def _subject_number(subject: str) -> int:
     digits = subject[1:]
     return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else 10**6
@@ -585,30 +602,30 @@ def _load_plain_npz(path: Path, keys: tuple[str, ...]) -> dict:
     if not path.is_file():
         raise FormatError(path, "no such file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [k for k in keys if k not in npz.files]
-            if missing:
-                raise FormatError(path, f"missing key(s) {missing}; found {sorted(npz.files)} "
-                                        "(expected mmpose's h36m_{train,test}.npz layout)")
-            return {k: npz[k] for k in keys}
-    except FormatError:
-        raise
-    except ValueError as e:
-        if "allow_pickle" in str(e):
-            raise FormatError(path, "holds pickled objects; mmpose's annotation npz is plain arrays "
+        names, arrays = read_npz(path, keys)
+    except FormatError as e:
+        if "pickled" in e.detail:
+            raise FormatError(path, f"{e.detail}; mmpose's annotation npz is plain arrays "
                                     "(imgname, S, part, center, scale)") from None
-        raise FormatError(path, f"not a readable npz file ({e})") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise FormatError(path, f"not a readable npz file ({e})") from None
+        raise
+    missing = [k for k in keys if k not in arrays]
+    if missing:
+        raise FormatError(path, f"missing key(s) {missing}; found {sorted(names)} "
+                                "(expected mmpose's h36m_{train,test}.npz layout)")
+    return arrays
 
 
 def _load_npy(path: Path) -> np.ndarray:
     if not path.is_file():
         raise FormatError(path, "no such file")
     try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise FormatError(path, f"not a plain .npy array of detections ({e})") from None
+        arr = np.load(path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - a decoding boundary: numpy's header parser raises almost anything
+        raise FormatError(path, f"not a plain .npy array of detections ({type(e).__name__}: {e})") from None
+    if not isinstance(arr, np.ndarray):  # np.load opened an npz archive
+        arr.close()
+        raise FormatError(path, "not a plain .npy array of detections (an npz archive)")
+    return arr
 
 
 # ---------------------------------------------------------------------------------------- CDF

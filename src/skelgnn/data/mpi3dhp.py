@@ -31,7 +31,6 @@ MATLAB evaluation — unverified, so both are reported.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import numpy as np
 import torch
 
 from ..errors import FormatError, SkelgnnError
+from ..io import read_npz
 from ..metrics import auc, mpjpe, pck
 from ..normalization import normalize_input
 from ..skeleton import H36M_17, Skeleton
@@ -94,20 +94,31 @@ def _load(path: Path, allow_pickle: bool) -> dict:
     if not allow_pickle:
         raise FormatError(path, "the MPI-INF-3DHP npz stores a pickled dict under 'data'; pass allow_pickle=True "
                                 "(CLI --allow-pickle), only for files you trust")
-    try:
-        with np.load(path, allow_pickle=True, encoding="latin1") as npz:
-            if "data" not in npz.files:
-                raise FormatError(path, f"missing key 'data'; found {sorted(npz.files)} (expected P-STMO's "
-                                        "data_test_3dhp.npz layout)")
-            data = npz["data"]
-    except FormatError:
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise FormatError(path, f"not a readable npz file ({e})") from None
+    names, arrays = read_npz(path, ("data",), allow_pickle=True, encoding="latin1")
+    if "data" not in arrays:
+        raise FormatError(path, f"missing key 'data'; found {sorted(names)} (expected P-STMO's "
+                                "data_test_3dhp.npz layout)")
+    data = arrays["data"]
     data = data.item() if data.dtype == object and data.shape == () else data
     if not isinstance(data, dict):
         raise FormatError(path, f"key 'data' holds {type(data).__name__}, expected a dict sequence -> arrays")
+    odd = [k for k in data if not isinstance(k, str)]
+    if odd:
+        raise FormatError(path, f"key 'data' has the key {odd[0]!r} ({type(odd[0]).__name__}); expected "
+                                "sequence names such as 'TS1'")
     return data
+
+
+def _numbers(value, path: Path, where: str, expected: str, kinds: str = "iuf") -> np.ndarray:
+    """``value`` as a numeric array, or a FormatError naming the entry and what was expected."""
+    try:
+        arr = np.asarray(value)
+    except Exception as e:  # noqa: BLE001 - ragged lists and odd objects raise almost anything
+        raise FormatError(path, f"{where} is not an array ({type(e).__name__}: {e}); "
+                                f"expected {expected}") from None
+    if arr.dtype.kind not in kinds:
+        raise FormatError(path, f"{where} holds {arr.dtype} values; expected {expected}")
+    return arr
 
 
 def read_3dhp_test(path: str | Path, *, allow_pickle: bool = False, joints: int = 17, order: str = "mpi",
@@ -147,12 +158,14 @@ def read_3dhp_test(path: str | Path, *, allow_pickle: bool = False, joints: int 
                                     "'data_2d', 'data_3d', 'valid'")
         missing = [k for k in ("data_2d", "data_3d", "valid") if k not in seq]
         if missing:
-            raise FormatError(path, f"data[{name!r}] lacks {missing}; keys: {sorted(seq)}")
-        x2 = np.asarray(seq["data_2d"], dtype=np.float64)
-        x3 = np.asarray(seq["data_3d"], dtype=np.float64)
-        valid = np.asarray(seq["valid"]).reshape(-1).astype(bool)
-        T = len(x3)
-        if x3.shape != (T, 17, 3):
+            raise FormatError(path, f"data[{name!r}] lacks {missing}; keys: {sorted(seq, key=repr)}")
+        where = f"data[{name!r}]"
+        x2 = _numbers(seq["data_2d"], path, f"{where}['data_2d']", "(T, 17, 2) pixels").astype(np.float64)
+        x3 = _numbers(seq["data_3d"], path, f"{where}['data_3d']", "(T, 17, 3) mm").astype(np.float64)
+        valid = _numbers(seq["valid"], path, f"{where}['valid']", "(T,) flags 0/1",
+                         kinds="biuf").reshape(-1).astype(bool)
+        T = len(x3) if x3.ndim else 0
+        if x3.ndim != 3 or x3.shape[1:] != (17, 3):
             raise FormatError(path, f"data[{name!r}]['data_3d'] has shape {x3.shape}, expected (T, 17, 3) mm")
         if x2.ndim != 3 or x2.shape[:2] != (T, 17) or x2.shape[2] < 2:
             raise FormatError(path, f"data[{name!r}]['data_2d'] has shape {x2.shape}, expected ({T}, 17, 2) px")
