@@ -231,3 +231,16 @@ def test_sliding_equivalence(name, kwargs):
         windows = torch.cat([model(x[:, s:s + rf]) for s in range(extra + 1)], dim=1)
     assert long.shape == windows.shape == (2, extra + 1, J, 3)
     torch.testing.assert_close(long, windows, rtol=1e-5, atol=1e-5)
+
+
+def test_root_relative_variant_sees_positions_relative_to_the_root():
+    """skeletal_gnn_rel: with the root-position inputs switched off it ignores where the person stands."""
+    torch.manual_seed(0)
+    model = build("skeletal_gnn_rel", H36M_17, channels=8).eval()
+    assert model.embed.weight.shape[1] == 4 and build("skeletal_gnn", H36M_17, channels=8).embed.weight.shape[1] == 2
+    x = torch.randn(3, 1, 17, 2)
+    shifted = x + torch.tensor([0.4, -0.3])
+    assert not torch.allclose(model(x), model(shifted), atol=1e-4)  # the root position is an input
+    with torch.no_grad():
+        model.embed.weight[:, 2:] = 0
+    torch.testing.assert_close(model(shifted), model(x), rtol=0, atol=1e-5)

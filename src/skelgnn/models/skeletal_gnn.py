@@ -106,6 +106,10 @@ class SkeletalGNN(nn.Module):
         mask_dynamic: restrict O_k to the exact-k pairs.
         graph_init: normalisation of A_k for M_k and the fixed graph: ``"row"``, ``"sym"``, ``"binary"``.
         graph_hidden: C_h of θ_k, φ_k (default C / 4).
+        root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
+            joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
+            (x_j, y_j). The same information, but the per-joint features no longer shift with the
+            person's place in the image (``skeletal_gnn_rel``).
 
     Attributes:
         receptive_field: input frames per output frame, 1 + the frames every block consumes.
@@ -127,7 +131,8 @@ class SkeletalGNN(nn.Module):
                  L: int = 4, d: float = 0.5, weight_mode: WeightMode = "shared", dynamic: Dynamic = "mo",
                  temporal_kernel: int = 1, dilations: Sequence[int] = (), dropout: float = 0.25,
                  squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
-                 graph_init: GraphInit = "row", graph_hidden: int | None = None) -> None:
+                 graph_init: GraphInit = "row", graph_hidden: int | None = None,
+                 root_relative: bool = False) -> None:
         super().__init__()
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
@@ -136,9 +141,11 @@ class SkeletalGNN(nn.Module):
             raise SkelgnnError(f"dilations must be >= 1 and num_blocks >= 0, got {dilations}, {num_blocks}")
         J, C = skeleton.num_joints, channels
         masks = skeleton.hop_masks(L)
-        self.num_joints = J
+        self.num_joints, self.root, self.root_relative = J, skeleton.root, bool(root_relative)
         self._settings = dict(channels=C, blocks=num_blocks, S=S, L=L, d=d, weight_mode=weight_mode,
                               dynamic=dynamic, F=temporal_kernel, dilations=dilations)
+        if self.root_relative:
+            self._settings["root_relative"] = True
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
             return DHCSF(
@@ -149,7 +156,7 @@ class SkeletalGNN(nn.Module):
                 TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
             )
 
-        self.embed = _JointLinear(J, 2, C)
+        self.embed = _JointLinear(J, 4 if self.root_relative else 2, C)
         self.embed_post = _Post(J, C, dropout)
         self.blocks = nn.ModuleList(
             _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)),
@@ -172,6 +179,9 @@ class SkeletalGNN(nn.Module):
         if shape[1] < self.receptive_field:
             raise ShapeError(f"skeletal_gnn: needs T >= {self.receptive_field} frames (receptive field), "
                              f"got T={shape[1]}")
+        if self.root_relative:
+            root = joints_2d[:, :, self.root:self.root + 1].expand_as(joints_2d)  # (B, T, J, 2)
+            joints_2d = torch.cat([joints_2d - root, root], dim=-1)  # (B, T, J, 4)
         x = self.embed_post(self.embed(joints_2d))  # (B, T, J, C)
         for block in self.blocks:
             x = block(x)  # (B, T - consumed, J, C)
@@ -188,6 +198,12 @@ def skeletal_gnn(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
 def skeletal_gnn_static(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """Single frame, plain HCSF on the fixed exact-k skeleton graphs."""
     return SkeletalGNN(skeleton, **{"dynamic": "none", **kwargs})
+
+
+@register("skeletal_gnn_rel")
+def skeletal_gnn_rel(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+    """Ours: single-frame D-HCSF fed root-relative 2D plus the root position (``root_relative``)."""
+    return SkeletalGNN(skeleton, **{"root_relative": True, **kwargs})
 
 
 @register("skeletal_gnn_t27")
