@@ -57,6 +57,12 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
     stamp = (out / "runs" / "fc__gt" / "best.pt").stat().st_mtime_ns
     assert main(["benchmark", str(cfg), "--out", str(out), "--quiet"]) == 0  # resumes: nothing retrained
     assert (out / "runs" / "fc__gt" / "best.pt").stat().st_mtime_ns == stamp
+    (out / "runs" / "lcn__noisy" / "test.json").unlink()  # as if the benchmark had stopped before it
+    assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--report-only"]) == 0
+    partial = json.loads((out / "results.json").read_text())
+    assert partial["missing"] == ["lcn__noisy"] and len(partial["results"]) == 4
+    assert "Not finished yet (rerun the benchmark to train them): lcn__noisy" in (out / "results.md").read_text()
+    assert not (out / "runs" / "lcn__noisy" / "test.json").exists()  # report-only trained nothing
     capsys.readouterr()
 
 

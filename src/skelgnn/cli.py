@@ -87,7 +87,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from .benchmark import run_benchmark
 
-    summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet)
+    summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
+                            train=not args.report_only)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
           f"({summary['wall_seconds_this_call']:.0f} s this call)")
@@ -149,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, help="output folder (rerun to resume)")
     b.add_argument("--set", action="append", metavar="KEY=VALUE", help="override, e.g. train.epochs=5")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--report-only", action="store_true",
+                   help="train nothing: tables and plots from the runs already finished (lists the others)")
     b.set_defaults(func=_cmd_benchmark)
 
     m = sub.add_parser("models", help="list the registered models with their parameter counts")
