@@ -328,7 +328,7 @@ def _bytes_op(draw, blob: bytes) -> bytes:
         return blob[:pos] + draw(st.binary(min_size=1, max_size=16)) + blob[pos:]
     if op == "delete_range":
         return blob[:pos] + blob[pos + draw(st.integers(1, 64)):]
-    if op == "npy_header" and blob.startswith(b"\x93NUMPY"):
+    if op == "npy_header" and blob.startswith(b"\x93NUMPY") and len(blob) >= 10:  # magic, version, length
         start = 10 if blob[6] == 1 else 12
         head_len = int.from_bytes(blob[8:start], "little")
         header = blob[start:start + head_len].decode("latin-1")
@@ -1014,7 +1014,7 @@ def array_variant(draw, value: np.ndarray | None) -> np.ndarray:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # nan -> int casts
                 return v.astype(dt)
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError, RuntimeError):  # e.g. datetime -> short string
             return np.zeros(v.shape, dt)
     if op == "values" and v.dtype.kind in "biuf" and v.size:
         odd = draw(st.sampled_from([np.nan, np.inf, -np.inf, -1, 0, 1e300, -1e300, 2 ** 63 - 1, 2 ** 62,
