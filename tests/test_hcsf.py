@@ -244,3 +244,15 @@ def test_root_relative_variant_sees_positions_relative_to_the_root():
     with torch.no_grad():
         model.embed.weight[:, 2:] = 0
     torch.testing.assert_close(model(shifted), model(x), rtol=0, atol=1e-5)
+
+
+def test_plus_variant_combines_the_validated_ablation_choices():
+    """skeletal_gnn_plus = skeletal_gnn with root-relative input, d = 1, L = 8, lcn weights and M_k only."""
+    plus = build("skeletal_gnn_plus", H36M_17, channels=8)
+    same = build("skeletal_gnn", H36M_17, channels=8, root_relative=True, d=1.0, L=8, weight_mode="lcn", dynamic="m")
+    assert plus._settings == same._settings
+    assert plus._settings["d"] == 1.0 and plus._settings["L"] == 8 and plus._settings["dynamic"] == "m"
+    assert plus.embed.weight.shape[1] == 4
+    assert [n for n, _ in plus.named_parameters()] == [n for n, _ in same.named_parameters()]
+    # keyword arguments still override the variant's choices (used by ablations of the variant)
+    assert build("skeletal_gnn_plus", H36M_17, channels=8, L=4)._settings["L"] == 4

@@ -136,3 +136,24 @@ def test_chunks_cover_every_frame_with_the_right_windows(tiny_bench_dir):
             assert torch.equal(x[k: k + 5], xp) and torch.equal(y[k], yp[0])
             covered[b + k] = True
     assert covered.all()
+
+
+def test_default_chunk_keeps_enough_independent_windows_per_batch():
+    """Auto chunk: 1 for single-frame models; multi-frame batches keep >= 64 windows (at most 32 frames each)."""
+    from skelgnn.train import default_chunk
+
+    assert default_chunk(1, 256) == 1 and default_chunk(1, 4096) == 1
+    assert default_chunk(27, 256) == 4  # 64 windows of 4 target frames
+    assert default_chunk(81, 1024) == 16
+    assert default_chunk(27, 8192) == 32  # capped
+    assert default_chunk(27, 32) == 1  # small batches: one target per window
+    for rf in (27, 81, 243):
+        for batch in (1, 16, 64, 100, 256, 1000, 4096):
+            chunk = default_chunk(rf, batch)
+            assert 1 <= chunk <= 32 and (batch // chunk >= 64 or chunk == 1)
+
+
+def test_checkpoint_records_the_chunk_actually_used(tiny_bench_dir, tmp_path):
+    assert _train(tiny_bench_dir, tmp_path, "skeletal_gnn_t27", epochs=1) == 0
+    meta = read_checkpoint(tmp_path / "last.pt")
+    assert meta["config"]["train"]["chunk"] == 1  # batch 64 -> one target frame per window, not "0"

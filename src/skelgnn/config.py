@@ -63,7 +63,8 @@ class DataConfig:
 class TrainConfig:
     epochs: int = 30
     batch_size: int = 256         # target frames per optimiser step
-    chunk: int = 0                # target frames per sample; 0 = 1 for single-frame, 32 for multi-frame models
+    chunk: int = 0                # target frames per sample; 0 = auto (skelgnn.train.default_chunk: 1 for single-frame
+                                  # models, batch_size // 64 capped at 32 for multi-frame models)
     lr: float = 1e-3
     lr_decay: float = 0.95        # multiplied into the learning rate after every epoch
     weight_decay: float = 0.0

@@ -206,6 +206,18 @@ def skeletal_gnn_rel(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     return SkeletalGNN(skeleton, **{"root_relative": True, **kwargs})
 
 
+@register("skeletal_gnn_plus")
+def skeletal_gnn_plus(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+    """Ours: single frame, every ablation choice that lowered the validation MPJPE on HDM05-Lift.
+
+    Root-relative input, no channel squeezing (d = 1), hops up to L = 8, per-joint-pair weights
+    (``weight_mode="lcn"``) and the learnable graph M_k without O_k. Picked on the validation clips
+    of the training actors (configs/benchmark_hdm05.toml ablations), never on the test actors.
+    """
+    defaults = {"root_relative": True, "d": 1.0, "L": 8, "weight_mode": "lcn", "dynamic": "m"}
+    return SkeletalGNN(skeleton, **{**defaults, **kwargs})
+
+
 @register("skeletal_gnn_t27")
 def skeletal_gnn_t27(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """27 frames: 3 blocks at dilations 1, 3, 9, D-HCSF with F = 3."""
