@@ -122,9 +122,9 @@ class SkeletalGNN(nn.Module):
 
     Note:
         Every frame of every layer is computed (no strided training variant), so a window of exactly
-        ``receptive_field`` frames costs many single-frame passes; train multi-frame models on longer
-        chunks, which give ``T - receptive_field + 1`` targets per window at a much lower cost per
-        target.
+        ``receptive_field`` frames costs many single-frame passes. Longer chunks give
+        ``T - receptive_field + 1`` targets per window at a lower cost per target, but fewer
+        independent windows per batch, which slows learning a lot (:func:`skelgnn.train.default_chunk`).
     """
 
     def __init__(self, skeleton: Skeleton, *, channels: int = 64, num_blocks: int = 2, S: int = 1,
