@@ -95,6 +95,19 @@ def test_dynamo_exporter(tmp_path):
     assert check_onnx(model, path, realistic_joints_2d(30, batch=3)) < TOL
 
 
+@pytest.mark.parametrize("exporter", ["torchscript", "dynamo"])
+def test_pair_weights_sum_every_pair_in_onnx(exporter, tmp_path):
+    """weight_mode="lcn" sums many joint pairs into one row: ONNX's index_add kept only one of them."""
+    if exporter == "dynamo":
+        pytest.importorskip("onnxscript")
+    torch.manual_seed(0)
+    model = build("skeletal_gnn", H36M_17, **TINY, weight_mode="lcn").eval()
+    path = export_onnx(model, tmp_path / "lcn.onnx", exporter=exporter)
+    x = realistic_joints_2d(1, batch=3)
+    assert check_onnx(model, path, x) < TOL
+    assert not torch.onnx.is_in_onnx_export()  # the eager path (index_add) is back after the export
+
+
 def test_cli_export_check(tmp_path, capsys):
     name, kwargs = "skeletal_gnn_t27", {**TINY, "dilations": [1, 3], "num_blocks": 2}
     model = build(name, H36M_17, **kwargs)
