@@ -15,13 +15,12 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FormatError
-from ..io import atomic_save_npz, atomic_write_text
+from ..io import atomic_save_npz, atomic_write_text, read_npz
 from ..skeleton import H36M_17
 from .hdm05 import ATTRIBUTION, Benchmark, cameras_json
 from .vp3d import write_vp3d_2d, write_vp3d_3d
@@ -102,15 +101,12 @@ def _load_benchmark(path: Path) -> Benchmark:
     if not path.is_file():
         raise FormatError(path, "no such file; build the benchmark with "
                                 "`skelgnn data hdm05 --src <hdm05 folder> --out <folder>`")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            missing = [f for f in _FIELDS if f not in npz.files]
-            if missing:
-                raise FormatError(path, f"missing arrays {missing}; rebuild with `skelgnn data hdm05`")
-            fields = {f: npz[f] for f in _FIELDS}
-            w, h = (int(v) for v in npz["image_size"])
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise FormatError(path, f"not a readable HDM05-Lift file ({e})") from None
+    names, arrays = read_npz(path, (*_FIELDS, "image_size"))
+    missing = [f for f in (*_FIELDS, "image_size") if f not in names]
+    if missing:
+        raise FormatError(path, f"missing arrays {missing}; rebuild with `skelgnn data hdm05`")
+    fields = {f: arrays[f] for f in _FIELDS}
+    w, h = (int(v) for v in arrays["image_size"])
     n = len(fields["joints_world"])
     if fields["joints_world"].shape != (n, 17, 3) or fields["joints_2d_gt"].shape != (4, n, 17, 2):
         raise FormatError(path, f"joints_world {fields['joints_world'].shape} / joints_2d_gt "

@@ -14,13 +14,12 @@ layout; skelgnn's own training data is read from plain (pickle-free) npz files.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FormatError
-from ..io import atomic_save_npz
+from ..io import atomic_save_npz, read_npz
 
 __all__ = ["write_vp3d_3d", "write_vp3d_2d", "read_vp3d_3d", "read_vp3d_2d"]
 
@@ -53,21 +52,12 @@ def _load(path: Path, keys: tuple[str, ...], allow_pickle: bool) -> dict:
     if not allow_pickle:
         raise FormatError(path, "the VideoPose3D layout stores pickled dicts; pass allow_pickle=True "
                                 "(only for files you trust) to read it")
-    try:
-        with np.load(path, allow_pickle=True) as npz:
-            missing = [k for k in keys if k not in npz.files]
-            if missing:
-                raise FormatError(path, f"missing key(s) {missing}; found {sorted(npz.files)} "
-                                        f"(expected the VideoPose3D layout)")
-            out = {}
-            for k in npz.files:
-                v = npz[k]
-                out[k] = v.item() if v.dtype == object and v.shape == () else v
-            return out
-    except FormatError:
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-        raise FormatError(path, f"not a readable npz file ({e})") from None
+    names, arrays = read_npz(path, allow_pickle=True)
+    missing = [k for k in keys if k not in names]
+    if missing:
+        raise FormatError(path, f"missing key(s) {missing}; found {sorted(names)} "
+                                f"(expected the VideoPose3D layout)")
+    return {k: v.item() if v.dtype == object and v.shape == () else v for k, v in arrays.items()}
 
 
 def _check_dict(path: Path, key: str, value) -> dict:
