@@ -138,3 +138,56 @@ def test_wrong_input_shape_raises(built):
     for x in bad:
         with pytest.raises(ShapeError):
             model(x)
+
+
+def _random_batchnorm_statistics(model: torch.nn.Module) -> None:
+    g = torch.Generator().manual_seed(1)
+    for mod in model.modules():
+        if isinstance(mod, torch.nn.BatchNorm1d):
+            mod.running_mean.copy_(torch.randn(mod.running_mean.shape, generator=g))
+            mod.running_var.copy_(0.5 + torch.rand(mod.running_var.shape, generator=g))
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("tcn27", {"channels": 32}), ("tcn81", {"channels": 32}),
+    ("skeletal_gnn_t27", {"channels": 16}), ("skeletal_gnn_t81", {"channels": 16}),
+    ("skeletal_gnn_t27", {"channels": 16, "temporal_kernel": 1}),  # the F = 1 ablation
+    ("skeletal_gnn_t27", {"channels": 16, "dynamic": "m", "weight_mode": "lcn", "d": 1.0, "L": 8,
+                          "root_relative": True}),
+])
+def test_strided_training_variant_is_the_same_function_on_fewer_frames(name, kwargs):
+    """strided=True on one receptive field gives the dilated model's output (eval mode, same weights)."""
+    torch.manual_seed(0)
+    model = build(name, H36M_17, **kwargs)
+    assert model.supports_strided
+    _random_batchnorm_statistics(model)
+    model.eval()
+    x = torch.randn(3, model.receptive_field, H36M_17.num_joints, 2)
+    with torch.no_grad():
+        dilated, strided = model(x), model(x, strided=True)
+    assert strided.shape == dilated.shape == (3, 1, H36M_17.num_joints, 3)
+    assert torch.allclose(strided, dilated, atol=1e-5), (strided - dilated).abs().max()
+    with pytest.raises(ShapeError, match="exactly T"):
+        model(torch.randn(1, model.receptive_field + 2, H36M_17.num_joints, 2), strided=True)
+
+
+def test_strided_variant_computes_only_the_frames_the_output_needs():
+    model = build("skeletal_gnn_t27", H36M_17, channels=8)
+    seen = []
+    for block in model.blocks:
+        block.first.register_forward_hook(lambda mod, inp, out: seen.append((inp[0].shape[1], out.shape[1])))
+    x = torch.randn(2, 27, H36M_17.num_joints, 2)
+    model(x)
+    assert seen == [(27, 25), (25, 19), (19, 1)]
+    seen.clear()
+    model(x, strided=True)
+    assert seen == [(27, 9), (9, 3), (3, 1)]
+
+
+def test_strided_variant_refuses_layouts_it_cannot_reproduce():
+    odd = build("skeletal_gnn_t27", H36M_17, channels=8, dilations=(1, 2, 4))  # taps not on a 3-frame grid
+    wide = build("skeletal_gnn", H36M_17, channels=8, temporal_kernel=3)  # graph window, no convolution
+    for model in (odd, wide):
+        assert not model.supports_strided
+        with pytest.raises(SkelgnnError, match="strided"):
+            model(torch.randn(1, model.receptive_field, H36M_17.num_joints, 2), strided=True)

@@ -157,3 +157,41 @@ def test_checkpoint_records_the_chunk_actually_used(tiny_bench_dir, tmp_path):
     assert _train(tiny_bench_dir, tmp_path, "skeletal_gnn_t27", epochs=1) == 0
     meta = read_checkpoint(tmp_path / "last.pt")
     assert meta["config"]["train"]["chunk"] == 1  # batch 64 -> one target frame per window, not "0"
+
+
+def test_strided_training_trains_on_single_windows(tiny_bench_dir, tmp_path):
+    """train.strided: one target frame per window, the strided forward, and the checkpoint says so."""
+    from skelgnn.models.skeletal_gnn import SkeletalGNN
+
+    calls = []
+    original = SkeletalGNN.forward
+
+    def spy(self, joints_2d, strided=False):
+        if self.training:
+            calls.append((tuple(joints_2d.shape), strided))
+        return original(self, joints_2d, strided)
+
+    SkeletalGNN.forward = spy
+    try:
+        assert _train(tiny_bench_dir, tmp_path, "skeletal_gnn_t27", epochs=1,
+                      extra=["--set", "train.strided=true"]) == 0
+    finally:
+        SkeletalGNN.forward = original
+    assert calls and all(strided and shape[1] == 27 for shape, strided in calls)
+    assert calls[0][0][0] == 64  # batch 64 target frames = 64 windows
+    meta = read_checkpoint(tmp_path / "last.pt")
+    assert meta["config"]["train"]["strided"] is True and meta["config"]["train"]["chunk"] == 1
+    log = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert np.isfinite(log[0]["val_mpjpe"])
+
+
+def test_strided_training_refuses_a_chunk_and_models_without_the_variant(tiny_bench_dir, tmp_path, capsys):
+    assert _train(tiny_bench_dir, tmp_path / "a", "skeletal_gnn_t27", epochs=1,
+                  extra=["--set", "train.strided=true", "--set", "train.chunk=4"]) != 0
+    assert "train.chunk = 0 or 1" in capsys.readouterr().err
+    assert _train(tiny_bench_dir, tmp_path / "c", "skeletal_gnn", epochs=1,
+                  extra=["--set", "train.strided=true",
+                         "--set", "model.kwargs={'channels': 16, 'temporal_kernel': 3}"]) != 0
+    assert "no strided training variant" in capsys.readouterr().err
+    # single-frame models ignore it (one frame is already the strided case)
+    assert _train(tiny_bench_dir, tmp_path / "b", "fc", epochs=1, extra=["--set", "train.strided=true"]) == 0

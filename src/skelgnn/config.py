@@ -65,6 +65,8 @@ class TrainConfig:
     batch_size: int = 256         # target frames per optimiser step
     chunk: int = 0                # target frames per sample; 0 = auto (skelgnn.train.default_chunk: 1 for single-frame
                                   # models, batch_size // 64 capped at 32 for multi-frame models)
+    strided: bool = False         # multi-frame models: train on single windows of one receptive field, computing
+                                  # only the frames the centre output needs (VideoPose3D's strided variant); chunk 1
     lr: float = 1e-3
     lr_decay: float = 0.95        # multiplied into the learning rate after every epoch
     weight_decay: float = 0.0
@@ -139,6 +141,9 @@ def _from_dict(d: dict, source: str) -> RunConfig:
         raise SkelgnnError(f"{source}: train.loss must be 'mpjpe' or 'l1', got {cfg.train.loss!r}")
     if cfg.train.amp not in ("off", "bf16", "fp16"):
         raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {cfg.train.amp!r}")
+    if cfg.train.strided and cfg.train.chunk > 1:
+        raise SkelgnnError(f"{source}: train.strided = true trains on single windows (one target frame each); "
+                           f"set train.chunk = 0 or 1, not {cfg.train.chunk}")
     dev = cfg.train.device
     if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
         raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")

@@ -153,6 +153,10 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         if ctx.is_main:
             _remove_stale_temp_files(out)
         net = ddp.wrap_model(ctx, model) if ctx.distributed else model
+        strided = cfg.strided and getattr(model, "receptive_field", 1) > 1
+        if strided and not getattr(model, "supports_strided", False):
+            raise SkelgnnError(f"train.strided = true, but model {name!r} has no strided training variant; "
+                               "set train.strided = false")
         show = progress and ctx.is_main
         for epoch in range(len(history), cfg.epochs):
             if cfg.patience and bad_epochs >= cfg.patience:
@@ -171,7 +175,7 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             for x, y in bar:
                 x, y = x.to(ctx.device), y.to(ctx.device)
                 with _autocast(cfg.amp):
-                    pred = net(x)
+                    pred = net(x, strided=True) if strided else net(x)
                 loss = _loss(pred.float(), y / scale, cfg.loss)
                 step_loss = ddp.mean_over_ranks(ctx, loss)  # every rank sees the same value and stops together
                 if not torch.isfinite(step_loss):
@@ -249,7 +253,7 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
     train, val, skeleton = training_sequences(cfg.data)  # kind = "hdm05" | "h36m" (skelgnn.datasets)
     torch.manual_seed(cfg.train.seed)
     model = build(cfg.model.name, skeleton, **cfg.model.kwargs)
-    chunk = cfg.train.chunk or default_chunk(model.receptive_field, cfg.train.batch_size)
+    chunk = 1 if cfg.train.strided else cfg.train.chunk or default_chunk(model.receptive_field, cfg.train.batch_size)
     windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed,
                           chunk=chunk)
     config = cfg.to_dict()

@@ -126,6 +126,16 @@ class TemporalConv(nn.Module):
         taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C_in, F)
         return self.linear(taps.flatten(-2))
 
+    def strided(self, x: Tensor, step: int) -> Tensor:
+        """The same taps read from frames spaced like the dilation, at the centres of consecutive
+        groups of ``step`` frames (strided training). Shapes: (N, T, J, C_in) -> (N, T // step, J, C_out).
+        """
+        if self.kernel_size > step:
+            raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
+        offset = (step - self.kernel_size) // 2
+        taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C_in, F)
+        return self.linear(taps.flatten(-2))
+
 
 class HopGraph(nn.Module):
     """The per-hop graphs G_k (k = 0..L) that feed an HCSF layer.
@@ -182,19 +192,22 @@ class HopGraph(nn.Module):
         """M_k restricted to the exact-k pairs (or the fixed A_k), shape (L+1, J, J); None for "o"."""
         return None if self.m is None else self.m * self.mask
 
-    def dynamic_graph(self, x: Tensor) -> Tensor:
-        """O_k = tanh(θ_k(x)ᵀ φ_k(x)), shape (N, T - frames_consumed, L+1, J, J), values in (−1, 1)."""
-        emb = self.embed(x)  # (N, T', J, 2·(L+1)·C_h)
+    def dynamic_graph(self, x: Tensor, step: int = 0) -> Tensor:
+        """O_k = tanh(θ_k(x)ᵀ φ_k(x)), shape (N, T - frames_consumed, L+1, J, J), values in (−1, 1).
+
+        ``step`` > 0: strided training, one graph per group of ``step`` frames (:meth:`TemporalConv.strided`).
+        """
+        emb = self.embed(x) if step <= 0 else self.embed.strided(x, step)  # (N, T', J, 2·(L+1)·C_h)
         N, T, J, _ = emb.shape
         theta, phi = emb.view(N, T, J, 2, self.num_hops, -1).unbind(3)  # (N, T', J, L+1, C_h) each
         o = torch.tanh(torch.einsum("ntikc,ntjkc->ntkij", theta, phi))
         return o if self.o_mask is None else o * self.o_mask
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, step: int = 0) -> Tensor:
         static = self.static_graph()
         if self.embed is None:
             return static
-        o = self.dynamic_graph(x)
+        o = self.dynamic_graph(x, step)
         return o if static is None else o + static
 
 
@@ -370,7 +383,25 @@ class DHCSF(nn.Module):
             raise SkelgnnError("graph window and temporal convolution must differ by an even frame count")
         self.frames_consumed = max(graph.frames_consumed, conv_frames)
 
-    def forward(self, x: Tensor) -> Tensor:
+    @property
+    def stride(self) -> int:
+        """Frames per group in strided training: the temporal kernel (1 without a temporal convolution)."""
+        return 1 if self.temporal is None else self.temporal.kernel_size
+
+    def supports_strided(self) -> bool:
+        """Whether :meth:`forward` with ``strided=True`` computes the same function."""
+        if self.temporal is None:
+            return self.graph.frames_consumed == 0
+        graph_kernel = 1 if self.graph.embed is None else self.graph.embed.kernel_size
+        return self.graph.embed is None or self.graph.embed.dilation == self.temporal.dilation and \
+            graph_kernel <= self.temporal.kernel_size
+
+    def forward(self, x: Tensor, strided: bool = False) -> Tensor:
+        """``strided=True`` (training): x holds frames spaced by the temporal dilation; returns one frame
+        per group of :attr:`stride` frames, the frame the dilated layer gives at the group's centre."""
+        if strided and self.temporal is not None:
+            step = self.temporal.kernel_size
+            return self.hcsf(self.temporal.strided(x, step), self.graph(x, step))
         T_out = x.shape[1] - self.frames_consumed
         graph = self.graph(x)
         if graph.dim() == 5:  # one graph per frame

@@ -77,8 +77,11 @@ class _Block(nn.Module):
         self.post2 = _Post(num_joints, channels, dropout)
         self.frames_consumed = first.frames_consumed + second.frames_consumed
 
-    def forward(self, x: Tensor) -> Tensor:
-        h = self.post2(self.second(self.post1(self.first(x))))
+    def forward(self, x: Tensor, strided: bool = False) -> Tensor:
+        h = self.post2(self.second(self.post1(self.first(x, strided))))
+        if strided:  # one output frame per group of `stride` input frames: keep each group's centre
+            step = self.first.stride
+            return x[:, (step - 1) // 2::step] + h
         crop = self.frames_consumed // 2
         return x[:, crop:x.shape[1] - crop] + h
 
@@ -120,8 +123,11 @@ class SkeletalGNN(nn.Module):
             centre of input frames t .. t + receptive_field - 1. With receptive_field 1 every frame is
             processed independently (as if T were folded into the batch).
 
+        strided=True (training only): T must equal receptive_field; returns (B, 1, J, 3), the same
+            function computed on only the frames that output needs (``train.strided``).
+
     Note:
-        Every frame of every layer is computed (no strided training variant), so a window of exactly
+        Without ``strided``, every frame of every layer is computed, so a window of exactly
         ``receptive_field`` frames costs many single-frame passes. Longer chunks give
         ``T - receptive_field + 1`` targets per window at a lower cost per target, but fewer
         independent windows per batch, which slows learning a lot (:func:`skelgnn.train.default_chunk`).
@@ -165,13 +171,22 @@ class SkeletalGNN(nn.Module):
         )
         self.head = _JointLinear(J, C, 3)
         self.receptive_field = 1 + sum(block.frames_consumed for block in self.blocks)
+        spacing, self.supports_strided = 1, True  # block b must see frames spaced by its dilation
+        for block in self.blocks:
+            temporal = block.first.temporal
+            ok = block.first.supports_strided() and block.second.supports_strided()
+            if temporal is not None:
+                ok = ok and temporal.dilation == spacing
+                spacing *= temporal.kernel_size
+            self.supports_strided = self.supports_strided and ok
+        self.supports_strided = self.supports_strided and spacing == self.receptive_field
 
     def extra_repr(self) -> str:
         s = ", ".join(f"{k}={v}" for k, v in self._settings.items())
         return (f"{s}, receptive_field={self.receptive_field}\n"
                 "(paper's widths, depth, squeeze rule and temporal design unpublished: ours, see module doc)")
 
-    def forward(self, joints_2d: Tensor) -> Tensor:
+    def forward(self, joints_2d: Tensor, strided: bool = False) -> Tensor:
         shape = tuple(joints_2d.shape)
         if len(shape) != 4 or shape[2:] != (self.num_joints, 2):
             raise ShapeError(
@@ -182,9 +197,16 @@ class SkeletalGNN(nn.Module):
         if self.root_relative:
             root = joints_2d[:, :, self.root:self.root + 1].expand_as(joints_2d)  # (B, T, J, 2)
             joints_2d = torch.cat([joints_2d - root, root], dim=-1)  # (B, T, J, 4)
+        if strided:
+            if not self.supports_strided:
+                raise SkelgnnError("skeletal_gnn: strided=True needs temporal convolutions at dilations "
+                                   "1, 3, 9, … with graph windows no wider than them (the t27/t81 layouts)")
+            if shape[1] != self.receptive_field:
+                raise ShapeError(f"skeletal_gnn: strided=True needs exactly T = {self.receptive_field} frames "
+                                 f"(the receptive field), got T={shape[1]}")
         x = self.embed_post(self.embed(joints_2d))  # (B, T, J, C)
         for block in self.blocks:
-            x = block(x)  # (B, T - consumed, J, C)
+            x = block(x, strided)  # (B, T - consumed, J, C); strided: (B, T / stride, J, C)
         return self.head(x)  # (B, T', J, 3)
 
 

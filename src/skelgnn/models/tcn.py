@@ -10,9 +10,9 @@ w_0·w_1·…; widths (3, 3, 3) give 27 frames and 8.56 M parameters at 17 joint
 
 Differences from the paper:
     - Only the symmetric (non-causal) model; no trajectory model or semi-supervised training.
-    - No strided training variant (the paper's optimisation that computes only the frames the
-      single output frame needs). Training on windows of one receptive field is therefore slower
-      here, since intermediate layers compute every valid frame; the function is the same.
+    - The paper's strided training variant (only the frames the single output frame needs are
+      computed) is ``forward(x, strided=True)`` on the same weights, not a second model; it is used
+      when ``train.strided`` is set.
     - ``tcn1`` is the paper's single-frame ablation: the same layer stack with all widths 1.
 """
 
@@ -20,14 +20,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..errors import SkelgnnError
+from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
 from . import register
 from .fc import check_joints_2d
 
 __all__ = ["TemporalConvLifter"]
+
+
+def _strided_stage(stage: nn.Sequential, x: Tensor) -> Tensor:
+    """``stage`` with its convolution run at stride = width and no dilation (strided training).
+
+    On input frames spaced like the dilated taps, this computes exactly the frames the dilated
+    stage would produce at the centres of consecutive groups of ``width`` frames.
+    """
+    conv = stage[0]
+    x = F.conv1d(x, conv.weight, conv.bias, stride=conv.kernel_size[0])
+    return stage[1:](x)
 
 
 def _conv_stage(c_in: int, c_out: int, width: int, dilation: int, dropout: float) -> nn.Sequential:
@@ -46,12 +58,16 @@ class _ResidualBlock(nn.Module):
     def __init__(self, channels: int, width: int, dilation: int, dropout: float) -> None:
         super().__init__()
         self.crop = (width - 1) * dilation // 2  # frames lost on each side
+        self.width = width
         self.stages = nn.Sequential(
             _conv_stage(channels, channels, width, dilation, dropout),
             _conv_stage(channels, channels, 1, 1, dropout),
         )
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, strided: bool = False) -> Tensor:
+        if strided:  # x holds the frames spaced by this block's dilation; keep each group's centre
+            h = self.stages[1](_strided_stage(self.stages[0], x))
+            return x[..., (self.width - 1) // 2::self.width] + h
         T = x.shape[-1]
         return x[..., self.crop:T - self.crop] + self.stages(x)
 
@@ -69,7 +85,11 @@ class TemporalConvLifter(nn.Module):
         joints_2d: (B, T, J, 2) normalised screen coordinates, T >= receptive_field.
         returns:   (B, T - receptive_field + 1, J, 3) root-relative joints; output frame t is the
             centre of input frames t .. t + receptive_field - 1.
+        strided=True (training only): T must equal receptive_field; returns (B, 1, J, 3), the same
+            function computed on only the frames that output needs (VideoPose3D's training variant).
     """
+
+    supports_strided = True
 
     def __init__(self, skeleton: Skeleton, *, filter_widths: Sequence[int] = (3, 3, 3),
                  channels: int = 1024, dropout: float = 0.25) -> None:
@@ -87,11 +107,20 @@ class TemporalConvLifter(nn.Module):
         self.out = nn.Conv1d(channels, J * 3, 1)
         self.receptive_field = dilation  # = product of the widths
 
-    def forward(self, joints_2d: Tensor) -> Tensor:
+    def forward(self, joints_2d: Tensor, strided: bool = False) -> Tensor:
         check_joints_2d(joints_2d, self.num_joints, self.receptive_field, "tcn")
         B, T, J, _ = joints_2d.shape
         x = joints_2d.reshape(B, T, J * 2).transpose(1, 2)  # (B, J*2, T)
-        x = self.out(self.blocks(self.inp(x)))  # (B, J*3, T')
+        if strided:
+            if T != self.receptive_field:
+                raise ShapeError(f"tcn: strided=True needs exactly T = {self.receptive_field} frames "
+                                 f"(the receptive field), got T={T}")
+            x = _strided_stage(self.inp, x)  # (B, C, T / w_0)
+            for block in self.blocks:
+                x = block(x, strided=True)
+        else:
+            x = self.blocks(self.inp(x))
+        x = self.out(x)  # (B, J*3, T')
         return x.transpose(1, 2).reshape(B, -1, J, 3)
 
 
