@@ -34,6 +34,7 @@ model = "fc"
 kwargs = {{ channels = 16 }}
 group = "ablation"
 inputs = ["gt"]
+train = {{ lr = 0.01 }}
 """
 
 
@@ -51,6 +52,11 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
             assert key in r
     md = (out / "results.md").read_text()
     assert "## gt input — comparison" in md and "## noisy input — ablations" in md and "| fc |" in md
+    # a run's own training settings apply to it alone, and are recorded
+    from skelgnn.checkpoint import read_checkpoint
+    assert read_checkpoint(out / "runs" / "fc_gt_only__gt" / "last.pt")["config"]["train"]["lr"] == 0.01
+    assert read_checkpoint(out / "runs" / "fc__gt" / "last.pt")["config"]["train"]["lr"] == 1e-3
+    assert "- fc_gt_only: train.lr = 0.01" in md
     pytest.importorskip("matplotlib")
     for name in ("per_class_gt.png", "cdf_noisy.png", "per_joint_gt.png"):
         assert (out / name).stat().st_size > 1000
@@ -79,6 +85,15 @@ def test_bad_benchmark_configs(tmp_path):
         load_benchmark_config(cfg)
     cfg.write_text('[benchmark]\ninputs = ["gt"]\n[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["noisy"]\n')
     with pytest.raises(SkelgnnError, match="inputs must be a non-empty subset"):
+        load_benchmark_config(cfg)
+    cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ntrain = { strided = 1 }\n')
+    with pytest.raises(SkelgnnError, match=r"runs\[0\]\.train: strided must be true or false"):
+        load_benchmark_config(cfg)
+    cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ntrain = { epoch = 1 }\n')
+    with pytest.raises(SkelgnnError, match=r"runs\[0\]\.train: unknown key 'epoch'"):
+        load_benchmark_config(cfg)
+    cfg.write_text('[train]\nflip = "yes"\n[[runs]]\nlabel = "a"\nmodel = "fc"\n')
+    with pytest.raises(SkelgnnError, match="flip must be true or false"):
         load_benchmark_config(cfg)
     cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["gt"]\n[[runs]]\nlabel = "b"\nmodel = "fc"\n')
     runs = load_benchmark_config(cfg)["runs"]

@@ -15,6 +15,7 @@ A benchmark config (TOML) lists runs and one shared training budget::
     kwargs = {}
     group = "main"               # "main" (the comparison table) or "ablation"
     inputs = ["gt"]              # optional: a subset of benchmark.inputs for this run only
+    train = { strided = true }   # optional: training settings of this run only, over [train]
 
 For each run and input, the model is trained into ``OUT/runs/<label>__<input>/`` (resumable) and its
 validation-selected checkpoint is evaluated on the test actors with that input. Finished pieces are
@@ -25,6 +26,7 @@ per-joint MPJPE) in ``OUT``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -57,13 +59,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
     inputs = bench.get("inputs", ["gt", "noisy"])
     if not inputs or any(i not in ("gt", "noisy") for i in inputs):
         raise SkelgnnError(f"{path}: benchmark.inputs must list 'gt' and/or 'noisy', got {inputs!r}")
-    allowed = {f.name: f for f in fields(TrainConfig)}
-    train = {}
-    for k, v in d.get("train", {}).items():
-        if k not in allowed:
-            raise SkelgnnError(f"{path}: unknown key {k!r} in [train]; allowed: {sorted(allowed)}")
-        default = getattr(TrainConfig(), k)
-        train[k] = v if isinstance(default, (bool, str)) else _number(v, type(default), f"{path}: train.{k}")
+    train = _train_values(d.get("train", {}), f"{path}: [train]")
     runs = d.get("runs", [])
     if not runs:
         raise SkelgnnError(f"{path}: no [[runs]] listed")
@@ -74,10 +70,11 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
                 raise SkelgnnError(f"{path}: runs[{i}] needs a string {key!r}")
         if not _LABEL.match(r["label"]) or r["label"] in labels:
             raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ . = + -")
-        extra = set(r) - {"label", "model", "kwargs", "group", "inputs"}
+        extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train"}
         if extra:
             raise SkelgnnError(f"{path}: runs[{i}] has unknown key(s) {sorted(extra)}")
         labels.add(r["label"])
+        r["train"] = _train_values(r.get("train", {}), f"{path}: runs[{i}].train")
         r.setdefault("kwargs", {})
         r.setdefault("group", "main")
         if r["group"] not in ("main", "ablation"):
@@ -90,6 +87,28 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             "train": TrainConfig(**train), "runs": runs}
 
 
+def _train_values(table, where: str) -> dict:
+    """Check a table of TrainConfig keys (types as the defaults); returns the values to apply."""
+    if not isinstance(table, dict):
+        raise SkelgnnError(f"{where} must be a table of training settings, got {table!r}")
+    allowed = {f.name for f in fields(TrainConfig)}
+    out = {}
+    for k, v in table.items():
+        if k not in allowed:
+            raise SkelgnnError(f"{where}: unknown key {k!r}; allowed: {sorted(allowed)}")
+        default = getattr(TrainConfig(), k)
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise SkelgnnError(f"{where}: {k} must be true or false, got {v!r}")
+        elif isinstance(default, str):
+            if not isinstance(v, str):
+                raise SkelgnnError(f"{where}: {k} must be a string, got {v!r}")
+        else:
+            v = _number(v, type(default), f"{where}: {k}")
+        out[k] = v
+    return out
+
+
 def _run_one(run: dict, input_kind: str, cfg: dict, out: Path, progress: bool) -> dict:
     from .evaluate import evaluate_checkpoint, stack_targets
     from .metrics import mpjpe
@@ -100,12 +119,14 @@ def _run_one(run: dict, input_kind: str, cfg: dict, out: Path, progress: bool) -
     if result_path.exists():
         return json.loads(result_path.read_text())
     rc = RunConfig(model=ModelSpec(run["model"], dict(run["kwargs"])),
-                   data=DataConfig(path=cfg["data"], input=input_kind), train=cfg["train"])
+                   data=DataConfig(path=cfg["data"], input=input_kind),
+                   train=dataclasses.replace(cfg["train"], **run["train"]))
     history = run_training(rc, folder, progress=progress)
     report, preds, seqs = evaluate_checkpoint(folder / "best.pt", cfg["data"], input_kind=input_kind)
     errors = mpjpe(*stack_targets(preds, seqs)).float().numpy()
     atomic_save_npz(folder / "sample_errors.npz", mpjpe=errors)
     report.update(label=run["label"], group=run["group"], input=input_kind, kwargs=run["kwargs"],
+                  train_overrides=run["train"],
                   train_seconds=round(sum(r["seconds"] for r in history), 1), epochs_run=len(history),
                   best_epoch=int(min(history, key=lambda r: r["val_mpjpe"])["epoch"]),
                   best_val_mpjpe=float(min(r["val_mpjpe"] for r in history)))
@@ -169,6 +190,10 @@ def results_markdown(summary: dict) -> str:
                 lines.append(f"| {r['label']} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
                              f"{r['train_seconds']:.0f} | {r['mpjpe']:.1f} | {r['mpjpe_classwise']:.1f} | "
                              f"{r['p_mpjpe']:.1f} | {r['ht10']:.1f} | {r['rare20']:.1f} |")
+    own = {r["label"]: r["train_overrides"] for r in summary["results"] if r.get("train_overrides")}
+    if own:
+        lines += ["", "Runs with their own training settings (over the shared budget):"]
+        lines += [f"- {label}: " + ", ".join(f"train.{k} = {v!r}" for k, v in t.items()) for label, t in own.items()]
     return "\n".join(lines) + "\n"
 
 
