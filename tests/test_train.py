@@ -195,3 +195,36 @@ def test_strided_training_refuses_a_chunk_and_models_without_the_variant(tiny_be
     assert "no strided training variant" in capsys.readouterr().err
     # single-frame models ignore it (one frame is already the strided case)
     assert _train(tiny_bench_dir, tmp_path / "b", "fc", epochs=1, extra=["--set", "train.strided=true"]) == 0
+
+
+def test_reestimate_batchnorm_uses_the_batches_with_dropout_off():
+    from skelgnn.train import reestimate_batchnorm
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.BatchNorm1d(3))
+    model.train()
+    x = torch.randn(50, 3) * torch.tensor([1.0, 2.0, 3.0]) + torch.tensor([5.0, -1.0, 0.5])
+    model(x * 10)  # running averages moved somewhere else
+    assert reestimate_batchnorm(model, [(x, None)]) == 1
+    bn = model[1]
+    assert torch.allclose(bn.running_mean, x.mean(0), atol=1e-5)
+    assert torch.allclose(bn.running_var, x.var(0), atol=1e-4)  # dropout on would inflate it
+    assert bn.momentum == 0.1 and not model.training
+    assert reestimate_batchnorm(torch.nn.Linear(3, 3), [x]) == 0
+
+
+def test_precise_bn_changes_only_the_batchnorm_statistics(tiny_bench_dir, tmp_path):
+    """train.precise_bn: same weights as without it; the checkpoint's statistics give the logged validation."""
+    assert _train(tiny_bench_dir, tmp_path / "plain", "skeletal_gnn_t27", epochs=1) == 0
+    assert _train(tiny_bench_dir, tmp_path / "precise", "skeletal_gnn_t27", epochs=1,
+                  extra=["--set", "train.precise_bn=3"]) == 0
+    plain = torch.load(tmp_path / "plain" / "last.pt", weights_only=True)["state_dict"]
+    precise = torch.load(tmp_path / "precise" / "last.pt", weights_only=True)["state_dict"]
+    stats = [k for k in plain if k.endswith(("running_mean", "running_var"))]
+    assert stats and all(torch.equal(plain[k], precise[k]) for k in plain if k not in stats and "num_batches" not in k)
+    assert not all(torch.equal(plain[k], precise[k]) for k in stats)
+    net, meta = load_checkpoint(tmp_path / "precise" / "best.pt")
+    logged = json.loads((tmp_path / "precise" / "log.jsonl").read_text().splitlines()[0])["val_mpjpe"]
+    val = benchmark_sequences(load_benchmark(tiny_bench_dir), "val", "gt")
+    scale = meta["normalization"]["target_scale_mm"]
+    assert validation_mpjpe(net, val, H36M_17, scale) == pytest.approx(logged, rel=1e-5)

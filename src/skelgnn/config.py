@@ -67,6 +67,8 @@ class TrainConfig:
                                   # models, batch_size // 64 capped at 32 for multi-frame models)
     strided: bool = False         # multi-frame models: train on single windows of one receptive field, computing
                                   # only the frames the centre output needs (VideoPose3D's strided variant); chunk 1
+    precise_bn: int = 0           # before every validation, re-estimate BatchNorm statistics on this many training
+                                  # batches with dropout off (skelgnn.train.reestimate_batchnorm); 0 = running averages
     lr: float = 1e-3
     lr_decay: float = 0.95        # multiplied into the learning rate after every epoch
     weight_decay: float = 0.0
@@ -144,6 +146,8 @@ def _from_dict(d: dict, source: str) -> RunConfig:
     if cfg.train.strided and cfg.train.chunk > 1:
         raise SkelgnnError(f"{source}: train.strided = true trains on single windows (one target frame each); "
                            f"set train.chunk = 0 or 1, not {cfg.train.chunk}")
+    if cfg.train.precise_bn < 0:
+        raise SkelgnnError(f"{source}: train.precise_bn must be >= 0 (batches), got {cfg.train.precise_bn}")
     dev = cfg.train.device
     if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
         raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")
