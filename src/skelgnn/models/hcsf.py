@@ -390,11 +390,12 @@ class DHCSF(nn.Module):
 
     def supports_strided(self) -> bool:
         """Whether :meth:`forward` with ``strided=True`` computes the same function."""
+        embed = self.graph.embed  # the graph's own temporal window (None: no input-dependent graph)
         if self.temporal is None:
             return self.graph.frames_consumed == 0
-        graph_kernel = 1 if self.graph.embed is None else self.graph.embed.kernel_size
-        return self.graph.embed is None or self.graph.embed.dilation == self.temporal.dilation and \
-            graph_kernel <= self.temporal.kernel_size
+        if embed is None:
+            return True
+        return embed.dilation == self.temporal.dilation and embed.kernel_size <= self.temporal.kernel_size
 
     def forward(self, x: Tensor, strided: bool = False) -> Tensor:
         """``strided=True`` (training): x holds frames spaced by the temporal dilation; returns one frame
