@@ -113,7 +113,8 @@ def reestimate_batchnorm(model: nn.Module, batches, *, strided: bool = False) ->
     average over the batches (``momentum=None``); gradients are off. The running averages kept during
     training mix statistics of many recent weights and are taken with dropout on; on HDM05-Lift this
     mismatch cost the trained multi-frame Skeletal GNNs 2 to 42 mm of validation MPJPE (README, the
-    ablation reading; ``bench/precise_bn_check.py``). Returns the number of BatchNorm layers re-estimated (0: ``batches`` is not consumed).
+    ablation reading; ``bench/precise_bn_check.py``). Returns the number of BatchNorm layers
+    re-estimated (0: ``batches`` is not consumed).
 
     Args:
         model: any module; left in eval mode.
