@@ -55,27 +55,112 @@ def test_unsqueezed_layer_when_d_is_one_or_L_equals_S(weight_mode):
 
 
 # ---------------------------------------------------------------------------- exact-k hop sets
+# ---------------------------------------------------------------------------- a slow, obvious reference
+def _reference_hops(layer: HCSF, x: torch.Tensor, graph: torch.Tensor) -> list[torch.Tensor]:
+    """h_i^(k) = Σ_j G_k[i, j] · W^(k) x_j (shared) or Σ_{j: d(i,j) = k} G_k[i, j] · W^(k)_ij x_j (lcn), with
+    loops over hops, joints and pairs, straight from the stored parameters. Returns L+1 tensors (N, T, J, C_k)."""
+    N, T, _, _ = x.shape
+    widths, L = layer.widths, len(layer.widths) - 1
+    g = graph.expand(N, T, L + 1, J, J) if graph.dim() == 3 else graph
+    hops = [x.new_zeros(N, T, J, widths[k]) for k in range(L + 1)]
+    if layer.weight_mode == "shared":
+        start = 0
+        for k in range(L + 1):
+            w = layer.hops.weight[start:start + widths[k]]  # (C_k, C_in)
+            start += widths[k]
+            for i in range(J):
+                for j in range(J):
+                    hops[k][:, :, i] += g[:, :, k, i, j, None] * (x[:, :, j] @ w.T)
+    else:
+        start = 0
+        for k, i, j in zip(*np.nonzero(H36M_17.hop_masks(L))):  # pairs in storage order
+            w = layer.hops.weight[:, start:start + widths[k]]  # (C_in, C_k)
+            start += widths[k]
+            hops[k][:, :, i] += g[:, :, k, i, j, None] * (x[:, :, j] @ w)
+    return hops
+
+
+def _reference_layer(layer: HCSF, x: torch.Tensor, graph: torch.Tensor) -> torch.Tensor:
+    """H_a = [Σ_{k≤S} h^(k) (or each of them) ‖ h^(S+1) ‖ … ‖ h^(L)], y = W_a H_a + b, step by step."""
+    hops, S = _reference_hops(layer, x, graph), layer.S
+    short = [sum(hops[: S + 1])] if layer.sum_short else hops[: S + 1]
+    return layer.fuse(torch.cat(short + hops[S + 1:], dim=-1))
+
+
+CASES = [dict(), dict(S=0, d=0.25), dict(S=2, short_range="per_hop"), dict(L=6, squeeze="k-L"), dict(L=8, d=1.0),
+         dict(weight_mode="lcn"), dict(weight_mode="lcn", L=8, d=1.0), dict(weight_mode="lcn", S=0, d=0.5,
+                                                                            short_range="per_hop")]
+
+
+@pytest.mark.parametrize("kw", CASES, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()) or "default")
+@pytest.mark.parametrize("graph_kind", ["static", "dynamic"])
+def test_fast_layer_equals_the_step_by_step_reference(kw, graph_kind):
+    L = kw.get("L", 4)
+    layer = _layer(**{"L": L, **{k: v for k, v in kw.items() if k != "L"}}, C=6)
+    g = torch.Generator().manual_seed(1)
+    if graph_kind == "static":
+        graph = torch.rand(L + 1, J, J, generator=g) * torch.as_tensor(H36M_17.hop_masks(L))
+    else:
+        graph = torch.randn(3, 2, L + 1, J, J, generator=g)
+    x = torch.randn(3, 2, J, 6, generator=g, dtype=torch.float64)
+    layer = layer.double()
+    graph = graph.double()
+    fast, ref = layer(x, graph), _reference_layer(layer, x, graph)
+    torch.testing.assert_close(fast, ref, rtol=1e-10, atol=1e-10)
+    # the same gradients for every parameter
+    grads = [torch.autograd.grad(out.square().sum(), list(layer.parameters())) for out in (fast, ref)]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_old_checkpoints_give_the_same_outputs():
+    """Models saved with the step-by-step layers (commit 09b760a; tests/data/make_layers_fixture.py) load
+    into the fast layers and give the same outputs (relative 1e-5)."""
+    from pathlib import Path
+
+    cases = torch.load(Path(__file__).parent / "data" / "layers_09b760a.pt", weights_only=True)
+    assert len(cases) == 13
+    for case in cases:
+        model = build(case["name"], H36M_17, **case["kwargs"])
+        model.load_state_dict(case["state_dict"])
+        with torch.no_grad():
+            y = model.eval()(case["x"])
+            y_again = model(case["x"])  # the second call reads the cached dense weight
+        scale = case["y"].abs().max()
+        for out in (y, y_again):
+            assert (out - case["y"]).abs().max() <= 1e-5 * scale, (case["name"], case["kwargs"])
+
+
+def test_cached_dense_weight_follows_parameter_updates():
+    model = build("skeletal_gnn_plus", H36M_17, channels=8).eval()
+    x = torch.randn(2, 1, J, 2)
+    with torch.no_grad():
+        before = model(x)
+        model.blocks[0].first.hcsf.fuse.weight.mul_(2.0)  # in place, as an optimiser step
+        after = model(x)
+        fresh = model.train().eval()(x)
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, fresh)
+
+
 @pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
 def test_exact_k_masks_are_used(weight_mode):
     L = 3
     layer = _layer(L=L, weight_mode=weight_mode)
     graph = HopGraph(H36M_17.hop_masks(L), 8, dynamic="none")(None)
     x = _x()
-
-    def per_hop(x):  # (N, T, S+1, J, C) and (N, T, L-S, J, C_long) -> list of L+1 (N, T, J, C_k)
-        return [h for part in layer.hops(x, graph) for h in part.unbind(2)]
-
     with torch.no_grad():
-        base_hops, base = per_hop(x), layer(x, graph)
+        base_hops, base = _reference_hops(layer, x, graph), layer(x, graph)
         for j in range(J):
             y = x.clone()
             y[:, :, j] += 1.0
             hops_changed = torch.stack([(a - b).abs().amax(dim=(0, 1, 3)) > 1e-6
-                                        for a, b in zip(per_hop(y), base_hops)])  # (L+1, J)
+                                        for a, b in zip(_reference_hops(layer, y, graph), base_hops)])  # (L+1, J)
             out_changed = (layer(y, graph) - base).abs().amax(dim=(0, 1, 3)) > 1e-6  # (J,)
             for k in range(L + 1):  # hop k of joint i sees joint j iff d(i, j) == k exactly
                 assert torch.equal(hops_changed[k], DIST[:, j] == k), (j, k)
             assert torch.equal(out_changed, DIST[:, j] <= L), j
+
 
 
 def test_fixed_graph_is_the_normalised_skeleton_graph():

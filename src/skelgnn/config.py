@@ -70,11 +70,13 @@ class TrainConfig:
     precise_bn: int = 0           # before every validation, re-estimate BatchNorm statistics on this many training
                                   # batches with dropout off (skelgnn.train.reestimate_batchnorm); 0 = running averages
     lr: float = 1e-3
-    lr_decay: float = 0.95        # multiplied into the learning rate after every epoch
+    lr_decay: float = 0.95        # schedule "exp": multiplied into the learning rate after every epoch
+    schedule: str = "exp"         # "exp" (lr × lr_decay per epoch) | "cosine" (half cosine from lr to 0 over epochs)
+    amsgrad: bool = True          # Adam's amsgrad variant (the Martinez et al. MLP recipe uses plain Adam: false)
     weight_decay: float = 0.0
     seed: int = 0
     flip: bool = True             # train-time horizontal flip augmentation
-    loss: str = "mpjpe"           # "mpjpe" | "l1"
+    loss: str = "mpjpe"           # "mpjpe" (mean joint distance) | "mse" (mean squared coordinate error, metres) | "l1"
     patience: int = 0             # early stopping on validation MPJPE; 0 = off
     eval_batch_size: int = 1024
     threads: int = 0              # torch.set_num_threads; 0 = leave as is
@@ -139,8 +141,10 @@ def _from_dict(d: dict, source: str) -> RunConfig:
         parts[name] = cls(**values)
     cfg = RunConfig(**parts)
     _check_data(cfg.data, source)
-    if cfg.train.loss not in ("mpjpe", "l1"):
-        raise SkelgnnError(f"{source}: train.loss must be 'mpjpe' or 'l1', got {cfg.train.loss!r}")
+    if cfg.train.loss not in ("mpjpe", "mse", "l1"):
+        raise SkelgnnError(f"{source}: train.loss must be 'mpjpe', 'mse' or 'l1', got {cfg.train.loss!r}")
+    if cfg.train.schedule not in ("exp", "cosine"):
+        raise SkelgnnError(f"{source}: train.schedule must be 'exp' or 'cosine', got {cfg.train.schedule!r}")
     if cfg.train.amp not in ("off", "bf16", "fp16"):
         raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {cfg.train.amp!r}")
     if cfg.train.strided and cfg.train.chunk > 1:

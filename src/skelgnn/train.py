@@ -34,7 +34,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, RandomSampler
 
 from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, read_checkpoint, save_checkpoint
 from .config import RunConfig, TrainConfig
@@ -60,6 +59,8 @@ def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
     pred = pred - pred[..., :1, :]
     if kind == "l1":
         return (pred - target).abs().mean()
+    if kind == "mse":
+        return (pred - target).pow(2).mean()
     return mpjpe(pred, target).mean()
 
 
@@ -143,6 +144,23 @@ def reestimate_batchnorm(model: nn.Module, batches, *, strided: bool = False) ->
     return len(norms)
 
 
+def _scheduler(opt, cfg: TrainConfig):
+    """The per-epoch learning-rate schedule: exponential (× ``lr_decay``) or a half cosine to 0 over ``epochs``."""
+    if cfg.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs), eta_min=0.0)
+    return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
+
+
+def _batches(train_set: PoseWindows, batch: int, generator: torch.Generator):
+    """One epoch of shuffled batches ``(x, y)``; the same order as ``RandomSampler`` with ``generator``.
+
+    Batches are gathered with one indexing call each (:meth:`PoseWindows.batch`), not sample by sample.
+    """
+    order = torch.randperm(len(train_set), generator=generator)
+    for start in range(0, len(order), batch):
+        yield train_set.batch(order[start:start + batch])
+
+
 def _autocast(amp: str):
     """A fresh mixed-precision context for one forward pass (a no-op context when ``amp`` is "off")."""
     if amp == "off":
@@ -184,8 +202,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         model.to(ctx.device)
         if ctx.distributed and cfg.sync_bn and ctx.device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=True, weight_decay=cfg.weight_decay)
-        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=cfg.amsgrad, weight_decay=cfg.weight_decay)
+        sched = _scheduler(opt, cfg)
         scaler = torch.amp.GradScaler("cuda") if cfg.amp == "fp16" else None
         history, best, bad_epochs = _resume(out / "last.pt", name, kwargs, model, opt, sched, scaler)
         if ctx.is_main:
@@ -199,14 +217,14 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         for epoch in range(len(history), cfg.epochs):
             if cfg.patience and bad_epochs >= cfg.patience:
                 break
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             net.train()
             train_set.set_epoch(epoch)
             if ctx.distributed:  # rank r: samples r, r + W, ... of the single-process permutation below
                 loader = ddp.train_loader(ctx, train_set, batch, cfg.seed * 1_000_003, epoch)
             else:
                 g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
-                loader = DataLoader(train_set, batch_size=batch, sampler=RandomSampler(train_set, generator=g))
+                loader = _batches(train_set, batch, g)
             torch.manual_seed(cfg.seed * 7_919 + epoch + 104_729 * ctx.rank)  # dropout masks of this epoch
             total, count = 0.0, 0
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not show, leave=False)
@@ -234,14 +252,15 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             sched.step()
             if cfg.precise_bn > 0:  # the same windows on every run: their own seeded generator, no dropout
                 g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 500_009 * (ctx.rank + 1))
-                batches = DataLoader(train_set, batch_size=batch, sampler=RandomSampler(train_set, generator=g))
+                batches = _batches(train_set, batch, g)
                 reestimate_batchnorm(model, itertools.islice(batches, cfg.precise_bn), strided=strided)
             val = _validate(ctx, model, val_seqs, skeleton, scale)
             improved = val < best
             best, bad_epochs = (val, 0) if improved else (best, bad_epochs + 1)
             row = {"epoch": epoch + 1, "train_loss_mm": scale * total / max(count, 1), "val_mpjpe": val,
                    "best_val_mpjpe": best, "lr": opt.param_groups[0]["lr"],
-                   "seconds": round(time.perf_counter() - t0, 2)}
+                   "seconds": round(time.perf_counter() - t0, 2),
+                   "cpu_seconds": round(time.process_time() - cpu0, 2)}
             history.append(row)
             if ctx.is_main:  # the other ranks wait at the barrier below
                 metrics = {"val_mpjpe": val, "epoch": epoch + 1}

@@ -179,6 +179,17 @@ class PoseWindows(Dataset):
     def __len__(self) -> int:
         return len(self.in_starts)
 
+    def batch(self, indices: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples ``indices`` (B,) stacked: ``(x (B, chunk + rf − 1, J, 2), y (B, chunk, J, 3))``, the same
+        values as ``[self[i] for i in indices]`` gathered with one indexing call per array."""
+        indices = torch.as_tensor(indices, dtype=torch.long)
+        x = self.inputs[self.in_starts[indices, None] + torch.arange(self.chunk + self.rf - 1)]
+        y = self.targets[self.out_starts[indices, None] + torch.arange(self.chunk)]
+        flip = self.flipped[indices]
+        if bool(flip.any()):
+            x[flip], y[flip] = flip_joints(x[flip], self.skeleton), flip_joints(y[flip], self.skeleton)
+        return x, y
+
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = int(self.in_starts[i]), int(self.out_starts[i])
         x = self.inputs[a: a + self.chunk + self.rf - 1]

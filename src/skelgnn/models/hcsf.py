@@ -211,96 +211,67 @@ class HopGraph(nn.Module):
         return o if static is None else o + static
 
 
-def _long_width(widths: tuple[int, ...], S: int) -> int:
-    """Width every long-range hop is zero-padded to inside the layer (the widest of them)."""
-    return max(widths[S + 1:], default=1)
-
-
 class _SharedHopWeights(nn.Module):
-    """One matrix W^(k): C_in → C_k per hop, shared by all joints (transform, then aggregate).
+    """One matrix W^(k): C_in → C_k per hop, shared by all joints.
 
-    The long-range hops are computed zero-padded to the widest of them, so that one broadcast
-    matmul applies the graphs of all short-range hops and one those of all long-range hops.
+    Stored as one (Σ_k C_k, C_in) parameter, rows hop-major (W^(0); W^(1); …; W^(L)).
     """
 
     def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...], S: int) -> None:
         super().__init__()
-        self.S, self.short_width, self.long_width = S, widths[0], _long_width(widths, S)
+        self.num_hops, self.max_width, self.in_channels = len(widths), max(widths), in_channels
         total = sum(widths)
-        self.weight = nn.Parameter(torch.empty(total, in_channels))  # rows: hop-major W^(0); …; W^(L)
-        short_rows = (S + 1) * widths[0]
-        long = np.asarray(widths[S + 1:], dtype=np.int64)
-        offsets = short_rows + np.cumsum(long) - long
-        cols = np.arange(self.long_width)
-        rows = np.where(cols[None] < long[:, None], offsets[:, None] + cols[None], total)  # padded slots
-        rows = np.concatenate([np.arange(short_rows), rows.reshape(-1)])
-        self.register_buffer("rows", torch.as_tensor(rows, dtype=torch.long), persistent=False)
+        self.weight = nn.Parameter(torch.empty(total, in_channels))
+        w = np.asarray(widths, dtype=np.int64)
+        cols = np.arange(self.max_width)
+        rows = np.where(cols[None] < w[:, None], (np.cumsum(w) - w)[:, None] + cols[None], total)  # pad: zero row
+        self.register_buffer("rows", torch.as_tensor(rows.reshape(-1)), persistent=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.weight.shape[1])
         nn.init.uniform_(self.weight, -bound, bound)
 
-    def forward(self, x: Tensor, graph: Tensor) -> tuple[Tensor, Tensor]:
-        """x (N, T, J, C_in), graph (K+1, J, J) or (N, T, K+1, J, J) -> hops 0..S (N, T, S+1, J, C)
-        and hops S+1..L (N, T, L-S, J, C_long), zero-padded."""
-        S, C = self.S, self.short_width
-        w = F.pad(self.weight, (0, 0, 0, 1)).index_select(0, self.rows)  # padded rows are zero
-        z = F.linear(x, w)  # (N, T, J, (S+1)·C + (L-S)·C_long)
-        z_short = z[..., : (S + 1) * C].unflatten(-1, (S + 1, C)).transpose(2, 3)  # (N, T, S+1, J, C)
-        z_long = z[..., (S + 1) * C:].unflatten(-1, (-1, self.long_width)).transpose(2, 3)
-        return graph[..., : S + 1, :, :] @ z_short, graph[..., S + 1:, :, :] @ z_long
+    def padded(self) -> Tensor:
+        """W^(k)ᵀ of every hop, zero-padded to the widest hop: (L+1, C_in, C_max)."""
+        w = F.pad(self.weight, (0, 0, 0, 1)).index_select(0, self.rows)  # (L+1)·C_max rows
+        return w.view(self.num_hops, self.max_width, self.in_channels).transpose(1, 2)
 
 
 class _PairHopWeights(nn.Module):
     """One matrix W^(k)_ij: C_in → C_k per joint pair (i, j) at hop distance k ≤ L (LCN-style).
 
-    Only the pairs inside the hop sets are stored (a flat (C_in, Σ_pairs C_k) parameter).
+    Only the pairs inside the hop sets are stored: one flat (C_in, Σ_pairs C_k) parameter, pair p
+    (sorted by hop, then i, then j) owning C_{k_p} consecutive columns. Every (i, j) is in at most one
+    exact-k hop set, so the pairs also index a dense (J, J) grid (``dense_index``).
     """
 
     def __init__(self, hop_masks: Tensor, in_channels: int, widths: tuple[int, ...], S: int) -> None:
         super().__init__()
-        self.S, self.short_width, self.long_width = S, widths[0], _long_width(widths, S)
-        self.num_hops, self.max_width = len(widths), max(widths)
-        self.num_joints = hop_masks.shape[1]
+        self.max_width, self.in_channels = max(widths), in_channels
+        J = self.num_joints = hop_masks.shape[1]
         k, i, j = (torch.as_tensor(a) for a in np.nonzero(hop_masks.numpy()))  # pairs sorted by hop
         pair_width = np.asarray(widths)[k.numpy()]
         total = int(pair_width.sum())
-        self.weight = nn.Parameter(torch.empty(in_channels, total))  # columns: W_p for pair p, in order
+        self.weight = nn.Parameter(torch.empty(in_channels, total))
         offsets = np.cumsum(pair_width) - pair_width
         cols = np.arange(self.max_width)
         index = np.where(cols[None] < pair_width[:, None], offsets[:, None] + cols[None], total)
         self.register_buffer("col_index", torch.as_tensor(index.reshape(-1)), persistent=False)
         self.register_buffer("pair_k", k, persistent=False)
-        self.register_buffer("pair_i", i, persistent=False)
-        self.register_buffer("pair_j", j, persistent=False)
-        self.register_buffer("target", k * self.num_joints + i, persistent=False)
-        # the same sum as a (hops·J, P) 0/1 matrix, used only while exporting to ONNX (see forward)
-        scatter = torch.zeros(self.num_hops * self.num_joints, len(k))
-        scatter[self.target, torch.arange(len(k))] = 1.0
-        self.register_buffer("scatter", scatter, persistent=False)
+        dense = torch.full((J * J,), len(k), dtype=torch.long)  # (i, j) -> pair index; P: no pair (zero)
+        dense[i * J + j] = torch.arange(len(k))
+        self.register_buffer("dense_index", dense, persistent=False)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.weight.shape[0])
         nn.init.uniform_(self.weight, -bound, bound)
 
-    def forward(self, x: Tensor, graph: Tensor) -> tuple[Tensor, Tensor]:
-        """Same contract as :meth:`_SharedHopWeights.forward`."""
-        N, T, J, C = x.shape
-        P = self.pair_k.shape[0]
-        w = F.pad(self.weight, (0, 1)).index_select(1, self.col_index).view(C, P, -1).transpose(0, 1)
-        xj = x.index_select(2, self.pair_j).reshape(N * T, P, C).transpose(0, 1)  # (P, N·T, C_in)
-        u = torch.bmm(xj, w).transpose(0, 1).reshape(N, T, P, -1)  # (N, T, P, C_max)
-        u = u * graph[..., self.pair_k, self.pair_i, self.pair_j].unsqueeze(-1)
-        if torch.onnx.is_in_onnx_export():
-            # ONNX's index_add keeps one of several updates to the same row instead of their sum
-            # (0.02 off on an untrained model), so the export sums the pairs with a 0/1 matrix instead
-            out = torch.matmul(self.scatter.to(u.dtype), u)  # (hops·J, P) @ (N, T, P, C_max)
-        else:  # eager: index_add, bit-identical to the runs in bench/
-            out = u.new_zeros(N, T, self.num_hops * J, self.max_width).index_add(2, self.target, u)
-        out = out.view(N, T, self.num_hops, J, self.max_width)
-        return out[:, :, : self.S + 1, :, : self.short_width], out[:, :, self.S + 1:, :, : self.long_width]
+    def padded(self) -> Tensor:
+        """W_pᵀ of every pair, zero-padded to the widest hop: (P, C_in, C_max)."""
+        w = F.pad(self.weight, (0, 1)).index_select(1, self.col_index)  # (C_in, P·C_max)
+        return w.view(self.in_channels, -1, self.max_width).transpose(0, 1)
 
 
 class HCSF(nn.Module):
@@ -320,6 +291,20 @@ class HCSF(nn.Module):
         widths: C_k for k = 0..L.
         fused_width: width of H_a, the input of W_a (``self.fuse``).
 
+    The parameters are those of the paper's layer (W^(k) or W^(k)_ij, then W_a). The layer is linear in
+    x for a given graph, so the forward pass composes the two steps before touching the features: the
+    squeezed hop k contributes V_k = W^(k)ᵀ W_a,kᵀ (C_in × C, rank ≤ C_k), where W_a,k are the columns
+    of W_a that read hop k. Then
+
+    * a graph that does not depend on the input (fixed A_k, learnable M_k) folds into one dense
+      (J·C_in × J·C) matrix Σ_k G_k ⊗ V_k, and the layer is a single matmul (as an LCN layer);
+    * an input-dependent graph (N, T, L+1, J, J) is applied with one batched matmul over the joints of
+      all hops at once, followed by one matmul with the stacked V_k (shared weights), or folded per
+      output joint into one batched matmul (``lcn``).
+
+    Same function as aggregating, squeezing and fusing step by step (tests/test_hcsf.py checks it against
+    such a step-by-step reference); the channel squeeze is exact as a rank limit of V_k.
+
     Shapes:
         x: (N, T, J, C_in); graph: (L+1, J, J) or (N, T, L+1, J, J); returns (N, T, J, C).
     """
@@ -332,32 +317,86 @@ class HCSF(nn.Module):
         _check_choice("short_range", short_range, ("sum", "per_hop"))
         masks = _hop_masks_tensor(hop_masks)
         L = masks.shape[0] - 1
+        self.S, self.in_channels, self.out_channels = S, in_channels, out_channels
+        self.num_hops, self.num_joints = L + 1, masks.shape[1]
         self.widths = squeeze_widths(out_channels, S, L, d, squeeze)
+        self.weight_mode = weight_mode
         hops = _SharedHopWeights if weight_mode == "shared" else _PairHopWeights
         self.hops = hops(masks, in_channels, self.widths, S)
         self.sum_short = short_range == "sum"
         short_width = out_channels * (1 if self.sum_short else S + 1)
-        long = np.asarray(self.widths[S + 1:], dtype=np.int64)
-        self.fused_width = short_width + int(long.sum())
+        w = np.asarray(self.widths, dtype=np.int64)
+        self.fused_width = short_width + int(w[S + 1:].sum())
         self.fuse = nn.Linear(self.fused_width, out_channels, bias=bias)  # W_a
-        # columns of W_a for the zero-padded long-range slots (a zero column for every padding slot)
-        cols = np.arange(_long_width(self.widths, S))
-        slots = np.where(cols[None] < long[:, None], short_width + np.cumsum(long)[:, None] - long[:, None]
-                         + cols[None], self.fused_width)
-        index = np.concatenate([np.arange(short_width), slots.reshape(-1)])
-        self.register_buffer("fuse_index", torch.as_tensor(index, dtype=torch.long), persistent=False)
+        # the columns of W_a that read hop k, zero-padded (index fused_width) to the widest hop
+        start = np.where(np.arange(L + 1) <= S, 0 if self.sum_short else np.arange(L + 1) * out_channels,
+                         short_width + np.cumsum(w) - w - (S + 1) * out_channels)
+        cols = np.arange(max(self.widths))
+        fuse_cols = np.where(cols[None] < w[:, None], start[:, None] + cols[None], self.fused_width)
+        self.register_buffer("fuse_cols", torch.as_tensor(fuse_cols), persistent=False)  # (L+1, C_max)
+        self.register_buffer("hop_mask", masks.float(), persistent=False)
         self._repr = (f"S={S}, widths={self.widths}, fused_width={self.fused_width}, "
                       f"weight_mode={weight_mode!r}, short_range={short_range!r}")
 
     def extra_repr(self) -> str:
         return self._repr
 
+    def _fuse_columns(self) -> Tensor:
+        """W_a,kᵀ for every hop, zero-padded: (L+1, C_max, C)."""
+        wa = F.pad(self.fuse.weight, (0, 1)).index_select(1, self.fuse_cols.reshape(-1))  # (C, (L+1)·C_max)
+        return wa.view(self.out_channels, self.num_hops, -1).permute(1, 2, 0)
+
+    def hop_operators(self) -> Tensor:
+        """V = W^(k)ᵀ W_a,kᵀ per hop (shared) or per pair (lcn): (L+1 or P, C_in, C)."""
+        wa = self._fuse_columns()  # (L+1, C_max, C)
+        if self.weight_mode == "lcn":
+            wa = wa.index_select(0, self.hops.pair_k)  # (P, C_max, C)
+        return torch.bmm(self.hops.padded(), wa)
+
+    def dense_weight(self, graph: Tensor) -> Tensor:
+        """The layer for a fixed graph (L+1, J, J) as one (J·C_in, J·C) matrix W: y = x W + b per frame."""
+        J, C_in, C = self.num_joints, self.in_channels, self.out_channels
+        v = self.hop_operators()
+        if self.weight_mode == "shared":  # W[(j, c), (i, o)] = Σ_k G_k[i, j] V_k[c, o]
+            w = torch.einsum("kij,kco->jcio", graph, v)
+        else:  # one pair per (i, j): W[(j, c), (i, o)] = G_k(i,j)[i, j] V_ij[c, o]
+            g = (graph * self.hop_mask).sum(0).t().reshape(J * J, 1, 1)  # [(j, i)]
+            v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self._dense_index_ji())  # (J·J, C_in, C): [(j, i)]
+            w = (v * g).view(J, J, C_in, C).transpose(1, 2)
+        return w.reshape(J * C_in, J * C)
+
+    def _dense_index_ji(self) -> Tensor:
+        J = self.num_joints
+        return self.hops.dense_index.view(J, J).t().reshape(-1)
+
+    def apply_dense(self, x: Tensor, weight: Tensor) -> Tensor:
+        """x (N, T, J, C_in) with a :meth:`dense_weight` -> (N, T, J, C)."""
+        N, T, J, _ = x.shape
+        y = torch.matmul(x.reshape(N, T, J * self.in_channels), weight).view(N, T, J, self.out_channels)
+        return y if self.fuse.bias is None else y + self.fuse.bias
+
+    def apply_dynamic(self, x: Tensor, graph: Tensor) -> Tensor:
+        """x (N, T, J, C_in) with a per-frame graph (N, T, L+1, J, J) -> (N, T, J, C)."""
+        N, T, J, C_in = x.shape
+        K, C = self.num_hops, self.out_channels
+        v = self.hop_operators()
+        xf = x.reshape(N * T, J, C_in)
+        if self.weight_mode == "shared":
+            g = graph.reshape(N * T, K, J, J).transpose(1, 2).reshape(N * T, J * K, J)  # rows (i, k)
+            a = torch.bmm(g, xf).view(N * T * J, K * C_in)  # Σ_j G_k[i, j] x_j for every (i, k)
+            y = torch.mm(a, v.reshape(K * C_in, C))
+        else:
+            g = (graph.reshape(N * T, K, J, J) * self.hop_mask).sum(1)  # (N·T, J_i, J_j): G_k(i,j)[i, j]
+            xs = g.permute(1, 0, 2).unsqueeze(-1) * xf.unsqueeze(0)  # (J_i, N·T, J_j, C_in)
+            v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self.hops.dense_index)  # (J·J, C_in, C): [(i, j)]
+            y = torch.bmm(xs.view(J, N * T, J * C_in), v.view(J, J * C_in, C)).transpose(0, 1)  # (N·T, J, C)
+        y = y.reshape(N, T, J, C)
+        return y if self.fuse.bias is None else y + self.fuse.bias
+
     def forward(self, x: Tensor, graph: Tensor) -> Tensor:
-        short, long = self.hops(x, graph)  # (N, T, S+1, J, C), (N, T, L-S, J, C_long)
-        short = short.sum(2) if self.sum_short else short.transpose(2, 3).flatten(-2)
-        h_a = torch.cat([short, long.transpose(2, 3).flatten(-2)], dim=-1)  # H_a with zero padding
-        w_a = F.pad(self.fuse.weight, (0, 1)).index_select(1, self.fuse_index)
-        return F.linear(h_a, w_a, self.fuse.bias)  # (N, T, J, C)
+        if graph.dim() == 3:
+            return self.apply_dense(x, self.dense_weight(graph))
+        return self.apply_dynamic(x, graph)
 
 
 class DHCSF(nn.Module):
@@ -397,15 +436,34 @@ class DHCSF(nn.Module):
             return True
         return embed.dilation == self.temporal.dilation and embed.kernel_size <= self.temporal.kernel_size
 
+    def _cacheable(self) -> bool:
+        if self.training or torch.is_grad_enabled() or torch.onnx.is_in_onnx_export():
+            return False
+        return not (torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling())
+
+    def _layer(self, x: Tensor, graph: Tensor) -> Tensor:
+        """The HCSF layer on ``graph``; a fixed graph's dense weight is kept between inference calls while the
+        parameters are unchanged (eval mode, no grad), so batch-1 inference does not rebuild it."""
+        if graph.dim() != 3:
+            return self.hcsf.apply_dynamic(x, graph)
+        if not self._cacheable():
+            self._dense_cache = None
+            return self.hcsf(x, graph)
+        key = tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in self.parameters())
+        cache = getattr(self, "_dense_cache", None)
+        if cache is None or cache[0] != key:
+            cache = self._dense_cache = (key, self.hcsf.dense_weight(graph))
+        return self.hcsf.apply_dense(x, cache[1])
+
     def forward(self, x: Tensor, strided: bool = False) -> Tensor:
         """``strided=True`` (training): x holds frames spaced by the temporal dilation; returns one frame
         per group of :attr:`stride` frames, the frame the dilated layer gives at the group's centre."""
         if strided and self.temporal is not None:
             step = self.temporal.kernel_size
-            return self.hcsf(self.temporal.strided(x, step), self.graph(x, step))
+            return self._layer(self.temporal.strided(x, step), self.graph(x, step))
         T_out = x.shape[1] - self.frames_consumed
         graph = self.graph(x)
         if graph.dim() == 5:  # one graph per frame
             graph = _center_crop(graph, T_out)
         features = x if self.temporal is None else self.temporal(x)
-        return self.hcsf(_center_crop(features, T_out), graph)
+        return self._layer(_center_crop(features, T_out), graph)
