@@ -46,7 +46,7 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
     summary = json.loads((out / "results.json").read_text())
     assert {(r["label"], r["input"]) for r in summary["results"]} == {
         ("fc", "gt"), ("fc", "noisy"), ("lcn", "gt"), ("lcn", "noisy"), ("fc_gt_only", "gt")}
-    assert not (out / "runs" / "fc_gt_only__noisy").exists()
+    assert not (out / "runs" / "fc_gt_only__noisy__s0").exists()
     for r in summary["results"]:
         for key in ("parameters", "train_seconds", "mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20"):
             assert key in r
@@ -54,21 +54,21 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
     assert "## gt input — comparison" in md and "## noisy input — ablations" in md and "| fc |" in md
     # a run's own training settings apply to it alone, and are recorded
     from skelgnn.checkpoint import read_checkpoint
-    assert read_checkpoint(out / "runs" / "fc_gt_only__gt" / "last.pt")["config"]["train"]["lr"] == 0.01
-    assert read_checkpoint(out / "runs" / "fc__gt" / "last.pt")["config"]["train"]["lr"] == 1e-3
+    assert read_checkpoint(out / "runs" / "fc_gt_only__gt__s0" / "last.pt")["config"]["train"]["lr"] == 0.01
+    assert read_checkpoint(out / "runs" / "fc__gt__s0" / "last.pt")["config"]["train"]["lr"] == 1e-3
     assert "- fc_gt_only: train.lr = 0.01" in md
     pytest.importorskip("matplotlib")
     for name in ("per_class_gt.png", "cdf_noisy.png", "per_joint_gt.png"):
         assert (out / name).stat().st_size > 1000
-    stamp = (out / "runs" / "fc__gt" / "best.pt").stat().st_mtime_ns
+    stamp = (out / "runs" / "fc__gt__s0" / "best.pt").stat().st_mtime_ns
     assert main(["benchmark", str(cfg), "--out", str(out), "--quiet"]) == 0  # resumes: nothing retrained
-    assert (out / "runs" / "fc__gt" / "best.pt").stat().st_mtime_ns == stamp
-    (out / "runs" / "lcn__noisy" / "test.json").unlink()  # as if the benchmark had stopped before it
+    assert (out / "runs" / "fc__gt__s0" / "best.pt").stat().st_mtime_ns == stamp
+    (out / "runs" / "lcn__noisy__s0" / "test.json").unlink()  # as if the benchmark had stopped before it
     assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--report-only"]) == 0
     partial = json.loads((out / "results.json").read_text())
-    assert partial["missing"] == ["lcn__noisy"] and len(partial["results"]) == 4
-    assert "Not finished yet (rerun the benchmark to train them): lcn__noisy" in (out / "results.md").read_text()
-    assert not (out / "runs" / "lcn__noisy" / "test.json").exists()  # report-only trained nothing
+    assert partial["missing"] == ["lcn__noisy__s0"] and len(partial["results"]) == 4
+    assert "Not finished yet (rerun the benchmark to train them): lcn__noisy__s0" in (out / "results.md").read_text()
+    assert not (out / "runs" / "lcn__noisy__s0" / "test.json").exists()  # report-only trained nothing
     capsys.readouterr()
 
 
@@ -98,3 +98,42 @@ def test_bad_benchmark_configs(tmp_path):
     cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["gt"]\n[[runs]]\nlabel = "b"\nmodel = "fc"\n')
     runs = load_benchmark_config(cfg)["runs"]
     assert runs[0]["inputs"] == ["gt"] and runs[1]["inputs"] == ["gt", "noisy"]
+
+
+def test_seeds_and_shards_partition_the_jobs(tmp_path):
+    from skelgnn.benchmark import jobs
+
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[benchmark]\ninputs = ["gt", "noisy"]\n[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [0, 1, 2]\n'
+                   '[[runs]]\nlabel = "c"\nmodel = "fc"\ninputs = ["gt"]\n'
+                   '[[runs]]\nlabel = "b"\nmodel = "fc"\ngroup = "ablation"\ninputs = ["gt"]\n')
+    all_jobs = [(r["label"], i, s) for r, i, s in jobs(load_benchmark_config(cfg))]
+    # seeds round by round; the one-seed row "c" in the last round; ablations after the comparison
+    assert all_jobs == [("a", "gt", 0), ("a", "noisy", 0), ("a", "gt", 1), ("a", "noisy", 1), ("a", "gt", 2),
+                        ("a", "noisy", 2), ("c", "gt", 0), ("b", "gt", 0)]
+    shards = [all_jobs[k::3] for k in range(3)]  # what --shard k/3 trains
+    assert sorted(sum(shards, [])) == sorted(all_jobs)
+    cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [1, 1]\n')
+    with pytest.raises(SkelgnnError, match="seeds must be"):
+        load_benchmark_config(cfg)
+    with pytest.raises(SystemExit):
+        main(["benchmark", str(cfg), "--out", str(tmp_path / "o"), "--shard", "3/2"])
+
+
+def test_paired_differences_and_their_interval():
+    from skelgnn.benchmark import METRICS, aggregate, paired_differences, t_interval
+
+    mean, lo, hi = t_interval([1.0, 2.0, 3.0])
+    assert mean == 2.0 and hi - mean == pytest.approx(4.303 * 1.0 / 3 ** 0.5)
+    def row(label, seed, v):
+        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
+                "train_seconds": 1.0, **{m: v for m in METRICS}}
+    results = [row("ref", s, 50.0 + s) for s in range(3)] + [row("base", s, 60.0 + s + 0.1 * (s % 2)) for s in range(3)]
+    results.append(row("base", 7, 0.0))  # a seed the reference does not have: not paired
+    (p,) = paired_differences(results, "ref")
+    assert p["seeds"] == [0, 1, 2] and p["mpjpe"]["mean"] == pytest.approx(-10.0 - 0.1 / 3)
+    assert p["mpjpe"]["real"] and p["mpjpe"]["hi"] < 0
+    agg = {a["label"]: a for a in aggregate(results)}
+    assert agg["ref"]["mpjpe"] == 51.0 and agg["ref"]["mpjpe_sd"] == pytest.approx(1.0)
+    noisy = [row("ref", s, 50.0 + 3 * (-1) ** s) for s in range(3)] + [row("base", s, 50.0) for s in range(3)]
+    assert not paired_differences(noisy, "ref")[0]["mpjpe"]["real"]

@@ -16,18 +16,26 @@ A benchmark config (TOML) lists runs and one shared training budget::
     group = "main"               # "main" (the comparison table) or "ablation"
     inputs = ["gt"]              # optional: a subset of benchmark.inputs for this run only
     train = { strided = true }   # optional: training settings of this run only, over [train]
+    seeds = [0, 1, 2]            # optional: one training per seed (default: [train] seed)
 
-For each run and input, the model is trained into ``OUT/runs/<label>__<input>/`` (resumable) and its
+For each run, input and seed, the model is trained into ``OUT/runs/<label>__<input>__s<seed>/`` (resumable) and its
 validation-selected checkpoint is evaluated on the test actors with that input. Finished pieces are
 skipped when the command is run again, so an interrupted benchmark resumes where it stopped.
 Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy→hard, error CDF,
-per-joint MPJPE) in ``OUT``.
+per-joint MPJPE) in ``OUT``. The tables give mean ± sd over the seeds, and ``benchmark.reference``
+(a label, default ``skeletal_gnn``) is compared with every other main run by seed-paired differences
+with a 95 % t interval: a difference is called real only when that interval excludes 0.
+
+The runs are independent, so N processes (or machines) can share them: ``shard=(k, N)`` trains only
+every N-th job (run × input × seed) starting at the k-th; ``train=False`` merges what is finished.
+Every run records its CPU seconds beside its wall seconds, so tables stay honest on a shared machine.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import sys
 import time
@@ -70,7 +78,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
                 raise SkelgnnError(f"{path}: runs[{i}] needs a string {key!r}")
         if not _LABEL.match(r["label"]) or r["label"] in labels:
             raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ . = + -")
-        extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train"}
+        extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train", "seeds"}
         if extra:
             raise SkelgnnError(f"{path}: runs[{i}] has unknown key(s) {sorted(extra)}")
         labels.add(r["label"])
@@ -79,12 +87,44 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         r.setdefault("group", "main")
         if r["group"] not in ("main", "ablation"):
             raise SkelgnnError(f"{path}: runs[{i}] group must be 'main' or 'ablation', got {r['group']!r}")
+        seeds = r.setdefault("seeds", [int(train.get("seed", TrainConfig().seed))])
+        if (not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds)
+                or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in seeds)):
+            raise SkelgnnError(f"{path}: runs[{i}] seeds must be a non-empty list of distinct integers >= 0, "
+                               f"got {seeds!r}")
         r.setdefault("inputs", list(inputs))
         if not r["inputs"] or not isinstance(r["inputs"], list) or any(x not in inputs for x in r["inputs"]):
             raise SkelgnnError(f"{path}: runs[{i}] inputs must be a non-empty subset of benchmark.inputs "
                                f"{inputs!r}, got {r['inputs']!r}")
+    reference = bench.get("reference", "skeletal_gnn")
+    if not isinstance(reference, str):
+        raise SkelgnnError(f"{path}: benchmark.reference must be a run label, got {reference!r}")
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
-            "train": TrainConfig(**train), "runs": runs}
+            "train": TrainConfig(**train), "runs": runs, "reference": reference}
+
+
+def jobs(cfg: dict) -> list[tuple[dict, str, int]]:
+    """Every (run, input, seed) of a loaded config, in the order they train.
+
+    Main runs before ablations; within a group, in rounds: round r holds the r-th seed of every run, with
+    runs of fewer seeds aligned to the last rounds (a one-seed row trains in the final round), so that an
+    interrupted benchmark has the seeds of its repeated rows first; inside a round, config order, then inputs.
+    """
+    out = []
+    for group in ("main", "ablation"):
+        runs = [r for r in cfg["runs"] if r["group"] == group]
+        rounds = max((len(r["seeds"]) for r in runs), default=0)
+        for rnd in range(rounds):
+            for run in runs:
+                position = rnd - (rounds - len(run["seeds"]))
+                if position >= 0:
+                    out += [(run, i, run["seeds"][position]) for i in cfg["inputs"] if i in run["inputs"]]
+    return out
+
+
+def run_folder(out: Path, label: str, input_kind: str, seed: int) -> Path:
+    """Where one run trains and writes its ``test.json``."""
+    return Path(out) / "runs" / f"{label}__{input_kind}__s{seed}"
 
 
 def _train_values(table, where: str) -> dict:
@@ -109,25 +149,27 @@ def _train_values(table, where: str) -> dict:
     return out
 
 
-def _run_one(run: dict, input_kind: str, cfg: dict, out: Path, progress: bool) -> dict:
+def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:
     from .evaluate import evaluate_checkpoint, stack_targets
     from .metrics import mpjpe
     from .train import run_training
 
-    folder = out / "runs" / f"{run['label']}__{input_kind}"
+    folder = run_folder(out, run["label"], input_kind, seed)
     result_path = folder / "test.json"
     if result_path.exists():
         return json.loads(result_path.read_text())
     rc = RunConfig(model=ModelSpec(run["model"], dict(run["kwargs"])),
                    data=DataConfig(path=cfg["data"], input=input_kind),
-                   train=dataclasses.replace(cfg["train"], **run["train"]))
+                   train=dataclasses.replace(cfg["train"], **{**run["train"], "seed": seed}))
     history = run_training(rc, folder, progress=progress)
     report, preds, seqs = evaluate_checkpoint(folder / "best.pt", cfg["data"], input_kind=input_kind)
     errors = mpjpe(*stack_targets(preds, seqs)).float().numpy()
     atomic_save_npz(folder / "sample_errors.npz", mpjpe=errors)
-    report.update(label=run["label"], group=run["group"], input=input_kind, kwargs=run["kwargs"],
+    report.update(label=run["label"], group=run["group"], input=input_kind, seed=seed, kwargs=run["kwargs"],
                   train_overrides=run["train"],
-                  train_seconds=round(sum(r["seconds"] for r in history), 1), epochs_run=len(history),
+                  train_seconds=round(sum(r["seconds"] for r in history), 1),
+                  train_cpu_seconds=round(sum(r.get("cpu_seconds", math.nan) for r in history), 1),
+                  epochs_run=len(history),
                   best_epoch=int(min(history, key=lambda r: r["val_mpjpe"])["epoch"]),
                   best_val_mpjpe=float(min(r["val_mpjpe"] for r in history)))
     atomic_write_text(result_path, json.dumps(report, indent=1))
@@ -135,34 +177,44 @@ def _run_one(run: dict, input_kind: str, cfg: dict, out: Path, progress: bool) -
 
 
 def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[str] = (),
-                  progress: bool = True, plots: bool = True, train: bool = True) -> dict:
-    """Train and evaluate every run of the config for every input; write results and plots into ``out``.
+                  progress: bool = True, plots: bool = True, train: bool = True,
+                  shard: tuple[int, int] = (1, 1)) -> dict:
+    """Train and evaluate every run of the config for every input and seed; write results and plots into ``out``.
 
     With ``train=False`` nothing is trained: the tables are made from the runs already finished, and
     the unfinished ones are listed under ``"missing"`` (a partial report of an interrupted benchmark).
+    ``shard=(k, N)`` trains only jobs k-1, k-1+N, k-1+2N, … of :func:`jobs` (1 <= k <= N); the report then
+    covers every job finished so far, by any shard.
     """
+    k, n = shard
+    if not 1 <= k <= n:
+        raise SkelgnnError(f"shard must be K/N with 1 <= K <= N, got {k}/{n}")
     cfg = load_benchmark_config(config_path, overrides)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     results, missing = [], []
-    for group in ("main", "ablation"):  # the comparison first, then the ablations; runs in config order
-        for run in (r for r in cfg["runs"] if r["group"] == group):
-            for input_kind in (i for i in cfg["inputs"] if i in run["inputs"]):
-                if not train and not (out / "runs" / f"{run['label']}__{input_kind}" / "test.json").exists():
-                    missing.append(f"{run['label']}__{input_kind}")
-                    continue
-                if progress:
-                    print(f"[benchmark] {run['label']} on {input_kind}", file=sys.stderr, flush=True)
-                results.append(_run_one(run, input_kind, cfg, out, progress))
+    for index, (run, input_kind, seed) in enumerate(jobs(cfg)):
+        done = (run_folder(out, run["label"], input_kind, seed) / "test.json").exists()
+        if not done and (not train or index % n != k - 1):
+            missing.append(f"{run['label']}__{input_kind}__s{seed}")
+            continue
+        if progress and not done:
+            print(f"[benchmark] {run['label']} on {input_kind}, seed {seed}", file=sys.stderr, flush=True)
+        results.append(_run_one(run, input_kind, seed, cfg, out, progress))
+    t = cfg["train"]
+    schedule = (f"cosine from lr {t.lr} to 0" if t.schedule == "cosine" else f"lr {t.lr} x{t.lr_decay}/epoch")
     summary = {
-        "protocol": {"benchmark": "HDM05-Lift (spec v1)", "train actors": "bd, bk, dg (validation: every 10th clip)",
-                     "test actors": "mm, tr", "test-time flip": "off", "seed": cfg["train"].seed,
-                     "budget": f"{cfg['train'].epochs} epochs max, batch {cfg['train'].batch_size}, "
-                               f"lr {cfg['train'].lr} x{cfg['train'].lr_decay}/epoch, selection on validation MPJPE",
+        "protocol": {"benchmark": "HDM05-Lift (spec v1.1)", "train actors": "bd, bk, dg (validation: every 10th clip)",
+                     "test actors": "mm, tr", "test-time flip": "off",
+                     "budget": f"{t.epochs} epochs, batch {t.batch_size}, Adam{' (amsgrad)' if t.amsgrad else ''} "
+                               f"{schedule}, loss {t.loss}, train-time flip {'on' if t.flip else 'off'}, "
+                               "selection on validation MPJPE",
                      "joints": "17, pelvis included (error 0)", "frames": "every 30 fps test frame x 4 cameras"},
         "config": str(config_path), "wall_seconds_this_call": round(time.perf_counter() - t0, 1),
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
+        "aggregates": aggregate(results),
+        "paired": paired_differences(results, cfg["reference"]),
         "missing": missing,
     }
     atomic_write_text(out / "results.json", json.dumps(summary, indent=1))
@@ -172,24 +224,104 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     return summary
 
 
+METRICS = ("mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20")
+
+# two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t_interval(values) -> tuple[float, float, float]:
+    """Mean and two-sided 95 % Student-t interval of ``values`` (NaN bounds for fewer than 2 values)."""
+    v = np.asarray(values, dtype=np.float64)
+    mean = float(v.mean())
+    if len(v) < 2:
+        return mean, math.nan, math.nan
+    half = _T975[min(len(v) - 1, len(_T975)) - 1] * float(v.std(ddof=1)) / math.sqrt(len(v))
+    return mean, mean - half, mean + half
+
+
+def aggregate(results: list[dict]) -> list[dict]:
+    """Mean and sample sd over seeds of every metric, per (label, input), in first-seen order."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["label"], r["input"]), []).append(r)
+    out = []
+    for (label, input_kind), rows in groups.items():
+        row = {"label": label, "input": input_kind, "group": rows[0]["group"], "seeds": [r.get("seed") for r in rows],
+               "parameters": rows[0]["parameters"], "receptive_field": rows[0]["receptive_field"],
+               "train_seconds": float(np.mean([r["train_seconds"] for r in rows])),
+               "train_cpu_seconds": float(np.mean([r.get("train_cpu_seconds", math.nan) for r in rows])),
+               "epochs_run": [r.get("epochs_run") for r in rows], "best_epoch": [r.get("best_epoch") for r in rows]}
+        for m in METRICS:
+            v = np.asarray([r[m] for r in rows], dtype=np.float64)
+            row[m] = float(v.mean())
+            row[m + "_sd"] = float(v.std(ddof=1)) if len(v) > 1 else math.nan
+        out.append(row)
+    return out
+
+
+def paired_differences(results: list[dict], reference: str) -> list[dict]:
+    """``reference`` minus every other main run, per input and metric, over the seeds both finished.
+
+    Each entry: label, input, seeds, and per metric the mean difference with its 95 % t interval
+    (negative: the reference is better) and ``real`` = the interval excludes 0.
+    """
+    by = {(r["label"], r["input"], r.get("seed")): r for r in results}
+    out = []
+    for (label, input_kind) in dict.fromkeys((r["label"], r["input"]) for r in results if r["group"] == "main"):
+        if label == reference:
+            continue
+        seeds = sorted(s for (lb, i, s) in by if lb == label and i == input_kind and (reference, i, s) in by)
+        if not seeds:
+            continue
+        entry = {"label": label, "input": input_kind, "reference": reference, "seeds": seeds}
+        for m in METRICS:
+            d = [by[(reference, input_kind, s)][m] - by[(label, input_kind, s)][m] for s in seeds]
+            mean, lo, hi = t_interval(d)
+            entry[m] = {"mean": mean, "lo": lo, "hi": hi, "real": bool(lo > 0 or hi < 0)}
+        out.append(entry)
+    return out
+
+
+def _pm(row: dict, m: str) -> str:
+    sd = row.get(m + "_sd", math.nan)
+    return f"{row[m]:.1f}" if not sd == sd else f"{row[m]:.1f} ± {sd:.1f}"
+
+
 def results_markdown(summary: dict) -> str:
-    """Tables per input setting: main comparison and ablations."""
+    """Tables per input setting (mean ± sd over seeds): main comparison, ablations, paired differences."""
     lines = ["# HDM05-Lift benchmark", "", f"Config: `{summary['config']}`", "", "Protocol:"]
     lines += [f"- {k}: {v}" for k, v in summary["protocol"].items()]
     if summary.get("missing"):
         lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
-    head = ("| model | params | rf | train s | MPJPE | class-wise | P-MPJPE | HT10 | Rare20 |\n"
-            "|---|---|---|---|---|---|---|---|---|")
-    for input_kind in dict.fromkeys(r["input"] for r in summary["results"]):
+    head = ("| model | params | rf | seeds | epochs (best) | train s | CPU s | MPJPE | class-wise | P-MPJPE | HT10 "
+            "| Rare20 |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+    aggregates = summary.get("aggregates") or aggregate(summary["results"])
+    for input_kind in dict.fromkeys(r["input"] for r in aggregates):
         for group in ("main", "ablation"):
-            rows = [r for r in summary["results"] if r["input"] == input_kind and r["group"] == group]
+            rows = [r for r in aggregates if r["input"] == input_kind and r["group"] == group]
             if not rows:
                 continue
             lines += ["", f"## {input_kind} input — {'comparison' if group == 'main' else 'ablations'}", "", head]
             for r in rows:
+                epochs = "/".join(str(e) for e in r["epochs_run"]) + " (" + "/".join(str(e) for e in r["best_epoch"]) + ")"
                 lines.append(f"| {r['label']} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
-                             f"{r['train_seconds']:.0f} | {r['mpjpe']:.1f} | {r['mpjpe_classwise']:.1f} | "
-                             f"{r['p_mpjpe']:.1f} | {r['ht10']:.1f} | {r['rare20']:.1f} |")
+                             f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} | "
+                             f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " |")
+    paired = summary.get("paired", [])
+    if paired:
+        lines += ["", f"## Paired differences, {paired[0]['reference']} minus each model (same seeds; mm, "
+                      "95 % t interval; negative = the reference is better; * = the interval excludes 0)", "",
+                  "| model | input | seeds | " + " | ".join(METRICS) + " |", "|---|---|---|" + "---|" * len(METRICS)]
+        for p in paired:
+            cells = []
+            for m in METRICS:
+                d = p[m]
+                cells.append(f"{d['mean']:+.1f}" + ("" if d["lo"] != d["lo"] else
+                                                    f" [{d['lo']:+.1f}, {d['hi']:+.1f}]{'*' if d['real'] else ''}"))
+            lines.append(f"| {p['label']} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
+                         + " | ".join(cells) + " |")
     own = {r["label"]: r["train_overrides"] for r in summary["results"] if r.get("train_overrides")}
     if own:
         lines += ["", "Runs with their own training settings (over the shared budget):"]
@@ -207,7 +339,11 @@ def _plots(summary: dict, out: Path) -> None:
         print("[benchmark] matplotlib is not installed (pip install 'skelgnn[viz]'): no plots", file=sys.stderr)
         return
     for input_kind in dict.fromkeys(r["input"] for r in summary["results"]):
-        rows = [r for r in summary["results"] if r["input"] == input_kind and r["group"] == "main"]
+        first = {}  # one run (the first seed) per label
+        for r in summary["results"]:
+            if r["input"] == input_kind and r["group"] == "main":
+                first.setdefault(r["label"], r)
+        rows = list(first.values())
         if not rows:
             continue
         classes = list(rows[0]["per_class"])
@@ -225,7 +361,7 @@ def _plots(summary: dict, out: Path) -> None:
 
         fig, ax = plt.subplots(figsize=(6, 4.5))
         for r in rows:
-            folder = out / "runs" / f"{r['label']}__{input_kind}"
+            folder = run_folder(out, r["label"], input_kind, r.get("seed", 0))
             with np.load(folder / "sample_errors.npz") as f:
                 e = np.sort(f["mpjpe"])
             ax.plot(e, np.arange(1, len(e) + 1) / len(e), label=r["label"])

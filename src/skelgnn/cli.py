@@ -84,11 +84,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shard(text: str) -> tuple[int, int]:
+    k, sep, n = text.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise argparse.ArgumentTypeError(f"expected K/N with 1 <= K <= N (e.g. 2/4), got {text!r}")
+    return int(k), int(n)
+
+
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from .benchmark import run_benchmark
 
     summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
-                            train=not args.report_only)
+                            train=not args.report_only, shard=args.shard)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
           f"({summary['wall_seconds_this_call']:.0f} s this call)")
@@ -152,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.add_argument("--report-only", action="store_true",
                    help="train nothing: tables and plots from the runs already finished (lists the others)")
+    b.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
+                   help="train only every N-th run starting at the K-th, so N processes or machines share the "
+                        "benchmark (default 1/1: all); --report-only merges what any shard finished")
     b.set_defaults(func=_cmd_benchmark)
 
     m = sub.add_parser("models", help="list the registered models with their parameter counts")
