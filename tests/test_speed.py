@@ -50,3 +50,21 @@ def test_matmul_throughput_positive():
 def test_unknown_model():
     with pytest.raises(SkelgnnError, match="unknown models"):
         run_speed(["nope"], batch=1, repeats=1, matmul_size=8)
+
+
+def test_cli_speed_train_adds_training_throughput(tmp_path):
+    out_json = tmp_path / "speed.json"
+    argv = ["speed", "--models", "fc", "skeletal_gnn_t27", "--batch", "4", "--repeats", "1", "--matmul-size", "64",
+            "--model-kwargs", '{"channels": 8}', "--train", "--train-batch", "8", "--budget", "0.2",
+            "--json", str(out_json), "--quiet"]
+    assert main(argv) == 0
+    report = json.loads(out_json.read_text())
+    assert report["settings"]["train"] is True and report["settings"]["train_batch"] == 8
+    fc, t27 = report["models"]
+    assert not fc["train_strided"] and t27["train_strided"]  # trained as the benchmark trains it
+    for row in (fc, t27):
+        assert row["train_samples_per_s"] > 0 and row["train_batch"] == 8
+        # forward + backward: about three times the forward FLOPs of the same samples
+        assert 2.0 < row["train_flops_per_sample"] / row["flops_per_pose"] < 4.0 or row is t27
+        assert row["train_fraction_of_matmul"] == pytest.approx(
+            row["train_flops_per_sample"] * row["train_samples_per_s"] / report["matmul_flops_per_s"])

@@ -21,7 +21,7 @@ def _cmd_speed(args: argparse.Namespace) -> int:
     kwargs = json.loads(args.model_kwargs) if args.model_kwargs else None
     report = run_speed(args.models, batch=args.batch, repeats=args.repeats, frames=args.frames,
                        device=args.device, matmul_size=args.matmul_size, budget_s=args.budget,
-                       model_kwargs=kwargs,
+                       model_kwargs=kwargs, train=args.train, train_batch=args.train_batch,
                        progress=None if args.quiet else lambda s: print(s, file=sys.stderr))
     text = speed_markdown(report)
     print(text, end="")
@@ -49,7 +49,8 @@ def _json_object(text: str) -> str:
 def add_subcommand(sub) -> None:
     """Add ``speed`` to the ``skelgnn`` sub-parsers ``sub``."""
     p = sub.add_parser("speed",
-                       help="benchmark the registered lifters: latency, throughput, FLOPs (eval, no grad)")
+                       help="benchmark the registered lifters: latency, throughput, FLOPs (eval, no grad); "
+                            "--train adds training throughput. Valid only on an idle machine")
     p.add_argument("--models", nargs="+", metavar="NAME", help="registry names (default: all)")
     p.add_argument("--batch", type=int, default=1024, help="samples per call for throughput (default 1024)")
     p.add_argument("--repeats", type=int, default=10, help="timed calls per measurement (default 10)")
@@ -64,6 +65,11 @@ def add_subcommand(sub) -> None:
     p.add_argument("--model-kwargs", type=_json_object, metavar="JSON",
                    help="builder keyword arguments for every model, e.g. '{\"channels\": 64}' "
                         "(default: none)")
+    p.add_argument("--train", action="store_true",
+                   help="also time training: forward + backward + Adam step (train_samples_per_s, "
+                        "train_fraction_of_matmul)")
+    p.add_argument("--train-batch", type=int, default=256,
+                   help="samples per training step with --train (default 256, the benchmark's batch)")
     p.add_argument("--json", help="write the full report here")
     p.add_argument("--markdown", help="write the Markdown table here")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
