@@ -73,13 +73,18 @@ class SemGraphConv(nn.Module):
         logits = logits.index_put((self.rows, self.cols), self.edge_logits)
         return torch.softmax(logits, dim=1)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def operator(self) -> Tensor:
+        """The graph of both transforms side by side, (J, 2·J): column 2j reads joint j's self transform
+        (non-zero only for j = i: A_ii), column 2j+1 its neighbour transform (A_ij, zero diagonal)."""
         a = self.attention()  # (J, J)
-        h_self = x @ self.weight[0]  # (N, J, c_out)
-        h_nbr = x @ self.weight[1]
-        a_self = torch.diagonal(a)[:, None]  # (J, 1): the self term is diagonal, no matmul needed
-        a_nbr = a * (1 - self.eye)  # (J, J), zero diagonal
-        return a_self * h_self + torch.einsum("ij,njc->nic", a_nbr, h_nbr) + self.bias
+        return torch.stack([a * self.eye, a * (1 - self.eye)], dim=-1).flatten(-2)
+
+    def forward(self, x: Tensor) -> Tensor:
+        N, J, c_in = x.shape
+        h = x.reshape(N * J, c_in) @ self.weight.transpose(0, 1).reshape(c_in, -1)  # (N·J, 2·c_out): [W_0 | W_1]
+        h = h.view(N, J * 2, -1)  # rows (j, self/neighbour)
+        graph = self.operator()
+        return torch.bmm(graph.expand(N, *graph.shape), h) + self.bias  # one batched matmul, no copies
 
 
 class _GraphConvBlock(nn.Module):
@@ -93,7 +98,8 @@ class _GraphConvBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.conv(x)
-        x = self.bn(x.transpose(1, 2)).transpose(1, 2)  # BN over (N, C, J)
+        N, J, C = x.shape
+        x = self.bn(x.reshape(N * J, C)).view(N, J, C)  # BN per channel over (N, J), channels-last
         return self.act(x)
 
 
@@ -124,7 +130,8 @@ class _NonLocal(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         affinity = torch.softmax(self.theta(x) @ self.phi(x).transpose(1, 2), dim=-1)  # (N, J, J)
         y = self.out(affinity @ self.g(x))  # (N, J, C)
-        return x + self.bn(y.transpose(1, 2)).transpose(1, 2)
+        N, J, C = y.shape
+        return x + self.bn(y.reshape(N * J, C)).view(N, J, C)
 
 
 class SemGCN(nn.Module):
