@@ -341,3 +341,27 @@ def test_plus_variant_combines_the_validated_ablation_choices():
     assert [n for n, _ in plus.named_parameters()] == [n for n, _ in same.named_parameters()]
     # keyword arguments still override the variant's choices (used by ablations of the variant)
     assert build("skeletal_gnn_plus", H36M_17, channels=8, L=4)._settings["L"] == 4
+
+
+def test_dynamic_graph_switches_scale_softmax_and_gate():
+    masks = H36M_17.hop_masks(4)
+    x = _x(C=8)
+    torch.manual_seed(0)
+    plain = HopGraph(masks, 8, dynamic="o")
+    torch.manual_seed(0)
+    scaled = HopGraph(masks, 8, dynamic="o", o_scale=True)
+    with torch.no_grad():
+        raw = torch.atanh(plain.dynamic_graph(x).clamp(-0.999999, 0.999999))
+        torch.testing.assert_close(scaled.dynamic_graph(x), torch.tanh(raw / 2 ** 0.5), rtol=1e-4, atol=1e-5)  # C_h = 2
+    soft = HopGraph(masks, 8, dynamic="o", o_norm="softmax", mask_dynamic=True)
+    o = soft.dynamic_graph(x)
+    rows = o.sum(-1)  # each non-empty exact-k row sums to 1, off-hop entries are 0
+    torch.testing.assert_close(rows, torch.as_tensor(masks).any(-1).float().expand_as(rows))
+    assert (o * (1 - torch.as_tensor(masks).float())).abs().max() == 0
+    gated = HopGraph(masks, 8, dynamic="mo", o_gate=True)
+    assert gated.gate.shape == (5, 1, 1) and torch.equal(gated(x)[0, 0], gated.static_graph())  # starts at M_k
+    model = build("skeletal_gnn", H36M_17, channels=8, o_gate=True, o_scale=True)
+    model(torch.randn(4, 1, J, 2)).square().mean().backward()
+    assert model.blocks[0].first.graph.gate.grad.abs().sum() > 0
+    with pytest.raises(SkelgnnError, match="o_norm"):
+        HopGraph(masks, 8, o_norm="relu")

@@ -64,6 +64,11 @@ def _loss(pred: torch.Tensor, target: torch.Tensor, kind: str) -> torch.Tensor:
     return mpjpe(pred, target).mean()
 
 
+def _loss_mm(mean_loss: float, kind: str, scale: float) -> float:
+    """The mean training loss in mm: MPJPE / L1 scaled back; for MSE the root (RMS coordinate error)."""
+    return scale * math.sqrt(max(mean_loss, 0.0)) if kind == "mse" else scale * mean_loss
+
+
 def _resume(path: Path, name: str, kwargs: dict, model: nn.Module, opt, sched, scaler) -> tuple[list[dict], float, int]:
     """Load the training state of ``path`` (``last.pt``) into the model, optimiser, schedule and scaler.
 
@@ -248,7 +253,7 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
                     scaler.update()
                 total += step_loss.item() * y.shape[0] * y.shape[1] * ctx.world_size
                 count += y.shape[0] * y.shape[1] * ctx.world_size
-                bar.set_postfix(loss_mm=f"{scale * total / count:.1f}")
+                bar.set_postfix(loss_mm=f"{_loss_mm(total / count, cfg.loss, scale):.1f}")
             sched.step()
             if cfg.precise_bn > 0:  # the same windows on every run: their own seeded generator, no dropout
                 g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 500_009 * (ctx.rank + 1))
@@ -257,7 +262,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             val = _validate(ctx, model, val_seqs, skeleton, scale)
             improved = val < best
             best, bad_epochs = (val, 0) if improved else (best, bad_epochs + 1)
-            row = {"epoch": epoch + 1, "train_loss_mm": scale * total / max(count, 1), "val_mpjpe": val,
+            row = {"epoch": epoch + 1, "train_loss_mm": _loss_mm(total / max(count, 1), cfg.loss, scale),
+                   "val_mpjpe": val,
                    "best_val_mpjpe": best, "lr": opt.param_groups[0]["lr"],
                    "seconds": round(time.perf_counter() - t0, 2),
                    "cpu_seconds": round(time.process_time() - cpu0, 2)}

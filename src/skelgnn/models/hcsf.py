@@ -150,6 +150,12 @@ class HopGraph(nn.Module):
         hidden_channels: C_h of θ_k and φ_k (default C_in // 4, at least 1).
         mask_dynamic: restrict O_k to the exact-k pairs.
         init: normalisation of A_k: ``"row"`` (D⁻¹A), ``"sym"`` (D^-½AD^-½) or ``"binary"``.
+        o_norm: ``"tanh"`` (default, values in (−1, 1)) or ``"softmax"`` (each row of O_k sums to 1 over its
+            joints j, as attention; with ``mask_dynamic`` over the exact-k pairs only).
+        o_scale: divide the inner product by √C_h before the nonlinearity (scaled dot product), so that
+            O_k does not start saturated.
+        o_gate: multiply O_k by a learnable per-hop gate α_k initialised at 0 (G_k = M_k + α_k·O_k, the
+            unofficial re-implementation's ``A + α·O``): training starts from the skeleton prior.
 
     ``G_k[i, j]`` weighs joint j in the hop-k aggregate of joint i, and
     ``O_k[i, j] = tanh(θ_k(x)_i · φ_k(x)_j)``, the inner product running over the C_h channels of one
@@ -164,9 +170,10 @@ class HopGraph(nn.Module):
 
     def __init__(self, hop_masks, in_channels: int, *, dynamic: Dynamic = "mo", temporal_kernel: int = 1,
                  dilation: int = 1, hidden_channels: int | None = None, mask_dynamic: bool = False,
-                 init: GraphInit = "row") -> None:
+                 init: GraphInit = "row", o_norm: str = "tanh", o_scale: bool = False, o_gate: bool = False) -> None:
         super().__init__()
         _check_choice("dynamic", dynamic, ("none", "m", "o", "mo"))
+        _check_choice("o_norm", o_norm, ("tanh", "softmax"))
         _check_choice("graph_init", init, ("row", "sym", "binary"))
         if temporal_kernel < 1 or temporal_kernel % 2 == 0:
             raise SkelgnnError(f"temporal_kernel must be odd and >= 1, got {temporal_kernel}")
@@ -180,9 +187,13 @@ class HopGraph(nn.Module):
             self.m = nn.Parameter(graph) if dynamic in ("m", "mo") else None
         self.register_buffer("o_mask", masks.float() if mask_dynamic else None, persistent=False)
         self.embed: TemporalConv | None = None  # θ_k and φ_k of every hop, stacked
+        self.o_norm, self.o_scale, self.gate = o_norm, 1.0, None
         if dynamic in ("o", "mo"):
             hidden = hidden_channels or max(1, in_channels // 4)
             self.embed = TemporalConv(in_channels, 2 * self.num_hops * hidden, temporal_kernel, dilation)
+            self.o_scale = hidden ** -0.5 if o_scale else 1.0
+            if o_gate:
+                self.gate = nn.Parameter(torch.zeros(self.num_hops, 1, 1))  # α_k
         self.frames_consumed = 0 if self.embed is None else self.embed.frames_consumed
 
     def extra_repr(self) -> str:
@@ -200,8 +211,18 @@ class HopGraph(nn.Module):
         emb = self.embed(x) if step <= 0 else self.embed.strided(x, step)  # (N, T', J, 2·(L+1)·C_h)
         N, T, J, _ = emb.shape
         theta, phi = emb.view(N, T, J, 2, self.num_hops, -1).unbind(3)  # (N, T', J, L+1, C_h) each
-        o = torch.tanh(torch.einsum("ntikc,ntjkc->ntkij", theta, phi))
-        return o if self.o_mask is None else o * self.o_mask
+        logits = torch.einsum("ntikc,ntjkc->ntkij", theta, phi)
+        if self.o_scale != 1.0:
+            logits = logits * self.o_scale
+        if self.o_norm == "softmax":
+            if self.o_mask is not None:  # rows over the exact-k pairs; an empty row stays zero
+                logits = logits.masked_fill(self.o_mask == 0, float("-inf"))
+            o = torch.softmax(logits, dim=-1).nan_to_num(0.0)
+        else:
+            o = torch.tanh(logits)
+            if self.o_mask is not None:
+                o = o * self.o_mask
+        return o if self.gate is None else o * self.gate
 
     def forward(self, x: Tensor, step: int = 0) -> Tensor:
         static = self.static_graph()

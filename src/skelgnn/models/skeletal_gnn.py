@@ -109,6 +109,9 @@ class SkeletalGNN(nn.Module):
         mask_dynamic: restrict O_k to the exact-k pairs.
         graph_init: normalisation of A_k for M_k and the fixed graph: ``"row"``, ``"sym"``, ``"binary"``.
         graph_hidden: C_h of θ_k, φ_k (default C / 4).
+        o_norm, o_scale, o_gate: how O_k is formed (:class:`~.hcsf.HopGraph`): ``"tanh"`` or ``"softmax"``,
+            scaled by 1/√C_h or not, gated by a learnable α_k initialised at 0 or not. Defaults: the
+            unscaled, ungated tanh of the earlier versions (old checkpoints load unchanged).
         root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
             joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
             (x_j, y_j). The same information, but the per-joint features no longer shift with the
@@ -138,7 +141,8 @@ class SkeletalGNN(nn.Module):
                  temporal_kernel: int = 1, dilations: Sequence[int] = (), dropout: float = 0.25,
                  squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
                  graph_init: GraphInit = "row", graph_hidden: int | None = None,
-                 root_relative: bool = False) -> None:
+                 root_relative: bool = False, o_norm: str = "tanh", o_scale: bool = False,
+                 o_gate: bool = False) -> None:
         super().__init__()
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
@@ -152,13 +156,16 @@ class SkeletalGNN(nn.Module):
                               dynamic=dynamic, F=temporal_kernel, dilations=dilations)
         if self.root_relative:
             self._settings["root_relative"] = True
+        if (o_norm, o_scale, o_gate) != ("tanh", False, False):
+            self._settings.update(o_norm=o_norm, o_scale=o_scale, o_gate=o_gate)
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
             return DHCSF(
                 HCSF(masks, C, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
                      short_range=short_range),
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
-                         hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init),
+                         hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init,
+                         o_norm=o_norm, o_scale=o_scale, o_gate=o_gate),
                 TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
             )
 
