@@ -4,7 +4,9 @@ For every model (built at its default settings, eval mode, ``torch.no_grad``) :f
 
 * latency: the median wall time of one forward pass on one sample (batch 1),
 * throughput: poses per second at a large batch (median over the timed calls),
-* forward FLOPs per pose, counted by :class:`torch.utils.flop_counter.FlopCounterMode`, which has
+* forward FLOPs per pose, counted by :class:`torch.utils.flop_counter.FlopCounterMode` on a batch of 64
+  after one warm-up call (so per-call work is spread over a batch as in the throughput measurement, and a
+  folded graph weight kept between inference calls is not counted; what is counted is what runs), which has
   formulas for matrix products and convolutions only (``mm``, ``addmm``, ``bmm``, ``baddbmm``,
   convolutions, attention kernels; ``einsum`` and ``linear`` are counted through the ``bmm``/``mm``
   they dispatch to). Element-wise arithmetic (``add``, ``mul``, ``relu``, ``tanh``, ``softmax``),
@@ -151,6 +153,9 @@ def forward_flops(model: nn.Module, joints_2d: torch.Tensor) -> tuple[int, dict[
     return int(counter.get_total_flops()), per_op, uncounted
 
 
+FLOP_COUNT_BATCH = 64  # samples per counted forward pass: per-call work is spread over a batch, as when timed
+
+
 def measure_model(model: nn.Module, *, batch: int = 1024, repeats: int = 10, frames: int = 1,
                   device: str | torch.device = "cpu", budget_s: float = 20.0) -> dict:
     """Latency, throughput and FLOPs of one lifter (no matmul reference; see :func:`run_speed`).
@@ -181,9 +186,12 @@ def measure_model(model: nn.Module, *, batch: int = 1024, repeats: int = 10, fra
     generator = torch.Generator().manual_seed(0)
     one = (torch.randn(1, T, J, 2, generator=generator) * 0.3).to(device)
     many = (torch.randn(batch, T, J, 2, generator=generator) * 0.3).to(device)
-    flops, by_op, uncounted = forward_flops(model, one)
+    counted = many[:FLOP_COUNT_BATCH]
     with torch.no_grad():
-        model(one)  # warm-up
+        model(one)  # warm-up: per-call work that inference keeps between calls (folded graph weights) is done
+    flops, by_op, uncounted = forward_flops(model, counted)
+    flops, by_op = flops / len(counted), {k: v / len(counted) for k, v in by_op.items()}
+    with torch.no_grad():
         latency = statistics.median(_time_calls(lambda: model(one), repeats, device))
         first = _time_calls(lambda: model(many), 1, device)[0]  # warm-up, also the time estimate
         n = max(1, min(repeats, int(budget_s / max(first, 1e-9))))
