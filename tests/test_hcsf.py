@@ -365,3 +365,24 @@ def test_dynamic_graph_switches_scale_softmax_and_gate():
     assert model.blocks[0].first.graph.gate.grad.abs().sum() > 0
     with pytest.raises(SkelgnnError, match="o_norm"):
         HopGraph(masks, 8, o_norm="relu")
+
+
+def test_graph_input_layer_and_channel_batchnorm():
+    model = build("skeletal_gnn", H36M_17, channels=8, input_layer="graph", norm="channel")
+    assert isinstance(model.embed, DHCSF) and model.blocks[0].post1.norm.num_features == 8
+    x = torch.randn(4, 1, J, 2)
+    model(x).square().mean().backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
+    # the graph input layer mixes joints: moving one joint's 2D changes other joints' first features
+    model.eval()
+    with torch.no_grad():
+        y = x.clone()
+        y[:, :, 3] += 0.5
+        changed = (model.embed(y) - model.embed(x)).abs().amax(dim=(0, 1, 3)) > 1e-6
+    assert changed.sum() > 1
+    t27 = build("skeletal_gnn_t27", H36M_17, channels=8, input_layer="graph", norm="channel").eval()
+    clip = torch.randn(2, 27, J, 2)
+    with torch.no_grad():
+        torch.testing.assert_close(t27(clip, strided=True), t27(clip), rtol=1e-4, atol=1e-5)
+    with pytest.raises(SkelgnnError, match="input_layer"):
+        build("skeletal_gnn", H36M_17, channels=8, input_layer="conv")

@@ -54,27 +54,34 @@ class _JointLinear(nn.Module):
 
 
 class _Post(nn.Module):
-    """BatchNorm per (joint, channel) → ReLU → Dropout. Shapes: (N, T, J, C) -> same."""
+    """BatchNorm → ReLU → Dropout. Shapes: (N, T, J, C) -> same.
 
-    def __init__(self, num_joints: int, channels: int, dropout: float) -> None:
+    ``per_joint=True``: statistics per (joint, channel) over (batch, frames); False: per channel over
+    (batch, frames, joints), shared by the joints.
+    """
+
+    def __init__(self, num_joints: int, channels: int, dropout: float, per_joint: bool = True) -> None:
         super().__init__()
-        self.norm = nn.BatchNorm1d(num_joints * channels)
+        self.per_joint = per_joint
+        self.norm = nn.BatchNorm1d(num_joints * channels if per_joint else channels)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         N, T, J, C = x.shape
-        x = self.norm(x.reshape(N * T, J * C)).view(N, T, J, C)
+        flat = x.reshape(N * T, J * C) if self.per_joint else x.reshape(N * T * J, C)
+        x = self.norm(flat).view(N, T, J, C)
         return self.drop(torch.relu(x))
 
 
 class _Block(nn.Module):
     """Two D-HCSF layers (each + BatchNorm, ReLU, Dropout) with a centre-cropped residual."""
 
-    def __init__(self, first: DHCSF, second: DHCSF, num_joints: int, channels: int, dropout: float) -> None:
+    def __init__(self, first: DHCSF, second: DHCSF, num_joints: int, channels: int, dropout: float,
+                 per_joint: bool = True) -> None:
         super().__init__()
         self.first, self.second = first, second
-        self.post1 = _Post(num_joints, channels, dropout)
-        self.post2 = _Post(num_joints, channels, dropout)
+        self.post1 = _Post(num_joints, channels, dropout, per_joint)
+        self.post2 = _Post(num_joints, channels, dropout, per_joint)
         self.frames_consumed = first.frames_consumed + second.frames_consumed
 
     def forward(self, x: Tensor, strided: bool = False) -> Tensor:
@@ -112,6 +119,11 @@ class SkeletalGNN(nn.Module):
         o_norm, o_scale, o_gate: how O_k is formed (:class:`~.hcsf.HopGraph`): ``"tanh"`` or ``"softmax"``,
             scaled by 1/√C_h or not, gated by a learnable α_k initialised at 0 or not. Defaults: the
             unscaled, ungated tanh of the earlier versions (old checkpoints load unchanged).
+        input_layer: ``"joint"`` (a separate linear map 2 → C per joint, the earlier default) or ``"graph"``
+            (an HCSF layer 2 → C on the learnable skeleton graph M_k, PAPER.md §3.4: every joint's first
+            features already mix its hop neighbourhoods, so absolute image positions can be compared).
+        norm: BatchNorm statistics ``"joint"`` (per joint and channel, the earlier default) or ``"channel"``
+            (per channel over batch, frames and joints).
         root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
             joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
             (x_j, y_j). The same information, but the per-joint features no longer shift with the
@@ -142,7 +154,7 @@ class SkeletalGNN(nn.Module):
                  squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
                  graph_init: GraphInit = "row", graph_hidden: int | None = None,
                  root_relative: bool = False, o_norm: str = "tanh", o_scale: bool = False,
-                 o_gate: bool = False) -> None:
+                 o_gate: bool = False, input_layer: str = "joint", norm: str = "joint") -> None:
         super().__init__()
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
@@ -158,6 +170,12 @@ class SkeletalGNN(nn.Module):
             self._settings["root_relative"] = True
         if (o_norm, o_scale, o_gate) != ("tanh", False, False):
             self._settings.update(o_norm=o_norm, o_scale=o_scale, o_gate=o_gate)
+        if input_layer not in ("joint", "graph") or norm not in ("joint", "channel"):
+            raise SkelgnnError(f"input_layer must be 'joint' or 'graph' and norm 'joint' or 'channel', "
+                               f"got {input_layer!r}, {norm!r}")
+        if (input_layer, norm) != ("joint", "joint"):
+            self._settings.update(input_layer=input_layer, norm=norm)
+        per_joint = norm == "joint"
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
             return DHCSF(
@@ -169,11 +187,18 @@ class SkeletalGNN(nn.Module):
                 TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
             )
 
-        self.embed = _JointLinear(J, 4 if self.root_relative else 2, C)
-        self.embed_post = _Post(J, C, dropout)
+        c_in = 4 if self.root_relative else 2
+        if input_layer == "graph":
+            self.embed = DHCSF(HCSF(masks, c_in, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
+                                    short_range=short_range),
+                               HopGraph(masks, c_in, dynamic="m" if dynamic in ("m", "mo") else "none",
+                                        init=graph_init))
+        else:
+            self.embed = _JointLinear(J, c_in, C)
+        self.embed_post = _Post(J, C, dropout, per_joint)
         self.blocks = nn.ModuleList(
             _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)),
-                   layer(1, 1, False), J, C, dropout)
+                   layer(1, 1, False), J, C, dropout, per_joint)
             for b in range(num_blocks)
         )
         self.head = _JointLinear(J, C, 3)
