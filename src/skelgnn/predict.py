@@ -268,6 +268,10 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
                            f"{Path(out_path).suffix or '(no extension)'!r}")
     ckpt = Path(ckpt_path) if ckpt_path is not None else default_checkpoint()
+    if out_path is not None:
+        from .outputs import check_outputs
+
+        check_outputs({"output": out_path}, inputs=[ckpt, input_path])
     kp = read_input(input_path, layout=layout)
     model, meta = load_checkpoint(ckpt)
     pred = predict_keypoints(model, meta, kp, width=width, height=height, fps=fps,

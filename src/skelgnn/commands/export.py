@@ -18,7 +18,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from ..checkpoint import load_checkpoint
     from ..export import check_onnx, export_onnx
+    from . import guard_outputs
 
+    guard_outputs({"-o/--output": args.output}, inputs=[args.checkpoint])
     model, meta = load_checkpoint(args.checkpoint)
     rf = int(model.receptive_field)
     metadata = {

@@ -48,6 +48,11 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: {' '.join(args.paths)}")
     if (args.width is None) != (args.height is None):
         raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
+    from . import guard_outputs
+    from ..predict import default_checkpoint
+
+    guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html},
+                  inputs=[ckpt if ckpt is not None else default_checkpoint(), inp])
     pred = predict_file(ckpt, inp, args.out, layout=args.layout, width=args.width, height=args.height,
                         fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta)
     P, T = pred.joints_3d.shape[:2]

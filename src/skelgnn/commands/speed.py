@@ -15,7 +15,9 @@ def _cmd_speed(args: argparse.Namespace) -> int:
 
     from ..io import atomic_write_text
     from ..speed import run_speed, speed_markdown
+    from . import guard_outputs
 
+    guard_outputs({"--json": args.json, "--markdown": args.markdown})
     if args.threads:
         torch.set_num_threads(args.threads)
     kwargs = json.loads(args.model_kwargs) if args.model_kwargs else None

@@ -25,9 +25,11 @@ from ..skeleton import H36M_17
 from .hdm05 import ATTRIBUTION, Benchmark, cameras_json
 from .vp3d import write_vp3d_2d, write_vp3d_3d
 
-__all__ = ["LIFT_FILE", "save_benchmark", "load_benchmark", "SPEC_VERSION"]
+__all__ = ["LIFT_FILE", "OUTPUT_FILES", "save_benchmark", "load_benchmark", "SPEC_VERSION"]
 
 LIFT_FILE = "hdm05_lift.npz"
+OUTPUT_FILES = (LIFT_FILE, "data_3d_hdm05.npz", "data_2d_hdm05_gt.npz", "data_2d_hdm05_noisy.npz",
+                "cameras_hdm05.json", "rare20_hdm05.npz", "sanity.json", "README.md")
 SPEC_VERSION = "HDM05-Lift spec v1"
 _FIELDS = ("clip_keys", "clip_actor", "clip_class", "clip_split", "clip_start", "clip_length", "joints_world",
            "joints_2d_gt", "joints_2d_noisy", "clip_of_frame", "cam_R", "cam_center", "cam_f", "cam_c",
