@@ -163,3 +163,63 @@ def test_check_outputs_hard_link(tmp_path):
     with pytest.raises(OutputError, match="is also an input"):
         check_outputs({"-o": tmp_path / "b"}, inputs=[a])
     assert check_outputs({"-o": tmp_path / "c"}, inputs=[a]) == []
+
+
+# ------------------------------------------------------------------------------- resume
+CONFIG = os.path.join(os.path.dirname(__file__), "..", "configs", "skeletal_gnn_hdm05.toml")
+
+
+def _train(bench, out, *sets):
+    args = ["train", CONFIG, "--out", str(out), "--quiet", "--set", f"data.path='{bench}'",
+            "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set", "train.epochs=1",
+            "--set", "train.batch_size=64", "--set", "train.threads=1", "--set", "data.max_frames_per_clip=40"]
+    for s in sets:
+        args += ["--set", s]
+    return main(args)
+
+
+def test_resume_with_a_changed_config_names_the_keys(tiny_bench_dir, tmp_path, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    before = (tmp_path / "last.pt").read_bytes()
+    capsys.readouterr()
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.lr=0.05", "train.seed=7",
+                  "data.input_norm='bbox'", "data.input='noisy'") == 2
+    err = _error(capsys)
+    for key in ("train.lr: 0.001 in the checkpoint, 0.05 now", "train.seed", "data.input_norm", "data.input:",
+                "normalization", "new --out"):
+        assert key in err, key
+    assert "train.epochs:" not in err
+    assert (tmp_path / "last.pt").read_bytes() == before
+    # a larger epoch budget (and another thread count) extends the run
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.threads=2") == 0
+    assert len(__import__("json").loads(read_checkpoint(tmp_path / "last.pt")["resume"]["history"])) == 2
+
+
+def test_resume_with_a_damaged_training_state(tiny_bench_dir, tmp_path, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    good = read_checkpoint(tmp_path / "last.pt")
+    for key, value, match in (("history", "{not json", "resume.history"), ("optimizer", None, "resume.optimizer"),
+                              ("best", "x", "resume.best"), ("bad_epochs", -1, "resume.bad_epochs")):
+        bad = dict(good, resume=dict(good["resume"], **{key: value}))
+        save_checkpoint(tmp_path / "last.pt", bad)
+        assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 2
+        assert match in _error(capsys)
+    save_checkpoint(tmp_path / "last.pt", {k: v for k, v in good.items() if k != "resume"})
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 2
+    assert "no training state" in _error(capsys)
+
+
+def test_config_differences_fill_keys_older_checkpoints_lack():
+    from skelgnn.config import RunConfig
+    from skelgnn.resume import config_differences
+
+    now = RunConfig().to_dict()
+    old = RunConfig().to_dict()
+    del old["train"]["precise_bn"]
+    assert config_differences(old, now, RunConfig().to_dict()) == []
+    now["train"]["precise_bn"] = 4
+    assert [k for k, *_ in config_differences(old, now, RunConfig().to_dict())] == ["train.precise_bn"]
