@@ -223,3 +223,57 @@ def test_config_differences_fill_keys_older_checkpoints_lack():
     assert config_differences(old, now, RunConfig().to_dict()) == []
     now["train"]["precise_bn"] = 4
     assert [k for k, *_ in config_differences(old, now, RunConfig().to_dict())] == ["train.precise_bn"]
+
+
+# ------------------------------------------------------------------------------- config values
+@pytest.mark.parametrize("setting, key", [
+    ("train.epochs=0", "train.epochs"), ("train.epochs=-3", "train.epochs"), ("train.patience=-1", "train.patience"),
+    ("train.lr_decay=-1", "train.lr_decay"), ("train.batch_size=0", "train.batch_size"),
+    ("train.batch_size=-5", "train.batch_size"), ("train.lr=-1", "train.lr"), ("train.lr=float('nan')", "train.lr"),
+    ("train.weight_decay=-1", "train.weight_decay"), ("train.seed=-1", "train.seed"),
+    ("model.kwargs={'channels': 0}", "model.kwargs.channels"), ("model.kwargs={'dropout': 2.0}", "model.kwargs.dropout"),
+    ("data.train_fraction=0", "data.train_fraction"), ("data.train_fraction=-1", "data.train_fraction"),
+    ("data.train_fraction=5", "data.train_fraction"), ("data.max_frames_per_clip=-1", "data.max_frames_per_clip"),
+])
+def test_train_refuses_out_of_range_config_values(tmp_path, setting, key, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "run"), "--set", setting]) == 2
+    err = _error(capsys)
+    assert key in err and "must be" in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("content", [b"\x80\x81\xfe binary", None])
+def test_config_that_is_binary_or_a_folder(tmp_path, content, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.mkdir() if content is None else cfg.write_bytes(content)
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 2
+    assert "expected a TOML" in _error(capsys)
+
+
+def test_benchmark_refuses_out_of_range_values(tmp_path, capsys):
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[train]\nepochs = 1\n[[runs]]\nlabel = "a"\nmodel = "fc"\nkwargs = { channels = 0 }\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "runs[0].kwargs.channels" in _error(capsys)
+    cfg.write_text('[train]\nepochs = 1\n[[runs]]\nlabel = "a"\nmodel = "fc"\ntrain = { lr_decay = -1.0 }\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "train.lr_decay" in _error(capsys)
+    cfg.write_text('[train]\nepochs = 0\n[[runs]]\nlabel = "a"\nmodel = "fc"\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "train.epochs" in _error(capsys)
+
+
+def test_speed_refuses_bad_model_kwargs_before_measuring(capsys):
+    assert main(["speed", "--models", "fc", "--model-kwargs", '{"dropout": 2.0}']) == 2
+    assert "--model-kwargs.dropout" in _error(capsys)
+    assert main(["speed", "--models", "fc", "--model-kwargs", '{"channels": -4}']) == 2
+    assert "channels" in _error(capsys)
+
+
+def test_build_wraps_errors_of_the_builders():
+    from skelgnn.errors import SkelgnnError
+
+    with pytest.raises(SkelgnnError, match="channels"):
+        build("fc", H36M_17, channels=0)
+    with pytest.raises(SkelgnnError, match="dilations"):
+        build("skeletal_gnn_t27", H36M_17, dilations=[0])
