@@ -277,3 +277,105 @@ def test_build_wraps_errors_of_the_builders():
         build("fc", H36M_17, channels=0)
     with pytest.raises(SkelgnnError, match="dilations"):
         build("skeletal_gnn_t27", H36M_17, dilations=[0])
+
+
+# ------------------------------------------------------------------------------- NaN and absurd values
+def _damaged(tmp_path, ckpt, **change):
+    from skelgnn.checkpoint import read_checkpoint
+
+    c = read_checkpoint(ckpt)
+    for key, value in change.items():
+        c[key] = value
+    path = tmp_path / "damaged.pt"
+    save_checkpoint(path, c)
+    return path, c
+
+
+def test_checkpoint_with_a_nan_weight_is_refused(tmp_path, ckpt, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    sd = dict(read_checkpoint(ckpt)["state_dict"])
+    key = next(k for k, v in sd.items() if v.is_floating_point())
+    sd[key] = sd[key].clone()
+    sd[key].view(-1)[0] = float("nan")
+    bad, _ = _damaged(tmp_path, ckpt, state_dict=sd)
+    inp = _keypoints(tmp_path)
+    assert main(["predict", str(bad), str(inp), "-o", str(tmp_path / "o.npz")]) == 2
+    err = _error(capsys)
+    assert key in err and "NaN" in err
+    assert not (tmp_path / "o.npz").exists()
+    assert main(["export", str(bad), "-o", str(tmp_path / "m.onnx")]) == 2
+    assert key in _error(capsys)
+
+
+@pytest.mark.parametrize("norm, match", [
+    ("screen", "must be a table"), ({"input": "screen", "target_scale_mm": float("nan")}, "target_scale_mm"),
+    ({"input": "polar", "target_scale_mm": 1000.0}, "normalization.input"), (None, "lacks 'normalization'"),
+])
+def test_checkpoint_with_a_bad_normalization_is_refused(tmp_path, ckpt, norm, match, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    c = read_checkpoint(ckpt)
+    if norm is None:
+        del c["normalization"]
+    else:
+        c["normalization"] = norm
+    save_checkpoint(tmp_path / "bad.pt", c)
+    inp = _keypoints(tmp_path)
+    assert main(["predict", str(tmp_path / "bad.pt"), str(inp), "-o", str(tmp_path / "o.npz")]) == 2
+    assert match in _error(capsys)
+    assert main(["evaluate", str(tmp_path / "bad.pt"), "--data", str(tmp_path)]) == 2
+    assert match in _error(capsys)
+
+
+def test_malicious_checkpoint_never_suggests_unsafe_loading(tmp_path, capsys):
+    class Evil:
+        def __reduce__(self):
+            return (os.getcwd, ())
+
+    torch.save({"format": 1, "model": Evil()}, tmp_path / "evil.pt")
+    assert main(["export", str(tmp_path / "evil.pt"), "-o", str(tmp_path / "m.onnx")]) == 2
+    err = _error(capsys)
+    assert "not a trusted skelgnn checkpoint" in err and "weights_only" not in err
+
+
+def test_3dhp_random_bytes_does_not_suggest_allow_pickle(tmp_path, ckpt, capsys):
+    (tmp_path / "x.npz").write_bytes(os.urandom(300))
+    assert main(["evaluate-3dhp", str(ckpt), "--data", str(tmp_path / "x.npz")]) == 2
+    err = _error(capsys)
+    assert "not a readable npz" in err and "pickle" not in err
+
+
+def test_keypoints_far_outside_the_image_are_flagged_and_warned(tmp_path, ckpt, capsys):
+    xy = _person(6)[None].copy()
+    xy[0, 2, 13] = [1e6, 400]  # one wrist 1e6 px right of a 1000 px image
+    inp = _keypoints(tmp_path, xy=xy)
+    out = tmp_path / "o.npz"
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out)]) == 0
+    assert "1 joint(s) in 1 track-frame(s) lie more than" in capsys.readouterr().err
+    with np.load(out) as f:
+        assert f["outside"][0, 2, 13] and f["outside"].sum() == 1 and f["flags"][0, 2, 13]
+        assert np.abs(f["joints_3d"]).max() < 5000
+        assert f["width"].dtype == np.int64 and f["fps"].dtype == np.float64
+
+
+def test_image_size_that_does_not_fit_the_keypoints(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "o.npz"), "--width", "1",
+                 "--height", "1"]) == 2
+    assert "far outside the 1x1 image" in _error(capsys)
+
+
+@pytest.mark.parametrize("width", [1e30, 1e300, 2e5])
+def test_width_that_is_not_a_plain_pixel_count_is_refused(tmp_path, ckpt, width, capsys):
+    inp = _keypoints(tmp_path, width=1000)
+    with np.load(inp) as f:
+        arrays = dict(f)
+    arrays["width"] = np.asarray(width)
+    np.savez(tmp_path / "w.npz", **arrays)
+    assert main(["predict", str(ckpt), str(tmp_path / "w.npz"), "-o", str(tmp_path / "o.npz")]) == 2
+    err = _error(capsys)
+    assert "'width'" in err and "at most" in err
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "o.npz"), "--width", str(int(width)),
+                 "--height", "800"]) == 2
+    assert "--width/--height" in _error(capsys)

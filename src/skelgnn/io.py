@@ -94,6 +94,9 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
     except FileNotFoundError:
         raise
     except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+        if "allow_pickle" in str(e):  # numpy's last guess for unknown bytes; never suggest unsafe loading
+            raise FormatError(path, "not a readable npz file (neither a zip of .npy arrays nor an .npy array)") \
+                from None
         raise FormatError(path, f"not a readable npz file ({_first_line(e)})") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
         kind = "pickled object" if allow_pickle and not isinstance(npz, np.ndarray) else ".npy array"

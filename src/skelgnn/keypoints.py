@@ -670,15 +670,20 @@ def _meta_number(v) -> float | None:
         return math.inf
 
 
+MAX_IMAGE_SIDE = 100_000
+"""Largest image width or height in pixels that inputs and options may state."""
+MAX_FPS = 100_000.0
+
+
 def _apply_meta(kp: Keypoints, meta: dict, path) -> None:
-    for key, cast in (("width", int), ("height", int), ("fps", float)):
+    for key, cast, top in (("width", int, MAX_IMAGE_SIDE), ("height", int, MAX_IMAGE_SIDE), ("fps", float, MAX_FPS)):
         if key not in meta or meta[key] is None:
             continue
         v = _meta_number(meta[key])
         if v is None:
             raise FormatError(path, f"'{key}' must be a number, got {_short(meta[key])}")
-        if not (math.isfinite(v) and v > 0):
-            raise FormatError(path, f"'{key}' must be a positive number, got {_short(meta[key])}")
+        if not (math.isfinite(v) and 0 < v <= top) or (cast is int and v < 1):
+            raise FormatError(path, f"'{key}' must be a positive number of at most {top:g}, got {_short(meta[key])}")
         setattr(kp, key, cast(v))
 
 

@@ -46,7 +46,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         diff = check_onnx(model, path, x)
         worst = max(worst, diff)
         print(f"check (B={batch}, T={frames}): max |onnxruntime - torch| = {diff:.3g}")
-    if worst > TOLERANCE:
+    if not worst <= TOLERANCE:  # NaN compares false: a NaN difference fails
         print(f"skelgnn: error: the ONNX output differs from PyTorch by {worst:.3g} > {TOLERANCE:g}",
               file=sys.stderr)
         return 1

@@ -49,7 +49,9 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if (args.width is None) != (args.height is None):
         raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
     from . import guard_outputs
-    from ..predict import default_checkpoint
+    from ..predict import check_image_size, default_checkpoint
+
+    check_image_size(args.width, args.height)
 
     guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html},
                   inputs=[ckpt if ckpt is not None else default_checkpoint(), inp])
@@ -59,7 +61,16 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
     if pred.dropped_tracks:
-        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold in any frame.")
+        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold (and inside the "
+              "image) in any frame.")
+    if pred.outside is not None and pred.outside.any():
+        import sys
+
+        from ..predict import OUTSIDE_MARGIN
+
+        print(f"skelgnn: warning: {int(pred.outside.sum())} joint(s) in {int(pred.outside.any(-1).sum())} "
+              f"track-frame(s) lie more than {OUTSIDE_MARGIN:g} image size beyond the {pred.width}x{pred.height} "
+              "image; they were treated as missing, filled and flagged (npz 'outside', 'flags')", file=sys.stderr)
     print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
           f"that were missing or below confidence {args.conf_threshold}.")
     print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")
