@@ -379,3 +379,42 @@ def test_width_that_is_not_a_plain_pixel_count_is_refused(tmp_path, ckpt, width,
     assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "o.npz"), "--width", str(int(width)),
                  "--height", "800"]) == 2
     assert "--width/--height" in _error(capsys)
+
+
+# ------------------------------------------------------------------------------- tracking memory
+def _false_positive_flood(tmp_path, T=1000):
+    """One person walking plus one random false detection per frame, JSON without track ids."""
+    import json
+
+    rng = np.random.default_rng(0)
+    person = _person(1)[0]
+    frames = []
+    for t in range(T):
+        p = person + [t * 0.2, 0]
+        fp = rng.uniform(0, 1000, size=2) * [1, 0.8] + rng.uniform(0, 30, size=(17, 2))  # small, anywhere
+        frames.append([np.c_[p, np.ones(17)].ravel().tolist(), np.c_[fp, np.full(17, 0.9)].ravel().tolist()])
+    path = tmp_path / "flood.json"
+    path.write_text(json.dumps({"layout": "h36m17", "width": 1000, "height": 800, "frames": frames}))
+    return path
+
+
+def test_short_lived_detections_do_not_become_dense_tracks(tmp_path):
+    from skelgnn.keypoints import read_keypoints
+
+    kp = read_keypoints(_false_positive_flood(tmp_path))
+    assert kp.num_frames == 1000
+    assert kp.num_tracks < 60 and kp.short_tracks > 400  # before: ~550 dense (1000-frame) tracks
+    longest = np.isfinite(kp.xy[..., 0, 0]).sum(1).max()
+    assert longest > 950  # the walking person is one track over (nearly) every frame
+
+
+def test_track_cap_is_a_clear_error(tmp_path, monkeypatch, ckpt, capsys):
+    from skelgnn import keypoints
+
+    monkeypatch.setattr(keypoints, "MAX_TRACK_FRAMES", 20_000)
+    path = _false_positive_flood(tmp_path, T=200)
+    assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz"), "--min-track-length", "1"]) == 2
+    err = _error(capsys)
+    assert "exceed the limit" in err and "--min-track-length" in err
+    assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz")]) == 0
+    assert "short-lived track(s)" in capsys.readouterr().out

@@ -181,14 +181,17 @@ class Prediction:
     dropped_tracks: list[int] = field(default_factory=list)
     out_path: Path | None = None
     outside: np.ndarray | None = None  # (P, T, 17) bool: joints far outside the image (filled and flagged)
+    short_tracks: int = 0  # tracks dropped on reading: detected in too few frames
 
     @property
     def filled_fraction(self) -> float:
         return float(self.flags.mean()) if self.flags.size else 0.0
 
 
-def read_input(path: str | os.PathLike, *, layout: str | None = None):
+def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_length: int | None = None):
     """Keypoints from a keypoint file/folder, or detected in an image/video (``detect`` extra).
+
+    ``min_track_length``: see :func:`skelgnn.keypoints.read_keypoints` (keypoint files only).
 
     Returns:
         a :class:`skelgnn.keypoints.Keypoints`.
@@ -200,7 +203,7 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None):
         from .detect import detect_file, to_keypoints
 
         return to_keypoints(detect_file(p))
-    return read_keypoints(p, layout=layout)
+    return read_keypoints(p, layout=layout, min_track_length=min_track_length)
 
 
 def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height: int | None = None,
@@ -248,7 +251,7 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
         confidence=np.stack(confs), track_ids=np.asarray(ids, dtype=np.int64), frames=kp.frames.copy(),
         fps=fps, width=width, height=height, layout=kp.layout, layout_guessed=kp.layout_guessed,
         model=str(meta.get("model", {}).get("name", "?")), checkpoint=checkpoint, source=kp.source,
-        dropped_tracks=dropped, outside=np.stack(outside))
+        dropped_tracks=dropped, outside=np.stack(outside), short_tracks=kp.short_tracks)
 
 
 def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
@@ -289,7 +292,7 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
 def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathLike,
                  out_path: str | os.PathLike | None, *, layout: str | None = None, width: int | None = None,
                  height: int | None = None, fps: float | None = None, conf_threshold: float = 0.3,
-                 tta: bool = False) -> Prediction:
+                 tta: bool = False, min_track_length: int | None = None) -> Prediction:
     """Read 2D keypoints (or detect them), lift every person, and write the result.
 
     Args:
@@ -303,6 +306,8 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         fps: frame rate (overrides the file's; only recorded).
         conf_threshold: joints below this confidence are treated as missing and filled.
         tta: test-time flip augmentation.
+        min_track_length: tracks detected in fewer frames are dropped (``None``:
+            :data:`skelgnn.keypoints.MIN_TRACK_LENGTH`; see :func:`skelgnn.keypoints.read_keypoints`).
 
     Returns:
         the :class:`Prediction` (also what was written).
@@ -321,7 +326,7 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         from .outputs import check_outputs
 
         check_outputs({"output": out_path}, inputs=[ckpt, input_path])
-    kp = read_input(input_path, layout=layout)
+    kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
     model, meta = load_checkpoint(ckpt)
     pred = predict_keypoints(model, meta, kp, width=width, height=height, fps=fps,
                              conf_threshold=conf_threshold, tta=tta, checkpoint=str(ckpt))
