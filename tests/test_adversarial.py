@@ -418,3 +418,61 @@ def test_track_cap_is_a_clear_error(tmp_path, monkeypatch, ckpt, capsys):
     assert "exceed the limit" in err and "--min-track-length" in err
     assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz")]) == 0
     assert "short-lived track(s)" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------- damaged data and manifests
+def _manifest_variant(src, tmp_path, rows_filter=None, raw=None):
+    out = tmp_path / "src"
+    out.mkdir()
+    (out / "asf").symlink_to(src / "asf")
+    (out / "amc").symlink_to(src / "amc")
+    text = (src / "MANIFEST.tsv").read_text(encoding="utf-8")
+    if raw is not None:
+        (out / "MANIFEST.tsv").write_bytes(raw)
+    else:
+        lines = text.splitlines()
+        (out / "MANIFEST.tsv").write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if rows_filter(ln)]) + "\n")
+    return out
+
+
+@pytest.mark.parametrize("case, match", [
+    ("binary", "not UTF-8"), ("test_only", "no clip of the training actors"),
+    ("train_only", "no clip of the test actors"),
+])
+def test_damaged_manifest(tiny_hdm05_src, tmp_path, case, match, capsys):
+    if case == "binary":
+        src = _manifest_variant(tiny_hdm05_src, tmp_path, raw=b"\xff\xfe\x00\x81binary" * 20)
+    else:
+        test = ("_mm_", "_tr_")
+        keep = (lambda ln: any(t in ln for t in test)) if case == "test_only" else \
+            (lambda ln: not any(t in ln for t in test))
+        src = _manifest_variant(tiny_hdm05_src, tmp_path, keep)
+    assert main(["data", "hdm05", "--src", str(src), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = _error(capsys)
+    assert match in err and "MANIFEST.tsv" in err
+
+
+def _damage_bench(tiny_bench_dir, tmp_path, **change):
+    from skelgnn.data.hdm05_files import LIFT_FILE
+
+    with np.load(tiny_bench_dir / LIFT_FILE) as f:
+        arrays = dict(f)
+    for key, fn in change.items():
+        arrays[key] = fn(arrays[key])
+    out = tmp_path / "bench"
+    out.mkdir()
+    np.savez(out / LIFT_FILE, **arrays)
+    return out
+
+
+@pytest.mark.parametrize("key, fn", [
+    ("clip_length", lambda a: np.where(np.arange(len(a)) == 0, 0, a)),
+    ("clip_start", lambda a: a + 10 ** 6),
+    ("joints_2d_noisy", lambda a: a[:, : a.shape[1] // 2]),
+    ("rare20", lambda a: a[:-5]),
+])
+def test_damaged_benchmark_file(tiny_bench_dir, tmp_path, ckpt, key, fn, capsys):
+    bench = _damage_bench(tiny_bench_dir, tmp_path, **{key: fn})
+    assert main(["evaluate", str(ckpt), "--data", str(bench), "--input", "noisy"]) == 2
+    err = _error(capsys)
+    assert "hdm05_lift.npz" in err and repr(key) in err and "rebuild" in err
