@@ -476,3 +476,26 @@ def test_damaged_benchmark_file(tiny_bench_dir, tmp_path, ckpt, key, fn, capsys)
     assert main(["evaluate", str(ckpt), "--data", str(bench), "--input", "noisy"]) == 2
     err = _error(capsys)
     assert "hdm05_lift.npz" in err and repr(key) in err and "rebuild" in err
+
+
+# ------------------------------------------------------------------------------- export
+@pytest.mark.parametrize("argv, match", [
+    (["--frames", "1000000000"], "more than 10000"), (["--opset", "1"], "opsets 11 to 20"),
+])
+def test_export_refuses_absurd_frames_and_opsets(tmp_path, ckpt, argv, match, capsys):
+    pytest.importorskip("onnx")
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(ckpt), "-o", str(out), *argv]) == 2
+    assert match in _error(capsys)
+    assert not out.exists()
+
+
+def test_export_check_fails_on_nan_and_removes_the_file(tmp_path, ckpt, monkeypatch, capsys):
+    pytest.importorskip("onnx")
+    from skelgnn import export
+
+    monkeypatch.setattr(export, "check_onnx", lambda *a, **k: float("nan"))
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(ckpt), "-o", str(out), "--check"]) == 1
+    assert "differs from PyTorch by nan" in capsys.readouterr().err
+    assert not out.exists()
