@@ -499,3 +499,62 @@ def test_export_check_fails_on_nan_and_removes_the_file(tmp_path, ckpt, monkeypa
     assert main(["export", str(ckpt), "-o", str(out), "--check"]) == 1
     assert "differs from PyTorch by nan" in capsys.readouterr().err
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------- mocap readers
+def test_readers_on_a_folder(tmp_path):
+    from skelgnn.data.asf_amc import read_asf
+    from skelgnn.data.bvh import read_bvh
+    from skelgnn.errors import FormatError
+
+    for reader in (read_asf, read_bvh):
+        with pytest.raises(FormatError, match="is a folder"):
+            reader(tmp_path)
+
+
+def _tiny_asf_amc(tmp_path, amc_frames, length="2"):
+    from test_asf_amc import AMC, ASF
+
+    (tmp_path / "t.asf").write_text(ASF.replace("     length 2\n", f"     length {length}\n"))
+    head = AMC.split("1\nroot")[0]
+    (tmp_path / "t.amc").write_text(head + "".join(f"{n}\nroot 0 0 0 0 0 0\na 0 0 0\nb 0\n" for n in amc_frames))
+    return tmp_path / "t.asf", tmp_path / "t.amc"
+
+
+@pytest.mark.parametrize("frames, match", [((1, 2, 4), "frame number 4 follows frame 2"),
+                                           ((1, 2, 2), "frame number 2 follows frame 2")])
+def test_amc_with_skipped_or_repeated_frames(tmp_path, frames, match):
+    from skelgnn.data.asf_amc import read_amc, read_asf
+    from skelgnn.errors import FormatError
+
+    asf, amc = _tiny_asf_amc(tmp_path, frames)
+    with pytest.raises(FormatError, match=match):
+        read_amc(amc, read_asf(asf))
+    asf, amc = _tiny_asf_amc(tmp_path, (1, 2, 3))
+    assert read_amc(amc, read_asf(asf)).num_frames == 3
+
+
+def test_huge_asf_length_and_amc_translation(tmp_path):
+    from skelgnn.data.asf_amc import read_amc, read_asf
+    from skelgnn.errors import FormatError
+
+    asf, _ = _tiny_asf_amc(tmp_path, (1,), length="1e308")
+    with pytest.raises(FormatError, match="length.*too large"):
+        read_asf(asf)
+    asf, amc = _tiny_asf_amc(tmp_path, (1,))
+    amc.write_text(amc.read_text().replace("root 0 0 0 0 0 0", "root 1e308 0 0 0 0 0"))
+    with pytest.raises(FormatError, match="bone 'root'.*at most"):
+        read_amc(amc, read_asf(asf))
+
+
+def test_bvh_with_two_roots(tmp_path):
+    from test_bvh import BVH
+
+    from skelgnn.data.bvh import read_bvh
+    from skelgnn.errors import FormatError
+
+    hierarchy, motion = BVH.split("MOTION")
+    second = hierarchy.split("HIERARCHY\n")[1].replace("Hips", "Hips2").replace("Chest", "Chest2").replace("Leg", "Leg2")
+    (tmp_path / "two.bvh").write_text(hierarchy + second + "MOTION" + motion)
+    with pytest.raises(FormatError, match="second ROOT"):
+        read_bvh(tmp_path / "two.bvh")
