@@ -558,3 +558,35 @@ def test_bvh_with_two_roots(tmp_path):
     (tmp_path / "two.bvh").write_text(hierarchy + second + "MOTION" + motion)
     with pytest.raises(FormatError, match="second ROOT"):
         read_bvh(tmp_path / "two.bvh")
+
+
+# ------------------------------------------------------------------------------- temporary files
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_only_stale_temp_files_of_skelgnn_are_removed(tmp_path, ckpt):
+    inp = _keypoints(tmp_path)
+    out = tmp_path / "o.npz"
+    stale = tmp_path / f".o.npz.skelgnn-{_dead_pid()}-abcdefgh.tmp"  # what a killed predict leaves
+    mine = tmp_path / ".o.npz.notes.tmp"  # a user's file that merely looks similar
+    live = tmp_path / f".o.npz.skelgnn-{os.getpid()}-abcdefgh.tmp"  # a write in progress (this process)
+    for p in (stale, mine, live):
+        p.write_text("x")
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out), "--width", "1000", "--height", "800"]) == 0
+    assert not stale.exists() and mine.exists() and live.exists()
+
+
+def test_training_keeps_user_files_that_look_like_temp_files(tiny_bench_dir, tmp_path):
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    mine = tmp_path / ".best.pt.backup.tmp"
+    stale = tmp_path / f".best.pt.skelgnn-{_dead_pid()}-abcdefgh.tmp"
+    mine.write_text("keep")
+    stale.write_text("x")
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 0
+    assert mine.read_text() == "keep" and not stale.exists()

@@ -67,10 +67,15 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:  # objects beyond tensors and plain containers: never unpickled
-        raise CheckpointError(f"{path}: not a trusted skelgnn checkpoint: it holds Python objects that skelgnn "
-                              "checkpoints never contain (written by other code, or tampered with); it is not "
-                              "loaded") from None
+    except pickle.UnpicklingError as e:  # torch's text suggests unsafe loading: never pass it on
+        detail = next((ln.strip() for ln in str(e).splitlines() if ln.strip() and not any(
+            w in ln for w in ("weights_only", "Weights only", "trusted source", "Check the documentation"))), "")
+        if "GLOBAL" in detail:  # objects beyond tensors and plain containers: never unpickled
+            raise CheckpointError(f"{path}: not a trusted skelgnn checkpoint: it holds Python objects that skelgnn "
+                                  "checkpoints never contain (written by other code, or tampered with); it is not "
+                                  "loaded") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): "
+                              f"{detail or 'unpickling failed'}") from None
     except Exception as e:  # corrupt bytes: the weights-only unpickler raises IndexError, struct.error, ...
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {msg}") from None

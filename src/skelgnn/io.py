@@ -1,6 +1,8 @@
 """Atomic file writes (write to a temporary file in the same folder, fsync, then rename) and npz reading.
 
-A crash or a kill at any moment leaves either the old file or the new one, never a torn file.
+A crash or a kill at any moment leaves either the old file or the new one, never a torn file. The
+temporary file is named ``.<name>.skelgnn-<pid>-<random>.tmp``; one left behind by a killed process is
+removed by the next successful write of the same file (:func:`stale_temp_files`), and nothing else is.
 :func:`read_npz` reads the members of an npz so that a damaged file only ever raises a
 :class:`~skelgnn.errors.FormatError`.
 """
@@ -11,6 +13,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Callable
 
@@ -18,14 +21,36 @@ import numpy as np
 
 from .errors import FormatError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz",
+           "stale_temp_files"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def stale_temp_files(path: str | os.PathLike) -> list[Path]:
+    """Temporary files of atomic writes of ``path`` whose writing process no longer runs."""
+    path = Path(path)
+    out = []
+    for tmp in path.parent.glob(f".{glob_escape(path.name)}.skelgnn-*-*.tmp"):
+        pid = tmp.name[len(path.name) + len(".skelgnn-") + 1:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            out.append(tmp)
+    return out
 
 
 def atomic_write_with(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
     """Call ``write(fh)`` on a temporary binary file, fsync it, and rename it onto ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.skelgnn-{os.getpid()}-", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
@@ -41,6 +66,8 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[io.BufferedWrite
         except FileNotFoundError:
             pass
         raise
+    for stale in stale_temp_files(path):  # left by a killed writer of the same file
+        stale.unlink(missing_ok=True)
     try:  # make the rename durable
         dfd = os.open(path.parent, os.O_RDONLY)
         try:

@@ -152,8 +152,10 @@ def _autocast(amp: str):
 
 def _remove_stale_temp_files(out: Path) -> None:
     """Temporary files of atomic writes that a killed run left behind (the real files are intact)."""
+    from .io import stale_temp_files
+
     for name in ("last.pt", "best.pt", "log.jsonl"):
-        for tmp in out.glob(f".{name}.*.tmp"):
+        for tmp in stale_temp_files(out / name):  # only skelgnn's own, of processes no longer running
             tmp.unlink(missing_ok=True)
 
 
