@@ -50,19 +50,30 @@ def _writable_parent(path: Path, what: str) -> None:
         raise OutputError(f"{what} {path}: the folder {parent} is not writable")
 
 
-def _existing_inputs(inputs: Iterable[PathLike | None]) -> list[Path]:
-    """The input paths; a folder stands for itself and for every file directly in it."""
-    out = []
+def _input_files(inputs: Iterable[PathLike | None]) -> dict[tuple[int, int], Path]:
+    """``{(device, inode): path}`` of the existing input files; a folder stands for the files directly in it."""
+    out: dict[tuple[int, int], Path] = {}
+
+    def add(p: Path) -> None:
+        try:
+            st = p.stat()  # follows links: a link and its target are the same file
+        except OSError:
+            return
+        out.setdefault((st.st_dev, st.st_ino), p)
+
     for p in inputs:
         if p is None:
             continue
         p = Path(p)
-        out.append(p)
         if p.is_dir():
             try:
-                out.extend(q for q in p.iterdir() if q.is_file())
+                for q in p.iterdir():
+                    if q.is_file():
+                        add(q)
             except OSError:
                 pass
+        else:
+            add(p)
     return out
 
 
@@ -79,7 +90,7 @@ def check_outputs(files: dict[str, PathLike | None] | None = None, *, inputs: It
     Returns:
         the existing files among ``files`` that will be replaced (unrelated to every input).
     """
-    ins = _existing_inputs(inputs)
+    ins = _input_files(inputs)
     targets: list[tuple[str, Path]] = []
     for opt, (folder, names) in (folders or {}).items():
         if folder is None:
@@ -107,10 +118,14 @@ def check_outputs(files: dict[str, PathLike | None] | None = None, *, inputs: It
         if path.exists():
             replaced.append(path)
     for i, (opt, path) in enumerate(targets):
-        for p in ins:
-            if p.exists() and not p.is_dir() and same_file(p, path):
-                raise OutputError(f"output ({opt}) {path} is also an input ({p}); writing it would destroy "
-                                  "the input: choose another output path")
+        try:
+            st = path.stat()
+            p = ins.get((st.st_dev, st.st_ino))
+        except OSError:  # not there yet: no input can be it
+            p = None
+        if p is not None:
+            raise OutputError(f"output ({opt}) {path} is also an input ({p}); writing it would destroy "
+                              "the input: choose another output path")
         for opt2, path2 in targets[:i]:
             if same_file(path, path2):
                 raise OutputError(f"outputs {opt2} and {opt} are the same file {path}; give each its own path")
