@@ -53,7 +53,7 @@ def config_differences(recorded: dict, current: dict, defaults: dict | None = No
     """``[(key, recorded value, current value)]`` for every training-relevant key that differs.
 
     Keys absent from ``recorded`` (checkpoints written before the key existed) take their value from
-    ``defaults``; keys in :data:`MAY_CHANGE` are ignored.
+    ``defaults``; keys absent from ``current`` and keys in :data:`MAY_CHANGE` are ignored.
     """
     rec = _flatten(defaults or {})
     rec.update(_flatten(recorded))
@@ -64,7 +64,9 @@ def config_differences(recorded: dict, current: dict, defaults: dict | None = No
         if key in MAY_CHANGE:
             continue
         a, b = rec.get(key, missing), cur.get(key, missing)
-        if a is missing or b is missing or not _same(key, a, b):
+        if b is missing:  # a key this version no longer has cannot change what it trains
+            continue
+        if a is missing or not _same(key, a, b):
             diffs.append((key, None if a is missing else a, None if b is missing else b))
     return diffs
 
