@@ -590,3 +590,15 @@ def test_training_keeps_user_files_that_look_like_temp_files(tiny_bench_dir, tmp
     stale.write_text("x")
     assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 0
     assert mine.read_text() == "keep" and not stale.exists()
+
+
+def test_outputs_never_hold_pickled_object_arrays(tmp_path):
+    from skelgnn.errors import FormatError
+    from skelgnn.io import atomic_save_npz
+
+    with pytest.raises(FormatError, match="'width'"):
+        atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.asarray(10 ** 30))
+    assert not (tmp_path / "o.npz").exists()
+    atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.int64(640), names=np.asarray(["a", "b"]))
+    with np.load(tmp_path / "o.npz") as f:  # allow_pickle=False
+        assert int(f["width"]) == 640

@@ -87,8 +87,19 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, **arrays) -> Path:
-    """``np.savez`` (or ``savez_compressed``) to ``path`` atomically. Object arrays are pickled by numpy."""
+def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, *, plain: bool = False,
+                    **arrays) -> Path:
+    """``np.savez`` (or ``savez_compressed``) to ``path`` atomically. Object arrays are pickled by numpy.
+
+    ``plain=True`` (user-facing outputs): every member must be a plain numeric, boolean or string
+    array; a value numpy would store as a pickled object array (a dict, or an int beyond int64) raises
+    :class:`FormatError` naming the member, since reading it back would need unsafe unpickling.
+    """
+    if plain:
+        for key, value in arrays.items():
+            if np.asarray(value).dtype.hasobject:
+                raise FormatError(path, f"member {key!r} ({type(value).__name__}) cannot be stored as a plain "
+                                        "array (numbers, booleans or strings); nothing was written")
     saver = np.savez_compressed if compressed else np.savez
     return atomic_write_with(path, lambda fh: saver(fh, **arrays))
 

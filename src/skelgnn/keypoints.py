@@ -1039,7 +1039,7 @@ def write_keypoints(kp: Keypoints, path: str | os.PathLike) -> Path:
     k = np.concatenate([kp.xy, kp.conf[..., None]], -1)
     if p.suffix.lower() == ".npz":
         meta = {key: np.asarray(getattr(kp, key)) for key in ("width", "height", "fps") if getattr(kp, key)}
-        return atomic_save_npz(p, keypoints=k.astype(np.float64), layout=np.asarray(lay.name),
+        return atomic_save_npz(p, plain=True, keypoints=k.astype(np.float64), layout=np.asarray(lay.name),
                                track_id=kp.track_ids, frame=kp.frames, **meta)
     if p.suffix.lower() == ".csv":
         import io

@@ -275,7 +275,7 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
                            + [int(f) for f in pred.flags[p, t]])
         return atomic_write_text(out, buf.getvalue())
     return atomic_save_npz(
-        out,
+        out, plain=True,
         joints_3d=pred.joints_3d.astype(np.float32), joints_2d=pred.joints_2d.astype(np.float32),
         flags=pred.flags.astype(bool),
         outside=(pred.outside if pred.outside is not None else np.zeros(pred.flags.shape, bool)).astype(bool),
