@@ -231,7 +231,8 @@ def test_config_differences_fill_keys_older_checkpoints_lack():
     ("train.lr_decay=-1", "train.lr_decay"), ("train.batch_size=0", "train.batch_size"),
     ("train.batch_size=-5", "train.batch_size"), ("train.lr=-1", "train.lr"), ("train.lr=float('nan')", "train.lr"),
     ("train.weight_decay=-1", "train.weight_decay"), ("train.seed=-1", "train.seed"),
-    ("model.kwargs={'channels': 0}", "model.kwargs.channels"), ("model.kwargs={'dropout': 2.0}", "model.kwargs.dropout"),
+    ("model.kwargs={'channels': 0}", "model.kwargs.channels"),
+    ("model.kwargs={'dropout': 2.0}", "model.kwargs.dropout"),
     ("data.train_fraction=0", "data.train_fraction"), ("data.train_fraction=-1", "data.train_fraction"),
     ("data.train_fraction=5", "data.train_fraction"), ("data.max_frames_per_clip=-1", "data.max_frames_per_clip"),
 ])
@@ -554,7 +555,9 @@ def test_bvh_with_two_roots(tmp_path):
     from skelgnn.errors import FormatError
 
     hierarchy, motion = BVH.split("MOTION")
-    second = hierarchy.split("HIERARCHY\n")[1].replace("Hips", "Hips2").replace("Chest", "Chest2").replace("Leg", "Leg2")
+    second = hierarchy.split("HIERARCHY\n")[1]
+    for name in ("Hips", "Chest", "Leg"):
+        second = second.replace(name, name + "2")
     (tmp_path / "two.bvh").write_text(hierarchy + second + "MOTION" + motion)
     with pytest.raises(FormatError, match="second ROOT"):
         read_bvh(tmp_path / "two.bvh")

@@ -8,10 +8,11 @@ one function each, and :func:`predict_file` runs it from files to an output file
   pixels (the filled input); ``flags`` (P, T, 17) bool, True where a joint was missing or below the
   confidence threshold, or far outside the image (``outside``), and was filled by interpolation;
   ``outside`` (P, T, 17) bool, True where the input joint lay more than :data:`OUTSIDE_MARGIN` image
-  sizes beyond the image border; ``confidence`` (P, T, 17) float32; ``track_ids`` (P,); ``frames`` (T,) frame numbers; and the self-describing strings/scalars
-  ``skeleton`` (17 joint names), ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera,
-  pelvis-relative"), ``fps`` (float64, 0 if unknown), ``width``/``height`` (int64, 0 if unknown), ``layout`` (the
-  input's keypoint layout), ``model``, ``checkpoint`` and ``source``.
+  sizes beyond the image border; ``confidence`` (P, T, 17) float32; ``track_ids`` (P,); ``frames``
+  (T,) frame numbers; and the self-describing strings/scalars ``skeleton`` (17 joint names),
+  ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera, pelvis-relative"), ``fps`` (float64, 0 if
+  unknown), ``width``/``height`` (int64, 0 if unknown), ``layout`` (the input's keypoint layout),
+  ``model``, ``checkpoint`` and ``source``.
 * ``.csv``: one row per track and frame, header ``track,frame,<joint>_x,<joint>_y,<joint>_z`` for the
   17 joints (mm, same frame as above) then ``<joint>_filled`` (0/1).
 
