@@ -44,7 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number
+from .config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number, check_train_config
+from .validate import check_model_kwargs
 from .errors import SkelgnnError
 from .io import atomic_save_npz, atomic_write_text
 
@@ -84,6 +85,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         labels.add(r["label"])
         r["train"] = _train_values(r.get("train", {}), f"{path}: runs[{i}].train")
         r.setdefault("kwargs", {})
+        check_train_config(dataclasses.replace(TrainConfig(**train), **r["train"]), f"{path}: runs[{i}]")
+        check_model_kwargs(r["model"], r["kwargs"], f"{path}: runs[{i}].kwargs")
         r.setdefault("group", "main")
         if r["group"] not in ("main", "ablation"):
             raise SkelgnnError(f"{path}: runs[{i}] group must be 'main' or 'ablation', got {r['group']!r}")

@@ -13,6 +13,7 @@ atomic; a truncated or corrupt file raises :class:`~skelgnn.errors.CheckpointErr
 from __future__ import annotations
 
 import io
+import pickle
 from pathlib import Path
 
 import torch
@@ -23,7 +24,7 @@ from .io import atomic_write_bytes
 from .skeleton import Skeleton
 
 __all__ = ["FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
-           "load_checkpoint", "model_from_checkpoint"]
+           "load_checkpoint", "model_from_checkpoint", "check_normalization", "check_finite_weights"]
 
 FORMAT = 1
 DEFAULT_NORMALIZATION = {
@@ -66,16 +67,53 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:  # torch's text suggests unsafe loading: never pass it on
+        detail = next((ln.strip() for ln in str(e).splitlines() if ln.strip() and not any(
+            w in ln for w in ("weights_only", "Weights only", "trusted source", "Check the documentation"))), "")
+        if "GLOBAL" in detail:  # objects beyond tensors and plain containers: never unpickled
+            raise CheckpointError(f"{path}: not a trusted skelgnn checkpoint: it holds Python objects that skelgnn "
+                                  "checkpoints never contain (written by other code, or tampered with); it is not "
+                                  "loaded") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): "
+                              f"{detail or 'unpickling failed'}") from None
     except Exception as e:  # corrupt bytes: the weights-only unpickler raises IndexError, struct.error, ...
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {msg}") from None
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get("format"), int) or ckpt["format"] != FORMAT \
             or "model" not in ckpt:
         raise CheckpointError(f"{path}: not a skelgnn checkpoint (format {FORMAT} with a 'model' entry expected)")
-    for key in ("state_dict", "skeleton"):
+    for key in ("state_dict", "skeleton", "normalization"):
         if key not in ckpt:
             raise CheckpointError(f"{path}: checkpoint lacks {key!r}")
+    check_normalization(ckpt["normalization"], str(path))
+    if not isinstance(ckpt["state_dict"], dict):
+        raise CheckpointError(f"{path}: 'state_dict' must map parameter names to tensors")
     return ckpt
+
+
+def check_normalization(norm, source: str = "<checkpoint>") -> None:
+    """A checkpoint's ``normalization``: a dict with ``input`` "screen"|"bbox" and a finite positive scale."""
+    import math
+
+    if not isinstance(norm, dict):
+        raise CheckpointError(f"{source}: 'normalization' must be a table such as {DEFAULT_NORMALIZATION}, "
+                              f"got {type(norm).__name__}")
+    if norm.get("input") not in ("screen", "bbox"):
+        raise CheckpointError(f"{source}: normalization.input must be 'screen' or 'bbox', got {norm.get('input')!r}")
+    scale = norm.get("target_scale_mm")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) \
+            or not 0 < scale < 1e9:
+        raise CheckpointError(f"{source}: normalization.target_scale_mm must be a finite positive number of mm "
+                              f"(1000 for metres), got {scale!r}")
+
+
+def check_finite_weights(state_dict: dict, source: str = "<checkpoint>") -> None:
+    """Every floating-point tensor of ``state_dict`` must be finite (a NaN weight makes every output NaN)."""
+    for key, t in state_dict.items():
+        if isinstance(t, torch.Tensor) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            bad = int((~torch.isfinite(t)).sum())
+            raise CheckpointError(f"{source}: weight {key!r} holds {bad} NaN or infinite value(s); the checkpoint "
+                                  "is damaged (retrain, or use an earlier checkpoint)")
 
 
 def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module:
@@ -85,7 +123,10 @@ def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module
     try:
         skeleton = Skeleton.from_dict(ckpt["skeleton"])
         model = build(ckpt["model"]["name"], skeleton, **ckpt["model"].get("kwargs", {}))
+        check_finite_weights(ckpt["state_dict"], source)
         model.load_state_dict(ckpt["state_dict"])
+    except CheckpointError:
+        raise
     except SkelgnnError as e:
         raise CheckpointError(f"{source}: cannot rebuild the model: {e}") from None
     except (RuntimeError, KeyError, TypeError) as e:

@@ -18,8 +18,11 @@ __all__ = ["main"]
 
 def _cmd_data_hdm05(args: argparse.Namespace) -> int:
     from .data.hdm05 import build_benchmark, format_sanity, sanity_figures
-    from .data.hdm05_files import save_benchmark
+    from .commands import guard_outputs
+    from .data.hdm05_files import OUTPUT_FILES, save_benchmark
 
+    guard_outputs(inputs=[args.src, Path(args.src) / "asf", Path(args.src) / "amc"],
+                  folders={"--out": (args.out, OUTPUT_FILES)})
     t0 = time.perf_counter()
     bench = build_benchmark(args.src, progress=not args.quiet)
     fig = sanity_figures(bench)
@@ -33,11 +36,14 @@ def _cmd_data_hdm05(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .commands import guard_outputs
     from .config import load_config
     from .distributed import is_main_process
     from .train import run_training
 
     cfg = load_config(args.config, args.set or [])
+    guard_outputs(inputs=[args.config, cfg.data.path], folders={"--out": (args.out, ("last.pt", "best.pt",
+                                                                                     "log.jsonl"))})
     if cfg.data.allow_pickle and not args.allow_pickle:
         raise SkelgnnError("data.allow_pickle = true in the config does not open pickled files on the command line; "
                            "pass --allow-pickle (unpickling can run code: trusted files only)")
@@ -59,9 +65,12 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from .commands import guard_outputs
     from .evaluate import checkpoint_data_kind, evaluate_checkpoint, report_markdown
     from .io import atomic_save_npz, atomic_write_text
 
+    guard_outputs({"--json": args.json, "--save-predictions": args.save_predictions},
+                  inputs=[args.checkpoint, args.data])
     if checkpoint_data_kind(args.checkpoint) == "h36m":  # VideoPose3D layout: the protocol comes from the config
         from .commands.h36m import evaluate_h36m_command
 
@@ -93,7 +102,9 @@ def _shard(text: str) -> tuple[int, int]:
 
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     from .benchmark import run_benchmark
+    from .commands import guard_outputs
 
+    guard_outputs(inputs=[args.config], folders={"--out": (args.out, ("results.md", "results.json"))})
     summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
                             train=not args.report_only, shard=args.shard)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))

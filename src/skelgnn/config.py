@@ -13,13 +13,15 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import SkelgnnError
+from .validate import check_model_kwargs, integer, real
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["ModelSpec", "DataConfig", "TrainConfig", "RunConfig", "load_config", "apply_overrides"]
+__all__ = ["ModelSpec", "DataConfig", "TrainConfig", "RunConfig", "load_config", "apply_overrides",
+           "check_train_config"]
 
 
 @dataclass
@@ -141,21 +143,37 @@ def _from_dict(d: dict, source: str) -> RunConfig:
         parts[name] = cls(**values)
     cfg = RunConfig(**parts)
     _check_data(cfg.data, source)
-    if cfg.train.loss not in ("mpjpe", "mse", "l1"):
-        raise SkelgnnError(f"{source}: train.loss must be 'mpjpe', 'mse' or 'l1', got {cfg.train.loss!r}")
-    if cfg.train.schedule not in ("exp", "cosine"):
-        raise SkelgnnError(f"{source}: train.schedule must be 'exp' or 'cosine', got {cfg.train.schedule!r}")
-    if cfg.train.amp not in ("off", "bf16", "fp16"):
-        raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {cfg.train.amp!r}")
-    if cfg.train.strided and cfg.train.chunk > 1:
+    check_model_kwargs(cfg.model.name, cfg.model.kwargs, f"{source}: model.kwargs")
+    check_train_config(cfg.train, source)
+    return cfg
+
+
+def check_train_config(train: TrainConfig, source: str) -> None:
+    """Types and ranges of every ``[train]`` key; a :class:`~skelgnn.validate.ConfigError` names key, value, range."""
+    at = f"{source}: train."
+    integer(train.epochs, at + "epochs", 1, 1_000_000)
+    integer(train.batch_size, at + "batch_size", 1, 1 << 24)
+    integer(train.chunk, at + "chunk", 0, 1 << 16)
+    integer(train.precise_bn, at + "precise_bn", 0, 1 << 20)
+    real(train.lr, at + "lr", 0.0, 10.0, lo_open=True)
+    real(train.lr_decay, at + "lr_decay", 0.0, 1.0, lo_open=True)
+    real(train.weight_decay, at + "weight_decay", 0.0, 10.0)
+    integer(train.seed, at + "seed", 0, 2**32 - 1)
+    integer(train.patience, at + "patience", 0, 1_000_000)
+    integer(train.eval_batch_size, at + "eval_batch_size", 1, 1 << 24)
+    integer(train.threads, at + "threads", 0, 4096)
+    if train.loss not in ("mpjpe", "mse", "l1"):
+        raise SkelgnnError(f"{source}: train.loss must be 'mpjpe', 'mse' or 'l1', got {train.loss!r}")
+    if train.schedule not in ("exp", "cosine"):
+        raise SkelgnnError(f"{source}: train.schedule must be 'exp' or 'cosine', got {train.schedule!r}")
+    if train.amp not in ("off", "bf16", "fp16"):
+        raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {train.amp!r}")
+    if train.strided and train.chunk > 1:
         raise SkelgnnError(f"{source}: train.strided = true trains on single windows (one target frame each); "
-                           f"set train.chunk = 0 or 1, not {cfg.train.chunk}")
-    if cfg.train.precise_bn < 0:
-        raise SkelgnnError(f"{source}: train.precise_bn must be >= 0 (batches), got {cfg.train.precise_bn}")
-    dev = cfg.train.device
+                           f"set train.chunk = 0 or 1, not {train.chunk}")
+    dev = train.device
     if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
         raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")
-    return cfg
 
 
 def _check_data(data: DataConfig, source: str) -> None:
@@ -181,6 +199,10 @@ def _check_data(data: DataConfig, source: str) -> None:
     for key, low in (("train_downsample", 1), ("test_downsample", 1), ("val_every", 2)):
         if getattr(data, key) < low:
             raise SkelgnnError(f"{source}: data.{key} must be an integer >= {low}, got {getattr(data, key)!r}")
+    if not data.path:
+        raise SkelgnnError(f"{source}: data.path must name the data folder, got {data.path!r}")
+    real(data.train_fraction, f"{source}: data.train_fraction", 0.0, 1.0, lo_open=True)
+    integer(data.max_frames_per_clip, f"{source}: data.max_frames_per_clip", 0)
     if data.input_norm not in ("screen", "bbox"):
         raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
 
@@ -217,6 +239,12 @@ def read_toml(path: str | Path, what: str = "config file") -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SkelgnnError(f"{path}: no such {what}") from None
+    except IsADirectoryError:
+        raise SkelgnnError(f"{path}: is a folder; expected a TOML {what}") from None
+    except UnicodeDecodeError:
+        raise SkelgnnError(f"{path}: not a text file (not UTF-8); expected a TOML {what}") from None
+    except OSError as e:
+        raise SkelgnnError(f"{path}: cannot read the {what} ({e.strerror or type(e).__name__})") from None
     except tomllib.TOMLDecodeError as e:
         raise SkelgnnError(f"{path}: not valid TOML ({e})") from None
 

@@ -49,6 +49,7 @@ DEFAULT_CLIP = "tr/kickLFront1Reps_029"
 DEFAULT_CAMERA = 0
 MAX_FRAMES = 150
 SAMPLE_NAME = "demo_sample.npz"
+OUTPUT_FILES = ("prediction.npz", "pose.png", "pose.gif", "viewer.html")  # what run_demo writes
 _SAMPLE_ARRAYS = ("keypoints", "joints_3d", "clip_frames", "width", "height", "fps", "clip", "actor",
                   "motion_class", "camera", "input", "attribution")
 

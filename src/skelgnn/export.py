@@ -127,6 +127,12 @@ def _export_dynamo(model: nn.Module, example: torch.Tensor, opset: int, dynamic_
     return program.model_proto.SerializeToString()
 
 
+MAX_FRAMES = 10_000
+"""Largest fixed time axis :func:`export_onnx` accepts (a dynamic axis runs any length)."""
+OPSETS = {"torchscript": (11, 20), "dynamo": (11, 23)}
+"""ONNX opsets each exporter writes with the lifters' operators (inclusive ranges)."""
+
+
 def export_onnx(model: nn.Module, path: str | os.PathLike, *, frames: int | None = None, opset: int = 17,
                 exporter: Exporter = "torchscript", metadata: dict[str, str] | None = None) -> Path:
     """Export a lifter to an ONNX file, written atomically.
@@ -164,6 +170,12 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, *, frames: int | None
         raise SkelgnnError(f"exporter must be 'torchscript' or 'dynamo', got {exporter!r}")
     if frames is not None and int(frames) < rf:
         raise ShapeError(f"frames={frames} is smaller than the model's receptive field {rf}")
+    if frames is not None and int(frames) > MAX_FRAMES:
+        raise SkelgnnError(f"frames={frames} is more than {MAX_FRAMES} (the exported example would not fit in "
+                           "memory); export with a dynamic time axis (no frames) to run any length")
+    low, high = OPSETS[exporter]
+    if isinstance(opset, bool) or not isinstance(opset, int) or not low <= opset <= high:
+        raise SkelgnnError(f"opset={opset!r}: the {exporter} exporter writes ONNX opsets {low} to {high}")
     dynamic_time = frames is None
     # T = rf + 2 when dynamic: torch.export specialises sizes 0 and 1, so a single frame would pin T
     T = rf + 2 if dynamic_time else int(frames)

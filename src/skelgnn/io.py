@@ -1,6 +1,8 @@
 """Atomic file writes (write to a temporary file in the same folder, fsync, then rename) and npz reading.
 
-A crash or a kill at any moment leaves either the old file or the new one, never a torn file.
+A crash or a kill at any moment leaves either the old file or the new one, never a torn file. The
+temporary file is named ``.<name>.skelgnn-<pid>-<random>.tmp``; one left behind by a killed process is
+removed by the next successful write of the same file (:func:`stale_temp_files`), and nothing else is.
 :func:`read_npz` reads the members of an npz so that a damaged file only ever raises a
 :class:`~skelgnn.errors.FormatError`.
 """
@@ -11,6 +13,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Callable
 
@@ -18,14 +21,36 @@ import numpy as np
 
 from .errors import FormatError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz",
+           "stale_temp_files"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def stale_temp_files(path: str | os.PathLike) -> list[Path]:
+    """Temporary files of atomic writes of ``path`` whose writing process no longer runs."""
+    path = Path(path)
+    out = []
+    for tmp in path.parent.glob(f".{glob_escape(path.name)}.skelgnn-*-*.tmp"):
+        pid = tmp.name[len(path.name) + len(".skelgnn-") + 1:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            out.append(tmp)
+    return out
 
 
 def atomic_write_with(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
     """Call ``write(fh)`` on a temporary binary file, fsync it, and rename it onto ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.skelgnn-{os.getpid()}-", suffix=".tmp", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
@@ -41,6 +66,8 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[io.BufferedWrite
         except FileNotFoundError:
             pass
         raise
+    for stale in stale_temp_files(path):  # left by a killed writer of the same file
+        stale.unlink(missing_ok=True)
     try:  # make the rename durable
         dfd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -60,8 +87,19 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, **arrays) -> Path:
-    """``np.savez`` (or ``savez_compressed``) to ``path`` atomically. Object arrays are pickled by numpy."""
+def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, *, plain: bool = False,
+                    **arrays) -> Path:
+    """``np.savez`` (or ``savez_compressed``) to ``path`` atomically. Object arrays are pickled by numpy.
+
+    ``plain=True`` (user-facing outputs): every member must be a plain numeric, boolean or string
+    array; a value numpy would store as a pickled object array (a dict, or an int beyond int64) raises
+    :class:`FormatError` naming the member, since reading it back would need unsafe unpickling.
+    """
+    if plain:
+        for key, value in arrays.items():
+            if np.asarray(value).dtype.hasobject:
+                raise FormatError(path, f"member {key!r} ({type(value).__name__}) cannot be stored as a plain "
+                                        "array (numbers, booleans or strings); nothing was written")
     saver = np.savez_compressed if compressed else np.savez
     return atomic_write_with(path, lambda fh: saver(fh, **arrays))
 
@@ -94,6 +132,9 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
     except FileNotFoundError:
         raise
     except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+        if "allow_pickle" in str(e):  # numpy's last guess for unknown bytes; never suggest unsafe loading
+            raise FormatError(path, "not a readable npz file (neither a zip of .npy arrays nor an .npy array)") \
+                from None
         raise FormatError(path, f"not a readable npz file ({_first_line(e)})") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
         kind = "pickled object" if allow_pickle and not isinstance(npz, np.ndarray) else ".npy array"

@@ -76,8 +76,12 @@ frame or image id without an integer (``"frame_a.jpg"``, ``0.5``) numbers the fr
 
 People are kept apart by their track id (``person_id``, ``track_id``, ``idx`` or ``id``) when every
 detection has one; otherwise by nearest-centroid tracking from frame to frame (a person farther than
-twice their size from every track starts a new track; with at most one person per frame everything
-is one track).
+twice their size from every track starts a new track, and a track unseen for 30 frames is closed; with
+at most one person per frame everything is one track). Short-lived tracks are dropped on reading: a
+track must be detected in at least ``min_track_length`` frames (default :data:`MIN_TRACK_LENGTH` = 5;
+inputs with fewer than twice that many frames need half their frames; if no track qualifies, the
+longest is kept), so that false detections do not become tracks over every frame. More than
+:data:`MAX_TRACK_FRAMES` tracks × frames is an error.
 
 Shape letters: ``P`` tracks (people), ``T`` frames, ``K`` keypoints of the layout, ``J`` joints.
 """
@@ -264,6 +268,7 @@ class Keypoints:
         fps: frame rate, if known.
         source: the file it was read from.
         layout_guessed: the layout was guessed from the keypoint count or column names.
+        short_tracks: tracks dropped on reading because they were detected in too few frames.
     """
 
     xy: np.ndarray
@@ -276,6 +281,7 @@ class Keypoints:
     fps: float | None = None
     source: str = ""
     layout_guessed: bool = False
+    short_tracks: int = 0
 
     def __post_init__(self) -> None:
         self.xy = np.asarray(self.xy, dtype=np.float64)
@@ -404,12 +410,16 @@ def fill_missing(joints: np.ndarray, conf: np.ndarray | None = None, threshold: 
 
 
 # ---------------------------------------------------------------------------------------- readers
-def read_keypoints(path: str | os.PathLike, *, layout: str | Layout | None = None) -> Keypoints:
+def read_keypoints(path: str | os.PathLike, *, layout: str | Layout | None = None,
+                   min_track_length: int | None = None) -> Keypoints:
     """Read a keypoint file or an OpenPose folder (formats in the module docstring).
 
     Args:
         path: an OpenPose output folder, or a ``.json``, ``.npz`` or ``.csv`` file.
         layout: the keypoint layout; guessed from the keypoint count (or CSV column names) if ``None``.
+        min_track_length: tracks detected in fewer frames than this are dropped (counted in
+            ``Keypoints.short_tracks``); ``None``: :data:`MIN_TRACK_LENGTH`. Short inputs need at most
+            half their frames (rounded up), so a single image keeps everyone.
 
     Returns:
         the keypoints of every tracked person.
@@ -420,17 +430,20 @@ def read_keypoints(path: str | os.PathLike, *, layout: str | Layout | None = Non
         SkelgnnError: the path does not exist or has an unknown extension.
     """
     p = Path(path)
+    n = MIN_TRACK_LENGTH if min_track_length is None else int(min_track_length)
+    if n < 1:
+        raise SkelgnnError(f"min_track_length must be >= 1, got {min_track_length!r}")
     if p.is_dir():
-        return _read_openpose_dir(p, layout)
+        return _read_openpose_dir(p, layout, n)
     if not p.is_file():
         raise SkelgnnError(f"{p}: no such file or folder")
     suffix = p.suffix.lower()
     if suffix == ".json":
-        return _read_json(p, layout)
+        return _read_json(p, layout, n)
     if suffix == ".npz":
-        return _read_npz(p, layout)
+        return _read_npz(p, layout, n)
     if suffix == ".csv":
-        return _read_csv(p, layout)
+        return _read_csv(p, layout, n)
     raise FormatError(p, f"unknown keypoint file type {suffix or '(no extension)'!r}; expected an OpenPose "
                          f"folder of *_keypoints.json files, or a .json, .npz or .csv file")
 
@@ -565,7 +578,7 @@ def _openpose_people(doc, path) -> list[_Detection]:
     return dets
 
 
-def _read_openpose_dir(folder: Path, layout) -> Keypoints:
+def _read_openpose_dir(folder: Path, layout, min_len: int = 1) -> Keypoints:
     files = sorted(folder.glob("*_keypoints.json"))
     if not files:
         raise FormatError(folder, "no *_keypoints.json files in this folder; expected OpenPose output "
@@ -580,15 +593,15 @@ def _read_openpose_dir(folder: Path, layout) -> Keypoints:
         files = [f for _, f in sorted(zip(numbers, files))]
         numbers = sorted(numbers)
     frames = {n: _openpose_people(_load_json(f), f) for n, f in zip(numbers, files)}
-    return _assemble(frames, folder, layout, per_file=dict(zip(numbers, files)))
+    return _assemble(frames, folder, layout, per_file=dict(zip(numbers, files)), min_len=min_len)
 
 
-def _read_json(path: Path, layout) -> Keypoints:
+def _read_json(path: Path, layout, min_len: int = 1) -> Keypoints:
     doc = _load_json(path)
     meta: dict = {}
     if isinstance(doc, dict) and "people" in doc and "frames" not in doc:  # a single OpenPose frame
         frames = {0: _openpose_people(doc, path)}
-        return _assemble(frames, path, layout)
+        return _assemble(frames, path, layout, min_len=min_len)
     if isinstance(doc, dict):
         if "frames" not in doc:
             raise FormatError(path, f"expected a 'frames' list (or an OpenPose 'people' list); found keys "
@@ -644,7 +657,7 @@ def _read_json(path: Path, layout) -> Keypoints:
             frames = {n: frames[i] for i, n in enumerate(nums)}
     if "layout" in meta and layout is None:
         layout = str(meta["layout"])
-    kp = _assemble(frames, path, layout)
+    kp = _assemble(frames, path, layout, min_len=min_len)
     _apply_meta(kp, meta, path)
     return kp
 
@@ -670,15 +683,20 @@ def _meta_number(v) -> float | None:
         return math.inf
 
 
+MAX_IMAGE_SIDE = 100_000
+"""Largest image width or height in pixels that inputs and options may state."""
+MAX_FPS = 100_000.0
+
+
 def _apply_meta(kp: Keypoints, meta: dict, path) -> None:
-    for key, cast in (("width", int), ("height", int), ("fps", float)):
+    for key, cast, top in (("width", int, MAX_IMAGE_SIDE), ("height", int, MAX_IMAGE_SIDE), ("fps", float, MAX_FPS)):
         if key not in meta or meta[key] is None:
             continue
         v = _meta_number(meta[key])
         if v is None:
             raise FormatError(path, f"'{key}' must be a number, got {_short(meta[key])}")
-        if not (math.isfinite(v) and v > 0):
-            raise FormatError(path, f"'{key}' must be a positive number, got {_short(meta[key])}")
+        if not (math.isfinite(v) and 0 < v <= top) or (cast is int and v < 1):
+            raise FormatError(path, f"'{key}' must be a positive number of at most {top:g}, got {_short(meta[key])}")
         setattr(kp, key, cast(v))
 
 
@@ -718,7 +736,7 @@ def _npz_string(a: np.ndarray, path, key: str) -> str | None:
 _NPZ_KEYS = ("keypoints", "track_id", "frame", "layout", "width", "height", "fps")
 
 
-def _read_npz(path: Path, layout) -> Keypoints:
+def _read_npz(path: Path, layout, min_len: int = 1) -> Keypoints:
     from .io import read_npz
 
     names, arrays = read_npz(path, _NPZ_KEYS)
@@ -748,7 +766,7 @@ def _read_npz(path: Path, layout) -> Keypoints:
         frames: dict[int, list[_Detection]] = {}
         for i in range(len(k)):
             frames.setdefault(int(frame[i]), []).append((None if tid is None else int(tid[i]), k[i]))
-        kp = _assemble(frames, path, layout)
+        kp = _assemble(frames, path, layout, min_len=min_len)
     else:
         if k.ndim == 3:
             k = k[None]
@@ -778,7 +796,7 @@ def _read_npz(path: Path, layout) -> Keypoints:
 _CONF_SUFFIXES = ("_c", "_conf", "_score")
 
 
-def _read_csv(path: Path, layout) -> Keypoints:
+def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
     reader = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -864,7 +882,7 @@ def _read_csv(path: Path, layout) -> Keypoints:
         frames.setdefault(f, []).append((tid, pts))
     if not frames:
         raise FormatError(path, "no data rows after the header")
-    kp = _assemble(frames, path, lay)
+    kp = _assemble(frames, path, lay, min_len=min_len)
     kp.layout_guessed = guessed
     return kp
 
@@ -890,6 +908,11 @@ def _centroid_scale(pts: np.ndarray) -> tuple[np.ndarray, float] | None:
 
 
 _GATE = 2.0  # a detection farther than this many body sizes from a track never continues it
+_MAX_GAP = 30  # frames: a track unseen for longer is closed (never continued), so tracking costs O(detections)
+MIN_TRACK_LENGTH = 5
+"""Default minimum number of frames a track must be detected in (``predict --min-track-length``)."""
+MAX_TRACK_FRAMES = 2_000_000
+"""Hard cap on tracks × frames of one input (dense arrays of that size are built), beyond it a clear error."""
 
 
 def _track(frames: list[list[_Detection]]) -> list[list[int]]:
@@ -900,15 +923,18 @@ def _track(frames: list[list[_Detection]]) -> list[list[int]]:
     if all(len(fr) <= 1 for fr in frames):  # one person at a time: one track
         return [[0] * len(fr) for fr in frames]
     tracks: list[dict] = []
+    active: list[int] = []  # tracks seen within the last _MAX_GAP frames
     out = []
-    for fr in frames:
+    for n, fr in enumerate(frames):
+        active = [t for t in active if n - tracks[t]["last"] <= _MAX_GAP]
         cs = [_centroid_scale(pts) for _, pts in fr]
         ids = [-1] * len(fr)
         pairs = []
         for i, c in enumerate(cs):
             if c is None:
                 continue
-            for t, tr in enumerate(tracks):
+            for t in active:
+                tr = tracks[t]
                 d = float(np.linalg.norm(c[0] - tr["c"]))
                 if d <= _GATE * max(c[1], tr["s"], 1e-9):
                     pairs.append((d, i, t))
@@ -922,16 +948,23 @@ def _track(frames: list[list[_Detection]]) -> list[list[int]]:
                 if c is None:  # nothing detected: keep it out of the tracks
                     ids[i] = -2
                     continue
-                tracks.append({"c": c[0], "s": c[1]})
+                tracks.append({"c": c[0], "s": c[1], "last": n})
                 ids[i] = len(tracks) - 1
+                active.append(ids[i])
             else:
-                tracks[ids[i]].update(c=c[0], s=c[1])
+                tracks[ids[i]].update(c=c[0], s=c[1], last=n)
         out.append(ids)
     return out
 
 
-def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict | None = None) -> Keypoints:
-    """Per-frame detections → :class:`Keypoints` (missing frame numbers become empty frames)."""
+def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict | None = None, *,
+              min_len: int = 1) -> Keypoints:
+    """Per-frame detections → :class:`Keypoints` (missing frame numbers become empty frames).
+
+    Tracks detected in fewer than ``min(min_len, half the frames with detections)`` frames are dropped (the
+    longest track is kept if none is that long) before any dense array is built; more than
+    :data:`MAX_TRACK_FRAMES` tracks × frames left is a :class:`FormatError`.
+    """
     per_file = per_file or {}
     counts = {}
     for n, dets in frames.items():
@@ -958,7 +991,20 @@ def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict 
                                 f"expected consecutive frame numbers")
     ordered = [frames.get(n, []) for n in range(first, last + 1)]
     ids = _track(ordered)
-    uniq = sorted({i for fr in ids for i in fr if i != -2})
+    seen: dict[int, int] = {}
+    for fr_ids in ids:
+        for i in set(fr_ids) - {-2}:
+            seen[i] = seen.get(i, 0) + 1
+    need = min(min_len, (sum(1 for fr in ordered if fr) + 1) // 2)  # short inputs: half their frames
+    uniq = sorted(i for i, c in seen.items() if c >= need)
+    if not uniq and seen:
+        uniq = [max(seen, key=seen.get)]
+    short = len(seen) - len(uniq)
+    if len(uniq) * T > MAX_TRACK_FRAMES:
+        raise FormatError(path, f"{len(uniq)} tracks over {T} frames ({len(uniq) * T} track-frames) exceed the "
+                                f"limit of {MAX_TRACK_FRAMES}; drop short tracks with a larger --min-track-length "
+                                f"(now {min_len}) or split the input into shorter pieces")
+    keep = set(uniq)
     for tid in uniq[:1] + uniq[-1:]:
         _check_number(tid, path, "track id")
     pos = {tid: p for p, tid in enumerate(uniq)}
@@ -966,7 +1012,7 @@ def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict 
     k[..., 2] = 0.0
     for t, (fr, fr_ids) in enumerate(zip(ordered, ids)):
         for (_, pts), tid in zip(fr, fr_ids):
-            if tid == -2:
+            if tid not in keep:
                 continue
             p = pos[tid]
             if np.isfinite(k[p, t, :, :2]).any():
@@ -977,7 +1023,7 @@ def _assemble(frames: dict[int, list[_Detection]], path, layout, per_file: dict 
         raise FormatError(path, "no person with a single detected keypoint in any frame")
     xy, conf = _clean(k)
     return Keypoints(xy, conf, lay.name, np.asarray(uniq), np.arange(first, last + 1), source=str(path),
-                     layout_guessed=guessed)
+                     layout_guessed=guessed, short_tracks=short)
 
 
 # ---------------------------------------------------------------------------------------- writers
@@ -993,7 +1039,7 @@ def write_keypoints(kp: Keypoints, path: str | os.PathLike) -> Path:
     k = np.concatenate([kp.xy, kp.conf[..., None]], -1)
     if p.suffix.lower() == ".npz":
         meta = {key: np.asarray(getattr(kp, key)) for key in ("width", "height", "fps") if getattr(kp, key)}
-        return atomic_save_npz(p, keypoints=k.astype(np.float64), layout=np.asarray(lay.name),
+        return atomic_save_npz(p, plain=True, keypoints=k.astype(np.float64), layout=np.asarray(lay.name),
                                track_id=kp.track_ids, frame=kp.frames, **meta)
     if p.suffix.lower() == ".csv":
         import io

@@ -6,11 +6,13 @@ one function each, and :func:`predict_file` runs it from files to an output file
 * ``.npz`` (default): ``joints_3d`` (P, T, 17, 3) float32 millimetres in the camera frame (x right,
   y down, z forward), pelvis-relative (the pelvis is at 0); ``joints_2d`` (P, T, 17, 2) float32
   pixels (the filled input); ``flags`` (P, T, 17) bool, True where a joint was missing or below the
-  confidence threshold and was filled by interpolation; ``confidence`` (P, T, 17) float32;
-  ``track_ids`` (P,); ``frames`` (T,) frame numbers; and the self-describing strings/scalars
-  ``skeleton`` (17 joint names), ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera,
-  pelvis-relative"), ``fps`` (0 if unknown), ``width``/``height`` (0 if unknown), ``layout`` (the
-  input's keypoint layout), ``model``, ``checkpoint`` and ``source``.
+  confidence threshold, or far outside the image (``outside``), and was filled by interpolation;
+  ``outside`` (P, T, 17) bool, True where the input joint lay more than :data:`OUTSIDE_MARGIN` image
+  sizes beyond the image border; ``confidence`` (P, T, 17) float32; ``track_ids`` (P,); ``frames``
+  (T,) frame numbers; and the self-describing strings/scalars ``skeleton`` (17 joint names),
+  ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera, pelvis-relative"), ``fps`` (float64, 0 if
+  unknown), ``width``/``height`` (int64, 0 if unknown), ``layout`` (the input's keypoint layout),
+  ``model``, ``checkpoint`` and ``source``.
 * ``.csv``: one row per track and frame, header ``track,frame,<joint>_x,<joint>_y,<joint>_z`` for the
   17 joints (mm, same frame as above) then ``<joint>_filled`` (0/1).
 
@@ -39,6 +41,11 @@ __all__ = [
     "read_input",
     "save_prediction",
 ]
+
+OUTSIDE_MARGIN = 1.0
+"""Keypoints more than this many image widths (heights) left/right of (above/below) the image are treated
+as missing: filled by interpolation, flagged in ``flags`` and marked in ``outside``."""
+MAX_PIXELS = 1e7  # |coordinate| beyond this is outside any image, even when the image size is unknown
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
@@ -106,7 +113,37 @@ def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | Non
     finally:
         model.train(was_training)
     out = (y * scale).float().cpu().numpy()
+    if not np.isfinite(out).all():
+        bad = int((~np.isfinite(out).all(-1).all(-1)).sum())
+        raise SkelgnnError(f"the model produced NaN or infinite joints in {bad} of {len(out)} frame(s); nothing is "
+                           "written (is the checkpoint damaged, or are the keypoints absurd?)")
     return out - out[:, :1]
+
+
+def outside_image(joints_2d: np.ndarray, width: float | None, height: float | None,
+                  margin: float = OUTSIDE_MARGIN) -> np.ndarray:
+    """(…, J) bool: finite joints farther than ``margin`` image sizes outside the image (or beyond
+    :data:`MAX_PIXELS` when the size is unknown)."""
+    x = np.asarray(joints_2d, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        out = (np.abs(x) > MAX_PIXELS).any(-1)
+        if width and height:
+            u, v = x[..., 0], x[..., 1]
+            out |= (u < -margin * width) | (u > (1 + margin) * width)
+            out |= (v < -margin * height) | (v > (1 + margin) * height)
+    return out & np.isfinite(x).all(-1)
+
+
+def check_image_size(width, height, what: str = "--width/--height") -> None:
+    """Image sizes must be whole numbers of pixels in ``1..MAX_IMAGE_SIDE`` (or ``None``)."""
+    from .keypoints import MAX_IMAGE_SIDE
+
+    for name, v in (("width", width), ("height", height)):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= MAX_IMAGE_SIDE:
+            raise SkelgnnError(f"{what}: the image {name} must be a whole number of pixels between 1 and "
+                               f"{MAX_IMAGE_SIDE}, got {v!r}")
 
 
 def default_checkpoint() -> Path:
@@ -144,14 +181,18 @@ class Prediction:
     source: str
     dropped_tracks: list[int] = field(default_factory=list)
     out_path: Path | None = None
+    outside: np.ndarray | None = None  # (P, T, 17) bool: joints far outside the image (filled and flagged)
+    short_tracks: int = 0  # tracks dropped on reading: detected in too few frames
 
     @property
     def filled_fraction(self) -> float:
         return float(self.flags.mean()) if self.flags.size else 0.0
 
 
-def read_input(path: str | os.PathLike, *, layout: str | None = None):
+def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_length: int | None = None):
     """Keypoints from a keypoint file/folder, or detected in an image/video (``detect`` extra).
+
+    ``min_track_length``: see :func:`skelgnn.keypoints.read_keypoints` (keypoint files only).
 
     Returns:
         a :class:`skelgnn.keypoints.Keypoints`.
@@ -163,7 +204,7 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None):
         from .detect import detect_file, to_keypoints
 
         return to_keypoints(detect_file(p))
-    return read_keypoints(p, layout=layout)
+    return read_keypoints(p, layout=layout, min_track_length=min_track_length)
 
 
 def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height: int | None = None,
@@ -179,20 +220,30 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
     width = width or kp.width
     height = height or kp.height
     fps = fps or kp.fps
+    check_image_size(width, height)
     j2d, conf = to_h36m(kp)
-    outs3, outs2, flags, confs, ids, dropped = [], [], [], [], [], []
+    far = outside_image(j2d, width, height)
+    outs3, outs2, flags, confs, ids, dropped, outside = [], [], [], [], [], [], []
+    all_far = 0
     for p in range(kp.num_tracks):
         tid = int(kp.track_ids[p])
         try:
-            filled, flag = fill_missing(j2d[p], conf[p], conf_threshold, what=f"{kp.source}: track {tid}")
+            filled, flag = fill_missing(j2d[p], np.where(far[p], 0.0, conf[p]), conf_threshold,
+                                        what=f"{kp.source}: track {tid}")
         except SkelgnnError:
+            all_far += bool(far[p].any())
             dropped.append(tid)
             continue
+        outside.append(far[p])
         outs3.append(lift_keypoints(model, meta, filled, width, height, tta=tta))
         outs2.append(filled.astype(np.float32))
         flags.append(flag)
         confs.append(conf[p].astype(np.float32))
         ids.append(tid)
+    if not ids and all_far:
+        size = f"the {width}x{height} image" if width and height else f"{MAX_PIXELS:g} px"
+        raise SkelgnnError(f"{kp.source}: every keypoint lies far outside {size} (more than {OUTSIDE_MARGIN:g} "
+                           "image size beyond its border); check the image size (--width/--height) and the input")
     if not ids:
         raise SkelgnnError(f"{kp.source}: no joint reaches the confidence threshold {conf_threshold} in any frame "
                            f"of any of its {kp.num_tracks} track(s); nothing to lift (lower --conf-threshold?)")
@@ -201,7 +252,7 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
         confidence=np.stack(confs), track_ids=np.asarray(ids, dtype=np.int64), frames=kp.frames.copy(),
         fps=fps, width=width, height=height, layout=kp.layout, layout_guessed=kp.layout_guessed,
         model=str(meta.get("model", {}).get("name", "?")), checkpoint=checkpoint, source=kp.source,
-        dropped_tracks=dropped)
+        dropped_tracks=dropped, outside=np.stack(outside), short_tracks=kp.short_tracks)
 
 
 def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
@@ -225,14 +276,16 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
                            + [int(f) for f in pred.flags[p, t]])
         return atomic_write_text(out, buf.getvalue())
     return atomic_save_npz(
-        out,
+        out, plain=True,
         joints_3d=pred.joints_3d.astype(np.float32), joints_2d=pred.joints_2d.astype(np.float32),
-        flags=pred.flags.astype(bool), confidence=pred.confidence.astype(np.float32),
+        flags=pred.flags.astype(bool),
+        outside=(pred.outside if pred.outside is not None else np.zeros(pred.flags.shape, bool)).astype(bool),
+        confidence=pred.confidence.astype(np.float32),
         track_ids=pred.track_ids.astype(np.int64), frames=pred.frames.astype(np.int64),
         skeleton=np.asarray(H36M_17.joint_names), parents=np.asarray(H36M_17.parents, dtype=np.int64),
         units=np.asarray("mm"), frame=np.asarray(FRAME_DESCRIPTION),
-        fps=np.asarray(float(pred.fps or 0.0)), width=np.asarray(int(pred.width or 0)),
-        height=np.asarray(int(pred.height or 0)), layout=np.asarray(pred.layout),
+        fps=np.float64(pred.fps or 0.0), width=np.int64(pred.width or 0),
+        height=np.int64(pred.height or 0), layout=np.asarray(pred.layout),
         model=np.asarray(pred.model), checkpoint=np.asarray(pred.checkpoint), source=np.asarray(pred.source),
     )
 
@@ -240,7 +293,7 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
 def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathLike,
                  out_path: str | os.PathLike | None, *, layout: str | None = None, width: int | None = None,
                  height: int | None = None, fps: float | None = None, conf_threshold: float = 0.3,
-                 tta: bool = False) -> Prediction:
+                 tta: bool = False, min_track_length: int | None = None) -> Prediction:
     """Read 2D keypoints (or detect them), lift every person, and write the result.
 
     Args:
@@ -254,6 +307,8 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         fps: frame rate (overrides the file's; only recorded).
         conf_threshold: joints below this confidence are treated as missing and filled.
         tta: test-time flip augmentation.
+        min_track_length: tracks detected in fewer frames are dropped (``None``:
+            :data:`skelgnn.keypoints.MIN_TRACK_LENGTH`; see :func:`skelgnn.keypoints.read_keypoints`).
 
     Returns:
         the :class:`Prediction` (also what was written).
@@ -268,7 +323,11 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
                            f"{Path(out_path).suffix or '(no extension)'!r}")
     ckpt = Path(ckpt_path) if ckpt_path is not None else default_checkpoint()
-    kp = read_input(input_path, layout=layout)
+    if out_path is not None:
+        from .outputs import check_outputs
+
+        check_outputs({"output": out_path}, inputs=[ckpt, input_path])
+    kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
     model, meta = load_checkpoint(ckpt)
     pred = predict_keypoints(model, meta, kp, width=width, height=height, fps=fps,
                              conf_threshold=conf_threshold, tta=tta, checkpoint=str(ckpt))

@@ -175,8 +175,10 @@ def _autocast(amp: str):
 
 def _remove_stale_temp_files(out: Path) -> None:
     """Temporary files of atomic writes that a killed run left behind (the real files are intact)."""
+    from .io import stale_temp_files
+
     for name in ("last.pt", "best.pt", "log.jsonl"):
-        for tmp in out.glob(f".{name}.*.tmp"):
+        for tmp in stale_temp_files(out / name):  # only skelgnn's own, of processes no longer running
             tmp.unlink(missing_ok=True)
 
 
@@ -314,6 +316,7 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
     """Read the benchmark named by ``cfg.data``, build ``cfg.model`` and train it (resumable)."""
     from .datasets import training_sequences
     from .models import build
+    from .resume import check_resume
 
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
@@ -325,6 +328,8 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
                           chunk=chunk)
     config = cfg.to_dict()
     config["train"]["chunk"] = chunk  # the checkpoint records the chunk actually used, not "auto"
+    normalization = dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm)
+    check_resume(Path(out_dir) / "last.pt", config, normalization, defaults=RunConfig().to_dict())  # skelgnn.resume
     return fit(model, name=cfg.model.name, kwargs=cfg.model.kwargs, skeleton=skeleton, train_set=windows,
                val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=config, progress=progress,
-               normalization=dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm))
+               normalization=normalization)

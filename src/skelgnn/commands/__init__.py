@@ -6,3 +6,13 @@ module listed in ``MODULES``.
 """
 
 MODULES: tuple[str, ...] = ("predict", "export", "speed", "demo", "robustness", "h36m")
+
+
+def guard_outputs(files=None, *, inputs=(), folders=None) -> None:
+    """:func:`skelgnn.outputs.check_outputs` before any work; say which existing files will be replaced."""
+    import sys
+
+    from ..outputs import check_outputs
+
+    for path in check_outputs(files, inputs=inputs, folders=folders):
+        print(f"skelgnn: note: {path} exists and will be replaced", file=sys.stderr)

@@ -8,8 +8,10 @@ __all__ = ["add_subcommand"]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ..demo import run_demo
+    from ..demo import OUTPUT_FILES, run_demo
+    from . import guard_outputs
 
+    guard_outputs(inputs=[args.checkpoint], folders={"--out": (args.out, OUTPUT_FILES)})
     r = run_demo(args.out, args.checkpoint)
     print(f"Sample: HDM05-Lift test clip {r.clip} (actor {r.actor}, held out from training; motion "
           f"{r.motion_class}), camera {r.camera}, {r.frames} frames at {r.fps:g} fps; input: the benchmark's "

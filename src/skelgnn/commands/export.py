@@ -18,7 +18,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     from ..checkpoint import load_checkpoint
     from ..export import check_onnx, export_onnx
+    from . import guard_outputs
 
+    guard_outputs({"-o/--output": args.output}, inputs=[args.checkpoint])
     model, meta = load_checkpoint(args.checkpoint)
     rf = int(model.receptive_field)
     metadata = {
@@ -39,14 +41,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
     generator = torch.Generator().manual_seed(0)
     shapes = [(1, rf), (4, rf + 2)] if args.frames is None else [(1, args.frames), (4, args.frames)]
     worst = 0.0
-    for batch, frames in shapes:
-        x = torch.randn(batch, frames, model.num_joints, 2, generator=generator) * 0.5
-        diff = check_onnx(model, path, x)
-        worst = max(worst, diff)
-        print(f"check (B={batch}, T={frames}): max |onnxruntime - torch| = {diff:.3g}")
-    if worst > TOLERANCE:
-        print(f"skelgnn: error: the ONNX output differs from PyTorch by {worst:.3g} > {TOLERANCE:g}",
-              file=sys.stderr)
+    try:
+        for batch, frames in shapes:
+            x = torch.randn(batch, frames, model.num_joints, 2, generator=generator) * 0.5
+            diff = check_onnx(model, path, x)
+            worst = diff if diff != diff else max(worst, diff)  # keep a NaN
+            print(f"check (B={batch}, T={frames}): max |onnxruntime - torch| = {diff:.3g}")
+    except BaseException:
+        path.unlink(missing_ok=True)  # a file that failed its check is not left behind
+        raise
+    if not worst <= TOLERANCE:  # NaN compares false: a NaN difference fails
+        path.unlink(missing_ok=True)
+        print(f"skelgnn: error: the ONNX output differs from PyTorch by {worst:.3g} > {TOLERANCE:g}; "
+              f"{path} was removed", file=sys.stderr)
         return 1
     return 0
 

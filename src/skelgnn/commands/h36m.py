@@ -59,6 +59,9 @@ def _cmd_evaluate_3dhp(args: argparse.Namespace) -> int:
     from ..evaluate import evaluate_3dhp_checkpoint
     from ..io import atomic_write_text
 
+    from . import guard_outputs
+
+    guard_outputs({"--json": args.json}, inputs=[args.checkpoint, args.data])
     report = evaluate_3dhp_checkpoint(args.checkpoint, args.data, allow_pickle=args.allow_pickle, tta=args.tta,
                                       order=args.order)
     print(format_3dhp_report(report, title=f"{report['model']} on MPI-INF-3DHP (cross-dataset)"), end="")
@@ -73,7 +76,10 @@ def _cmd_data_h36m_cdf(args: argparse.Namespace) -> int:
 
     from ..data.h36m import ALL_SUBJECTS, convert_h36m_cdf, write_gt_2d_file
 
+    from . import guard_outputs
+
     out = Path(args.out)
+    guard_outputs(inputs=[args.src], folders={"--out": (out, ("data_3d_h36m.npz", "data_2d_h36m_gt.npz"))})
     p3 = convert_h36m_cdf(args.src, out / "data_3d_h36m.npz", subjects=tuple(args.subjects or ALL_SUBJECTS))
     print(f"Wrote {p3} (32-joint world poses in metres, VideoPose3D layout; S11 'Directions' kept, the "
           "evaluation protocol excludes it)")

@@ -48,13 +48,33 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: {' '.join(args.paths)}")
     if (args.width is None) != (args.height is None):
         raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
+    from . import guard_outputs
+    from ..predict import check_image_size, default_checkpoint
+
+    check_image_size(args.width, args.height)
+
+    guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html},
+                  inputs=[ckpt if ckpt is not None else default_checkpoint(), inp])
     pred = predict_file(ckpt, inp, args.out, layout=args.layout, width=args.width, height=args.height,
-                        fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta)
+                        fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta,
+                        min_track_length=args.min_track_length)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
+    if pred.short_tracks:
+        print(f"Dropped {pred.short_tracks} short-lived track(s): detected in fewer than {args.min_track_length} "
+              "frames (--min-track-length).")
     if pred.dropped_tracks:
-        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold in any frame.")
+        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold (and inside the "
+              "image) in any frame.")
+    if pred.outside is not None and pred.outside.any():
+        import sys
+
+        from ..predict import OUTSIDE_MARGIN
+
+        print(f"skelgnn: warning: {int(pred.outside.sum())} joint(s) in {int(pred.outside.any(-1).sum())} "
+              f"track-frame(s) lie more than {OUTSIDE_MARGIN:g} image size beyond the {pred.width}x{pred.height} "
+              "image; they were treated as missing, filled and flagged (npz 'outside', 'flags')", file=sys.stderr)
     print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
           f"that were missing or below confidence {args.conf_threshold}.")
     print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")
@@ -89,6 +109,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 def add_subcommand(sub) -> None:
     """Add ``predict`` to the ``skelgnn`` sub-parsers."""
+    from ..keypoints import MIN_TRACK_LENGTH
+
     p = sub.add_parser("predict", help="lift your own 2D keypoints (or an image/video) to 3D",
                        usage="skelgnn predict [-h] [CKPT] INPUT -o OUT [options]",
                        description="Lift 2D keypoints to 3D joints (mm, camera frame, pelvis-relative).",
@@ -103,6 +125,9 @@ def add_subcommand(sub) -> None:
     p.add_argument("--fps", type=_positive_float, help="frame rate (recorded in the output; playback speed)")
     p.add_argument("--conf-threshold", type=float, default=0.3,
                    help="joints below this confidence are filled by interpolation (default 0.3)")
+    p.add_argument("--min-track-length", type=_positive_int, default=MIN_TRACK_LENGTH, metavar="N",
+                   help=f"drop tracks detected in fewer than N frames (default {MIN_TRACK_LENGTH}; inputs shorter "
+                        "than 2N frames need half their frames, so a single image keeps everyone)")
     p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
                    help="test-time flip augmentation (default off)")
     p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html (default: the first)")

@@ -12,7 +12,9 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
 
     from ..io import atomic_write_text
     from ..robustness import robustness_markdown, run_robustness
+    from . import guard_outputs
 
+    guard_outputs({"--json": args.json}, inputs=[args.checkpoint, args.data])
     report = run_robustness(args.checkpoint, args.data, input_kind=args.input, changes=args.changes,
                             seed=args.seed, tta=args.tta)
     print(robustness_markdown(report), end="")

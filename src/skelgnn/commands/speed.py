@@ -15,10 +15,18 @@ def _cmd_speed(args: argparse.Namespace) -> int:
 
     from ..io import atomic_write_text
     from ..speed import run_speed, speed_markdown
+    from . import guard_outputs
 
+    guard_outputs({"--json": args.json, "--markdown": args.markdown})
     if args.threads:
         torch.set_num_threads(args.threads)
     kwargs = json.loads(args.model_kwargs) if args.model_kwargs else None
+    if kwargs:  # before any measurement: channels, dropout, ... in range (skelgnn.validate)
+        from ..models import names
+        from ..validate import check_model_kwargs
+
+        for name in args.models or names():
+            check_model_kwargs(name, kwargs, "--model-kwargs")
     report = run_speed(args.models, batch=args.batch, repeats=args.repeats, frames=args.frames,
                        device=args.device, matmul_size=args.matmul_size, budget_s=args.budget,
                        model_kwargs=kwargs, train=args.train, train_batch=args.train_batch,

@@ -20,6 +20,7 @@ Shape letters: ``F`` frames, ``J`` joints, ``D`` dofs of one bone.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Mapping, Union
@@ -150,8 +151,15 @@ class AmcMotion:
 
 
 # ---------------------------------------------------------------------------------------- helpers
+MAX_ABS_VALUE = 1e9
+"""Largest magnitude of a number in an ASF, AMC or BVH file (lengths, offsets, translations, angles):
+larger ones would overflow forward kinematics to infinite joint positions."""
+
+
 def _read_lines(path: PathType) -> list[str]:
     """Lines of a text file, any line ends, Latin-1 decoded, stripped."""
+    if os.path.isdir(path):
+        raise FormatError(path, "is a folder; expected a motion-capture text file")
     with open(path, encoding="latin-1", newline=None) as f:
         text = f.read()
     lines = text.split("\n")
@@ -170,6 +178,9 @@ def _floats(path: PathType, tokens: list[str], lineno: int, what: str, n: int | 
         raise FormatError(path, f"expected numbers for {what}, got {' '.join(tokens)!r}", lineno) from None
     if not np.all(np.isfinite(out)):
         raise FormatError(path, f"non-finite number in {what}: {' '.join(tokens)!r}", lineno)
+    if np.any(np.abs(out) > MAX_ABS_VALUE):
+        raise FormatError(path, f"number too large in {what}: {' '.join(tokens)!r} (at most {MAX_ABS_VALUE:g} "
+                                "in magnitude)", lineno)
     return out
 
 
@@ -503,6 +514,9 @@ def read_amc(path: PathType, asf: AsfSkeleton) -> AmcMotion:
             if len(head) > 18:  # int() refuses > 4300 digits; frame numbers are int64
                 raise FormatError(path, f"frame number {head[:20]}... has more than 18 digits", lineno)
             close_frame(lineno)
+            if frame_numbers and int(head) != frame_numbers[-1] + 1:
+                raise FormatError(path, f"frame number {int(head)} follows frame {frame_numbers[-1]}; expected "
+                                        f"{frame_numbers[-1] + 1} (frames skipped or repeated)", lineno)
             frame_numbers.append(int(head))
             frame_lines.append(lineno)
             seen = set()
@@ -545,11 +559,12 @@ def read_amc(path: PathType, asf: AsfSkeleton) -> AmcMotion:
                 except ValueError:
                     bad = (ln, rows)
                     break
-        elif not np.all(np.isfinite(arr)):
-            i = int(np.flatnonzero(~np.all(np.isfinite(arr), axis=1))[0])
+        elif not np.all(np.isfinite(arr) & (np.abs(arr) <= MAX_ABS_VALUE)):
+            i = int(np.flatnonzero(~np.all(np.isfinite(arr) & (np.abs(arr) <= MAX_ABS_VALUE), axis=1))[0])
             bad = (where[name][i], values[name][i])
         if bad is not None:
-            raise FormatError(path, f"bone {name!r}: expected finite numbers, got {' '.join(bad[1])!r}", bad[0])
+            raise FormatError(path, f"bone {name!r}: expected finite numbers of at most {MAX_ABS_VALUE:g} in "
+                                    f"magnitude, got {' '.join(bad[1])!r}", bad[0])
         channels[name] = _readonly(arr)
     return AmcMotion(path=str(path), frame_numbers=_readonly(np.array(frame_numbers, dtype=np.int64)),
                      channels=channels, angle_unit=angle_unit)

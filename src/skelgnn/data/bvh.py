@@ -16,6 +16,7 @@ Shape letters: ``F`` frames, ``J`` joints, ``C`` channels.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from os import PathLike
 from typing import Mapping, Union
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..errors import FormatError
 from ..skeleton import Skeleton
-from .asf_amc import _elementary, bone_end_points_to_joints
+from .asf_amc import MAX_ABS_VALUE, _elementary, bone_end_points_to_joints
 
 __all__ = ["BvhMotion", "read_bvh", "bvh_forward_kinematics", "read_bvh_joints"]
 
@@ -110,12 +111,15 @@ class _Tokens:
             v = float(tok)
         except ValueError:
             raise FormatError(self.path, f"expected a number for {what}, got {tok!r}", line) from None
-        if not np.isfinite(v):
-            raise FormatError(self.path, f"expected a finite number for {what}, got {tok!r}", line)
+        if not np.isfinite(v) or abs(v) > MAX_ABS_VALUE:
+            raise FormatError(self.path, f"expected a finite number of at most {MAX_ABS_VALUE:g} in magnitude for "
+                                         f"{what}, got {tok!r}", line)
         return v
 
 
 def _read_lines(path: PathType) -> list[str]:
+    if os.path.isdir(path):
+        raise FormatError(path, "is a folder; expected a BVH file")
     with open(path, encoding="latin-1", newline=None) as f:
         text = f.read()
     lines = text.split("\n")
@@ -219,6 +223,8 @@ def read_bvh(path: PathType) -> BvhMotion:
         tok = tokens.next("ROOT")
         if tok.upper() != "ROOT":
             raise FormatError(path, f"expected 'ROOT', got {tok!r}", line)
+        if names:
+            raise FormatError(path, "a second ROOT: expected one skeleton (one ROOT) in the hierarchy", line)
         joint_block(-1)
     if not names:
         raise FormatError(path, "the hierarchy has no ROOT", motion_at + 1)
@@ -266,11 +272,13 @@ def read_bvh(path: PathType) -> BvhMotion:
                           len(rows) < n_frames else row_lines[n_frames])
     try:
         data = np.array(rows, dtype=np.float64).reshape(n_frames, n_channels)
-        bad_row = None if np.all(np.isfinite(data)) else int(np.flatnonzero(~np.isfinite(data).all(1))[0])
+        ok = np.isfinite(data) & (np.abs(data) <= MAX_ABS_VALUE)
+        bad_row = None if np.all(ok) else int(np.flatnonzero(~ok.all(1))[0])
     except ValueError:
         bad_row = next(r for r, parts in enumerate(rows) if not _all_floats(parts))
     if bad_row is not None:
-        raise FormatError(path, f"expected {n_channels} finite numbers on frame line {bad_row + 1}",
+        raise FormatError(path, f"expected {n_channels} finite numbers on frame line {bad_row + 1} (at most "
+                                f"{MAX_ABS_VALUE:g} in magnitude)",
                           row_lines[bad_row])
 
     offs = np.array(offsets, dtype=np.float64).reshape(-1, 3)

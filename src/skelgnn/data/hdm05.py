@@ -82,8 +82,13 @@ def find_clips(src: str | Path) -> list[Clip]:
     if not manifest.is_file():
         raise FormatError(manifest, "missing: expected the HDM05 MANIFEST.tsv (actor, class, take per AMC)")
     clips = []
-    with open(manifest, newline="", encoding="utf-8") as fh:
-        rows = list(csv.reader(fh, delimiter="\t"))
+    try:
+        with open(manifest, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh, delimiter="\t"))
+    except UnicodeDecodeError as e:
+        raise FormatError(manifest, f"not UTF-8 text (byte {e.start}); expected a tab-separated table") from None
+    except csv.Error as e:
+        raise FormatError(manifest, f"not a tab-separated table ({e})") from None
     header = rows[0] if rows else []
     need = ("file", "actor", "motion_class", "take")
     if any(h not in header for h in need):
@@ -231,6 +236,10 @@ def build_benchmark(src: str | Path, progress: bool = False) -> Benchmark:
     unknown = sorted({c.actor for c in clips} - set(TRAIN_ACTORS) - set(TEST_ACTORS))
     if unknown:
         raise SkelgnnError(f"{src}: actors {unknown} are in neither the train nor the test split")
+    for role, actors in (("training", TRAIN_ACTORS), ("test", TEST_ACTORS)):
+        if not any(c.actor in actors for c in clips):
+            raise SkelgnnError(f"{src}: MANIFEST.tsv lists no clip of the {role} actors {list(actors)}; "
+                               "HDM05-Lift needs both training actors (bd, bk, dg) and test actors (mm, tr)")
     asfs = {}
     for actor in sorted({c.actor for c in clips}):
         path = src / "asf" / f"HDM_{actor}.asf"

@@ -25,9 +25,11 @@ from ..skeleton import H36M_17
 from .hdm05 import ATTRIBUTION, Benchmark, cameras_json
 from .vp3d import write_vp3d_2d, write_vp3d_3d
 
-__all__ = ["LIFT_FILE", "save_benchmark", "load_benchmark", "SPEC_VERSION"]
+__all__ = ["LIFT_FILE", "OUTPUT_FILES", "save_benchmark", "load_benchmark", "SPEC_VERSION"]
 
 LIFT_FILE = "hdm05_lift.npz"
+OUTPUT_FILES = (LIFT_FILE, "data_3d_hdm05.npz", "data_2d_hdm05_gt.npz", "data_2d_hdm05_noisy.npz",
+                "cameras_hdm05.json", "rare20_hdm05.npz", "sanity.json", "README.md")
 SPEC_VERSION = "HDM05-Lift spec v1"
 _FIELDS = ("clip_keys", "clip_actor", "clip_class", "clip_split", "clip_start", "clip_length", "joints_world",
            "joints_2d_gt", "joints_2d_noisy", "clip_of_frame", "cam_R", "cam_center", "cam_f", "cam_c",
@@ -106,9 +108,44 @@ def _load_benchmark(path: Path) -> Benchmark:
     if missing:
         raise FormatError(path, f"missing arrays {missing}; rebuild with `skelgnn data hdm05`")
     fields = {f: arrays[f] for f in _FIELDS}
-    w, h = (int(v) for v in arrays["image_size"])
-    n = len(fields["joints_world"])
-    if fields["joints_world"].shape != (n, 17, 3) or fields["joints_2d_gt"].shape != (4, n, 17, 2):
-        raise FormatError(path, f"joints_world {fields['joints_world'].shape} / joints_2d_gt "
-                                f"{fields['joints_2d_gt'].shape}: expected (N, 17, 3) / (4, N, 17, 2)")
+    size = arrays["image_size"]
+    if size.shape != (2,) or size.dtype.kind not in "iu" or not (size > 0).all():
+        raise FormatError(path, f"image_size must be two positive integers (width, height), got {size!r}")
+    w, h = (int(v) for v in size)
+    _check_consistent(path, fields)
     return Benchmark(**fields, width=w, height=h)
+
+
+def _check_consistent(path: Path, f: dict) -> None:
+    """Shapes, dtypes and clip ranges of a loaded ``hdm05_lift.npz``; a :class:`FormatError` names the array."""
+    def bad(key: str, expected: str):
+        a = f[key]
+        raise FormatError(path, f"array {key!r} is {a.dtype} {a.shape}; expected {expected}. The file is damaged: "
+                                "rebuild it with `skelgnn data hdm05`")
+
+    n = len(f["joints_world"]) if f["joints_world"].ndim else 0
+    c = len(f["clip_keys"]) if f["clip_keys"].ndim else 0
+    shapes = {"joints_world": ((n, 17, 3), "f"), "joints_2d_gt": ((4, n, 17, 2), "f"),
+              "joints_2d_noisy": ((4, n, 17, 2), "f"), "clip_of_frame": ((n,), "iu"), "rare_distance": ((n,), "f"),
+              "rare20": ((n,), "b"), "clip_start": ((c,), "iu"), "clip_length": ((c,), "iu"),
+              "clip_keys": ((c,), "U"), "clip_actor": ((c,), "U"), "clip_class": ((c,), "U"),
+              "clip_split": ((c,), "U"), "cam_R": ((c, 4, 3, 3), "f"), "cam_center": ((c, 4, 3), "f"),
+              "cam_f": ((c, 4, 2), "f"), "cam_c": ((c, 4, 2), "f")}
+    for key, (shape, kinds) in shapes.items():
+        if f[key].shape != shape or f[key].dtype.kind not in kinds:
+            bad(key, f"{'/'.join(kinds)} {shape} (N = {n} frames, C = {c} clips)")
+    if n == 0 or c == 0:
+        raise FormatError(path, "holds no frames or no clips; rebuild it with `skelgnn data hdm05`")
+    start, length = f["clip_start"].astype(np.int64), f["clip_length"].astype(np.int64)
+    expected_start = np.concatenate([[0], np.cumsum(length)[:-1]])
+    if (length < 1).any() or int(length.sum()) != n:
+        bad("clip_length", f"clip lengths >= 1 that add up to the {n} frames")
+    if not np.array_equal(start, expected_start):
+        bad("clip_start", f"consecutive clip ranges covering the {n} frames (0, then cumulative clip_length)")
+    if not np.array_equal(f["clip_of_frame"], np.repeat(np.arange(c), length)):
+        bad("clip_of_frame", "the clip index of every frame, matching clip_start/clip_length")
+    if not set(f["clip_split"].tolist()) <= {"train", "val", "test"}:
+        bad("clip_split", "'train', 'val' or 'test' per clip")
+    for key in ("joints_world", "joints_2d_gt", "joints_2d_noisy", "cam_R", "cam_center", "cam_f", "cam_c"):
+        if not np.isfinite(f[key]).all():
+            bad(key, "finite values")

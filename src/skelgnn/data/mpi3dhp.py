@@ -91,6 +91,10 @@ class MPI3DHPTest:
 def _load(path: Path, allow_pickle: bool) -> dict:
     if not path.is_file():
         raise FormatError(path, "no such file")
+    names, _ = read_npz(path, ())  # a readable npz with a 'data' member, before any word about pickles
+    if "data" not in names:
+        raise FormatError(path, f"missing key 'data'; found {sorted(names)} (expected P-STMO's "
+                                "data_test_3dhp.npz layout)")
     if not allow_pickle:
         raise FormatError(path, "the MPI-INF-3DHP npz stores a pickled dict under 'data'; pass allow_pickle=True "
                                 "(CLI --allow-pickle), only for files you trust")

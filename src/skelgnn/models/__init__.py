@@ -16,6 +16,7 @@ from torch import nn
 
 from ..errors import SkelgnnError
 from ..skeleton import Skeleton
+from ..validate import check_model_kwargs
 
 __all__ = ["REGISTRY", "register", "build", "names"]
 
@@ -41,10 +42,16 @@ def build(name: str, skeleton: Skeleton, **kwargs) -> nn.Module:
         fn = REGISTRY[name]
     except KeyError:
         raise SkelgnnError(f"unknown model {name!r}; known: {sorted(REGISTRY)}") from None
+    check_model_kwargs(name, kwargs)  # shared arguments (channels, dropout, ...): skelgnn.validate
     try:
         return fn(skeleton, **kwargs)
     except TypeError as e:
         raise SkelgnnError(f"model {name!r}: bad arguments {sorted(kwargs)}: {e}") from None
+    except SkelgnnError:
+        raise
+    except (ValueError, RuntimeError, ZeroDivisionError, OverflowError, IndexError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise SkelgnnError(f"model {name!r}: cannot be built with {kwargs}: {msg}") from None
 
 
 def names() -> list[str]:

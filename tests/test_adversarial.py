@@ -1,0 +1,607 @@
+"""Adversarial cases of issue 18: nothing the user had is lost, nothing silent is wrong.
+
+Each test is one case that used to destroy an input, exit 0 with a wrong result, or crash with a
+traceback; now it is a one-line :class:`SkelgnnError` (exit status 2 on the command line) that names
+the file, key or option, or the correct behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from skelgnn.checkpoint import make_checkpoint, save_checkpoint
+from skelgnn.cli import main
+from skelgnn.keypoints import Keypoints, write_keypoints
+from skelgnn.models import build
+from skelgnn.outputs import OutputError, check_outputs
+from skelgnn.skeleton import H36M_17
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    torch.manual_seed(0)
+    model = build("fc", H36M_17, channels=16)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    save_checkpoint(path, make_checkpoint("fc", {"channels": 16}, H36M_17, model))
+    return path
+
+
+def _person(T: int = 6) -> np.ndarray:
+    base = np.array([[0, 0], [-60, 0], [-65, 200], [-70, 390], [60, 0], [65, 200], [70, 390], [0, -110],
+                     [0, -220], [0, -260], [0, -310], [80, -200], [100, -90], [110, 10], [-80, -200],
+                     [-100, -90], [-110, 10]], dtype=np.float64)
+    return np.repeat(base[None], T, 0) + [500, 400]
+
+
+def _keypoints(tmp_path, name="k.npz", xy=None, **meta):
+    xy = _person()[None] if xy is None else xy
+    kp = Keypoints(xy, np.ones(xy.shape[:3]), "h36m17", np.arange(len(xy)), np.arange(xy.shape[1]),
+                   **{"width": 1000, "height": 800, **meta})
+    return write_keypoints(kp, tmp_path / name)
+
+
+def _error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("skelgnn: error: "), err
+    assert "Traceback" not in err
+    return err
+
+
+# ------------------------------------------------------------------------------- outputs vs inputs
+def test_predict_refuses_to_overwrite_its_input(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    before = inp.read_bytes()
+    assert main(["predict", str(ckpt), str(inp), "-o", str(inp)]) == 2
+    assert "is also an input" in _error(capsys)
+    assert inp.read_bytes() == before
+
+
+def test_predict_refuses_a_link_to_its_input(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    link = tmp_path / "link.npz"
+    link.symlink_to(inp)
+    before = inp.read_bytes()
+    assert main(["predict", str(ckpt), str(inp), "-o", str(link)]) == 2
+    assert "is also an input" in _error(capsys)
+    assert inp.read_bytes() == before and link.is_symlink()
+
+
+@pytest.mark.parametrize("opt", ["--json", "--save-predictions"])
+def test_evaluate_refuses_to_overwrite_the_checkpoint(tmp_path, ckpt, opt, capsys):
+    before = ckpt.read_bytes()
+    assert main(["evaluate", str(ckpt), "--data", str(tmp_path), opt, str(ckpt)]) == 2
+    assert "is also an input" in _error(capsys)
+    assert ckpt.read_bytes() == before
+
+
+def test_export_refuses_to_overwrite_the_checkpoint(ckpt, capsys):
+    before = ckpt.read_bytes()
+    assert main(["export", str(ckpt), "-o", str(ckpt)]) == 2
+    assert "is also an input" in _error(capsys)
+    assert ckpt.read_bytes() == before
+
+
+def test_two_outputs_on_one_file(tmp_path, ckpt, capsys):
+    out = tmp_path / "x.npz"
+    assert main(["evaluate", str(ckpt), "--data", str(tmp_path / "d"), "--json", str(out),
+                 "--save-predictions", str(out)]) == 2
+    assert "same file" in _error(capsys)
+
+
+def test_train_out_holding_the_config_as_an_output_name(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    cfg = run / "last.pt"
+    cfg.write_text("[train]\nepochs = 1\n")
+    assert main(["train", str(cfg), "--out", str(run)]) == 2
+    assert "is also an input" in _error(capsys)
+    assert cfg.read_text() == "[train]\nepochs = 1\n"
+
+
+# ------------------------------------------------------------------------------- output paths
+def test_output_that_is_a_directory_is_refused_before_the_work(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    (tmp_path / "d.npz").mkdir()
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "d.npz")]) == 2
+    assert "is an existing folder" in _error(capsys)
+    # evaluate --json <dir> fails at once, before the evaluation (which needs --data that does not exist)
+    assert main(["evaluate", str(ckpt), "--data", str(tmp_path / "nowhere"), "--json", str(tmp_path)]) == 2
+    assert "is an existing folder" in _error(capsys)
+
+
+@pytest.mark.parametrize("argv", [
+    ["data", "hdm05", "--src", "{tmp}", "--out", "{file}"],
+    ["train", "{cfg}", "--out", "{file}"],
+    ["demo", "--out", "{file}"],
+    ["benchmark", "{cfg}", "--out", "{file}"],
+])
+def test_output_folder_that_is_a_file(tmp_path, argv, capsys):
+    f = tmp_path / "afile"
+    f.write_text("keep me")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("")
+    argv = [a.format(tmp=tmp_path, file=f, cfg=cfg) for a in argv]
+    assert main(argv) == 2
+    assert "is an existing file, not a folder" in _error(capsys)
+    assert f.read_text() == "keep me"
+
+
+def test_output_under_a_file_or_unwritable_folder(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    f = tmp_path / "afile"
+    f.write_text("x")
+    assert main(["predict", str(ckpt), str(inp), "-o", str(f / "sub" / "out.npz")]) == 2
+    assert "is a file, not a folder" in _error(capsys)
+    if os.geteuid() != 0:  # root writes anywhere
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            assert main(["export", str(ckpt), "-o", str(ro / "m.onnx")]) == 2
+            assert "not writable" in _error(capsys)
+        finally:
+            ro.chmod(0o700)
+
+
+def test_replacing_an_unrelated_file_is_allowed_and_said(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    out = tmp_path / "old.npz"
+    out.write_bytes(b"old")
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out), "--width", "1000", "--height", "800"]) == 0
+    assert "exists and will be replaced" in capsys.readouterr().err
+    assert np.load(out)["joints_3d"].shape == (1, 6, 17, 3)
+
+
+def test_check_outputs_hard_link(tmp_path):
+    a = tmp_path / "a"
+    a.write_text("x")
+    os.link(a, tmp_path / "b")
+    with pytest.raises(OutputError, match="is also an input"):
+        check_outputs({"-o": tmp_path / "b"}, inputs=[a])
+    assert check_outputs({"-o": tmp_path / "c"}, inputs=[a]) == []
+
+
+# ------------------------------------------------------------------------------- resume
+CONFIG = os.path.join(os.path.dirname(__file__), "..", "configs", "skeletal_gnn_hdm05.toml")
+
+
+def _train(bench, out, *sets):
+    args = ["train", CONFIG, "--out", str(out), "--quiet", "--set", f"data.path='{bench}'",
+            "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set", "train.epochs=1",
+            "--set", "train.batch_size=64", "--set", "train.threads=1", "--set", "data.max_frames_per_clip=40"]
+    for s in sets:
+        args += ["--set", s]
+    return main(args)
+
+
+def test_resume_with_a_changed_config_names_the_keys(tiny_bench_dir, tmp_path, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    before = (tmp_path / "last.pt").read_bytes()
+    capsys.readouterr()
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.lr=0.05", "train.seed=7",
+                  "data.input_norm='bbox'", "data.input='noisy'") == 2
+    err = _error(capsys)
+    for key in ("train.lr: 0.001 in the checkpoint, 0.05 now", "train.seed", "data.input_norm", "data.input:",
+                "normalization", "new --out"):
+        assert key in err, key
+    assert "train.epochs:" not in err
+    assert (tmp_path / "last.pt").read_bytes() == before
+    # a larger epoch budget (and another thread count) extends the run
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.threads=2") == 0
+    assert len(__import__("json").loads(read_checkpoint(tmp_path / "last.pt")["resume"]["history"])) == 2
+
+
+def test_resume_with_a_damaged_training_state(tiny_bench_dir, tmp_path, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    good = read_checkpoint(tmp_path / "last.pt")
+    for key, value, match in (("history", "{not json", "resume.history"), ("optimizer", None, "resume.optimizer"),
+                              ("best", "x", "resume.best"), ("bad_epochs", -1, "resume.bad_epochs")):
+        bad = dict(good, resume=dict(good["resume"], **{key: value}))
+        save_checkpoint(tmp_path / "last.pt", bad)
+        assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 2
+        assert match in _error(capsys)
+    save_checkpoint(tmp_path / "last.pt", {k: v for k, v in good.items() if k != "resume"})
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 2
+    assert "no training state" in _error(capsys)
+
+
+def test_config_differences_fill_keys_older_checkpoints_lack():
+    from skelgnn.config import RunConfig
+    from skelgnn.resume import config_differences
+
+    now = RunConfig().to_dict()
+    old = RunConfig().to_dict()
+    del old["train"]["precise_bn"]
+    assert config_differences(old, now, RunConfig().to_dict()) == []
+    now["train"]["precise_bn"] = 4
+    assert [k for k, *_ in config_differences(old, now, RunConfig().to_dict())] == ["train.precise_bn"]
+
+
+# ------------------------------------------------------------------------------- config values
+@pytest.mark.parametrize("setting, key", [
+    ("train.epochs=0", "train.epochs"), ("train.epochs=-3", "train.epochs"), ("train.patience=-1", "train.patience"),
+    ("train.lr_decay=-1", "train.lr_decay"), ("train.batch_size=0", "train.batch_size"),
+    ("train.batch_size=-5", "train.batch_size"), ("train.lr=-1", "train.lr"), ("train.lr=float('nan')", "train.lr"),
+    ("train.weight_decay=-1", "train.weight_decay"), ("train.seed=-1", "train.seed"),
+    ("model.kwargs={'channels': 0}", "model.kwargs.channels"),
+    ("model.kwargs={'dropout': 2.0}", "model.kwargs.dropout"),
+    ("data.train_fraction=0", "data.train_fraction"), ("data.train_fraction=-1", "data.train_fraction"),
+    ("data.train_fraction=5", "data.train_fraction"), ("data.max_frames_per_clip=-1", "data.max_frames_per_clip"),
+])
+def test_train_refuses_out_of_range_config_values(tmp_path, setting, key, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "run"), "--set", setting]) == 2
+    err = _error(capsys)
+    assert key in err and "must be" in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("content", [b"\x80\x81\xfe binary", None])
+def test_config_that_is_binary_or_a_folder(tmp_path, content, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.mkdir() if content is None else cfg.write_bytes(content)
+    assert main(["train", str(cfg), "--out", str(tmp_path / "run")]) == 2
+    assert "expected a TOML" in _error(capsys)
+
+
+def test_benchmark_refuses_out_of_range_values(tmp_path, capsys):
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[train]\nepochs = 1\n[[runs]]\nlabel = "a"\nmodel = "fc"\nkwargs = { channels = 0 }\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "runs[0].kwargs.channels" in _error(capsys)
+    cfg.write_text('[train]\nepochs = 1\n[[runs]]\nlabel = "a"\nmodel = "fc"\ntrain = { lr_decay = -1.0 }\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "train.lr_decay" in _error(capsys)
+    cfg.write_text('[train]\nepochs = 0\n[[runs]]\nlabel = "a"\nmodel = "fc"\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2
+    assert "train.epochs" in _error(capsys)
+
+
+def test_speed_refuses_bad_model_kwargs_before_measuring(capsys):
+    assert main(["speed", "--models", "fc", "--model-kwargs", '{"dropout": 2.0}']) == 2
+    assert "--model-kwargs.dropout" in _error(capsys)
+    assert main(["speed", "--models", "fc", "--model-kwargs", '{"channels": -4}']) == 2
+    assert "channels" in _error(capsys)
+
+
+def test_build_wraps_errors_of_the_builders():
+    from skelgnn.errors import SkelgnnError
+
+    with pytest.raises(SkelgnnError, match="channels"):
+        build("fc", H36M_17, channels=0)
+    with pytest.raises(SkelgnnError, match="dilations"):
+        build("skeletal_gnn_t27", H36M_17, dilations=[0])
+
+
+# ------------------------------------------------------------------------------- NaN and absurd values
+def _damaged(tmp_path, ckpt, **change):
+    from skelgnn.checkpoint import read_checkpoint
+
+    c = read_checkpoint(ckpt)
+    for key, value in change.items():
+        c[key] = value
+    path = tmp_path / "damaged.pt"
+    save_checkpoint(path, c)
+    return path, c
+
+
+def test_checkpoint_with_a_nan_weight_is_refused(tmp_path, ckpt, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    sd = dict(read_checkpoint(ckpt)["state_dict"])
+    key = next(k for k, v in sd.items() if v.is_floating_point())
+    sd[key] = sd[key].clone()
+    sd[key].view(-1)[0] = float("nan")
+    bad, _ = _damaged(tmp_path, ckpt, state_dict=sd)
+    inp = _keypoints(tmp_path)
+    assert main(["predict", str(bad), str(inp), "-o", str(tmp_path / "o.npz")]) == 2
+    err = _error(capsys)
+    assert key in err and "NaN" in err
+    assert not (tmp_path / "o.npz").exists()
+    assert main(["export", str(bad), "-o", str(tmp_path / "m.onnx")]) == 2
+    assert key in _error(capsys)
+
+
+@pytest.mark.parametrize("norm, match", [
+    ("screen", "must be a table"), ({"input": "screen", "target_scale_mm": float("nan")}, "target_scale_mm"),
+    ({"input": "polar", "target_scale_mm": 1000.0}, "normalization.input"), (None, "lacks 'normalization'"),
+])
+def test_checkpoint_with_a_bad_normalization_is_refused(tmp_path, ckpt, norm, match, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    c = read_checkpoint(ckpt)
+    if norm is None:
+        del c["normalization"]
+    else:
+        c["normalization"] = norm
+    save_checkpoint(tmp_path / "bad.pt", c)
+    inp = _keypoints(tmp_path)
+    assert main(["predict", str(tmp_path / "bad.pt"), str(inp), "-o", str(tmp_path / "o.npz")]) == 2
+    assert match in _error(capsys)
+    assert main(["evaluate", str(tmp_path / "bad.pt"), "--data", str(tmp_path)]) == 2
+    assert match in _error(capsys)
+
+
+def test_malicious_checkpoint_never_suggests_unsafe_loading(tmp_path, capsys):
+    class Evil:
+        def __reduce__(self):
+            return (os.getcwd, ())
+
+    torch.save({"format": 1, "model": Evil()}, tmp_path / "evil.pt")
+    assert main(["export", str(tmp_path / "evil.pt"), "-o", str(tmp_path / "m.onnx")]) == 2
+    err = _error(capsys)
+    assert "not a trusted skelgnn checkpoint" in err and "weights_only" not in err
+
+
+def test_3dhp_random_bytes_does_not_suggest_allow_pickle(tmp_path, ckpt, capsys):
+    (tmp_path / "x.npz").write_bytes(os.urandom(300))
+    assert main(["evaluate-3dhp", str(ckpt), "--data", str(tmp_path / "x.npz")]) == 2
+    err = _error(capsys)
+    assert "not a readable npz" in err and "pickle" not in err
+
+
+def test_keypoints_far_outside_the_image_are_flagged_and_warned(tmp_path, ckpt, capsys):
+    xy = _person(6)[None].copy()
+    xy[0, 2, 13] = [1e6, 400]  # one wrist 1e6 px right of a 1000 px image
+    inp = _keypoints(tmp_path, xy=xy)
+    out = tmp_path / "o.npz"
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out)]) == 0
+    assert "1 joint(s) in 1 track-frame(s) lie more than" in capsys.readouterr().err
+    with np.load(out) as f:
+        assert f["outside"][0, 2, 13] and f["outside"].sum() == 1 and f["flags"][0, 2, 13]
+        assert np.abs(f["joints_3d"]).max() < 5000
+        assert f["width"].dtype == np.int64 and f["fps"].dtype == np.float64
+
+
+def test_image_size_that_does_not_fit_the_keypoints(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path)
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "o.npz"), "--width", "1",
+                 "--height", "1"]) == 2
+    assert "far outside the 1x1 image" in _error(capsys)
+
+
+@pytest.mark.parametrize("width", [1e30, 1e300, 2e5])
+def test_width_that_is_not_a_plain_pixel_count_is_refused(tmp_path, ckpt, width, capsys):
+    inp = _keypoints(tmp_path, width=1000)
+    with np.load(inp) as f:
+        arrays = dict(f)
+    arrays["width"] = np.asarray(width)
+    np.savez(tmp_path / "w.npz", **arrays)
+    assert main(["predict", str(ckpt), str(tmp_path / "w.npz"), "-o", str(tmp_path / "o.npz")]) == 2
+    err = _error(capsys)
+    assert "'width'" in err and "at most" in err
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "o.npz"), "--width", str(int(width)),
+                 "--height", "800"]) == 2
+    assert "--width/--height" in _error(capsys)
+
+
+# ------------------------------------------------------------------------------- tracking memory
+def _false_positive_flood(tmp_path, T=1000):
+    """One person walking plus one random false detection per frame, JSON without track ids."""
+    import json
+
+    rng = np.random.default_rng(0)
+    person = _person(1)[0]
+    frames = []
+    for t in range(T):
+        p = person + [t * 0.2, 0]
+        fp = rng.uniform(0, 1000, size=2) * [1, 0.8] + rng.uniform(0, 30, size=(17, 2))  # small, anywhere
+        frames.append([np.c_[p, np.ones(17)].ravel().tolist(), np.c_[fp, np.full(17, 0.9)].ravel().tolist()])
+    path = tmp_path / "flood.json"
+    path.write_text(json.dumps({"layout": "h36m17", "width": 1000, "height": 800, "frames": frames}))
+    return path
+
+
+def test_short_lived_detections_do_not_become_dense_tracks(tmp_path):
+    from skelgnn.keypoints import read_keypoints
+
+    kp = read_keypoints(_false_positive_flood(tmp_path))
+    assert kp.num_frames == 1000
+    assert kp.num_tracks < 60 and kp.short_tracks > 400  # before: ~550 dense (1000-frame) tracks
+    longest = np.isfinite(kp.xy[..., 0, 0]).sum(1).max()
+    assert longest > 950  # the walking person is one track over (nearly) every frame
+
+
+def test_track_cap_is_a_clear_error(tmp_path, monkeypatch, ckpt, capsys):
+    from skelgnn import keypoints
+
+    monkeypatch.setattr(keypoints, "MAX_TRACK_FRAMES", 20_000)
+    path = _false_positive_flood(tmp_path, T=200)
+    assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz"), "--min-track-length", "1"]) == 2
+    err = _error(capsys)
+    assert "exceed the limit" in err and "--min-track-length" in err
+    assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz")]) == 0
+    assert "short-lived track(s)" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------- damaged data and manifests
+def _manifest_variant(src, tmp_path, rows_filter=None, raw=None):
+    out = tmp_path / "src"
+    out.mkdir()
+    (out / "asf").symlink_to(src / "asf")
+    (out / "amc").symlink_to(src / "amc")
+    text = (src / "MANIFEST.tsv").read_text(encoding="utf-8")
+    if raw is not None:
+        (out / "MANIFEST.tsv").write_bytes(raw)
+    else:
+        lines = text.splitlines()
+        (out / "MANIFEST.tsv").write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if rows_filter(ln)]) + "\n")
+    return out
+
+
+@pytest.mark.parametrize("case, match", [
+    ("binary", "not UTF-8"), ("test_only", "no clip of the training actors"),
+    ("train_only", "no clip of the test actors"),
+])
+def test_damaged_manifest(tiny_hdm05_src, tmp_path, case, match, capsys):
+    if case == "binary":
+        src = _manifest_variant(tiny_hdm05_src, tmp_path, raw=b"\xff\xfe\x00\x81binary" * 20)
+    else:
+        test = ("_mm_", "_tr_")
+        keep = (lambda ln: any(t in ln for t in test)) if case == "test_only" else \
+            (lambda ln: not any(t in ln for t in test))
+        src = _manifest_variant(tiny_hdm05_src, tmp_path, keep)
+    assert main(["data", "hdm05", "--src", str(src), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = _error(capsys)
+    assert match in err and "MANIFEST.tsv" in err
+
+
+def _damage_bench(tiny_bench_dir, tmp_path, **change):
+    from skelgnn.data.hdm05_files import LIFT_FILE
+
+    with np.load(tiny_bench_dir / LIFT_FILE) as f:
+        arrays = dict(f)
+    for key, fn in change.items():
+        arrays[key] = fn(arrays[key])
+    out = tmp_path / "bench"
+    out.mkdir()
+    np.savez(out / LIFT_FILE, **arrays)
+    return out
+
+
+@pytest.mark.parametrize("key, fn", [
+    ("clip_length", lambda a: np.where(np.arange(len(a)) == 0, 0, a)),
+    ("clip_start", lambda a: a + 10 ** 6),
+    ("joints_2d_noisy", lambda a: a[:, : a.shape[1] // 2]),
+    ("rare20", lambda a: a[:-5]),
+])
+def test_damaged_benchmark_file(tiny_bench_dir, tmp_path, ckpt, key, fn, capsys):
+    bench = _damage_bench(tiny_bench_dir, tmp_path, **{key: fn})
+    assert main(["evaluate", str(ckpt), "--data", str(bench), "--input", "noisy"]) == 2
+    err = _error(capsys)
+    assert "hdm05_lift.npz" in err and repr(key) in err and "rebuild" in err
+
+
+# ------------------------------------------------------------------------------- export
+@pytest.mark.parametrize("argv, match", [
+    (["--frames", "1000000000"], "more than 10000"), (["--opset", "1"], "opsets 11 to 20"),
+])
+def test_export_refuses_absurd_frames_and_opsets(tmp_path, ckpt, argv, match, capsys):
+    pytest.importorskip("onnx")
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(ckpt), "-o", str(out), *argv]) == 2
+    assert match in _error(capsys)
+    assert not out.exists()
+
+
+def test_export_check_fails_on_nan_and_removes_the_file(tmp_path, ckpt, monkeypatch, capsys):
+    pytest.importorskip("onnx")
+    from skelgnn import export
+
+    monkeypatch.setattr(export, "check_onnx", lambda *a, **k: float("nan"))
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(ckpt), "-o", str(out), "--check"]) == 1
+    assert "differs from PyTorch by nan" in capsys.readouterr().err
+    assert not out.exists()
+
+
+# ------------------------------------------------------------------------------- mocap readers
+def test_readers_on_a_folder(tmp_path):
+    from skelgnn.data.asf_amc import read_asf
+    from skelgnn.data.bvh import read_bvh
+    from skelgnn.errors import FormatError
+
+    for reader in (read_asf, read_bvh):
+        with pytest.raises(FormatError, match="is a folder"):
+            reader(tmp_path)
+
+
+def _tiny_asf_amc(tmp_path, amc_frames, length="2"):
+    from test_asf_amc import AMC, ASF
+
+    (tmp_path / "t.asf").write_text(ASF.replace("     length 2\n", f"     length {length}\n"))
+    head = AMC.split("1\nroot")[0]
+    (tmp_path / "t.amc").write_text(head + "".join(f"{n}\nroot 0 0 0 0 0 0\na 0 0 0\nb 0\n" for n in amc_frames))
+    return tmp_path / "t.asf", tmp_path / "t.amc"
+
+
+@pytest.mark.parametrize("frames, match", [((1, 2, 4), "frame number 4 follows frame 2"),
+                                           ((1, 2, 2), "frame number 2 follows frame 2")])
+def test_amc_with_skipped_or_repeated_frames(tmp_path, frames, match):
+    from skelgnn.data.asf_amc import read_amc, read_asf
+    from skelgnn.errors import FormatError
+
+    asf, amc = _tiny_asf_amc(tmp_path, frames)
+    with pytest.raises(FormatError, match=match):
+        read_amc(amc, read_asf(asf))
+    asf, amc = _tiny_asf_amc(tmp_path, (1, 2, 3))
+    assert read_amc(amc, read_asf(asf)).num_frames == 3
+
+
+def test_huge_asf_length_and_amc_translation(tmp_path):
+    from skelgnn.data.asf_amc import read_amc, read_asf
+    from skelgnn.errors import FormatError
+
+    asf, _ = _tiny_asf_amc(tmp_path, (1,), length="1e308")
+    with pytest.raises(FormatError, match="length.*too large"):
+        read_asf(asf)
+    asf, amc = _tiny_asf_amc(tmp_path, (1,))
+    amc.write_text(amc.read_text().replace("root 0 0 0 0 0 0", "root 1e308 0 0 0 0 0"))
+    with pytest.raises(FormatError, match="bone 'root'.*at most"):
+        read_amc(amc, read_asf(asf))
+
+
+def test_bvh_with_two_roots(tmp_path):
+    from test_bvh import BVH
+
+    from skelgnn.data.bvh import read_bvh
+    from skelgnn.errors import FormatError
+
+    hierarchy, motion = BVH.split("MOTION")
+    second = hierarchy.split("HIERARCHY\n")[1]
+    for name in ("Hips", "Chest", "Leg"):
+        second = second.replace(name, name + "2")
+    (tmp_path / "two.bvh").write_text(hierarchy + second + "MOTION" + motion)
+    with pytest.raises(FormatError, match="second ROOT"):
+        read_bvh(tmp_path / "two.bvh")
+
+
+# ------------------------------------------------------------------------------- temporary files
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def test_only_stale_temp_files_of_skelgnn_are_removed(tmp_path, ckpt):
+    inp = _keypoints(tmp_path)
+    out = tmp_path / "o.npz"
+    stale = tmp_path / f".o.npz.skelgnn-{_dead_pid()}-abcdefgh.tmp"  # what a killed predict leaves
+    mine = tmp_path / ".o.npz.notes.tmp"  # a user's file that merely looks similar
+    live = tmp_path / f".o.npz.skelgnn-{os.getpid()}-abcdefgh.tmp"  # a write in progress (this process)
+    for p in (stale, mine, live):
+        p.write_text("x")
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out), "--width", "1000", "--height", "800"]) == 0
+    assert not stale.exists() and mine.exists() and live.exists()
+
+
+def test_training_keeps_user_files_that_look_like_temp_files(tiny_bench_dir, tmp_path):
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    mine = tmp_path / ".best.pt.backup.tmp"
+    stale = tmp_path / f".best.pt.skelgnn-{_dead_pid()}-abcdefgh.tmp"
+    mine.write_text("keep")
+    stale.write_text("x")
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2") == 0
+    assert mine.read_text() == "keep" and not stale.exists()
+
+
+def test_outputs_never_hold_pickled_object_arrays(tmp_path):
+    from skelgnn.errors import FormatError
+    from skelgnn.io import atomic_save_npz
+
+    with pytest.raises(FormatError, match="'width'"):
+        atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.asarray(10 ** 30))
+    assert not (tmp_path / "o.npz").exists()
+    atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.int64(640), names=np.asarray(["a", "b"]))
+    with np.load(tmp_path / "o.npz") as f:  # allow_pickle=False
+        assert int(f["width"]) == 640
