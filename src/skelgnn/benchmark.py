@@ -178,8 +178,8 @@ def results_markdown(summary: dict) -> str:
     lines += [f"- {k}: {v}" for k, v in summary["protocol"].items()]
     if summary.get("missing"):
         lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
-    head = ("| model | params | rf | train s | MPJPE | class-wise | P-MPJPE | HT10 | Rare20 |\n"
-            "|---|---|---|---|---|---|---|---|---|")
+    head = ("| model | params | rf | train s | MPJPE | class-wise | P-MPJPE | HT10 | Rare20 | Accel | MPJVE | bone sd "
+            "| root err | abs MPJPE |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for input_kind in dict.fromkeys(r["input"] for r in summary["results"]):
         for group in ("main", "ablation"):
             rows = [r for r in summary["results"] if r["input"] == input_kind and r["group"] == group]
@@ -189,12 +189,22 @@ def results_markdown(summary: dict) -> str:
             for r in rows:
                 lines.append(f"| {r['label']} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
                              f"{r['train_seconds']:.0f} | {r['mpjpe']:.1f} | {r['mpjpe_classwise']:.1f} | "
-                             f"{r['p_mpjpe']:.1f} | {r['ht10']:.1f} | {r['rare20']:.1f} |")
+                             f"{r['p_mpjpe']:.1f} | {r['ht10']:.1f} | {r['rare20']:.1f} | "
+                             + " | ".join(_cell(r, k) for k in ("accel", "mpjve", "bone_std", "root_error", "abs_mpjpe"))
+                             + " |")
     own = {r["label"]: r["train_overrides"] for r in summary["results"] if r.get("train_overrides")}
     if own:
         lines += ["", "Runs with their own training settings (over the shared budget):"]
         lines += [f"- {label}: " + ", ".join(f"train.{k} = {v!r}" for k, v in t.items()) for label, t in own.items()]
     return "\n".join(lines) + "\n"
+
+
+def _cell(row: dict, key: str) -> str:
+    """A v1.1 metric (BENCHMARK.md §7) with 1 decimal (2 for Accel), or "–" for runs evaluated before it existed."""
+    v = row.get(key)
+    if v is None:
+        return "–"
+    return f"{v:.2f}" if key == "accel" else f"{v:.1f}"
 
 
 def _plots(summary: dict, out: Path) -> None:
