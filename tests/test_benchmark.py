@@ -48,7 +48,8 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
         ("fc", "gt"), ("fc", "noisy"), ("lcn", "gt"), ("lcn", "noisy"), ("fc_gt_only", "gt")}
     assert not (out / "runs" / "fc_gt_only__noisy__s0").exists()
     for r in summary["results"]:
-        for key in ("parameters", "train_seconds", "mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20"):
+        for key in ("parameters", "train_seconds", "mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20",
+                    "accel", "mpjve", "bone_std", "root_error", "root_error_pct", "abs_mpjpe"):
             assert key in r
     md = (out / "results.md").read_text()
     assert "## gt input — comparison" in md and "## noisy input — ablations" in md and "| fc |" in md
@@ -137,3 +138,15 @@ def test_paired_differences_and_their_interval():
     assert agg["ref"]["mpjpe"] == 51.0 and agg["ref"]["mpjpe_sd"] == pytest.approx(1.0)
     noisy = [row("ref", s, 50.0 + 3 * (-1) ** s) for s in range(3)] + [row("base", s, 50.0) for s in range(3)]
     assert not paired_differences(noisy, "ref")[0]["mpjpe"]["real"]
+
+
+def test_results_markdown_prints_the_v1_1_columns_and_dashes_for_older_runs():
+    from skelgnn.benchmark import results_markdown
+
+    base = {"label": "a", "input": "gt", "group": "main", "parameters": 1e5, "receptive_field": 1, "train_seconds": 1,
+            "mpjpe": 80.0, "mpjpe_classwise": 81.0, "p_mpjpe": 60.0, "ht10": 150.0, "rare20": 100.0}
+    new = dict(base, label="b", accel=3.456, mpjve=8.44, bone_std=16.7, root_error=186.2, abs_mpjpe=198.9)
+    md = results_markdown({"config": "c.toml", "protocol": {}, "results": [base, new]})
+    assert "| Accel | MPJVE | bone sd | root err | abs MPJPE |" in md
+    assert "| 80.0 | 81.0 | 60.0 | 150.0 | 100.0 | – | – | – | – | – |" in md  # one seed: no ± sd
+    assert "| 3.46 | 8.4 | 16.7 | 186.2 | 198.9 |" in md

@@ -281,3 +281,36 @@ def test_numpy_inputs_accepted():
     out = mpjpe(HAND_PRED.numpy(), HAND_TARGET.numpy())
     assert isinstance(out, torch.Tensor)
     assert math.isclose(float(out), 2.0)
+
+
+# ---------------------------------------------------------------------------------------- jitter (spec v1.1)
+def test_accel_error_hand_example():
+    from skelgnn.metrics import accel_error
+
+    target = torch.zeros(4, 2, 3, dtype=torch.float64)
+    pred = target.clone()
+    pred[2, 1, 0] = 1.0  # a one-frame spike of 1 mm on joint 1: second differences 1, -2 (frames 1, 2)
+    assert_close(accel_error(pred, target), torch.tensor([0.5, 1.0], dtype=torch.float64))
+    # constant velocity has no acceleration, and shared motion cancels
+    ramp = torch.arange(5, dtype=torch.float64)[:, None, None] * torch.ones(5, 17, 3, dtype=torch.float64)
+    assert_close(accel_error(ramp * 7.0, torch.zeros_like(ramp)), torch.zeros(3, dtype=torch.float64))
+    x = _poses(5, 17, 3, seed=3)
+    assert_close(accel_error(x + 100.0, x), torch.zeros(3, dtype=torch.float64))
+    with pytest.raises(ShapeError):
+        accel_error(torch.zeros(2, 17, 3), torch.zeros(2, 17, 3))
+
+
+def test_bone_length_std_rigid_is_zero_and_hand_example():
+    from skelgnn.metrics import bone_length_std, bone_lengths
+
+    parents = (-1, 0, 1)
+    pose = torch.tensor([[0.0, 0, 0], [3.0, 4, 0], [3.0, 4, 10]], dtype=torch.float64)
+    assert_close(bone_lengths(pose, parents), torch.tensor([5.0, 10.0], dtype=torch.float64))
+    rot = torch.stack([_rotation(s) for s in range(6)])  # a rigid skeleton turning: sd 0
+    seq = pose @ rot.transpose(-1, -2)
+    assert_close(bone_length_std(seq, parents), torch.zeros(2, dtype=torch.float64), atol=1e-9, rtol=0)
+    seq2 = torch.stack([pose, pose.clone()])
+    seq2[1, 2, 2] = 14.0  # second bone 10 then 14 mm: population sd 2
+    assert_close(bone_length_std(seq2, parents), torch.tensor([0.0, 2.0], dtype=torch.float64))
+    with pytest.raises(ShapeError):
+        bone_lengths(torch.zeros(4, 3), (-1, 0))

@@ -228,6 +228,7 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
 
 
 METRICS = ("mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20")
+V11_METRICS = ("accel", "mpjve", "bone_std", "root_error", "abs_mpjpe")  # BENCHMARK.md §7, mean over seeds
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -260,6 +261,9 @@ def aggregate(results: list[dict]) -> list[dict]:
             v = np.asarray([r[m] for r in rows], dtype=np.float64)
             row[m] = float(v.mean())
             row[m + "_sd"] = float(v.std(ddof=1)) if len(v) > 1 else math.nan
+        for m in V11_METRICS:  # runs evaluated before these metrics existed have none
+            if all(r.get(m) is not None for r in rows):
+                row[m] = float(np.mean([r[m] for r in rows]))
         out.append(row)
     return out
 
@@ -299,7 +303,7 @@ def results_markdown(summary: dict) -> str:
     if summary.get("missing"):
         lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
     head = ("| model | params | rf | seeds | epochs (best) | train s | CPU s | MPJPE | class-wise | P-MPJPE | HT10 "
-            "| Rare20 |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+            "| Rare20 | Accel | MPJVE | bone sd | root err | abs MPJPE |\n" + "|---" * 17 + "|")
     aggregates = summary.get("aggregates") or aggregate(summary["results"])
     for input_kind in dict.fromkeys(r["input"] for r in aggregates):
         for group in ("main", "ablation"):
@@ -311,7 +315,8 @@ def results_markdown(summary: dict) -> str:
                 epochs = "/".join(str(e) for e in r["epochs_run"]) + " (" + "/".join(str(e) for e in r["best_epoch"]) + ")"
                 lines.append(f"| {r['label']} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
                              f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} | "
-                             f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " |")
+                             f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " | "
+                             + " | ".join(_cell(r, k) for k in V11_METRICS) + " |")
     paired = summary.get("paired", [])
     if paired:
         lines += ["", f"## Paired differences, {paired[0]['reference']} minus each model (same seeds; mm, "
@@ -330,6 +335,14 @@ def results_markdown(summary: dict) -> str:
         lines += ["", "Runs with their own training settings (over the shared budget):"]
         lines += [f"- {label}: " + ", ".join(f"train.{k} = {v!r}" for k, v in t.items()) for label, t in own.items()]
     return "\n".join(lines) + "\n"
+
+
+def _cell(row: dict, key: str) -> str:
+    """A v1.1 metric (BENCHMARK.md §7) with 1 decimal (2 for Accel), or "–" for runs evaluated before it existed."""
+    v = row.get(key)
+    if v is None:
+        return "–"
+    return f"{v:.2f}" if key == "accel" else f"{v:.1f}"
 
 
 def _plots(summary: dict, out: Path) -> None:

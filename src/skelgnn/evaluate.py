@@ -16,11 +16,12 @@ from torch import nn
 
 from .data.lifting import SequenceSet, flip_joints, require_finite
 from .errors import SkelgnnError
-from .metrics import (auc, classwise_mean, group_means, hard_tail, joint_errors, mpjpe, mpjve, n_mpjpe,
-                      p_mpjpe, pck)
+from .metrics import (accel_error, auc, bone_length_std, classwise_mean, group_means, hard_tail, joint_errors,
+                      mpjpe, mpjve, n_mpjpe, p_mpjpe, pck)
 from .skeleton import Skeleton
 
 __all__ = ["evaluate_checkpoint", "lift", "predict_sequences", "stack_targets", "compute_report", "report_markdown",
+           "jitter_metrics", "fit_trajectories", "trajectory_metrics",
            "checkpoint_data_kind", "evaluate_h36m_checkpoint", "evaluate_3dhp_checkpoint"]
 
 
@@ -79,15 +80,87 @@ def stack_targets(preds: list[np.ndarray], seqs: SequenceSet) -> tuple[torch.Ten
     return pred, target - target[:, :1]
 
 
+def jitter_metrics(preds: list[np.ndarray], targets: list[np.ndarray], parents) -> dict:
+    """Smoothness metrics of BENCHMARK.md §7 over sequences (each (T, J, 3) mm, root-relative).
+
+    Returns:
+        ``accel`` (mm/frame², frame-weighted over interior frames), ``mpjve`` (mm/frame, frame-weighted
+        over frame pairs), ``bone_std`` (mm, mean over bones and sequences of the per-sequence standard
+        deviation of the predicted bone length) and ``bone_std_target`` (the same for the targets);
+        NaN where no sequence is long enough.
+    """
+    acc, vel, bstd, bstd_t = [], [], [], []
+    for p, t in zip(preds, targets):
+        pt = torch.from_numpy(np.asarray(p, dtype=np.float64))
+        tt = torch.from_numpy(np.asarray(t, dtype=np.float64))
+        pt, tt = pt - pt[:, :1], tt - tt[:, :1]
+        if len(pt) > 2:
+            acc.append(accel_error(pt, tt))
+        if len(pt) > 1:
+            vel.append(mpjve(pt, tt))
+        bstd.append(bone_length_std(pt, parents).mean())
+        bstd_t.append(bone_length_std(tt, parents).mean())
+    nan = float("nan")
+    return {"accel": float(torch.cat(acc).mean()) if acc else nan,
+            "mpjve": float(torch.cat(vel).mean()) if vel else nan,
+            "bone_std": float(torch.stack(bstd).mean()) if bstd else nan,
+            "bone_std_target": float(torch.stack(bstd_t).mean()) if bstd_t else nan}
+
+
+def fit_trajectories(preds: list[np.ndarray], seqs: SequenceSet) -> list[np.ndarray]:
+    """Least-squares camera-frame pelvis per sequence (:func:`skelgnn.trajectory.fit_root`) from each
+    sequence's pixels and intrinsics: a list of (T, 3) float64 mm.
+
+    Raises:
+        SkelgnnError: the sequence set has no pixels/intrinsics (``seqs.has_trajectory`` is False).
+    """
+    from .trajectory import Intrinsics, fit_root
+
+    if not seqs.has_trajectory:
+        raise SkelgnnError("these sequences carry no 2D pixels, camera roots and intrinsics; "
+                           "the root trajectory cannot be fitted or scored")
+    return [fit_root(p, uv, Intrinsics(*k)) for p, uv, k in zip(preds, seqs.pixels, seqs.intrinsics)]
+
+
+def trajectory_metrics(preds: list[np.ndarray], roots: list[np.ndarray], seqs: SequenceSet) -> dict:
+    """Trajectory metrics of BENCHMARK.md §7 (mm, frame-weighted over every sample).
+
+    Args:
+        preds: (T, J, 3) root-relative predictions per sequence, mm.
+        roots: (T, 3) predicted camera-frame pelvis per sequence, mm.
+        seqs: the sequences, with ``roots`` (the true pelvis) and root-relative ``targets``.
+
+    Returns:
+        ``root_error`` (mm), ``root_error_pct`` (the same per frame as % of the true camera distance
+        ``‖r‖``, then averaged), ``root_depth_error_pct`` (``|ẑ − z| / ‖r‖`` in %, averaged),
+        ``abs_mpjpe`` (MPJPE of camera-frame joints, root not subtracted) and ``camera_distance``
+        (mean ``‖r‖``, mm).
+    """
+    r_hat = np.concatenate([np.asarray(r, dtype=np.float64) for r in roots])
+    r = np.concatenate([np.asarray(t, dtype=np.float64) for t in seqs.roots])
+    p = np.concatenate([np.asarray(x, dtype=np.float64) for x in preds])
+    t = np.concatenate([np.asarray(x, dtype=np.float64) for x in seqs.targets])
+    p_abs = p - p[:, :1] + r_hat[:, None]
+    t_abs = t - t[:, :1] + r[:, None]
+    dist = np.linalg.norm(r, axis=-1)
+    err = np.linalg.norm(r_hat - r, axis=-1)
+    return {"root_error": float(err.mean()), "root_error_pct": float(100 * (err / dist).mean()),
+            "root_depth_error_pct": float(100 * (np.abs(r_hat[:, 2] - r[:, 2]) / dist).mean()),
+            "abs_mpjpe": float(np.linalg.norm(p_abs - t_abs, axis=-1).mean()),
+            "camera_distance": float(dist.mean())}
+
+
 def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleton, *,
-                   protocol: dict | None = None, tail_q: float = 10.0) -> dict:
+                   protocol: dict | None = None, tail_q: float = 10.0, roots: list[np.ndarray] | None = None) -> dict:
     """All metrics of predictions against a sequence set's targets (mm).
 
     Returns:
         JSON-ready dict: ``mpjpe`` (frame-wise), ``mpjpe_classwise``, ``p_mpjpe``, ``p_mpjpe_classwise``,
         ``n_mpjpe``, ``mpjve``, ``ht10`` (mean of the worst ``tail_q`` % samples), ``rare20`` (MPJPE over
         the Rare20 frames, NaN if none), ``pck150``, ``auc``, ``per_class`` and ``per_joint`` tables,
-        ``samples`` and ``protocol``.
+        ``samples`` and ``protocol``; the smoothness metrics of :func:`jitter_metrics` (``accel``,
+        ``bone_std``, ``bone_std_target``); and with ``roots`` (predicted camera-frame pelvis per sequence)
+        those of :func:`trajectory_metrics`.
     """
     for i, t in enumerate(seqs.targets):
         require_finite(t, f"sequence {seqs.key(i)}: the 3D target")
@@ -96,8 +169,7 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
     pe = p_mpjpe(pred, target)
     classes = np.concatenate([[c] * len(x) for c, x in zip(seqs.classes, seqs.inputs)])
     rare = np.concatenate(seqs.rare).astype(bool)
-    vel = [mpjve(torch.from_numpy(p).double(), torch.from_numpy(t - t[:, :1]).double())
-           for p, t in zip(preds, seqs.targets) if len(p) > 1]
+    jitter = jitter_metrics(preds, seqs.targets, skeleton.parents)
     per_class_e = group_means(e, classes.tolist())
     per_class_pe = group_means(pe, classes.tolist())
     counts = {c: int((classes == c).sum()) for c in per_class_e}
@@ -108,7 +180,7 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
         "p_mpjpe": float(pe.mean()),
         "p_mpjpe_classwise": classwise_mean(pe, classes.tolist()),
         "n_mpjpe": float(n_mpjpe(pred, target).mean()),
-        "mpjve": float(torch.cat(vel).mean()) if vel else float("nan"),
+        **jitter,
         f"ht{int(tail_q)}": hard_tail(e, tail_q),
         "ht5": hard_tail(e, 5.0), "ht20": hard_tail(e, 20.0),
         "rare20": float(e[torch.from_numpy(rare)].mean()) if rare.any() else float("nan"),
@@ -121,6 +193,8 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
         "rare20_samples": int(rare.sum()),
         "protocol": dict(protocol or {}),
     }
+    if roots is not None:
+        report.update(trajectory_metrics(preds, roots, seqs))
     return report
 
 
@@ -135,6 +209,14 @@ def report_markdown(report: dict, title: str = "Results") -> str:
                      ("ht10", "HT10 (worst 10 % of samples)"), ("rare20", "Rare20")):
         lines.append(f"| {label} | {report[k]:.2f} |")
     lines.append(f"| PCK@150mm / AUC | {100 * report['pck150']:.1f} % / {100 * report['auc']:.1f} % |")
+    for k, label in (("accel", "Accel (mm/frame²)"), ("bone_std", "bone-length sd over time"),
+                     ("bone_std_target", "bone-length sd over time, ground truth"),
+                     ("root_error", "root position error (camera frame)"), ("abs_mpjpe", "absolute MPJPE (root kept)")):
+        if k in report:
+            lines.append(f"| {label} | {report[k]:.2f} |")
+    if "root_error_pct" in report:
+        lines.append(f"| root error / depth error, % of camera distance | {report['root_error_pct']:.2f} % / "
+                     f"{report['root_depth_error_pct']:.2f} % |")
     lines += ["", "Per class (easy → hard):", "", "| class | MPJPE | P-MPJPE | samples |", "|---|---|---|---|"]
     for c, row in report["per_class"].items():
         lines.append(f"| {c} | {row['mpjpe']:.2f} | {row['p_mpjpe']:.2f} | {row['samples']} |")
@@ -179,7 +261,12 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
         "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
         "model selection": "lowest validation MPJPE (validation clips of the training actors)",
     }
-    report = compute_report(preds, seqs, skeleton, protocol=protocol)
+    protocol["smoothness"] = ("Accel = mean |second difference error| per joint, mm/frame^2 at 30 fps; MPJVE the same "
+                              "with first differences; bone sd = per clip x camera std of each bone's length")
+    protocol["trajectory"] = ("camera-frame pelvis fitted by least squares to the 2D input with the true intrinsics "
+                              "(skelgnn.trajectory.fit_root); absolute MPJPE keeps the root")
+    roots = fit_trajectories(preds, seqs)
+    report = compute_report(preds, seqs, skeleton, protocol=protocol, roots=roots)
     report.update(model=meta["model"]["name"], checkpoint=str(checkpoint),
                   parameters=int(sum(p.numel() for p in model.parameters())),
                   receptive_field=int(model.receptive_field),

@@ -31,6 +31,9 @@ __all__ = [
     "p_mpjpe",
     "n_mpjpe",
     "mpjve",
+    "accel_error",
+    "bone_lengths",
+    "bone_length_std",
     "pck",
     "auc",
     "hard_tail",
@@ -209,6 +212,72 @@ def mpjve(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     dp = pred[..., 1:, :, :] - pred[..., :-1, :, :]
     dt = target[..., 1:, :, :] - target[..., :-1, :, :]
     return torch.linalg.vector_norm(dp - dt, dim=-1).mean(dim=-1)
+
+
+def accel_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Acceleration error ("Accel", BENCHMARK.md §7): mean over J of ``‖Δ²pred − Δ²target‖``.
+
+    ``Δ²p[t] = p[t+1] − 2·p[t] + p[t−1]`` for every interior frame t (units per frame², e.g.
+    mm/frame² for mm poses at the sequence's frame rate). Pass root-relative poses.
+
+    Args:
+        pred: predicted sequences, shape (..., T, J, 3), T ≥ 3.
+        target: ground-truth sequences, shape (..., T, J, 3).
+
+    Returns:
+        per-interior-frame error, shape (..., T − 2).
+
+    Raises:
+        ShapeError: the shapes differ, are not (..., T, J, 3), or T < 3.
+    """
+    pred, target = _pair(pred, target, "accel_error", min_ndim=3)
+    if pred.shape[-3] < 3:
+        raise ShapeError(f"accel_error: need T >= 3 frames on axis -3, got shape {tuple(pred.shape)}")
+
+    def second_difference(x: torch.Tensor) -> torch.Tensor:
+        return x[..., 2:, :, :] - 2.0 * x[..., 1:-1, :, :] + x[..., :-2, :, :]
+
+    return torch.linalg.vector_norm(second_difference(pred) - second_difference(target), dim=-1).mean(dim=-1)
+
+
+def bone_lengths(poses: torch.Tensor, parents: Sequence[int]) -> torch.Tensor:
+    """Length of every bone ``(parents[j], j)``, ``j`` with a parent, in joint order.
+
+    Args:
+        poses: shape (..., J, 3).
+        parents: parent index per joint, ``-1`` for the root (length J).
+
+    Returns:
+        lengths, shape (..., B) with B = the number of joints that have a parent.
+
+    Raises:
+        ShapeError: ``poses`` is not (..., J, 3) with J = ``len(parents)``.
+    """
+    x = _tensor(poses)
+    if x.ndim < 2 or x.shape[-1] != 3 or x.shape[-2] != len(parents):
+        raise ShapeError(f"bone_lengths: expected poses of shape (..., {len(parents)}, 3), got {tuple(x.shape)}")
+    child = [j for j, p in enumerate(parents) if p >= 0]
+    parent = [parents[j] for j in child]
+    return torch.linalg.vector_norm(x[..., child, :] - x[..., parent, :], dim=-1)
+
+
+def bone_length_std(poses: torch.Tensor, parents: Sequence[int]) -> torch.Tensor:
+    """Standard deviation over time (population, ddof 0) of every bone's length (BENCHMARK.md §7).
+
+    Args:
+        poses: one sequence or a batch of them, shape (..., T, J, 3), T ≥ 1.
+        parents: parent index per joint, ``-1`` for the root (length J).
+
+    Returns:
+        per-bone standard deviation, shape (..., B).
+
+    Raises:
+        ShapeError: ``poses`` is not (..., T, J, 3) with J = ``len(parents)``.
+    """
+    x = _tensor(poses)
+    if x.ndim < 3:
+        raise ShapeError(f"bone_length_std: expected sequences of shape (..., T, J, 3), got {tuple(x.shape)}")
+    return bone_lengths(x, parents).std(dim=-2, correction=0)
 
 
 # ---------------------------------------------------------------------------------------- PCK / AUC

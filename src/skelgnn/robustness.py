@@ -166,6 +166,9 @@ def camera_change_sequences(bench, change: CameraChange, *, input_kind: str = "n
             out.keys.append(f"{bench.clip_keys[c]}/{i}")
             out.classes.append(str(bench.clip_class[c]))
             out.rare.append(bench.rare20[sl].copy())
+            out.pixels.append(np.asarray(uv, dtype=np.float32))
+            out.roots.append(xc[:, 0].astype(np.float32))
+            out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
     if not out.keys:
         raise SkelgnnError(f"the benchmark has no {split!r} clips")
     stats = {"inside_image": float(np.concatenate(inside).mean()),
@@ -194,7 +197,7 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
 
     from .checkpoint import load_checkpoint
     from .data.hdm05_files import load_benchmark
-    from .evaluate import compute_report, predict_sequences
+    from .evaluate import compute_report, fit_trajectories, predict_sequences
     from .skeleton import H36M_17, Skeleton
 
     model, meta = load_checkpoint(checkpoint)
@@ -211,11 +214,12 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
     for ch in todo:
         seqs, stats = camera_change_sequences(bench, ch, input_kind=input_kind, input_norm=norm, seed=seed)
         preds = predict_sequences(model, seqs, skeleton, tta=tta, scale_mm=scale)
-        rep = compute_report(preds, seqs, skeleton)
+        rep = compute_report(preds, seqs, skeleton, roots=fit_trajectories(preds, seqs))
         rows.append({**asdict(ch), "focal_px": ch.focal_px,
                      "noise_sigma_px": NOISE_SIGMA_PX * ch.noise_scale if input_kind == "noisy" else 0.0,
                      "mpjpe": rep["mpjpe"], "p_mpjpe": rep["p_mpjpe"],
                      "mpjpe_classwise": rep["mpjpe_classwise"],
+                     **{k: rep[k] for k in ("root_error", "root_error_pct", "root_depth_error_pct", "abs_mpjpe")},
                      "samples": rep["samples"], **stats})
     base = next((r for r in rows if r["name"] == "baseline"), None)
     for r in rows:
@@ -235,7 +239,9 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
             "2D noise": noise,
             "2D normalisation": f"{norm} (as the checkpoint was trained)",
             "metrics": "MPJPE and P-MPJPE in mm, frame-wise over every frame x 4 cameras, 17 joints, "
-                       "pelvis-relative camera frame",
+                       "pelvis-relative camera frame; root error = camera-frame pelvis fitted by least squares "
+                       "with the changed cameras' intrinsics (skelgnn.trajectory), in mm and % of the camera "
+                       "distance",
         },
         "rows": rows,
     }
@@ -249,11 +255,12 @@ def robustness_markdown(report: dict) -> str:
     for k, v in report["protocol"].items():
         lines.append(f"- {k}: {v}")
     lines += ["", ("| camera change | f (px) | distance (m) | image (px) | noise σ (px) | 2D in image "
-                   "| median box (px) | MPJPE (mm) | P-MPJPE (mm) | × baseline |"),
-              "|---|---|---|---|---|---|---|---|---|---|"]
+                   "| median box (px) | MPJPE (mm) | P-MPJPE (mm) | × baseline | root error (mm) | root error (%) |"),
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["rows"]:
         lines.append(f"| {r['label']} | {r['focal_px']:g} | {r['distance_mm'] / 1000:g} "
                      f"| {r['width']}x{r['height']} | {r['noise_sigma_px']:g} | {100 * r['inside_image']:.1f} % "
                      f"| {r['median_box_px']:.0f} "
-                     f"| {r['mpjpe']:.1f} | {r['p_mpjpe']:.1f} | {r['ratio_to_baseline']:.2f} |")
+                     f"| {r['mpjpe']:.1f} | {r['p_mpjpe']:.1f} | {r['ratio_to_baseline']:.2f} "
+                     f"| {r.get('root_error', float('nan')):.0f} | {r.get('root_error_pct', float('nan')):.1f} |")
     return "\n".join(lines) + "\n"

@@ -33,6 +33,9 @@ class SequenceSet:
         keys: "<subject>/<clip>/<camera index>" per sequence.
         classes: motion class per sequence.
         rare: list of (T,) bool Rare20 flags (all False where unknown).
+        pixels: list of (T, J, 2) float32 2D input in pixels (the same 2D as ``inputs``), or empty.
+        roots: list of (T, 3) float32 camera-frame pelvis positions in mm, or empty (unknown).
+        intrinsics: list of (fx, fy, cx, cy) pixels per sequence, or empty.
     """
 
     inputs: list[np.ndarray] = field(default_factory=list)
@@ -40,6 +43,15 @@ class SequenceSet:
     keys: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
     rare: list[np.ndarray] = field(default_factory=list)
+    pixels: list[np.ndarray] = field(default_factory=list)
+    roots: list[np.ndarray] = field(default_factory=list)
+    intrinsics: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+    @property
+    def has_trajectory(self) -> bool:
+        """True when every sequence has its pixels, true roots and intrinsics."""
+        n = len(self.keys)
+        return n > 0 and len(self.pixels) == n and len(self.roots) == n and len(self.intrinsics) == n
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -53,7 +65,10 @@ class SequenceSet:
         idx = list(indices)
         return SequenceSet(inputs=[self.inputs[i] for i in idx], targets=[self.targets[i] for i in idx],
                            keys=[self.keys[i] for i in idx], classes=[self.classes[i] for i in idx],
-                           rare=[self.rare[i] for i in idx])
+                           rare=[self.rare[i] for i in idx],
+                           pixels=[self.pixels[i] for i in idx] if len(self.pixels) == len(self) else [],
+                           roots=[self.roots[i] for i in idx] if len(self.roots) == len(self) else [],
+                           intrinsics=[self.intrinsics[i] for i in idx] if len(self.intrinsics) == len(self) else [])
 
     def key(self, i: int) -> str:
         """The key of sequence ``i`` (``#i`` when the set has no keys)."""
@@ -106,6 +121,9 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
             out.keys.append(f"{bench.clip_keys[c]}/{i}")
             out.classes.append(str(bench.clip_class[c]))
             out.rare.append(bench.rare20[sl].copy())
+            out.pixels.append(np.asarray(uv_all[i, sl], dtype=np.float32))
+            out.roots.append(xc[:, 0].astype(np.float32))
+            out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
     return out
 
 
