@@ -309,6 +309,21 @@ def test_checkpoint_with_a_nan_weight_is_refused(tmp_path, ckpt, capsys):
     assert key in _error(capsys)
 
 
+@pytest.mark.parametrize("command", ["evaluate", "robustness", "demo"])
+def test_nan_checkpoint_in_evaluate_robustness_and_demo(tiny_bench_dir, tmp_path, ckpt, command, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    sd = {k: v.clone() for k, v in read_checkpoint(ckpt)["state_dict"].items()}
+    key = next(k for k, v in sd.items() if v.is_floating_point())
+    sd[key].view(-1)[-1] = float("inf")
+    bad, _ = _damaged(tmp_path, ckpt, state_dict=sd)
+    argv = {"evaluate": ["evaluate", str(bad), "--data", str(tiny_bench_dir)],
+            "robustness": ["robustness", str(bad), "--data", str(tiny_bench_dir)],
+            "demo": ["demo", "--checkpoint", str(bad), "--out", str(tmp_path / "demo")]}[command]
+    assert main(argv) == 2
+    assert key in _error(capsys)
+
+
 @pytest.mark.parametrize("norm, match", [
     ("screen", "must be a table"), ({"input": "screen", "target_scale_mm": float("nan")}, "target_scale_mm"),
     ({"input": "polar", "target_scale_mm": 1000.0}, "normalization.input"), (None, "lacks 'normalization'"),
