@@ -192,8 +192,8 @@ def test_resume_with_a_changed_config_names_the_keys(tiny_bench_dir, tmp_path, c
         assert key in err, key
     assert "train.epochs:" not in err
     assert (tmp_path / "last.pt").read_bytes() == before
-    # a larger epoch budget (and another thread count) extends the run
-    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.threads=2") == 0
+    # a larger epoch budget (and another validation batch size) extends the run
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.eval_batch_size=512") == 0
     assert len(__import__("json").loads(read_checkpoint(tmp_path / "last.pt")["resume"]["history"])) == 2
 
 
