@@ -620,3 +620,16 @@ def test_outputs_never_hold_pickled_object_arrays(tmp_path):
     atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.int64(640), names=np.asarray(["a", "b"]))
     with np.load(tmp_path / "o.npz") as f:  # allow_pickle=False
         assert int(f["width"]) == 640
+
+
+@pytest.mark.parametrize("argv", [
+    ["predict", "k.npz", "-o", "o.npz", "--conf-threshold", "nan"],
+    ["predict", "k.npz", "-o", "o.npz", "--conf-threshold", "-1"],
+    ["robustness", "c.pt", "--data", "d", "--seed", "-1"],
+])
+def test_option_values_out_of_range_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected" in err and "Traceback" not in err
