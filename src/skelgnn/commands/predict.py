@@ -58,8 +58,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: {' '.join(args.paths)}")
     if (args.width is None) != (args.height is None):
         raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
-    from . import guard_outputs
     from ..predict import check_image_size, default_checkpoint
+    from . import guard_outputs
 
     check_image_size(args.width, args.height)
 
