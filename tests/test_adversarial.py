@@ -192,8 +192,8 @@ def test_resume_with_a_changed_config_names_the_keys(tiny_bench_dir, tmp_path, c
         assert key in err, key
     assert "train.epochs:" not in err
     assert (tmp_path / "last.pt").read_bytes() == before
-    # a larger epoch budget (and another thread count) extends the run
-    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.threads=2") == 0
+    # a larger epoch budget (and another validation batch size) extends the run
+    assert _train(tiny_bench_dir, tmp_path, "train.epochs=2", "train.eval_batch_size=512") == 0
     assert len(__import__("json").loads(read_checkpoint(tmp_path / "last.pt")["resume"]["history"])) == 2
 
 
@@ -306,6 +306,21 @@ def test_checkpoint_with_a_nan_weight_is_refused(tmp_path, ckpt, capsys):
     assert key in err and "NaN" in err
     assert not (tmp_path / "o.npz").exists()
     assert main(["export", str(bad), "-o", str(tmp_path / "m.onnx")]) == 2
+    assert key in _error(capsys)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "robustness", "demo"])
+def test_nan_checkpoint_in_evaluate_robustness_and_demo(tiny_bench_dir, tmp_path, ckpt, command, capsys):
+    from skelgnn.checkpoint import read_checkpoint
+
+    sd = {k: v.clone() for k, v in read_checkpoint(ckpt)["state_dict"].items()}
+    key = next(k for k, v in sd.items() if v.is_floating_point())
+    sd[key].view(-1)[-1] = float("inf")
+    bad, _ = _damaged(tmp_path, ckpt, state_dict=sd)
+    argv = {"evaluate": ["evaluate", str(bad), "--data", str(tiny_bench_dir)],
+            "robustness": ["robustness", str(bad), "--data", str(tiny_bench_dir)],
+            "demo": ["demo", "--checkpoint", str(bad), "--out", str(tmp_path / "demo")]}[command]
+    assert main(argv) == 2
     assert key in _error(capsys)
 
 
@@ -605,3 +620,16 @@ def test_outputs_never_hold_pickled_object_arrays(tmp_path):
     atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.int64(640), names=np.asarray(["a", "b"]))
     with np.load(tmp_path / "o.npz") as f:  # allow_pickle=False
         assert int(f["width"]) == 640
+
+
+@pytest.mark.parametrize("argv", [
+    ["predict", "k.npz", "-o", "o.npz", "--conf-threshold", "nan"],
+    ["predict", "k.npz", "-o", "o.npz", "--conf-threshold", "-1"],
+    ["robustness", "c.pt", "--data", "d", "--seed", "-1"],
+])
+def test_option_values_out_of_range_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected" in err and "Traceback" not in err

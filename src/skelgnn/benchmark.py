@@ -45,9 +45,9 @@ from pathlib import Path
 import numpy as np
 
 from .config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number, check_train_config
-from .validate import check_model_kwargs
 from .errors import SkelgnnError
 from .io import atomic_save_npz, atomic_write_text
+from .validate import check_model_kwargs
 
 __all__ = ["load_benchmark_config", "run_benchmark", "results_markdown"]
 

@@ -37,6 +37,16 @@ def _positive_float(s: str) -> float:
     return v
 
 
+def _confidence(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {s!r}") from None
+    if not 0.0 <= v <= 1.0:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {s!r}")
+    return v
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     from ..predict import predict_file
 
@@ -48,8 +58,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: {' '.join(args.paths)}")
     if (args.width is None) != (args.height is None):
         raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
-    from . import guard_outputs
     from ..predict import check_image_size, default_checkpoint
+    from . import guard_outputs
 
     check_image_size(args.width, args.height)
 
@@ -123,7 +133,7 @@ def add_subcommand(sub) -> None:
     p.add_argument("--width", type=_positive_int, help="image width in pixels (if the input does not say)")
     p.add_argument("--height", type=_positive_int, help="image height in pixels (if the input does not say)")
     p.add_argument("--fps", type=_positive_float, help="frame rate (recorded in the output; playback speed)")
-    p.add_argument("--conf-threshold", type=float, default=0.3,
+    p.add_argument("--conf-threshold", type=_confidence, default=0.3,
                    help="joints below this confidence are filled by interpolation (default 0.3)")
     p.add_argument("--min-track-length", type=_positive_int, default=MIN_TRACK_LENGTH, metavar="N",
                    help=f"drop tracks detected in fewer than N frames (default {MIN_TRACK_LENGTH}; inputs shorter "

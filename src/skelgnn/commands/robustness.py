@@ -24,6 +24,16 @@ def _cmd_robustness(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(s: str) -> int:
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer between 0 and 2**63 - 1, got {s!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"expected an integer between 0 and 2**63 - 1, got {s!r}")
+    return v
+
+
 def add_subcommand(sub) -> None:
     """Add ``robustness`` to the ``skelgnn`` sub-parsers ``sub``."""
     from ..robustness import CAMERA_CHANGES
@@ -40,7 +50,7 @@ def add_subcommand(sub) -> None:
                    help="2D: noisy as in the benchmark, scaled to the image (default), or exact")
     p.add_argument("--changes", nargs="+", metavar="NAME", choices=[c.name for c in CAMERA_CHANGES],
                    help=f"only these ({', '.join(c.name for c in CAMERA_CHANGES)}; default all)")
-    p.add_argument("--seed", type=int, default=0, help="noise seed (default 0 = the benchmark's noise)")
+    p.add_argument("--seed", type=_seed, default=0, help="noise seed (default 0 = the benchmark's noise)")
     p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
                    help="test-time flip augmentation (default off)")
     p.add_argument("--json", help="write the report as JSON here")
