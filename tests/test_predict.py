@@ -102,7 +102,13 @@ def test_predict_file_csv_and_multiple_tracks(tiny_ckpt, tmp_path):
     pred = predict_file(tiny_ckpt, src, tmp_path / "out.csv", width=1000, height=800)
     assert pred.track_ids.tolist() == [3, 5] and pred.dropped_tracks == [8]
     with open(tmp_path / "out.csv", newline="") as fh:
-        rows = list(csv.reader(fh))
+        lines = fh.read().splitlines()
+    comments = [ln for ln in lines if ln.startswith("#")]
+    assert lines[:len(comments)] == comments  # the header comment comes first
+    text = "\n".join(comments)
+    assert "units: mm" in text and "camera, pelvis-relative" in text and "fps: unknown" in text
+    assert "image size of the 2D input: 1000x800 px" in text
+    rows = list(csv.reader(lines[len(comments):]))
     assert rows[0][:5] == ["track", "frame", "pelvis_x", "pelvis_y", "pelvis_z"]
     assert rows[0][-1] == "right_wrist_filled" and len(rows[0]) == 2 + 17 * 3 + 17
     assert len(rows) == 1 + 2 * 8
