@@ -159,7 +159,7 @@ def _setup_axes(ax2, ax3, j2: np.ndarray, j3p: np.ndarray, fontsize: float = 10)
     ax3.set_xlim(c3[0] - r3, c3[0] + r3)
     ax3.set_ylim(c3[1] - r3, c3[1] + r3)
     ax3.set_zlim(c3[2] - r3, c3[2] + r3)
-    ax3.set_box_aspect((1, 1, 1))
+    ax3.set_box_aspect((1, 1, 1), zoom=1.2)
     from matplotlib.ticker import MaxNLocator
 
     for axis in (ax3.xaxis, ax3.yaxis, ax3.zaxis):
@@ -314,7 +314,7 @@ def animate(joints_2d, joints_3d, path: str | os.PathLike, *, fps: float = 30.0,
     every = "" if step == 1 else f" (1 frame in {step} shown)"
 
     def label(t: int) -> str:
-        return f"{title + ' — ' if title else ''}frame {t + 1}/{T}{every}"
+        return f"{title + ' — ' if title else ''}frame {t + 1} of {T}{every}"
 
     if suffix == ".gif":
         return _write_gif(fig, ax2, ax3, j2, j3p, g3p, fl, bones, caption, idx, label, play_fps, out)
