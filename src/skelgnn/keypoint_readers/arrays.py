@@ -2,7 +2,8 @@
 
 * JSON: a list of frames, each a list of ``K`` keypoints ``[x, y]`` or ``[x, y, confidence]`` (one
   person: ``[T][K][2|3]``), or a list of frames, each a list of people (``[T][P][K][2|3]``, the
-  same number of people in every frame); ``null`` for a missing keypoint. The same list may sit in
+  same number of people in every frame; person ``p`` of every frame is track ``p``; with a varying
+  number of people the generic reader tracks them instead); ``null`` for a missing keypoint. The same list may sit in
   the ``frames`` entry of an object with ``layout``/``width``/``height``/``fps``.
 * ``.npy``: a numeric array ``(T, K, 2|3)`` (one person) or ``(P, T, K, 2|3)`` (P people).
 
