@@ -100,6 +100,18 @@ def test_cli_demo_with_a_checkpoint(bbox_ckpt, tmp_path, capsys):
     with np.load(out / "prediction.npz") as z:
         assert z["joints_3d"].shape[2:] == (17, 3) and np.isfinite(z["joints_3d"]).all()
         assert str(z["units"]) == "mm"
+    # the picture says which frame it shows (the middle one) and its error, and draws the ground truth
+    m = re.search(r"frame (\d+) of (\d+) \(the middle one unless --frame\), MPJPE ([0-9.]+) mm in that frame", text)
+    assert m and int(m.group(1)) == (int(m.group(2)) - 1) // 2 + 1
+    from PIL import Image
+
+    from skelgnn.viz import GT_COLOR
+
+    with Image.open(out / "pose.png") as im:
+        rgb = np.asarray(im.convert("RGB")).astype(int)
+    green = np.array([int(GT_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(rgb - green).max(-1) <= 40).sum() > 150
+    assert "gt3d" in (out / "viewer.html").read_text(encoding="utf-8")
 
 
 def test_cli_demo_without_a_bundled_default(tmp_path, capsys):

@@ -860,9 +860,17 @@ GENERIC_DOCS = [
     # one frame whose number is near the largest accepted (10**18 - 1): digit mutations push it beyond
     {"frames": [{"frame": 999_999_999_999_999_998, "people": [{"id": 999_999_999_999_999_990,
                                                                "keypoints": _kp_flat(0, 0)}]}]},
+    # plain arrays: [T][K][3] and [T][P][K][2] (skelgnn.keypoint_readers.arrays)
+    [[_kp_row(k, 0, t) for k in range(17)] for t in range(3)],
+    [[[_kp_row(k, p, t)[:2] for k in range(17)] for p in range(2)] for t in range(2)],
+    # mmpose's inferencer: frame_id, instances with keypoints + keypoint_scores, bbox, track_id
+    [{"frame_id": t, "instances": [{"keypoints": [_kp_row(k, p, t)[:2] for k in range(17)],
+                                    "keypoint_scores": [_kp_row(k, p, t)[2] for k in range(17)],
+                                    "bbox": [[0.0, 0.0, 9.0, 9.0]], "bbox_score": 0.9, "track_id": p}
+                                   for p in range(2)]} for t in range(2)],
 ]
 GENERIC_SEEDS = [json.dumps(GENERIC_DOCS[0], indent=1) + "\n", _json_lines(GENERIC_DOCS[1]),
-                 json.dumps(GENERIC_DOCS[2]) + "\n"]
+                 json.dumps(GENERIC_DOCS[2]) + "\n", _json_lines(GENERIC_DOCS[3]), _json_lines(GENERIC_DOCS[5])]
 
 COCO_DOCS = [
     [{"image_id": f"{t:06d}.jpg", "category_id": 1, "keypoints": _kp_flat(p, t), "score": 0.9, "idx": p + 1}
@@ -979,7 +987,8 @@ _json_odd = st.sampled_from([float("inf"), float("-inf"), float("nan"), 10 ** 30
                              1e20, -1, 0.5, "9" * 30 + ".jpg", "\u00b3.jpg", [float("inf")], [10 ** 30],
                              True])
 JSON_KEYS = ("people", "keypoints", "pose_keypoints_2d", "frames", "frame", "frame_index", "image_id",
-             "track_id", "person_id", "idx", "id", "layout", "width", "height", "fps")
+             "track_id", "person_id", "idx", "id", "layout", "width", "height", "fps", "frame_id", "instances",
+             "keypoint_scores", "instance_info", "meta_info", "bbox")
 _json_tree = st.recursive(
     _json_leaf,
     lambda c: st.one_of(st.lists(c, max_size=3),

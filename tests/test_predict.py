@@ -102,7 +102,13 @@ def test_predict_file_csv_and_multiple_tracks(tiny_ckpt, tmp_path):
     pred = predict_file(tiny_ckpt, src, tmp_path / "out.csv", width=1000, height=800)
     assert pred.track_ids.tolist() == [3, 5] and pred.dropped_tracks == [8]
     with open(tmp_path / "out.csv", newline="") as fh:
-        rows = list(csv.reader(fh))
+        lines = fh.read().splitlines()
+    comments = [ln for ln in lines if ln.startswith("#")]
+    assert lines[:len(comments)] == comments  # the header comment comes first
+    text = "\n".join(comments)
+    assert "units: mm" in text and "camera, pelvis-relative" in text and "fps: unknown" in text
+    assert "image size of the 2D input: 1000x800 px" in text
+    rows = list(csv.reader(lines[len(comments):]))
     assert rows[0][:5] == ["track", "frame", "pelvis_x", "pelvis_y", "pelvis_z"]
     assert rows[0][-1] == "right_wrist_filled" and len(rows[0]) == 2 + 17 * 3 + 17
     assert len(rows) == 1 + 2 * 8
@@ -150,3 +156,37 @@ def test_cli_predict(tiny_ckpt, tmp_path, capsys):
     assert "[CKPT] INPUT" in capsys.readouterr().err
     assert main(["predict", str(tiny_ckpt), str(src), "-o", str(tmp_path / "x.npz"), "--width", "10"]) == 2
     assert "--height" in capsys.readouterr().err
+
+
+def test_unknown_size_and_fps_stay_unknown(tiny_ckpt, tmp_path, capsys):
+    src, _ = _keypoints_file(tmp_path, nan=False)
+    np.savez(tmp_path / "bare.npz", keypoints=np.load(src)["keypoints"], layout="h36m17")
+    pred = predict_file(tiny_ckpt, tmp_path / "bare.npz", tmp_path / "o.npz", width=1000, height=800)
+    with np.load(tmp_path / "o.npz") as z:
+        assert "fps" not in z.files and int(z["width"]) == 1000 and z["unknown"].tolist() == ["fps"]
+    assert pred.fps is None
+    assert main(["predict", str(tiny_ckpt), str(tmp_path / "bare.npz"), "-o", str(tmp_path / "c.csv"),
+                 "--width", "1000", "--height", "800"]) == 0
+    assert "Frame rate: unknown (not in the input; pass --fps); recorded as unknown." in capsys.readouterr().out
+    assert "# fps: unknown" in (tmp_path / "c.csv").read_text().splitlines()[:6]
+
+
+def test_cli_picture_formats_and_ffmpeg_are_checked_before_any_work(tiny_ckpt, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import skelgnn.viz as viz
+
+    src, _ = _keypoints_file(tmp_path)
+    out = tmp_path / "o.npz"
+    assert main(["predict", str(tiny_ckpt), str(src), "-o", str(out), "--png", str(tmp_path / "p.bmp")]) == 2
+    assert "a picture is written as .png, .jpg" in capsys.readouterr().err and not out.exists()
+    monkeypatch.setattr(viz, "_ffmpeg_available", lambda: False)
+    assert main(["predict", str(tiny_ckpt), str(src), "-o", str(out), "--gif", str(tmp_path / "a.mp4")]) == 2
+    assert "needs ffmpeg" in capsys.readouterr().err and not out.exists()
+    jpg = tmp_path / "p.jpg"
+    assert main(["predict", str(tiny_ckpt), str(src), "-o", str(out), "--png", str(jpg), "--frame", "3"]) == 0
+    text = capsys.readouterr().out
+    assert jpg.read_bytes()[:3] == b"\xff\xd8\xff" and "frame 3 of 8" in text
+    assert main(["predict", str(tiny_ckpt), str(src), "-o", str(out), "--png", str(tmp_path / "m.png")]) == 0
+    assert "frame 4 of 8" in capsys.readouterr().out  # the middle frame by default
+    assert main(["predict", str(tiny_ckpt), str(src), "-o", str(out), "--png", str(jpg), "--frame", "9"]) == 2
+    assert "--frame 9: the input has 8 frame(s)" in capsys.readouterr().err

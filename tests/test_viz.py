@@ -112,3 +112,145 @@ def test_html_viewer_draws_in_headless_chromium(tmp_path):
     assert "data-error" not in tag
     console = [ln for ln in run.stderr.splitlines() if ":CONSOLE" in ln]
     assert not console, console
+
+
+# ---------------------------------------------------------------------------------------- issue 16: readable pictures
+
+def _count(rgb: np.ndarray, hex_color: str, tol: int = 40) -> int:
+    """Pixels of an (H, W, 3) uint8 image within ``tol`` of a colour."""
+    c = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(rgb[..., :3].astype(int) - c).max(-1) <= tol).sum())
+
+
+def _rgb(path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def test_still_image_format_follows_the_suffix_or_is_refused(tmp_path):
+    pytest.importorskip("matplotlib")
+    j2, j3, flags = _walk()
+    magic = {"p.png": b"\x89PNG", "p.jpg": b"\xff\xd8\xff", "p.jpeg": b"\xff\xd8\xff", "p.pdf": b"%PDF",
+             "p.svg": b"<?xml"}
+    for name, head in magic.items():
+        plot_pair(j2[0], j3[0], tmp_path / name, dpi=40)
+        assert (tmp_path / name).read_bytes()[:len(head)] == head, name
+    for bad in ("p.bmp", "p.gif", "p"):
+        with pytest.raises(SkelgnnError, match="a picture is written as .png, .jpg, .jpeg, .svg, .pdf"):
+            plot_pair(j2[0], j3[0], tmp_path / bad)
+        assert not (tmp_path / bad).exists()
+
+
+def test_png_draws_legend_sides_and_ground_truth(tmp_path):
+    pytest.importorskip("matplotlib")
+    from skelgnn.viz import GT_COLOR, LEFT_COLOR, RIGHT_COLOR
+
+    j2, j3, flags = _walk()
+    plain = _rgb(plot_pair(j2[1], j3[1], tmp_path / "a.png", flags=flags[1]))
+    gt = j3[1] + [0, 0, 150]
+    with_gt = _rgb(plot_pair(j2[1], j3[1], tmp_path / "b.png", flags=flags[1], gt_3d=gt))
+    assert plain.shape[1] >= 900
+    assert _count(plain, LEFT_COLOR) > 200 and _count(plain, RIGHT_COLOR) > 200
+    assert _count(plain, GT_COLOR) == 0 and _count(with_gt, GT_COLOR) > 150
+    # the legend sits in the bottom strip: coloured key lines there, nothing of the axes
+    strip = plain[int(0.9 * plain.shape[0]):]
+    assert _count(strip, LEFT_COLOR) > 20 and _count(strip, RIGHT_COLOR) > 20
+
+
+def test_gif_is_wide_and_states_its_frame_step(tmp_path):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from skelgnn.viz import animation_frames
+
+    idx, step = animation_frames(7, 3)
+    assert step == 3 and idx.tolist() == [0, 3, 6]
+    assert animation_frames(68, 300)[1] == 1
+    j2, j3, flags = _walk(7)
+    gif = animate(j2, j3, tmp_path / "w.gif", fps=30, flags=flags, gt_3d=j3, max_frames=3)
+    with Image.open(gif) as im:
+        assert im.size[0] >= 720 and im.n_frames == 3
+        assert im.info["duration"] == pytest.approx(100, abs=2)  # 30 fps / step 3 keeps the clip's duration
+
+
+def test_mp4_without_ffmpeg_is_refused_before_any_work(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import skelgnn.viz as viz
+
+    monkeypatch.setattr(viz, "_ffmpeg_available", lambda: False)
+    with pytest.raises(SkelgnnError, match="x.mp4: writing MP4 needs ffmpeg"):
+        viz.check_animation_path(tmp_path / "x.mp4")
+    assert viz.check_animation_path(tmp_path / "x.gif") == ".gif"
+    with pytest.raises(SkelgnnError, match="not '.avi'"):
+        viz.check_animation_path(tmp_path / "x.avi")
+
+
+def _viewer(tmp_path, name="v.html", **kw):
+    j2, j3, flags = _walk(6)
+    return write_html_viewer(j3, tmp_path / name, fps=kw.pop("fps", 10.0), joints_2d=j2, flags=flags,
+                             autoplay=False, **kw)
+
+
+def test_html_viewer_numbers_frames_from_one_and_says_assumed_fps(tmp_path):
+    text = _viewer(tmp_path, fps=None, frame_numbers=np.arange(6), gt_3d=_walk(6)[1]).read_text(encoding="utf-8")
+    assert "30 fps (assumed: the input gives no frame rate)" in text
+    assert 'id="gt" type="checkbox" checked' in text and "ground truth (3D)" in text
+    assert '"frame " + (t + 1) + " of " + T' in text and "(#" not in text
+    plain = _viewer(tmp_path, "p.html").read_text(encoding="utf-8")
+    assert 'id="gt"' not in plain and "10 fps" in plain
+
+
+def _dom(exe, path, size: str) -> tuple[str, str]:
+    run = _headless(exe, f"--window-size={size}", "--dump-dom", path.resolve().as_uri())
+    tag = re.search(r"<body[^>]*>", run.stdout)
+    assert tag, f"no DOM dumped; stderr: {run.stderr[-2000:]}"
+    label = re.search(r'<span id="label">([^<]*)</span>', run.stdout)
+    return tag.group(0), label.group(1) if label else ""
+
+
+def _attr(tag: str, name: str) -> int:
+    m = re.search(rf'data-{name}="(-?\d+)"', tag)
+    assert m, (name, tag)
+    return int(m.group(1))
+
+
+@pytest.mark.parametrize("size", ["1000,800", "390,844"])  # headless Chromium widens the phone to 500 px
+def test_html_viewer_controls_and_views_fit_the_window(tmp_path, size):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no chromium on the PATH (Debian/Ubuntu: apt-get install -y chromium)")
+    path = _viewer(tmp_path, frame_numbers=np.arange(10, 16), gt_3d=_walk(6)[1])
+    tag, label = _dom(exe, path, size)
+    assert 'data-ready="1"' in tag and "data-error" not in tag
+    w, h = (int(v) for v in re.search(r'data-viewport="(\d+)x(\d+)"', tag).groups())  # the page's own viewport
+    assert w <= 1000 and (w <= 600) == size.startswith("390")
+    assert label == "frame 1 of 6 · input frame number 10"
+    assert 0 < _attr(tag, "controls-bottom") <= h  # play/slider visible without scrolling
+    assert _attr(tag, "view3d-right") <= w  # the 3D view is not cut off at the side
+    if w >= 1000:
+        assert _attr(tag, "view3d-bottom") <= h  # and at 1000 x 800 it fits whole
+
+
+def test_html_viewer_screenshot_shows_skeleton_scale_and_ground_truth(tmp_path):
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no chromium on the PATH (Debian/Ubuntu: apt-get install -y chromium)")
+    from skelgnn.viz import GT_COLOR, LEFT_COLOR, RIGHT_COLOR
+
+    shots = {}
+    for name, gt in (("gt", _walk(6)[1] + [0, 0, 200]), ("plain", None)):
+        path = _viewer(tmp_path, f"{name}.html", gt_3d=gt)
+        png = tmp_path / f"{name}.png"
+        run = _headless(exe, "--window-size=1000,800", "--hide-scrollbars", f"--screenshot={png}",
+                        path.resolve().as_uri())
+        assert png.is_file(), run.stderr[-2000:]
+        shots[name] = _rgb(png)
+    img = shots["gt"]
+    assert img.shape[:2] == (800, 1000)
+    assert (img.reshape(-1, 3).std(0) > 10).all()  # not blank
+    assert _count(img, LEFT_COLOR, 30) > 300 and _count(img, RIGHT_COLOR, 30) > 300
+    assert _count(img, GT_COLOR, 30) > 150 and _count(shots["plain"], GT_COLOR, 30) < 20
+    dark = (img.max(-1) < 60).sum()  # text, axis arrows, scale bar and joints
+    assert dark > 2000

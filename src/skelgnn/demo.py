@@ -173,6 +173,7 @@ class DemoResult:
     input_norm: str
     seconds: float
     png_frame: int
+    png_mpjpe: float
     attribution: str
     files: dict[str, Path] = field(default_factory=dict)
 
@@ -189,14 +190,18 @@ def _default_checkpoint_for_demo() -> Path:
 
 
 def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.PathLike | None = None, *,
-             sample: str | os.PathLike | None = None, pictures: bool = True) -> DemoResult:
+             sample: str | os.PathLike | None = None, pictures: bool = True, frame: int | None = None) -> DemoResult:
     """Lift the bundled sample, score it against its ground truth, and write npz, PNG, GIF and HTML.
+
+    Every picture draws the ground truth (green dashed) over the prediction; the PNG's title names its
+    frame and that frame's MPJPE.
 
     Args:
         out_dir: folder for ``prediction.npz``, ``pose.png``, ``pose.gif`` and ``viewer.html``.
         checkpoint: a checkpoint; ``None`` uses the bundled default.
         sample: a sample npz written by :func:`make_demo_sample`; ``None`` uses the bundled one.
         pictures: also write the PNG, GIF and HTML (needs matplotlib for PNG and GIF).
+        frame: the 1-based frame the PNG shows; ``None``: the middle frame.
 
     Returns:
         a :class:`DemoResult`.
@@ -232,22 +237,26 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
 
     meta = load_checkpoint(ckpt)[1]
     norm = str(meta.get("normalization", {}).get("input", "screen"))
-    # the PNG shows the most extreme ground-truth pose (farthest from the clip's mean pose)
-    t_png = int(np.argmax(np.linalg.norm(gt - gt.mean(0), axis=-1).mean(-1)))
+    if frame is not None and not 1 <= int(frame) <= len(gt):
+        raise SkelgnnError(f"frame {frame}: the sample has {len(gt)} frames (1..{len(gt)})")
+    t_png = (len(gt) - 1) // 2 if frame is None else int(frame) - 1
+    png_error = float(np.linalg.norm(j3[t_png] - gt[t_png], axis=-1).mean())
     res = DemoResult(clip=str(s["clip"]), actor=str(s["actor"]), motion_class=str(s["motion_class"]),
                      camera=int(s["camera"]), input=str(s["input"]), frames=len(gt), fps=float(s["fps"]),
                      width=int(s["width"]), height=int(s["height"]), mpjpe=e, p_mpjpe=pe, model=pred.model,
-                     checkpoint=str(ckpt), input_norm=norm, seconds=seconds, png_frame=t_png,
+                     checkpoint=str(ckpt), input_norm=norm, seconds=seconds, png_frame=t_png, png_mpjpe=png_error,
                      attribution=str(s["attribution"]), files=files)
     if pictures:
         from . import viz
 
         j2, fl = pred.joints_2d[0], pred.flags[0]
         title = f"HDM05 {res.clip}, camera {res.camera}"
-        files["png"] = viz.plot_pair(j2[t_png], j3[t_png], out / "pose.png", flags=fl[t_png],
-                                     title=f"{title}, frame {t_png + 1}/{res.frames}")
-        files["gif"] = viz.animate(j2, j3, out / "pose.gif", fps=res.fps, flags=fl, title=title)
+        files["png"] = viz.plot_pair(j2[t_png], j3[t_png], out / "pose.png", flags=fl[t_png], gt_3d=gt[t_png],
+                                     title=f"{title}, frame {t_png + 1} of {res.frames}: MPJPE {png_error:.0f} mm "
+                                           f"(clip {e:.0f} mm)")
+        files["gif"] = viz.animate(j2, j3, out / "pose.gif", fps=res.fps, flags=fl, gt_3d=gt,
+                                   title=f"{title}, clip MPJPE {e:.0f} mm")
         files["html"] = viz.write_html_viewer(j3, out / "viewer.html", fps=res.fps,
-                                              title=f"skelgnn demo: {title}", joints_2d=j2, flags=fl,
-                                              frame_numbers=pred.frames)
+                                              title=f"skelgnn demo: {title} (clip MPJPE {e:.0f} mm)", joints_2d=j2,
+                                              flags=fl, gt_3d=gt, frame_numbers=pred.frames)
     return res

@@ -61,15 +61,28 @@ Files :func:`read_keypoints` understands:
   ``{"keypoints": …, "track_id": …}`` or just the keypoints; keypoints are a flat ``[x, y, c, …]`` list
   or a list of ``[x, y]``/``[x, y, c]`` rows (``null`` = missing). A top-level list of frames also
   works, and so does a COCO/AlphaPose results list ``[{"image_id": …, "keypoints": [x, y, c, …],
-  "idx"|"track_id": …}, …]``.
+  "idx"|"track_id": …}, …]``. A person's ``keypoint_scores`` (or ``scores``) list beside its keypoints
+  gives the confidences.
+* **Plain JSON arrays**: ``[T][K][2|3]`` (one person) or ``[T][P][K][2|3]`` (P people), ``null`` for a
+  missing keypoint, as a top-level list or as ``frames`` (:mod:`skelgnn.keypoint_readers.arrays`).
+* **mmpose JSON**: the inferencer's ``[{"frame_id": n, "instances": [{"keypoints": [[x, y], …],
+  "keypoint_scores": […], "bbox": …, "track_id": …}]}]`` and the demos' ``{"meta_info": …,
+  "instance_info": […]}`` (:mod:`skelgnn.keypoint_readers.mmpose`).
+* **npy**: an array (T, K, 2|3) or (P, T, K, 2|3).
+* **VideoPose3D custom npz**: ``positions_2d`` + ``metadata`` with the image size in
+  ``video_metadata`` (:mod:`skelgnn.keypoint_readers.vp3d_custom`; its pickles are rebuilt by a
+  restricted unpickler that makes only numpy arrays and plain data).
 * **npz**: ``keypoints`` of shape (T, K, 2|3) (one person) or (P, T, K, 2|3) (P tracks), with optional
   ``track_id`` (P,) and ``frame`` (T,) numbers; or (N, K, 2|3) detections with a ``frame`` (N,) array
   and optional ``track_id`` (N,). Optional scalars: ``layout`` (string), ``width``, ``height``, ``fps``.
 * **CSV**: one row per frame (and person). Header: ``frame`` (integer), optional ``track``, then per
   keypoint ``<name>_x``, ``<name>_y`` and optional ``<name>_c`` (confidence), for example
   ``frame,track,nose_x,nose_y,nose_c,left_eye_x,…``. Names are the layout's keypoint names
-  (:attr:`Layout.keypoint_names`), which is also how the layout is recognised; with an explicit
-  layout any names work, in the layout's order. Empty cells are missing keypoints.
+  (:attr:`Layout.keypoint_names`), which is also how the layout is recognised. With an explicit
+  layout any names work: ``<name>_x``/``<name>_y`` columns are taken in header order, and columns of
+  other names by position, ``x, y, c`` per keypoint in the layout's order (e.g. ``x0,y0,c0,x1,…``;
+  ``x, y`` pairs without confidence), with an optional frame column (else one row per frame); see
+  :mod:`skelgnn.keypoint_readers.csv_columns`. Empty cells are missing keypoints.
 
 Frame numbers and track ids are integers of at most 18 digits (JSON may write them as ``3.0``); a JSON
 frame or image id without an integer (``"frame_a.jpg"``, ``0.5``) numbers the frames in file order.
@@ -100,6 +113,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FormatError, ShapeError, SkelgnnError
+from .keypoint_readers import Dense
+from .keypoint_readers.arrays import dense_json, read_npy
+from .keypoint_readers.csv_columns import Columns, positional_columns
+from .keypoint_readers.mmpose import is_mmpose, parse_mmpose
+from .keypoint_readers.vp3d_custom import is_vp3d_custom, read_vp3d_custom
 from .skeleton import H36M_17, Skeleton
 
 __all__ = [
@@ -247,8 +265,9 @@ def _resolve_layout(layout: str | Layout | None, num_keypoints: int, path) -> tu
         return layout_for_count(num_keypoints, path), True
     lay = get_layout(layout)
     if lay.num_keypoints != num_keypoints:
+        fits = f" ({num_keypoints} fits --layout {_BY_COUNT[num_keypoints]})" if num_keypoints in _BY_COUNT else ""
         raise FormatError(path, f"layout {lay.name!r} has {lay.num_keypoints} keypoints but the file has "
-                                f"{num_keypoints} per person")
+                                f"{num_keypoints} per person{fits}")
     return lay, False
 
 
@@ -415,7 +434,7 @@ def read_keypoints(path: str | os.PathLike, *, layout: str | Layout | None = Non
     """Read a keypoint file or an OpenPose folder (formats in the module docstring).
 
     Args:
-        path: an OpenPose output folder, or a ``.json``, ``.npz`` or ``.csv`` file.
+        path: an OpenPose output folder, or a ``.json``, ``.npz``, ``.npy`` or ``.csv`` file.
         layout: the keypoint layout; guessed from the keypoint count (or CSV column names) if ``None``.
         min_track_length: tracks detected in fewer frames than this are dropped (counted in
             ``Keypoints.short_tracks``); ``None``: :data:`MIN_TRACK_LENGTH`. Short inputs need at most
@@ -444,8 +463,23 @@ def read_keypoints(path: str | os.PathLike, *, layout: str | Layout | None = Non
         return _read_npz(p, layout, n)
     if suffix == ".csv":
         return _read_csv(p, layout, n)
+    if suffix == ".npy":
+        return _from_dense(read_npy(p), p, layout)
     raise FormatError(p, f"unknown keypoint file type {suffix or '(no extension)'!r}; expected an OpenPose "
-                         f"folder of *_keypoints.json files, or a .json, .npz or .csv file")
+                         f"folder of *_keypoints.json files, or a .json, .npz, .npy or .csv file")
+
+
+def _from_dense(d: Dense, path, layout) -> Keypoints:
+    """A parser's dense (P, T, K, 3) array → :class:`Keypoints` (layout from ``layout`` or the file)."""
+    if layout is None and d.meta.get("layout"):
+        layout = str(d.meta["layout"])
+    P, T, K = d.points.shape[:3]
+    lay, guessed = _resolve_layout(layout, K, path)
+    xy, conf = _clean(d.points)
+    kp = Keypoints(xy, conf, lay.name, np.arange(P) if d.track_ids is None else d.track_ids,
+                   np.arange(T) if d.frames is None else d.frames, source=str(path), layout_guessed=guessed)
+    _apply_meta(kp, d.meta, path)
+    return kp
 
 
 _Detection = tuple  # (track id or None, float64 array (K, 3))
@@ -522,7 +556,14 @@ def _parse_person(obj, path, where: str) -> _Detection:
     if isinstance(obj, dict):
         for key in ("keypoints", "pose_keypoints_2d"):
             if key in obj:
-                return _parse_id(obj, path, where), _parse_points(obj[key], path, f"{where}.{key}")
+                pts = _parse_points(obj[key], path, f"{where}.{key}")
+                scores = next((obj[s] for s in ("keypoint_scores", "scores") if s in obj), None)
+                if scores is not None:  # confidences beside the keypoints replace the implicit 1
+                    if not isinstance(scores, list) or len(scores) != len(pts):
+                        raise FormatError(path, f"{where}.keypoint_scores: expected {len(pts)} scores (one "
+                                                f"per keypoint), got {_short(scores)}")
+                    pts[:, 2] = [_number(v, path, f"{where}.keypoint_scores[{i}]") for i, v in enumerate(scores)]
+                return _parse_id(obj, path, where), pts
         raise FormatError(path, f"{where}: a person needs a 'keypoints' (or 'pose_keypoints_2d') entry; "
                                 f"found keys {sorted(obj)}")
     return None, _parse_points(obj, path, where)
@@ -599,6 +640,14 @@ def _read_openpose_dir(folder: Path, layout, min_len: int = 1) -> Keypoints:
 def _read_json(path: Path, layout, min_len: int = 1) -> Keypoints:
     doc = _load_json(path)
     meta: dict = {}
+    if is_mmpose(doc):
+        frames, meta = parse_mmpose(doc, path)
+        return _assemble(frames, path, layout if layout is not None else meta.get("layout"))
+    dense = dense_json(doc.get("frames") if isinstance(doc, dict) else doc, path)
+    if dense is not None:
+        if isinstance(doc, dict):
+            dense.meta = {k: doc[k] for k in ("layout", "width", "height", "fps") if k in doc}
+        return _from_dense(dense, path, layout)
     if isinstance(doc, dict) and "people" in doc and "frames" not in doc:  # a single OpenPose frame
         frames = {0: _openpose_people(doc, path)}
         return _assemble(frames, path, layout, min_len=min_len)
@@ -740,6 +789,8 @@ def _read_npz(path: Path, layout, min_len: int = 1) -> Keypoints:
     from .io import read_npz
 
     names, arrays = read_npz(path, _NPZ_KEYS)
+    if is_vp3d_custom(names):
+        return _from_dense(read_vp3d_custom(path), path, layout)
     if "keypoints" not in arrays:
         raise FormatError(path, f"no 'keypoints' array; expected 'keypoints' of shape (T, K, 2|3) or "
                                 f"(P, T, K, 2|3); found {sorted(names)}")
@@ -810,6 +861,16 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
         raise FormatError(path, "empty file; expected a header 'frame,track,<name>_x,<name>_y,<name>_c,...'", line=1)
     header = [h.strip() for h in rows[0]]
     col = {h: i for i, h in enumerate(header)}
+    if layout is not None:
+        lay = get_layout(layout)
+        named = [h[:-2] for h in header if h.endswith("_x")]
+        if set(named) != set(lay.keypoint_names) and len(named) != lay.num_keypoints:
+            cols = positional_columns(header, lay.num_keypoints, lay.name, path)
+            return _csv_rows(rows, header, cols, path, lay, False)
+    if not any(h.endswith("_x") for h in header):
+        raise FormatError(path, "no '<name>_x' keypoint columns; name the columns '<name>_x', '<name>_y', "
+                                "'<name>_c' with the layout's keypoint names, or pass the layout (--layout) "
+                                "to read the columns by position (x, y, confidence per keypoint)", line=1)
     if "frame" not in col:
         raise FormatError(path, f"the header has no 'frame' column; expected 'frame,track,<name>_x,<name>_y,"
                                 f"<name>_c,...', got {','.join(header[:6])}...", line=1)
@@ -818,9 +879,6 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
     for n in names:
         if f"{n}_y" not in col:
             raise FormatError(path, f"column '{n}_x' has no matching '{n}_y'", line=1)
-    if not names:
-        raise FormatError(path, "no keypoint columns; expected '<name>_x', '<name>_y' (and '<name>_c') per "
-                                "keypoint", line=1)
     guessed = False
     if layout is None:
         match = [lay for lay in LAYOUTS.values() if set(lay.keypoint_names) == set(names)]
@@ -830,17 +888,15 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
         lay, guessed = match[0], True
     else:
         lay = get_layout(layout)
-        if set(names) != set(lay.keypoint_names) and len(names) != lay.num_keypoints:
-            raise FormatError(path, f"layout {lay.name!r} has {lay.num_keypoints} keypoints but the header "
-                                    f"has {len(names)} '<name>_x' columns", line=1)
     # the layout's own names in its order; other names: the columns in header order
     order = list(lay.keypoint_names) if set(names) == set(lay.keypoint_names) else names
-    cols_x = [col[f"{n}_x"] for n in order]
-    cols_y = [col[f"{n}_y"] for n in order]
-    cols_c = []
-    for n in order:
-        c = next((col[n + s] for s in _CONF_SUFFIXES if n + s in col), None)
-        cols_c.append(c)
+    cols_c = [next((col[n + s] for s in _CONF_SUFFIXES if n + s in col), None) for n in order]
+    cols = Columns(col["frame"], track_col, [col[f"{n}_x"] for n in order], [col[f"{n}_y"] for n in order], cols_c)
+    return _csv_rows(rows, header, cols, path, lay, guessed)
+
+
+def _csv_rows(rows: list[list[str]], header: list[str], cols: Columns, path, lay: Layout, guessed: bool) -> Keypoints:
+    """The data rows of a CSV whose columns are known → :class:`Keypoints`."""
 
     def num(cell: str, line: int, name: str) -> float:
         cell = cell.strip()
@@ -865,20 +921,21 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
         return _check_number(n, path, f"column {name!r}: {what}", line)
 
     frames: dict[int, list[_Detection]] = {}
+    K = len(cols.x)
     for ln, row in enumerate(rows[1:], start=2):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
             raise FormatError(path, f"{len(row)} fields, the header has {len(header)}", line=ln)
-        f = whole(row[col["frame"]], ln, "frame", "frame number")
+        f = len(frames) if cols.frame is None else whole(row[cols.frame], ln, header[cols.frame], "frame number")
         tid = None
-        if track_col is not None:
-            tid = whole(row[track_col], ln, header[track_col], "track id")
-        pts = np.empty((len(order), 3))
-        for k, n in enumerate(order):
-            pts[k, 0] = num(row[cols_x[k]], ln, f"{n}_x")
-            pts[k, 1] = num(row[cols_y[k]], ln, f"{n}_y")
-            pts[k, 2] = 1.0 if cols_c[k] is None else num(row[cols_c[k]], ln, header[cols_c[k]])
+        if cols.track is not None:
+            tid = whole(row[cols.track], ln, header[cols.track], "track id")
+        pts = np.empty((K, 3))
+        for k in range(K):
+            pts[k, 0] = num(row[cols.x[k]], ln, header[cols.x[k]])
+            pts[k, 1] = num(row[cols.y[k]], ln, header[cols.y[k]])
+            pts[k, 2] = 1.0 if cols.c[k] is None else num(row[cols.c[k]], ln, header[cols.c[k]])
         frames.setdefault(f, []).append((tid, pts))
     if not frames:
         raise FormatError(path, "no data rows after the header")

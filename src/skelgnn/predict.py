@@ -8,13 +8,16 @@ one function each, and :func:`predict_file` runs it from files to an output file
   pixels (the filled input); ``flags`` (P, T, 17) bool, True where a joint was missing or below the
   confidence threshold, or far outside the image (``outside``), and was filled by interpolation;
   ``outside`` (P, T, 17) bool, True where the input joint lay more than :data:`OUTSIDE_MARGIN` image
-  sizes beyond the image border; ``confidence`` (P, T, 17) float32; ``track_ids`` (P,); ``frames``
-  (T,) frame numbers; and the self-describing strings/scalars ``skeleton`` (17 joint names),
-  ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera, pelvis-relative"), ``fps`` (float64, 0 if
-  unknown), ``width``/``height`` (int64, 0 if unknown), ``layout`` (the input's keypoint layout),
-  ``model``, ``checkpoint`` and ``source``.
-* ``.csv``: one row per track and frame, header ``track,frame,<joint>_x,<joint>_y,<joint>_z`` for the
-  17 joints (mm, same frame as above) then ``<joint>_filled`` (0/1).
+  sizes beyond the image border; ``confidence`` (P, T, 17) float32;
+  ``track_ids`` (P,); ``frames`` (T,) frame numbers; and the self-describing strings/scalars
+  ``skeleton`` (17 joint names), ``parents`` (17,), ``units`` ("mm"), ``frame`` ("camera,
+  pelvis-relative"), ``fps``, ``width`` and ``height`` **only when known** (never a made-up 0),
+  ``unknown`` (the names of those that are not known, e.g. ``["fps"]``), ``layout`` (the input's
+  keypoint layout), ``model``, ``checkpoint`` and ``source``.
+* ``.csv``: comment lines starting with ``#`` first (units, coordinate frame, fps or "unknown", image
+  size, skeleton, model, source), then one row per track and frame, header
+  ``track,frame,<joint>_x,<joint>_y,<joint>_z`` for the 17 joints (mm, same frame as above) then
+  ``<joint>_filled`` (0/1). Read it with e.g. ``pandas.read_csv(path, comment="#")``.
 
 Shape letters: ``P`` tracks, ``T`` frames, ``J`` = 17 joints.
 """
@@ -40,6 +43,7 @@ __all__ = [
     "predict_keypoints",
     "read_input",
     "save_prediction",
+    "unknown_meta",
 ]
 
 OUTSIDE_MARGIN = 1.0
@@ -255,6 +259,33 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
         dropped_tracks=dropped, outside=np.stack(outside), short_tracks=kp.short_tracks)
 
 
+def unknown_meta(pred: Prediction) -> list[str]:
+    """Which of ``width``, ``height``, ``fps`` the input did not give (nor the command line)."""
+    return [k for k in ("width", "height", "fps") if not getattr(pred, k)]
+
+
+def _known_meta(pred: Prediction) -> dict[str, np.ndarray]:
+    out = {}
+    if pred.width:
+        out["width"] = np.asarray(int(pred.width))
+    if pred.height:
+        out["height"] = np.asarray(int(pred.height))
+    if pred.fps:
+        out["fps"] = np.asarray(float(pred.fps))
+    return out
+
+
+def _csv_comments(pred: Prediction) -> list[str]:
+    size = f"{pred.width}x{pred.height} px" if pred.width and pred.height else "unknown"
+    return [
+        "skelgnn prediction: 3D joints of the Human3.6M 17-joint skeleton (h36m17)",
+        f"units: mm; frame: {FRAME_DESCRIPTION} (x right, y down, z forward)",
+        f"fps: {pred.fps:g}" if pred.fps else "fps: unknown",
+        f"image size of the 2D input: {size}",
+        f"model: {pred.model}; checkpoint: {pred.checkpoint}; input: {pred.source} (layout {pred.layout})",
+    ]
+
+
 def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
     """Write a prediction atomically: ``.csv`` as CSV, anything else as npz (module docstring)."""
     from .io import atomic_save_npz, atomic_write_text
@@ -266,6 +297,8 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
 
         names = H36M_17.joint_names
         buf = io.StringIO()
+        for line in _csv_comments(pred):
+            buf.write(f"# {line}\n")
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["track", "frame"] + [f"{n}_{a}" for n in names for a in "xyz"] + [f"{n}_filled" for n in names])
         P, T = pred.joints_3d.shape[:2]
@@ -283,9 +316,8 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
         confidence=pred.confidence.astype(np.float32),
         track_ids=pred.track_ids.astype(np.int64), frames=pred.frames.astype(np.int64),
         skeleton=np.asarray(H36M_17.joint_names), parents=np.asarray(H36M_17.parents, dtype=np.int64),
-        units=np.asarray("mm"), frame=np.asarray(FRAME_DESCRIPTION),
-        fps=np.float64(pred.fps or 0.0), width=np.int64(pred.width or 0),
-        height=np.int64(pred.height or 0), layout=np.asarray(pred.layout),
+        units=np.asarray("mm"), frame=np.asarray(FRAME_DESCRIPTION), **_known_meta(pred),
+        unknown=np.asarray(unknown_meta(pred), dtype=str), layout=np.asarray(pred.layout),
         model=np.asarray(pred.model), checkpoint=np.asarray(pred.checkpoint), source=np.asarray(pred.source),
     )
 

@@ -312,6 +312,24 @@ def default_chunk(receptive_field: int, batch_size: int) -> int:
     return max(1, min(32, batch_size // MIN_WINDOWS_PER_BATCH))
 
 
+def training_header(cfg: RunConfig, model: nn.Module, windows: PoseWindows, train: SequenceSet,
+                    val: SequenceSet) -> str:
+    """One line printed before the progress bar: model, parameters, train/val sizes, device, threads."""
+    import os
+
+    from .distributed import resolve_device
+
+    params = sum(p.numel() for p in model.parameters())
+    kwargs = ", ".join(f"{k}={v}" for k, v in cfg.model.kwargs.items())
+    world = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    device = resolve_device(cfg.train.device, int(os.environ.get("LOCAL_RANK", "0") or 0))
+    return (f"Training {cfg.model.name}{f' ({kwargs})' if kwargs else ''}: {params / 1e6:.3f} M parameters, "
+            f"receptive field {model.receptive_field}; train {len(windows):,} samples "
+            f"({windows.chunk} target frame(s) each) from {len(train)} sequences; validation {len(val)} sequences, {val.num_frames:,} frames; device {device}"
+            f"{f' x {world} processes' if world > 1 else ''}; {torch.get_num_threads()} torch thread(s); "
+            f"{cfg.train.epochs} epochs of batch {cfg.train.batch_size}.")
+
+
 def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> list[dict]:
     """Read the benchmark named by ``cfg.data``, build ``cfg.model`` and train it (resumable)."""
     from .datasets import training_sequences
@@ -330,6 +348,13 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
     config["train"]["chunk"] = chunk  # the checkpoint records the chunk actually used, not "auto"
     normalization = dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm)
     check_resume(Path(out_dir) / "last.pt", config, normalization, defaults=RunConfig().to_dict())  # skelgnn.resume
+    if progress:
+        from tqdm import tqdm
+
+        from .distributed import is_main_process
+
+        if is_main_process():
+            tqdm.write(training_header(cfg, model, windows, train, val))
     return fit(model, name=cfg.model.name, kwargs=cfg.model.kwargs, skeleton=skeleton, train_set=windows,
                val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=config, progress=progress,
                normalization=normalization)

@@ -12,7 +12,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from . import guard_outputs
 
     guard_outputs(inputs=[args.checkpoint], folders={"--out": (args.out, OUTPUT_FILES)})
-    r = run_demo(args.out, args.checkpoint)
+    r = run_demo(args.out, args.checkpoint, frame=args.frame)
     print(f"Sample: HDM05-Lift test clip {r.clip} (actor {r.actor}, held out from training; motion "
           f"{r.motion_class}), camera {r.camera}, {r.frames} frames at {r.fps:g} fps; input: the benchmark's "
           f"{r.input} 2D keypoints (H36M-17, pixels, {r.width}x{r.height} image).")
@@ -21,9 +21,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"Error against the sample's 3D ground truth (17 joints, mm, camera frame, pelvis-relative): "
           f"MPJPE {r.mpjpe:.1f} mm, P-MPJPE {r.p_mpjpe:.1f} mm.")
     what = {"npz": "3D joints (mm, camera frame, pelvis-relative), 2D input and metadata",
-            "png": f"2D input beside the lifted 3D pose, frame {r.png_frame + 1}",
-            "gif": "the whole clip, animated",
-            "html": "interactive 3D viewer; open it in a browser, it needs no network"}
+            "png": f"2D input beside the lifted 3D pose and the ground truth, frame {r.png_frame + 1} of "
+                   f"{r.frames} (the middle one unless --frame), MPJPE {r.png_mpjpe:.1f} mm in that frame",
+            "gif": "the whole clip with its ground truth, animated",
+            "html": "interactive 3D viewer with a ground-truth toggle; open it in a browser, it needs no network"}
     print(f"Wrote to {args.out}/:")
     for k, p in r.files.items():
         print(f"  {p}  ({what[k]})")
@@ -39,6 +40,7 @@ def add_subcommand(sub) -> None:
                     "default checkpoint, print its MPJPE against the sample's 3D ground truth, and write an npz, "
                     "a PNG, a GIF and an HTML viewer.")
     p.add_argument("--out", default="skelgnn_demo", help="output folder (default skelgnn_demo)")
+    p.add_argument("--frame", type=int, metavar="N", help="frame drawn in pose.png, 1-based (default: the middle one)")
     p.add_argument("--checkpoint",
                    help="a checkpoint to use instead of the bundled default (e.g. runs/x/best.pt)")
     p.set_defaults(func=_cmd_demo)

@@ -8,9 +8,11 @@ from pathlib import Path
 from ..errors import SkelgnnError
 
 _EPILOG = """\
-INPUT is an OpenPose output folder (*_keypoints.json), a .json, .npz or .csv keypoint file
-(COCO-17, Halpe-26, OpenPose BODY_25/COCO-18, MediaPipe-33 or H36M-17; see skelgnn.keypoints),
-or, with `pip install "skelgnn[detect]"`, an image or a video.
+INPUT is an OpenPose output folder (*_keypoints.json), a .json file (plain [T][K][x, y, c]
+frame lists, mmpose inferencer/demo output, generic frames, COCO/AlphaPose results), an .npz
+(skelgnn's or VideoPose3D's custom-video file), an .npy array (T, K, 2|3) or a .csv file
+(COCO-17, Halpe-26, OpenPose BODY_25/COCO-18, MediaPipe-33 or H36M-17; see skelgnn.keypoints
+and examples/), or, with `pip install "skelgnn[detect]"`, an image or a video.
 Without CKPT the bundled checkpoint is used. OUT.npz holds joints_3d (P, T, 17, 3) in mm,
 camera frame (x right, y down, z forward), pelvis-relative, plus joints_2d, flags (filled
 joints), track_ids and metadata; OUT.csv holds one row per track and frame.
@@ -47,8 +49,20 @@ def _confidence(s: str) -> float:
     return v
 
 
+def _check_pictures(args: argparse.Namespace) -> None:
+    """Refuse unwritable picture formats (and MP4 without ffmpeg) before any work."""
+    from .. import viz
+
+    if args.png:
+        viz.check_image_path(args.png)
+    if args.gif:
+        viz.check_animation_path(args.gif)
+    if args.png or args.gif:
+        viz.check_matplotlib()
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from ..predict import predict_file
+    from ..predict import predict_file, unknown_meta
 
     if len(args.paths) == 1:
         ckpt, inp = None, args.paths[0]
@@ -65,6 +79,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html},
                   inputs=[ckpt if ckpt is not None else default_checkpoint(), inp])
+    _check_pictures(args)
     pred = predict_file(ckpt, inp, args.out, layout=args.layout, width=args.width, height=args.height,
                         fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta,
                         min_track_length=args.min_track_length)
@@ -88,6 +103,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
           f"that were missing or below confidence {args.conf_threshold}.")
     print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")
+    unknown = unknown_meta(pred)
+    if "width" in unknown or "height" in unknown:
+        print("Image size: unknown (not in the input; this checkpoint does not need it); recorded as unknown.")
+    if "fps" in unknown:
+        print("Frame rate: unknown (not in the input; pass --fps); recorded as unknown"
+              + ("; the GIF/HTML play at 30 fps (assumed)." if args.gif or args.html else "."))
     print(f"Wrote {pred.out_path}: 3D joints in mm, camera frame, pelvis-relative.")
 
     if args.png or args.gif or args.html:
@@ -96,6 +117,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         matches = np.flatnonzero(pred.track_ids == args.track) if args.track is not None else np.array([0])
         if len(matches) == 0:
             raise SkelgnnError(f"--track {args.track}: no such track; tracks: {pred.track_ids.tolist()}")
+        if args.frame is not None and args.frame > T:
+            raise SkelgnnError(f"--frame {args.frame}: the input has {T} frame(s) (1..{T})")
         p = int(matches[0])
         tid = int(pred.track_ids[p])
         j2, j3, fl = pred.joints_2d[p], pred.joints_3d[p], pred.flags[p]
@@ -104,15 +127,17 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         from .. import viz
 
         if args.png:
-            t = int(np.argmin(fl.sum(1)))  # the frame with the fewest filled joints
-            viz.plot_pair(j2[t], j3[t], args.png, flags=fl[t], title=f"{name}, track {tid}, frame {t + 1}/{T}")
-            print(f"Wrote {args.png} (frame {t + 1} of track {tid}).")
+            t = (args.frame - 1) if args.frame is not None else (T - 1) // 2
+            viz.plot_pair(j2[t], j3[t], args.png, flags=fl[t], title=f"{name}, track {tid}, frame {t + 1} of {T}")
+            print(f"Wrote {args.png} (frame {t + 1} of {T}, track {tid}; --frame N picks another).")
         if args.gif:
             viz.animate(j2, j3, args.gif, fps=fps, flags=fl, title=f"{name}, track {tid}")
-            print(f"Wrote {args.gif} (track {tid}).")
+            _, step = viz.animation_frames(T)
+            shown = f"1 frame in {step} of {T}: at most 300 are drawn" if step > 1 else f"all {T} frames"
+            print(f"Wrote {args.gif} (track {tid}, {shown}).")
         if args.html:
-            viz.write_html_viewer(j3, args.html, fps=fps, title=f"{name}, track {tid}", joints_2d=j2, flags=fl,
-                                  frame_numbers=pred.frames)
+            viz.write_html_viewer(j3, args.html, fps=pred.fps, title=f"{name}, track {tid}", joints_2d=j2,
+                                  flags=fl, frame_numbers=pred.frames)
             print(f"Wrote {args.html} (track {tid}; open it in a browser, it needs no network).")
     return 0
 
@@ -141,7 +166,10 @@ def add_subcommand(sub) -> None:
     p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
                    help="test-time flip augmentation (default off)")
     p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html (default: the first)")
-    p.add_argument("--png", help="also write a PNG of the 2D input beside the 3D pose")
+    p.add_argument("--frame", type=_positive_int, metavar="N",
+                   help="frame drawn by --png, 1-based (default: the middle frame)")
+    p.add_argument("--png", help="also write a picture of the 2D input beside the 3D pose, in the format its "
+                                 "suffix names (.png, .jpg, .svg, .pdf)")
     p.add_argument("--gif", help="also write an animation (.gif, or .mp4 when ffmpeg is installed)")
     p.add_argument("--html", help="also write a self-contained interactive 3D viewer (.html)")
     p.set_defaults(func=_cmd_predict)
