@@ -29,8 +29,14 @@ def test_default_config_is_the_documented_default():
     from skelgnn.config import load_config
 
     cfg = load_config(REPO / "configs" / "default_hdm05.toml")
-    assert (cfg.model.name, cfg.data.input, cfg.data.input_norm) == ("skeletal_gnn", "noisy", "bbox")
-    assert (cfg.train.epochs, cfg.train.threads, cfg.train.seed) == (10, 1, 0)
+    assert (cfg.model.name, cfg.data.input, cfg.data.input_norm) == ("skeletal_gnn_plus", "noisy", "bbox")
+    assert (cfg.train.epochs, cfg.train.threads, cfg.train.seed) == (70, 1, 0)
+    from skelgnn.checkpoint import read_checkpoint  # the bundled weights were trained by exactly this config
+    from skelgnn.predict import default_checkpoint
+
+    recorded = read_checkpoint(default_checkpoint())["config"]
+    assert recorded["model"]["name"] == cfg.model.name and recorded["train"]["epochs"] == cfg.train.epochs
+    assert recorded["data"]["input_norm"] == "bbox" and recorded["train"]["loss"] == cfg.train.loss
     card = files("skelgnn").joinpath("assets/MODEL_CARD.md").read_text(encoding="utf-8")
     assert "skelgnn train configs/default_hdm05.toml --out runs/default" in card
     assert "The data used in this project was obtained from HDM05." in card and "CC BY-SA 3.0" in card

@@ -119,7 +119,8 @@ def fit_trajectories(preds: list[np.ndarray], seqs: SequenceSet) -> list[np.ndar
     if not seqs.has_trajectory:
         raise SkelgnnError("these sequences carry no 2D pixels, camera roots and intrinsics; "
                            "the root trajectory cannot be fitted or scored")
-    return [fit_root(p, uv, Intrinsics(*k)) for p, uv, k in zip(preds, seqs.pixels, seqs.intrinsics)]
+    return [fit_root(p, uv, Intrinsics(*k), strict=False)  # NaN rows where a frame has no solution
+            for p, uv, k in zip(preds, seqs.pixels, seqs.intrinsics)]
 
 
 def trajectory_metrics(preds: list[np.ndarray], roots: list[np.ndarray], seqs: SequenceSet) -> dict:

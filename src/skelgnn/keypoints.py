@@ -866,7 +866,7 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
         named = [h[:-2] for h in header if h.endswith("_x")]
         if set(named) != set(lay.keypoint_names) and len(named) != lay.num_keypoints:
             cols = positional_columns(header, lay.num_keypoints, lay.name, path)
-            return _csv_rows(rows, header, cols, path, lay, False)
+            return _csv_rows(rows, header, cols, path, lay, False, min_len)
     if not any(h.endswith("_x") for h in header):
         raise FormatError(path, "no '<name>_x' keypoint columns; name the columns '<name>_x', '<name>_y', "
                                 "'<name>_c' with the layout's keypoint names, or pass the layout (--layout) "
@@ -892,10 +892,11 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
     order = list(lay.keypoint_names) if set(names) == set(lay.keypoint_names) else names
     cols_c = [next((col[n + s] for s in _CONF_SUFFIXES if n + s in col), None) for n in order]
     cols = Columns(col["frame"], track_col, [col[f"{n}_x"] for n in order], [col[f"{n}_y"] for n in order], cols_c)
-    return _csv_rows(rows, header, cols, path, lay, guessed)
+    return _csv_rows(rows, header, cols, path, lay, guessed, min_len)
 
 
-def _csv_rows(rows: list[list[str]], header: list[str], cols: Columns, path, lay: Layout, guessed: bool) -> Keypoints:
+def _csv_rows(rows: list[list[str]], header: list[str], cols: Columns, path, lay: Layout, guessed: bool,
+              min_len: int = 1) -> Keypoints:
     """The data rows of a CSV whose columns are known → :class:`Keypoints`."""
 
     def num(cell: str, line: int, name: str) -> float:

@@ -145,7 +145,7 @@ def reprojection_error(joints_camera: np.ndarray, joints_2d: np.ndarray, intrins
 
 
 def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsics, *,
-             weights: np.ndarray | None = None, iterations: int = 5) -> np.ndarray:
+             weights: np.ndarray | None = None, iterations: int = 5, strict: bool = True) -> np.ndarray:
     """Least-squares camera-frame pelvis position per frame (module docstring).
 
     Args:
@@ -154,6 +154,8 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
         intrinsics: the camera.
         weights: (T, J) per-joint weights ≥ 0 (e.g. detector confidence); default all 1.
         iterations: Gauss–Newton steps after the linear solution (0 = linear only).
+        strict: raise when a frame has no solution in front of the camera; False: that frame's row is NaN
+            (evaluation of any model, however poor, reports NaN instead of stopping).
 
     Returns:
         (T, 3) float64 pelvis positions, mm, camera frame.
@@ -176,7 +178,7 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
     a = (a * sw[..., None]).reshape(T, 2 * J, 3)
     b = (b * sw).reshape(T, 2 * J)
     ata = a.transpose(0, 2, 1) @ a + 1e-9 * np.eye(3)
-    r = np.linalg.solve(ata, (a.transpose(0, 2, 1) @ b[..., None]))[..., 0]
+    r = (np.linalg.pinv(ata) @ (a.transpose(0, 2, 1) @ b[..., None]))[..., 0]  # pinv: degenerate frames too
     # Gauss-Newton on the squared pixel reprojection error, accepted per frame only where it improves
     f = np.array([intrinsics.fx, intrinsics.fy])
     res, z = _residual(p, xy, r, f)
@@ -191,8 +193,8 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
         jac *= f[:, None]
         jw = (jac * sw[..., None]).reshape(T, 2 * J, 3)
         rw = (res * sw).reshape(T, 2 * J)
-        step = np.linalg.solve(jw.transpose(0, 2, 1) @ jw + 1e-12 * np.eye(3),
-                               (jw.transpose(0, 2, 1) @ rw[..., None]))[..., 0]
+        step = (np.linalg.pinv(jw.transpose(0, 2, 1) @ jw + 1e-12 * np.eye(3))
+                @ (jw.transpose(0, 2, 1) @ rw[..., None]))[..., 0]
         r_new = r - step
         res_new, z_new = _residual(p, xy, r_new, f)
         cost_new = (w * (res_new ** 2).sum(-1)).sum(-1)
@@ -201,8 +203,11 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
         res = np.where(ok[:, None, None], res_new, res)
         cost = np.where(ok, cost_new, cost)
     z = (p + r[:, None, :])[..., 2]
-    if not np.isfinite(r).all() or (np.median(z, axis=-1) <= 0).any():
-        bad = int(np.flatnonzero(~np.isfinite(r).all(-1) | (np.median(z, axis=-1) <= 0))[0])
+    failed = ~np.isfinite(r).all(-1) | (np.median(z, axis=-1) <= 0)
+    if failed.any() and not strict:
+        return np.where(failed[:, None], np.nan, r)
+    if failed.any():
+        bad = int(np.flatnonzero(failed)[0])
         raise SkelgnnError(f"the root trajectory has no solution in front of the camera at frame {bad}; "
                            "are the 2D keypoints and the intrinsics from the same image?")
     return r

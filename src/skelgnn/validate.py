@@ -52,9 +52,9 @@ def real(v, where: str, lo: float | None = None, hi: float | None = None, *, lo_
 
 
 # name -> check(value, where); shared builder arguments of the registered lifters
-_POSITIVE_INT = {"channels": (1, 8192), "S": (1, 64), "L": (1, 64), "knn": (1, 64),
+_POSITIVE_INT = {"channels": (1, 8192), "S": (0, 64), "L": (1, 64), "knn": (1, 64),
                  "temporal_kernel": (1, 1023), "graph_hidden": (1, 1 << 16)}
-_BOOLS = ("max_norm", "nonlocal_layers", "mask_dynamic", "root_relative")
+_BOOLS = ("max_norm", "nonlocal_layers", "mask_dynamic", "root_relative", "o_scale", "o_gate")
 
 
 def check_model_kwargs(name: str, kwargs, where: str = "model.kwargs") -> None:
