@@ -46,10 +46,11 @@ def test_assumed_intrinsics_are_recorded_and_a_wider_fov_brings_the_person_close
 
 def test_default_smoothing_lowers_the_acceleration_error(sample):
     gt = sample["joints_3d"].astype(np.float64)[None]
-    raw = predict_file(None, demo_sample_path(), None, layout="h36m17", smooth=None)
-    smooth = predict_file(None, demo_sample_path(), None, layout="h36m17")
-    rigid = predict_file(None, demo_sample_path(), None, layout="h36m17", bones=True)
-    assert raw.postfilter == "none" and "savgol" in smooth.postfilter and "bone" in rigid.postfilter
+    raw = predict_file(None, demo_sample_path(), None, layout="h36m17", smooth=None, bones=False)
+    smooth = predict_file(None, demo_sample_path(), None, layout="h36m17", bones=False)
+    rigid = predict_file(None, demo_sample_path(), None, layout="h36m17")  # the default: both steps
+    assert raw.postfilter == "none" and smooth.postfilter == "smoothing savgol"
+    assert "savgol" in rigid.postfilter and "bone" in rigid.postfilter
     assert float(accel_error(smooth.joints_3d.astype(np.float64), gt).mean()) < \
         0.8 * float(accel_error(raw.joints_3d.astype(np.float64), gt).mean())
     lengths = np.linalg.norm(rigid.joints_3d[0, :, 2] - rigid.joints_3d[0, :, 1], axis=-1)
@@ -61,13 +62,13 @@ def test_cli_predict_writes_bvh_with_trajectory_and_viewer(sample, tmp_path, cap
     out, bvh, html = tmp_path / "o.npz", tmp_path / "m.bvh", tmp_path / "v.html"
     f = str(float(sample["camera_f"][0]))
     assert main(["predict", str(demo_sample_path()), "-o", str(out), "--layout", "h36m17", "--trajectory",
-                 "--focal", f, "--bone-lengths", "--bvh", str(bvh), "--html", str(html)]) == 0
+                 "--focal", f, "--bvh", str(bvh), "--html", str(html)]) == 0
     text = capsys.readouterr().out
     assert "Root trajectory" in text and f"Wrote {bvh}" in text and "Post-filter: smoothing savgol" in text
     with np.load(out) as z:
         cam = z["joints_3d_camera"][0].astype(np.float64)
     back = read_bvh_h36m(bvh)
-    assert np.linalg.norm(back - cam, axis=-1).mean() < 0.5  # rigid skeleton: the BVH reproduces it
+    assert np.linalg.norm(back - cam, axis=-1).mean() < 0.5  # rigid by default: the BVH reproduces it
     assert "Frame Time: 0.03333333" in bvh.read_text()
     assert html.stat().st_size > 1000
 

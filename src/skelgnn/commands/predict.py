@@ -127,8 +127,8 @@ def add_subcommand(sub) -> None:
     p.add_argument("--smooth", choices=("default", "savgol", "one-euro", "none"), default="default",
                    help="temporal post-filter: Savitzky-Golay (offline), One-Euro (causal) or none; default: "
                         "savgol for single-frame models, none for multi-frame ones")
-    p.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=False,
-                   help="rescale every bone to the track's median length (rigid skeleton; default off)")
+    p.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=True,
+                   help="rescale every bone to the track's median length (rigid skeleton; default on)")
     p.add_argument("--trajectory", action="store_true",
                    help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
     p.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "
