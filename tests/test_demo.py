@@ -101,8 +101,13 @@ def test_cli_demo_with_a_checkpoint(bbox_ckpt, tmp_path, capsys):
     assert m and float(m.group(2)) <= float(m.group(1)) + 1e-6
     assert "tr/kickLFront1Reps_029" in text and "actor tr" in text and "camera 0" in text and "noisy" in text
     assert "bbox" in text
-    for name in ("prediction.npz", "pose.png", "pose.gif", "viewer.html"):
+    for name in ("prediction.npz", "pose.png", "pose.gif", "viewer.html", "motion.bvh", "trajectory.html"):
         assert (out / name).stat().st_size > 0 and str(out / name) in text
+    assert re.search(r"pelvis error [0-9]+ mm, [0-9.]+ % of the camera distance", text)
+    from skelgnn.bvh_export import read_bvh_h36m
+
+    with np.load(out / "prediction.npz") as z:
+        np.testing.assert_allclose(read_bvh_h36m(out / "motion.bvh")[:, 0], z["root_3d"][0], atol=0.01)
     with np.load(out / "prediction.npz") as z:
         assert z["joints_3d"].shape[2:] == (17, 3) and np.isfinite(z["joints_3d"]).all()
         assert str(z["units"]) == "mm"

@@ -83,3 +83,14 @@ def test_intrinsics_from_image_and_errors():
         fit_root(rel, nan, k)
     with pytest.raises(SkelgnnError, match="weight"):
         fit_root(rel, uv, k, weights=np.zeros(uv.shape[:2]))
+
+
+def test_a_collapsed_frame_is_interpolated_from_its_neighbours():
+    rel, root, k, uv = _scene(seed=6, T=5)
+    rel[2] = 0.0  # a degenerate prediction: every joint at the pelvis
+    uv[2] = uv[2, :1]
+    r = fit_root(rel, uv, k)
+    np.testing.assert_allclose(r[[0, 1, 3, 4]], root[[0, 1, 3, 4]], atol=1e-6)
+    np.testing.assert_allclose(r[2], 0.5 * (root[1] + root[3]), atol=1e-6)
+    with pytest.raises(SkelgnnError, match="in front of the camera"):
+        fit_root(np.zeros_like(rel), np.repeat(uv[:, :1], 17, axis=1), k)

@@ -32,10 +32,11 @@ What the file holds (:func:`joints_to_bvh`):
 
 Inverse kinematics, per frame: ``Hips`` and ``Chest`` get the rotation that best maps the rest
 arrangement of their three children onto the observed one (Kabsch: the hips / shoulders plane and the
-spine / neck); every other joint gets the shortest-arc swing from its parent's frame onto the observed
-bone direction, i.e. **no twist relative to its parent**: the twist is fixed by the hips and shoulders
-planes and carried down each limb. Joint positions are reproduced exactly up to the clip's bone-length
-variation (``bench/bvh_roundtrip.py`` measures the round trip on HDM05-Lift).
+spine / neck); every other joint gets the shortest-arc swing from its parent's frame towards the observed
+joint (aimed from where the rigid skeleton has placed the bone's start, so that length errors do not
+add up along a limb), i.e. **no twist relative to its parent**: the twist is fixed by the hips and
+shoulders planes and carried down each limb. A rigid skeleton is reproduced exactly; a lifted one up
+to its bone-length variation (``bench/bvh_roundtrip.py`` measures the round trip on HDM05-Lift).
 
 Shape letters: ``T`` frames, ``J`` = 17 joints.
 """
@@ -194,14 +195,16 @@ def joints_to_bvh(joints_3d, *, fps: float, root=None, unit: str = "cm") -> str:
     T = len(p)
     rest = _rest_offsets(p)  # rest vector of each Human3.6M bone, parent → joint
     glob: list[np.ndarray] = []
+    placed = np.zeros_like(p)  # joint positions of the rigid skeleton so far (forward kinematics)
     for name, at, parent, aim in _JOINTS:
         if aim is None:  # Hips, Chest: the frame that best fits their three children
             kids = list(_MULTI[at])
-            glob.append(_kabsch(rest[kids], p[:, kids] - p[:, at:at + 1]))
-        else:  # the parent's frame swung onto the observed bone: no twist relative to the parent
+            glob.append(_kabsch(rest[kids], p[:, kids] - placed[:, at:at + 1]))
+        else:  # the parent's frame swung towards the observed joint: no twist relative to the parent
             a = _unit(np.einsum("tij,j->ti", glob[parent], rest[aim]), _DOWN)
-            b = _unit(p[:, aim] - p[:, at], a)
+            b = _unit(p[:, aim] - placed[:, at], a)  # aim from where the joint really is: errors do not add up
             glob.append(_shortest_arc(a, b) @ glob[parent])
+            placed[:, aim] = placed[:, at] + np.einsum("tij,j->ti", glob[-1], rest[aim])
     scale = UNITS[unit]
     columns = [np.zeros((T, 3)) if root_cam is None else root_cam @ _CAM_TO_BVH.T * scale]
     for g, (name, at, parent, aim) in zip(glob, _JOINTS):

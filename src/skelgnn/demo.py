@@ -49,7 +49,7 @@ DEFAULT_CLIP = "tr/kickLFront1Reps_029"
 DEFAULT_CAMERA = 0
 MAX_FRAMES = 150
 SAMPLE_NAME = "demo_sample.npz"
-OUTPUT_FILES = ("prediction.npz", "pose.png", "pose.gif", "viewer.html")  # what run_demo writes
+OUTPUT_FILES = ("prediction.npz", "pose.png", "pose.gif", "viewer.html", "motion.bvh", "trajectory.html")  # what run_demo writes
 _SAMPLE_ARRAYS = ("keypoints", "joints_3d", "clip_frames", "width", "height", "fps", "clip", "actor",
                   "motion_class", "camera", "input", "attribution")
 
@@ -176,6 +176,9 @@ class DemoResult:
     png_mpjpe: float
     attribution: str
     files: dict[str, Path] = field(default_factory=dict)
+    root_error: float = float("nan")
+    root_error_pct: float = float("nan")
+    postfilter: str = "none"
 
 
 def _default_checkpoint_for_demo() -> Path:
@@ -221,7 +224,8 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     t0 = time.perf_counter()
-    pred = predict_file(ckpt, sample_path, out / "prediction.npz", layout="h36m17")
+    focal = float(np.asarray(s["camera_f"]).reshape(-1)[0]) if "camera_f" in s else None
+    pred = predict_file(ckpt, sample_path, out / "prediction.npz", layout="h36m17", trajectory=True, focal_px=focal)
     seconds = time.perf_counter() - t0
     files["npz"] = pred.out_path
     j3 = pred.joints_3d[0].astype(np.float64)
@@ -245,7 +249,15 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
                      camera=int(s["camera"]), input=str(s["input"]), frames=len(gt), fps=float(s["fps"]),
                      width=int(s["width"]), height=int(s["height"]), mpjpe=e, p_mpjpe=pe, model=pred.model,
                      checkpoint=str(ckpt), input_norm=norm, seconds=seconds, png_frame=t_png, png_mpjpe=png_error,
-                     attribution=str(s["attribution"]), files=files)
+                     attribution=str(s["attribution"]), files=files, postfilter=pred.postfilter)
+    if "pelvis_camera" in s:
+        true_root = np.asarray(s["pelvis_camera"], dtype=np.float64)
+        root_err = np.linalg.norm(pred.root_3d[0].astype(np.float64) - true_root, axis=-1)
+        res.root_error = float(root_err.mean())
+        res.root_error_pct = float(100 * (root_err / np.linalg.norm(true_root, axis=-1)).mean())
+    from .bvh_export import write_bvh
+
+    files["bvh"] = write_bvh(out / "motion.bvh", j3, fps=res.fps, root=pred.root_3d[0])
     if pictures:
         from . import viz
 
@@ -259,4 +271,8 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
         files["html"] = viz.write_html_viewer(j3, out / "viewer.html", fps=res.fps,
                                               title=f"skelgnn demo: {title} (clip MPJPE {e:.0f} mm)", joints_2d=j2,
                                               flags=fl, gt_3d=gt, frame_numbers=pred.frames)
+        files["trajectory_html"] = viz.write_html_viewer(
+            pred.joints_3d_camera[0], out / "trajectory.html", fps=res.fps,
+            title=f"skelgnn demo: {title}, camera frame with the fitted root trajectory", joints_2d=j2, flags=fl,
+            frame_numbers=pred.frames)
     return res

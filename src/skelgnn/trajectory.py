@@ -154,7 +154,7 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
         intrinsics: the camera.
         weights: (T, J) per-joint weights ≥ 0 (e.g. detector confidence); default all 1.
         iterations: Gauss–Newton steps after the linear solution (0 = linear only).
-        strict: raise when a frame has no solution in front of the camera; False: that frame's row is NaN
+        strict: raise when no frame has a solution in front of the camera; False: NaN rows instead
             (evaluation of any model, however poor, reports NaN instead of stopping).
 
     Returns:
@@ -177,8 +177,7 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
     sw = np.sqrt(w)[..., None]
     a = (a * sw[..., None]).reshape(T, 2 * J, 3)
     b = (b * sw).reshape(T, 2 * J)
-    ata = a.transpose(0, 2, 1) @ a + 1e-9 * np.eye(3)
-    r = (np.linalg.pinv(ata) @ (a.transpose(0, 2, 1) @ b[..., None]))[..., 0]  # pinv: degenerate frames too
+    r = _damped_solve(a.transpose(0, 2, 1) @ a, a.transpose(0, 2, 1) @ b[..., None])
     # Gauss-Newton on the squared pixel reprojection error, accepted per frame only where it improves
     f = np.array([intrinsics.fx, intrinsics.fy])
     res, z = _residual(p, xy, r, f)
@@ -193,8 +192,7 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
         jac *= f[:, None]
         jw = (jac * sw[..., None]).reshape(T, 2 * J, 3)
         rw = (res * sw).reshape(T, 2 * J)
-        step = (np.linalg.pinv(jw.transpose(0, 2, 1) @ jw + 1e-12 * np.eye(3))
-                @ (jw.transpose(0, 2, 1) @ rw[..., None]))[..., 0]
+        step = _damped_solve(jw.transpose(0, 2, 1) @ jw, jw.transpose(0, 2, 1) @ rw[..., None])
         r_new = r - step
         res_new, z_new = _residual(p, xy, r_new, f)
         cost_new = (w * (res_new ** 2).sum(-1)).sum(-1)
@@ -203,14 +201,22 @@ def fit_root(joints_rel: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsi
         res = np.where(ok[:, None, None], res_new, res)
         cost = np.where(ok, cost_new, cost)
     z = (p + r[:, None, :])[..., 2]
-    failed = ~np.isfinite(r).all(-1) | (np.median(z, axis=-1) <= 0)
-    if failed.any() and not strict:
-        return np.where(failed[:, None], np.nan, r)
-    if failed.any():
-        bad = int(np.flatnonzero(failed)[0])
-        raise SkelgnnError(f"the root trajectory has no solution in front of the camera at frame {bad}; "
+    valid = np.isfinite(r).all(-1) & (np.median(z, axis=-1) > 0)
+    if not valid.any() and not strict:
+        return np.full_like(r, np.nan)
+    if not valid.any():
+        raise SkelgnnError("the root trajectory has no solution in front of the camera in any frame; "
                            "are the 2D keypoints and the intrinsics from the same image?")
+    if not valid.all():  # degenerate frames (e.g. a collapsed pose): interpolate from the others
+        t = np.arange(T)
+        r = np.stack([np.interp(t, t[valid], r[valid, i]) for i in range(3)], axis=-1)
     return r
+
+
+def _damped_solve(ata: np.ndarray, atb: np.ndarray) -> np.ndarray:
+    """Batched ``(AᵀA + λI)⁻¹ Aᵀb`` with a tiny λ relative to the trace: (T, 3, 3), (T, 3, 1) → (T, 3)."""
+    lam = 1e-9 * np.trace(ata, axis1=-2, axis2=-1)[:, None, None] + 1e-12
+    return np.linalg.solve(ata + lam * np.eye(3), atb)[..., 0]
 
 
 def place_in_camera(joints_rel: np.ndarray, root: np.ndarray) -> np.ndarray:

@@ -76,13 +76,17 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     from . import guard_outputs
 
     check_image_size(args.width, args.height)
-
-    guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html},
+    if (args.focal is not None or args.fov is not None) and not args.trajectory:
+        raise SkelgnnError("--focal and --fov set the camera of the root trajectory: add --trajectory")
+    smooth = {"default": "default", "none": None, "savgol": "savgol", "one-euro": "one_euro"}[args.smooth]
+    guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html, "--bvh": args.bvh},
                   inputs=[ckpt if ckpt is not None else default_checkpoint(), inp])
     _check_pictures(args)
     pred = predict_file(ckpt, inp, args.out, layout=args.layout, width=args.width, height=args.height,
                         fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta,
-                        min_track_length=args.min_track_length)
+                        min_track_length=args.min_track_length, smooth=smooth,
+                        bones=args.bone_lengths, trajectory=args.trajectory, focal_px=args.focal, fov_deg=args.fov,
+                        bvh_path=args.bvh, bvh_unit=args.bvh_unit, bvh_track=args.track)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
@@ -109,7 +113,15 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if "fps" in unknown:
         print("Frame rate: unknown (not in the input; pass --fps); recorded as unknown"
               + ("; the GIF/HTML play at 30 fps (assumed)." if args.gif or args.html else "."))
+    print(f"Post-filter: {pred.postfilter}.")
     print(f"Wrote {pred.out_path}: 3D joints in mm, camera frame, pelvis-relative.")
+    if pred.root_3d is not None:
+        k = pred.intrinsics
+        print(f"Root trajectory: root_3d and joints_3d_camera (mm, camera frame) with fx={k.fx:.1f}, fy={k.fy:.1f}, "
+              f"cx={k.cx:.1f}, cy={k.cy:.1f} px ({k.source}).")
+    if args.bvh:
+        print(f"Wrote {args.bvh}: BVH in {args.bvh_unit}, Y up, ZXY rotations, "
+              f"{'with' if pred.root_3d is not None else 'without'} the root trajectory.")
 
     if args.png or args.gif or args.html:
         import numpy as np
@@ -122,6 +134,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         p = int(matches[0])
         tid = int(pred.track_ids[p])
         j2, j3, fl = pred.joints_2d[p], pred.joints_3d[p], pred.flags[p]
+        j3_view = pred.joints_3d_camera[p] if pred.joints_3d_camera is not None else j3
         fps = pred.fps or 30.0
         name = Path(inp).name
         from .. import viz
@@ -136,8 +149,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             shown = f"1 frame in {step} of {T}: at most 300 are drawn" if step > 1 else f"all {T} frames"
             print(f"Wrote {args.gif} (track {tid}, {shown}).")
         if args.html:
-            viz.write_html_viewer(j3, args.html, fps=pred.fps, title=f"{name}, track {tid}", joints_2d=j2,
-                                  flags=fl, frame_numbers=pred.frames)
+            viz.write_html_viewer(j3_view, args.html, fps=pred.fps, title=f"{name}, track {tid}", joints_2d=j2, flags=fl,
+                                  frame_numbers=pred.frames)
             print(f"Wrote {args.html} (track {tid}; open it in a browser, it needs no network).")
     return 0
 
@@ -165,11 +178,25 @@ def add_subcommand(sub) -> None:
                         "than 2N frames need half their frames, so a single image keeps everyone)")
     p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
                    help="test-time flip augmentation (default off)")
-    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html (default: the first)")
+    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html and to write with --bvh "
+                                             "(default: the first)")
     p.add_argument("--frame", type=_positive_int, metavar="N",
                    help="frame drawn by --png, 1-based (default: the middle frame)")
     p.add_argument("--png", help="also write a picture of the 2D input beside the 3D pose, in the format its "
                                  "suffix names (.png, .jpg, .svg, .pdf)")
     p.add_argument("--gif", help="also write an animation (.gif, or .mp4 when ffmpeg is installed)")
     p.add_argument("--html", help="also write a self-contained interactive 3D viewer (.html)")
+    p.add_argument("--smooth", choices=("default", "savgol", "one-euro", "none"), default="default",
+                   help="temporal post-filter: Savitzky-Golay (offline), One-Euro (causal) or none; default: "
+                        "savgol for single-frame models, none for multi-frame ones")
+    p.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=True,
+                   help="rescale every bone to the track's median length (rigid skeleton; default on)")
+    p.add_argument("--trajectory", action="store_true",
+                   help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
+    p.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "
+                                                         "(default: assumed from the image size and --fov)")
+    p.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image side, "
+                                                       "used when --focal is not given (default 55)")
+    p.add_argument("--bvh", help="also write the track (--track, default the first) as a BVH animation")
+    p.add_argument("--bvh-unit", choices=("cm", "m", "mm"), default="cm", help="BVH length unit (default cm)")
     p.set_defaults(func=_cmd_predict)
