@@ -80,6 +80,6 @@ def test_cli_predict_motion_errors(tmp_path, capsys):
     assert main(["predict", src, "-o", str(tmp_path / "o.npz"), "--bvh", str(tmp_path / "m.txt")]) == 2
     assert ".bvh" in capsys.readouterr().err
     assert main(["predict", src, "-o", str(tmp_path / "o.npz"), "--bvh", src]) == 2
-    assert "overwrite" in capsys.readouterr().err
+    assert "is also an input" in capsys.readouterr().err  # the output guard of issue 18
     with pytest.raises(SkelgnnError, match="smoothing"):
         predict_file(None, demo_sample_path(), None, layout="h36m17", smooth="kalman")
