@@ -100,6 +100,18 @@ def _show(v) -> str:
     return "(absent)" if v is None else repr(v)
 
 
+def read_training_state(path: Path) -> dict:
+    """``last.pt`` of a run; an unreadable one is a :class:`CheckpointError` saying training will not restart."""
+    from .checkpoint import read_checkpoint
+
+    try:
+        return read_checkpoint(path)
+    except CheckpointError as e:
+        raise CheckpointError(f"{e}. It holds this run's training state, so training will not silently start "
+                              f"over; best.pt beside it is left as it is. To train from scratch, move {path.name}, "
+                              "best.pt and log.jsonl away (or use a new --out)") from None
+
+
 def check_resume(path: str | Path, config: dict, normalization: dict, defaults: dict | None = None) -> bool:
     """Check that ``path`` (``last.pt``) may be resumed with ``config``; False when there is nothing to resume.
 
@@ -113,17 +125,10 @@ def check_resume(path: str | Path, config: dict, normalization: dict, defaults: 
         ResumeError: the configurations differ (the message lists every key) or the state is damaged.
         CheckpointError: ``path`` is not a readable checkpoint.
     """
-    from .checkpoint import read_checkpoint
-
     path = Path(path)
     if not path.exists():
         return False
-    try:
-        ckpt = read_checkpoint(path)
-    except CheckpointError as e:
-        raise CheckpointError(f"{e}. It holds this run's training state, so training will not silently start "
-                              f"over; best.pt beside it is left as it is. To train from scratch, move {path.name}, "
-                              "best.pt and log.jsonl away (or use a new --out)") from None
+    ckpt = read_training_state(path)
     check_resume_state(ckpt, path)
     recorded = ckpt.get("config")
     diffs = []

@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, read_checkpoint, save_checkpoint
+from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
 from .config import RunConfig, TrainConfig
 from .data.lifting import PoseWindows, SequenceSet
 from .errors import CheckpointError, SkelgnnError
@@ -76,12 +76,9 @@ def _resume(path: Path, name: str, kwargs: dict, model: nn.Module, opt, sched, s
     """
     if not path.exists():
         return [], math.inf, 0
-    try:
-        ckpt = read_checkpoint(path)
-    except CheckpointError as e:
-        raise CheckpointError(f"{e}. It holds this run's training state, so training will not silently start "
-                              f"over; best.pt beside it is left as it is. To train from scratch, move {path.name}, "
-                              "best.pt and log.jsonl away (or use a new --out)") from None
+    from .resume import read_training_state
+
+    ckpt = read_training_state(path)
     if "resume" not in ckpt or ckpt["model"]["name"] != name or ckpt["model"]["kwargs"] != kwargs:
         raise CheckpointError(f"{path}: belongs to another run (model "
                               f"{ckpt['model']['name']} {ckpt['model']['kwargs']}); use a new --out")
