@@ -181,3 +181,54 @@ def test_tcn27_output_frame_sees_exactly_its_window(frame):
 def test_tcn_rejects_even_widths():
     with pytest.raises(SkelgnnError, match="odd"):
         TemporalConvLifter(H36M_17, filter_widths=(3, 2), channels=8)
+
+
+def test_fc_zscore_standardises_with_training_statistics_and_keeps_them_in_the_state_dict():
+    torch.manual_seed(0)
+    J = H36M_17.num_joints
+    x = torch.randn(500, J, 2) * 0.1 + 0.3
+    y = torch.randn(500, J, 3) * 0.2 + 0.05
+    y[:, 0] = 0.0  # root-relative targets: the root has no spread
+    model = build("fc", H36M_17, zscore=True, channels=32, num_blocks=1)
+    model.fit_normalization(x, y)
+    assert torch.allclose(model.in_mean, x.reshape(500, -1).mean(0), atol=1e-6)
+    assert torch.allclose(model.in_std, x.reshape(500, -1).std(0), atol=1e-6)
+    assert torch.all(model.out_std[:3] == 0) and torch.all(model.out_std[3:] > 0.1)
+    model.eval()
+    out = model(x[:7, None])
+    assert torch.equal(out[:, 0, 0], model.out_mean[:3].expand(7, 3))  # the root is its (zero) mean
+    # the first linear layer sees standardised inputs: shifting the raw input by its mean changes nothing
+    # once the statistics move with it
+    shifted = build("fc", H36M_17, zscore=True, channels=32, num_blocks=1)
+    shifted.load_state_dict(model.state_dict())
+    shifted.fit_normalization(x + 5.0, y)
+    shifted.eval()
+    assert torch.allclose(shifted(x[:7, None] + 5.0), out, atol=1e-4)
+    # the statistics travel with the weights
+    fresh = build("fc", H36M_17, zscore=True, channels=32, num_blocks=1)
+    fresh.load_state_dict(model.state_dict())
+    fresh.eval()
+    assert torch.equal(fresh(x[:7, None]), out)
+    # without zscore the statistics are not part of the model (old checkpoints load unchanged)
+    assert "in_mean" not in build("fc", H36M_17).state_dict()
+
+
+def test_fc_rejects_an_unknown_init():
+    with pytest.raises(SkelgnnError, match="init must be"):
+        build("fc", H36M_17, init="xavier")
+
+
+def test_training_fits_the_fc_statistics_before_the_first_epoch(tmp_path):
+    from skelgnn.data.lifting import SequenceSet
+    from skelgnn.train import _fit_normalization
+
+    J = H36M_17.num_joints
+    seqs = SequenceSet(inputs=[torch.rand(40, J, 2).numpy() + 1.0],
+                       targets=[(torch.rand(40, J, 3) * 500.0).numpy()], keys=["a"], classes=["c"], rare=[])
+    model = build("fc", H36M_17, zscore=True, channels=16, num_blocks=1)
+    _fit_normalization(model, seqs, H36M_17, flip=False)
+    assert torch.allclose(model.in_mean, torch.from_numpy(seqs.inputs[0]).reshape(40, -1).mean(0), atol=1e-5)
+    assert torch.allclose(model.out_mean, torch.from_numpy(seqs.targets[0]).reshape(40, -1).mean(0) / 1000.0,
+                          atol=1e-5)
+    _fit_normalization(model, seqs, H36M_17, flip=True)  # mirrored copies: the x mean of the outputs is ~0
+    assert float(model.out_mean.reshape(J, 3)[:, 0].abs().max()) < 0.3

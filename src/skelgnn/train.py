@@ -327,6 +327,22 @@ def training_header(cfg: RunConfig, model: nn.Module, windows: PoseWindows, trai
             f"{cfg.train.epochs} epochs of batch {cfg.train.batch_size}.")
 
 
+def _fit_normalization(model: nn.Module, train: SequenceSet, skeleton: Skeleton, *, flip: bool) -> None:
+    """Give a model that standardises its inputs/outputs (``fit_normalization``, e.g. ``fc`` with
+    ``zscore``) the statistics of the training frames, mirrored copies included when training flips."""
+    if not hasattr(model, "fit_normalization"):
+        return
+    import numpy as np
+
+    from .data.lifting import flip_joints
+
+    x = np.concatenate(train.inputs)
+    y = np.concatenate(train.targets) / float(DEFAULT_NORMALIZATION["target_scale_mm"])
+    if flip:
+        x, y = np.concatenate([x, flip_joints(x, skeleton)]), np.concatenate([y, flip_joints(y, skeleton)])
+    model.fit_normalization(torch.from_numpy(x), torch.from_numpy(np.ascontiguousarray(y)))
+
+
 def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> list[dict]:
     """Read the benchmark named by ``cfg.data``, build ``cfg.model`` and train it (resumable)."""
     from .datasets import training_sequences
@@ -341,6 +357,7 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
     chunk = 1 if cfg.train.strided else cfg.train.chunk or default_chunk(model.receptive_field, cfg.train.batch_size)
     windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed,
                           chunk=chunk)
+    _fit_normalization(model, train, skeleton, flip=cfg.train.flip)
     config = cfg.to_dict()
     config["train"]["chunk"] = chunk  # the checkpoint records the chunk actually used, not "auto"
     normalization = dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm)

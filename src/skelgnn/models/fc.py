@@ -8,7 +8,11 @@ With the defaults (1024 units, 2 blocks) this is about 4.3 M parameters at 17 jo
 Differences from the paper:
     - 2D and 3D poses are all J joints (the paper maps 16 joints to 16 non-root joints); the root
       output is ignored by the driver, which zeroes it.
-    - Inputs are normalised screen coordinates rather than per-dimension z-scores.
+    - By default inputs are normalised screen coordinates and outputs root-relative metres. With
+      ``zscore=True`` (the paper's setting) every input and output dimension is standardised by the
+      mean and standard deviation of the training set (:meth:`FCLifter.fit_normalization`, called by
+      the training driver before the first epoch); the statistics are buffers, so the checkpoint
+      carries them. Output dimensions with zero spread (the root joint) are predicted as their mean.
     - The max-norm constraint is optional and off by default (as in most re-implementations). When
       on, every weight matrix is rescaled in the forward pass so that its Frobenius norm is at most 1.
 """
@@ -75,6 +79,8 @@ class FCLifter(nn.Module):
         num_blocks: number of residual blocks (paper: 2).
         dropout: dropout probability after every hidden layer (paper: 0.5).
         max_norm: constrain every weight matrix to Frobenius norm <= 1.
+        zscore: standardise inputs and outputs per dimension with training-set statistics (paper: on).
+        init: "default" (PyTorch's) | "kaiming" (He normal weights, as the paper's code).
 
     Shapes:
         joints_2d: (B, T, J, 2) normalised screen coordinates.
@@ -84,19 +90,54 @@ class FCLifter(nn.Module):
     receptive_field = 1
 
     def __init__(self, skeleton: Skeleton, *, channels: int = 1024, num_blocks: int = 2,
-                 dropout: float = 0.5, max_norm: bool = False) -> None:
+                 dropout: float = 0.5, max_norm: bool = False, zscore: bool = False,
+                 init: str = "default") -> None:
         super().__init__()
+        if init not in ("default", "kaiming"):
+            raise ValueError(f"fc: init must be 'default' or 'kaiming', got {init!r}")
         self.num_joints = J = skeleton.num_joints
         linear = _MaxNormLinear if max_norm else nn.Linear
         self.inp = _Stage(linear, J * 2, channels, dropout)
         self.blocks = nn.Sequential(*(_ResidualBlock(linear, channels, dropout) for _ in range(num_blocks)))
         self.out = linear(channels, J * 3)
+        self.zscore = zscore
+        if zscore:  # identity until fit_normalization sees the training set
+            self.register_buffer("in_mean", torch.zeros(J * 2))
+            self.register_buffer("in_std", torch.ones(J * 2))
+            self.register_buffer("out_mean", torch.zeros(J * 3))
+            self.register_buffer("out_std", torch.ones(J * 3))
+        if init == "kaiming":
+            for m in self.modules():
+                if isinstance(m, nn.Linear):
+                    nn.init.kaiming_normal_(m.weight)
+
+    @torch.no_grad()
+    def fit_normalization(self, inputs: Tensor, targets: Tensor) -> None:
+        """Set the z-score statistics from training poses (no-op unless ``zscore``).
+
+        Args:
+            inputs: (N, J, 2) normalised 2D joints of the training set.
+            targets: (N, J, 3) root-relative 3D joints in the model's output units.
+        """
+        if not self.zscore:
+            return
+        x, y = inputs.reshape(len(inputs), -1).double(), targets.reshape(len(targets), -1).double()
+        in_std = x.std(0)
+        self.in_mean.copy_(x.mean(0))
+        self.in_std.copy_(torch.where(in_std > 1e-8, in_std, torch.ones_like(in_std)))
+        out_std = y.std(0)
+        self.out_mean.copy_(y.mean(0))
+        self.out_std.copy_(torch.where(out_std > 1e-8, out_std, torch.zeros_like(out_std)))
 
     def forward(self, joints_2d: Tensor) -> Tensor:
         check_joints_2d(joints_2d, self.num_joints, self.receptive_field, "fc")
         B, T, J, _ = joints_2d.shape
         x = joints_2d.reshape(B * T, J * 2)  # frames folded into the batch
+        if self.zscore:
+            x = (x - self.in_mean) / self.in_std
         x = self.out(self.blocks(self.inp(x)))  # (B*T, J*3)
+        if self.zscore:
+            x = x * self.out_std + self.out_mean
         return x.reshape(B, T, J, 3)
 
 
