@@ -26,6 +26,7 @@ from torch.nn import functional as F
 from ..errors import ShapeError
 from ..skeleton import Skeleton
 from . import register
+from .zscore import ZScored
 
 __all__ = ["FCLifter", "check_joints_2d"]
 
@@ -70,7 +71,7 @@ class _ResidualBlock(nn.Module):
         return x + self.stages(x)
 
 
-class FCLifter(nn.Module):
+class FCLifter(ZScored, nn.Module):
     """Martinez et al. fully-connected residual lifter (single frame).
 
     Args:
@@ -100,45 +101,18 @@ class FCLifter(nn.Module):
         self.inp = _Stage(linear, J * 2, channels, dropout)
         self.blocks = nn.Sequential(*(_ResidualBlock(linear, channels, dropout) for _ in range(num_blocks)))
         self.out = linear(channels, J * 3)
-        self.zscore = zscore
-        if zscore:  # identity until fit_normalization sees the training set
-            self.register_buffer("in_mean", torch.zeros(J * 2))
-            self.register_buffer("in_std", torch.ones(J * 2))
-            self.register_buffer("out_mean", torch.zeros(J * 3))
-            self.register_buffer("out_std", torch.ones(J * 3))
+        self._init_zscore(J, zscore)
         if init == "kaiming":
             for m in self.modules():
                 if isinstance(m, nn.Linear):
                     nn.init.kaiming_normal_(m.weight)
 
-    @torch.no_grad()
-    def fit_normalization(self, inputs: Tensor, targets: Tensor) -> None:
-        """Set the z-score statistics from training poses (no-op unless ``zscore``).
-
-        Args:
-            inputs: (N, J, 2) normalised 2D joints of the training set.
-            targets: (N, J, 3) root-relative 3D joints in the model's output units.
-        """
-        if not self.zscore:
-            return
-        x, y = inputs.reshape(len(inputs), -1).double(), targets.reshape(len(targets), -1).double()
-        in_std = x.std(0)
-        self.in_mean.copy_(x.mean(0))
-        self.in_std.copy_(torch.where(in_std > 1e-8, in_std, torch.ones_like(in_std)))
-        out_std = y.std(0)
-        self.out_mean.copy_(y.mean(0))
-        self.out_std.copy_(torch.where(out_std > 1e-8, out_std, torch.zeros_like(out_std)))
-
     def forward(self, joints_2d: Tensor) -> Tensor:
         check_joints_2d(joints_2d, self.num_joints, self.receptive_field, "fc")
         B, T, J, _ = joints_2d.shape
-        x = joints_2d.reshape(B * T, J * 2)  # frames folded into the batch
-        if self.zscore:
-            x = (x - self.in_mean) / self.in_std
+        x = self._zscore_input(joints_2d).reshape(B * T, J * 2)  # frames folded into the batch
         x = self.out(self.blocks(self.inp(x)))  # (B*T, J*3)
-        if self.zscore:
-            x = x * self.out_std + self.out_mean
-        return x.reshape(B, T, J, 3)
+        return self._zscore_output(x.reshape(B, T, J, 3))
 
 
 @register("fc")

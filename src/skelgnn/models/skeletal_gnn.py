@@ -27,6 +27,7 @@ from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
 from . import register
 from .hcsf import DHCSF, HCSF, Dynamic, GraphInit, HopGraph, ShortRange, Squeeze, TemporalConv, WeightMode
+from .zscore import ZScored
 
 __all__ = ["SkeletalGNN"]
 
@@ -93,7 +94,7 @@ class _Block(nn.Module):
         return x[:, crop:x.shape[1] - crop] + h
 
 
-class SkeletalGNN(nn.Module):
+class SkeletalGNN(ZScored, nn.Module):
     """Skeletal GNN lifter from (D-)HCSF layers.
 
     Args:
@@ -124,6 +125,9 @@ class SkeletalGNN(nn.Module):
             features already mix its hop neighbourhoods, so absolute image positions can be compared).
         norm: BatchNorm statistics ``"joint"`` (per joint and channel, the earlier default) or ``"channel"``
             (per channel over batch, frames and joints).
+        zscore: standardise the 2D input and the 3D output per dimension with training-set statistics
+            (Martinez et al.'s data setting, :mod:`skelgnn.models.zscore`); applied before the
+            root-relative transform. Off by default (the paper normalises screen coordinates only).
         root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
             joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
             (x_j, y_j). The same information, but the per-joint features no longer shift with the
@@ -154,7 +158,8 @@ class SkeletalGNN(nn.Module):
                  squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
                  graph_init: GraphInit = "row", graph_hidden: int | None = None,
                  root_relative: bool = False, o_norm: str = "tanh", o_scale: bool = False,
-                 o_gate: bool = False, input_layer: str = "joint", norm: str = "joint") -> None:
+                 o_gate: bool = False, input_layer: str = "joint", norm: str = "joint",
+                 zscore: bool = False) -> None:
         super().__init__()
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
@@ -176,6 +181,9 @@ class SkeletalGNN(nn.Module):
         if (input_layer, norm) != ("joint", "joint"):
             self._settings.update(input_layer=input_layer, norm=norm)
         per_joint = norm == "joint"
+        self._init_zscore(J, zscore)  # skelgnn.models.zscore; off: no buffers (old checkpoints load)
+        if self.zscore:
+            self._settings["zscore"] = True
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
             return DHCSF(
@@ -226,6 +234,7 @@ class SkeletalGNN(nn.Module):
         if shape[1] < self.receptive_field:
             raise ShapeError(f"skeletal_gnn: needs T >= {self.receptive_field} frames (receptive field), "
                              f"got T={shape[1]}")
+        joints_2d = self._zscore_input(joints_2d)
         if self.root_relative:
             root = joints_2d[:, :, self.root:self.root + 1].expand_as(joints_2d)  # (B, T, J, 2)
             joints_2d = torch.cat([joints_2d - root, root], dim=-1)  # (B, T, J, 4)
@@ -239,7 +248,7 @@ class SkeletalGNN(nn.Module):
         x = self.embed_post(self.embed(joints_2d))  # (B, T, J, C)
         for block in self.blocks:
             x = block(x, strided)  # (B, T - consumed, J, C); strided: (B, T / stride, J, C)
-        return self.head(x)  # (B, T', J, 3)
+        return self._zscore_output(self.head(x))  # (B, T', J, 3)
 
 
 @register("skeletal_gnn")
