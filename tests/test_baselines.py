@@ -234,23 +234,24 @@ def test_training_fits_the_fc_statistics_before_the_first_epoch(tmp_path):
     assert float(model.out_mean.reshape(J, 3)[:, 0].abs().max()) < 0.3
 
 
-@pytest.mark.parametrize("name", ["fc", "skeletal_gnn"])
-def test_zscore_switch_round_trips_and_predicts_the_root_as_its_mean(name):
+@pytest.mark.parametrize("name, size", [("fc", {"num_blocks": 1}), ("skeletal_gnn", {"num_blocks": 1}),
+                                        ("lcn", {"num_blocks": 1}), ("semgcn", {"num_blocks": 1}), ("tcn1", {})])
+def test_zscore_switch_round_trips_and_predicts_the_root_as_its_mean(name, size):
     torch.manual_seed(1)
     J = H36M_17.num_joints
     x = torch.randn(300, J, 2) * 0.1 + 0.3
     y = torch.randn(300, J, 3) * 0.2 + 0.05
     y[:, 0] = 0.0
-    model = build(name, H36M_17, zscore=True, channels=16, num_blocks=1)
+    model = build(name, H36M_17, zscore=True, channels=16, **size)
     model.fit_normalization(x, y)
     model.eval()
     out = model(x[:5, None])
     assert out.shape == (5, 1, J, 3)
     assert torch.all(out[:, :, 0] == 0)
-    again = build(name, H36M_17, zscore=True, channels=16, num_blocks=1)
+    again = build(name, H36M_17, zscore=True, channels=16, **size)
     again.load_state_dict(model.state_dict())
     assert torch.equal(again.eval()(x[:5, None]), out)
     # off: fit_normalization is a no-op and no buffers exist
-    plain = build(name, H36M_17, channels=16, num_blocks=1)
+    plain = build(name, H36M_17, channels=16, **size)
     plain.fit_normalization(x, y)
     assert not any(k.endswith(("in_mean", "out_std")) for k in plain.state_dict())

@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from ..skeleton import Skeleton
 from . import register
 from .fc import check_joints_2d
+from .zscore import ZScored
 
 __all__ = ["LocallyConnected", "LCN"]
 
@@ -93,7 +94,7 @@ class _ResidualBlock(nn.Module):
         return x + self.stages(x)
 
 
-class LCN(nn.Module):
+class LCN(ZScored, nn.Module):
     """LCN lifter (single frame).
 
     Args:
@@ -111,9 +112,10 @@ class LCN(nn.Module):
     receptive_field = 1
 
     def __init__(self, skeleton: Skeleton, *, channels: int = 64, num_blocks: int = 3, knn: int = 3,
-                 dropout: float = 0.25) -> None:
+                 dropout: float = 0.25, zscore: bool = False) -> None:
         super().__init__()
         self.num_joints = skeleton.num_joints
+        self._init_zscore(self.num_joints, zscore)  # skelgnn.models.zscore
         mask = torch.from_numpy(skeleton.cumulative_hop_masks(knn)[knn])
         self.inp = _Stage(2, channels, mask, dropout)
         self.blocks = nn.Sequential(*(_ResidualBlock(channels, mask, dropout) for _ in range(num_blocks)))
@@ -122,9 +124,9 @@ class LCN(nn.Module):
     def forward(self, joints_2d: Tensor) -> Tensor:
         check_joints_2d(joints_2d, self.num_joints, self.receptive_field, "lcn")
         B, T, J, _ = joints_2d.shape
-        x = joints_2d.reshape(B * T, J * 2)  # frames folded into the batch, joint-major
+        x = self._zscore_input(joints_2d).reshape(B * T, J * 2)  # frames folded into the batch, joint-major
         x = self.out(self.blocks(self.inp(x)))  # (B*T, J*3)
-        return x.reshape(B, T, J, 3)
+        return self._zscore_output(x.reshape(B, T, J, 3))
 
 
 @register("lcn")

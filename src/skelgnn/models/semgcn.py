@@ -30,6 +30,7 @@ from torch import Tensor, nn
 from ..skeleton import Skeleton
 from . import register
 from .fc import check_joints_2d
+from .zscore import ZScored
 
 __all__ = ["SemGraphConv", "SemGCN"]
 
@@ -134,7 +135,7 @@ class _NonLocal(nn.Module):
         return x + self.bn(y.reshape(N * J, C)).view(N, J, C)
 
 
-class SemGCN(nn.Module):
+class SemGCN(ZScored, nn.Module):
     """SemGCN lifter (single frame).
 
     Args:
@@ -152,9 +153,10 @@ class SemGCN(nn.Module):
     receptive_field = 1
 
     def __init__(self, skeleton: Skeleton, *, channels: int = 128, num_blocks: int = 4,
-                 dropout: float = 0.0, nonlocal_layers: bool = False) -> None:
+                 dropout: float = 0.0, nonlocal_layers: bool = False, zscore: bool = False) -> None:
         super().__init__()
         self.num_joints = skeleton.num_joints
+        self._init_zscore(self.num_joints, zscore)  # skelgnn.models.zscore
         mask = torch.from_numpy(skeleton.adjacency(self_loops=True) > 0)
         layers: list[nn.Module] = [_GraphConvBlock(2, channels, mask, dropout)]
         if nonlocal_layers:
@@ -169,9 +171,9 @@ class SemGCN(nn.Module):
     def forward(self, joints_2d: Tensor) -> Tensor:
         check_joints_2d(joints_2d, self.num_joints, self.receptive_field, "semgcn")
         B, T, J, _ = joints_2d.shape
-        x = joints_2d.reshape(B * T, J, 2)  # frames folded into the batch
+        x = self._zscore_input(joints_2d).reshape(B * T, J, 2)  # frames folded into the batch
         x = self.out(self.layers(x))  # (B*T, J, 3)
-        return x.reshape(B, T, J, 3)
+        return self._zscore_output(x.reshape(B, T, J, 3))
 
 
 @register("semgcn")

@@ -27,6 +27,7 @@ from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
 from . import register
 from .fc import check_joints_2d
+from .zscore import ZScored
 
 __all__ = ["TemporalConvLifter"]
 
@@ -72,7 +73,7 @@ class _ResidualBlock(nn.Module):
         return x[..., self.crop:T - self.crop] + self.stages(x)
 
 
-class TemporalConvLifter(nn.Module):
+class TemporalConvLifter(ZScored, nn.Module):
     """VideoPose3D-style dilated temporal convolution lifter.
 
     Args:
@@ -92,12 +93,13 @@ class TemporalConvLifter(nn.Module):
     supports_strided = True
 
     def __init__(self, skeleton: Skeleton, *, filter_widths: Sequence[int] = (3, 3, 3),
-                 channels: int = 1024, dropout: float = 0.25) -> None:
+                 channels: int = 1024, dropout: float = 0.25, zscore: bool = False) -> None:
         super().__init__()
         widths = [int(w) for w in filter_widths]
         if not widths or any(w < 1 or w % 2 == 0 for w in widths):
             raise SkelgnnError(f"tcn: filter_widths must be odd positive integers, got {list(filter_widths)}")
         self.num_joints = J = skeleton.num_joints
+        self._init_zscore(J, zscore)  # skelgnn.models.zscore
         self.inp = _conv_stage(J * 2, channels, widths[0], 1, dropout)
         blocks, dilation = [], widths[0]
         for w in widths[1:]:
@@ -110,7 +112,7 @@ class TemporalConvLifter(nn.Module):
     def forward(self, joints_2d: Tensor, strided: bool = False) -> Tensor:
         check_joints_2d(joints_2d, self.num_joints, self.receptive_field, "tcn")
         B, T, J, _ = joints_2d.shape
-        x = joints_2d.reshape(B, T, J * 2).transpose(1, 2)  # (B, J*2, T)
+        x = self._zscore_input(joints_2d).reshape(B, T, J * 2).transpose(1, 2)  # (B, J*2, T)
         if strided:
             if T != self.receptive_field:
                 raise ShapeError(f"tcn: strided=True needs exactly T = {self.receptive_field} frames "
@@ -121,7 +123,7 @@ class TemporalConvLifter(nn.Module):
         else:
             x = self.blocks(self.inp(x))
         x = self.out(x)  # (B, J*3, T')
-        return x.transpose(1, 2).reshape(B, -1, J, 3)
+        return self._zscore_output(x.transpose(1, 2).reshape(B, -1, J, 3))
 
 
 @register("tcn1")
