@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,58 @@ def tiny_bench_dir(tiny_hdm05_src, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny_bench")
     assert main(["data", "hdm05", "--src", str(tiny_hdm05_src), "--out", str(out), "--quiet"]) == 0
     return out
+
+
+# ------------------------------------------------------------------------------ no bundled default.pt
+class _Hiding:
+    """A resource folder (``importlib.resources.files(...)``) in which files named ``hidden`` are absent."""
+
+    def __init__(self, inner, hidden: str, absent: Path) -> None:
+        self._inner, self._hidden, self._absent = inner, hidden, absent
+
+    def joinpath(self, *parts):
+        child = self._inner.joinpath(*parts)
+        if child.name == self._hidden:
+            return self._absent / self._hidden  # a path that does not exist: is_file() False, open() fails
+        return _Hiding(child, self._hidden, self._absent) if child.is_dir() else child
+
+    __truediv__ = joinpath
+
+    def iterdir(self):
+        return (c for c in self._inner.iterdir() if c.name != self._hidden)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def __fspath__(self) -> str:
+        return os.fspath(self._inner)
+
+    def __str__(self) -> str:
+        return str(self._inner)
+
+
+@pytest.fixture
+def no_bundled_checkpoint(monkeypatch, tmp_path) -> None:
+    """This installation without its bundled ``skelgnn/assets/default.pt``, whether or not it ships one.
+
+    The library finds its assets through ``importlib.resources.files``; every way to reach it (the
+    function in ``importlib.resources`` and names bound to it in skelgnn's modules) answers for skelgnn's
+    package with a folder lacking ``default.pt``.
+    """
+    import importlib.resources
+    import sys
+
+    real = importlib.resources.files
+    absent = tmp_path / "no-bundled-assets"
+
+    def files(anchor=None):
+        if anchor is None:  # files() names its caller's package
+            anchor = sys._getframe(1).f_globals.get("__name__")
+        res = real(anchor)
+        name = anchor if isinstance(anchor, str) else getattr(anchor, "__name__", "")
+        return _Hiding(res, "default.pt", absent) if name.split(".")[0] == "skelgnn" else res
+
+    monkeypatch.setattr(importlib.resources, "files", files)
+    for mod_name, mod in list(sys.modules.items()):
+        if mod_name.split(".")[0] == "skelgnn" and getattr(mod, "files", None) is real:
+            monkeypatch.setattr(mod, "files", files)

@@ -125,16 +125,36 @@ def test_predict_file_errors(tiny_ckpt, tmp_path):
         predict_file(tmp_path / "missing.pt", src, None)
 
 
-def test_default_checkpoint_is_used_or_missing_clearly(tmp_path):
+def test_default_checkpoint_is_used(tmp_path):
+    """No checkpoint given: the bundled default (tracked in git) lifts, exactly as when named."""
     from importlib.resources import files
 
+    from skelgnn.predict import default_checkpoint
+
+    assert files("skelgnn").joinpath("assets/default.pt").is_file(), "default.pt is in git"
     src, _ = _keypoints_file(tmp_path)
-    if files("skelgnn").joinpath("assets/default.pt").is_file():
-        pred = predict_file(None, src, tmp_path / "o.npz")
-        assert np.isfinite(pred.joints_3d).all()
-    else:
-        with pytest.raises(SkelgnnError, match="no bundled checkpoint"):
-            predict_file(None, src, tmp_path / "o.npz")
+    pred = predict_file(None, src, tmp_path / "o.npz")
+    assert pred.joints_3d.shape == (1, 8, 17, 3) and np.isfinite(pred.joints_3d).all()
+    named = predict_file(default_checkpoint(), src, tmp_path / "named.npz")
+    np.testing.assert_array_equal(pred.joints_3d, named.joints_3d)
+
+
+def test_missing_default_checkpoint_is_clear(no_bundled_checkpoint, tmp_path, capsys):
+    """The installation lacks default.pt (made so by the fixture, whether or not it ships one)."""
+    from skelgnn.predict import default_checkpoint
+
+    src, _ = _keypoints_file(tmp_path)
+    with pytest.raises(SkelgnnError, match=r"^no bundled checkpoint \(skelgnn/assets/default\.pt\) in this "
+                                           r"installation; give a checkpoint path"):
+        default_checkpoint()
+    with pytest.raises(SkelgnnError, match="^no bundled checkpoint .*give a checkpoint path"):
+        predict_file(None, src, tmp_path / "o.npz")
+    assert not (tmp_path / "o.npz").exists()
+    assert main(["predict", str(src), "-o", str(tmp_path / "cli.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skelgnn: error: no bundled checkpoint (skelgnn/assets/default.pt)"), err
+    assert err.count("\n") == 1 and "give a checkpoint path" in err and "Traceback" not in err
+    assert not (tmp_path / "cli.npz").exists()
 
 
 def test_cli_predict(tiny_ckpt, tmp_path, capsys):
