@@ -509,6 +509,13 @@ ASF_SEEDS = [ASF_SEED] + _real_asf()
 AMC_PAIRS = [(ASF_SEED, AMC_SEED)] + list(zip(_real_asf(), _real_amc(), strict=False))
 
 
+def test_real_hdm05_seeds_are_fuzzed(hdm05_dir):
+    """The real ASF/AMC seeds come from ../shared: without it the fuzzing runs on the synthetic seeds only,
+    so this test skips naming the path (and fails in CI, where SKELGNN_REQUIRE_SHARED=1)."""
+    assert (hdm05_dir / "asf" / "HDM_bd.asf").resolve() == (HDM05 / "asf" / "HDM_bd.asf").resolve()
+    assert len(ASF_SEEDS) == 2 and len(AMC_PAIRS) == 2
+
+
 @pytest.fixture(scope="module")
 def amc_skeletons(work) -> list:
     out = []
