@@ -13,6 +13,8 @@ from skelgnn.errors import FormatError, SkelgnnError
 from skelgnn.io import atomic_save_npz
 from skelgnn.skeleton import H36M_16, H36M_17
 
+from _flip import with_flip  # tests/_flip.py
+
 T = 10
 
 
@@ -106,15 +108,6 @@ def test_scores_on_valid_frames_only(sample):
     assert s["sequence_mean"]["pck150"] == pytest.approx(s["overall"]["pck150"])
 
 
-def _mirror(x: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-    """Mirror poses (..., J, D), written here from the joint names: swap left_/right_, negate x."""
-    swap = {"left_": "right_", "right_": "left_"}
-    partner = [names.index(next((swap[p] + n[len(p):] for p in swap if n.startswith(p)), n)) for n in names]
-    y = x[..., partner, :].copy()
-    y[..., 0] = -y[..., 0]
-    return y
-
-
 def _mpjpe_valid(preds: list[np.ndarray], test) -> float:
     """Pooled MPJPE (mm) over the valid frames, pelvis-relative, computed here."""
     errs = []
@@ -142,15 +135,13 @@ def test_evaluate_3dhp_with_a_model(sample, skeleton):
     names = skeleton.joint_names
     # the expected predictions, from the model called directly: plain, and the flipped-input prediction
     # mirrored back and averaged with it (test-time flip)
-    plain, flipped = [], []
-    with torch.no_grad():
-        for x in test.seqs.inputs:
-            def run(inp):
-                y = model(torch.from_numpy(np.ascontiguousarray(inp, dtype=np.float32))[None])[0].numpy()
-                return (y - y[:, :1]).astype(np.float64) * 1000.0
-            y = run(x)
-            plain.append(y)
-            flipped.append(0.5 * (y + _mirror(run(_mirror(x, names)), names)))
+    def run(inp):  # one single-frame model call per frame, root-relative, mm
+        with torch.no_grad():
+            y = model(torch.from_numpy(np.ascontiguousarray(inp, dtype=np.float32))[None])[0].numpy()
+        return (y - y[:, :1]).astype(np.float64) * 1000.0
+
+    plain = [run(x) for x in test.seqs.inputs]
+    flipped = [with_flip(run, x, names) for x in test.seqs.inputs]
     assert all(p.shape == (T, skeleton.num_joints, 3) for p in plain)
     assert not np.allclose(plain[0], flipped[0], atol=1.0)  # the flip changes the prediction (a real check)
     got = predict_sequences(model, test.seqs, skeleton, tta=True, scale_mm=1000.0)

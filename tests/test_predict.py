@@ -16,6 +16,8 @@ from skelgnn.models import build
 from skelgnn.predict import lift_keypoints, predict_file
 from skelgnn.skeleton import H36M_16, H36M_17
 
+from _flip import with_flip  # tests/_flip.py
+
 
 @pytest.fixture(scope="module")
 def tiny_ckpt(tmp_path_factory):
@@ -60,8 +62,17 @@ def test_lift_keypoints_screen_and_bbox(tiny_ckpt):
     with pytest.raises(SkelgnnError, match="--width/--height"):
         lift_keypoints(model, meta, x, None, None)
     bbox_meta = {**meta, "normalization": {**DEFAULT_NORMALIZATION, "input": "bbox"}}
+    # test-time flip: the prediction averaged with the mirrored-back prediction of the mirrored keypoints
+    # (bbox: any vertical mirror axis; screen: the image's centre line, x -> width - x)
+    names = H36M_17.joint_names
     yb = lift_keypoints(model, bbox_meta, x, None, None, tta=True)
-    assert np.isfinite(yb).all()
+    expected = with_flip(lambda p: lift_keypoints(model, bbox_meta, p, None, None), x, names)
+    np.testing.assert_allclose(yb, expected, rtol=1e-5, atol=1e-4)
+    assert not np.allclose(yb, lift_keypoints(model, bbox_meta, x, None, None), atol=1.0)
+    centre = np.array([500.0, 0.0])
+    ys = lift_keypoints(model, meta, x, 1000, 800, tta=True)
+    np.testing.assert_allclose(ys, with_flip(lambda c: lift_keypoints(model, meta, c + centre, 1000, 800),
+                                             x - centre, names), rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(lift_keypoints(model, bbox_meta, x * 3 + 11, None, None), lift_keypoints(
         model, bbox_meta, x, None, None), atol=1e-4)
     with pytest.raises(SkelgnnError, match="NaN"):
