@@ -1,14 +1,23 @@
-"""Shared fixtures: the real HDM05 folder (../shared beside the repo) and a tiny benchmark built from it."""
+"""Shared fixtures: the real HDM05 folder (../shared beside the repo) and a tiny benchmark built from it.
+
+Tests that need ``../shared`` (the HDM05 data, the docs) call :func:`need_shared`: without the folder they
+skip with a reason naming the missing path, and the run ends with a warning listing them. CI sets
+``SKELGNN_REQUIRE_SHARED=1`` (``.ci/run``), which turns those skips into failures.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-HDM05 = REPO.parent / "shared" / "data" / "hdm05"
+SHARED = REPO.parent / "shared"
+HDM05 = SHARED / "data" / "hdm05"
+REQUIRE_SHARED_ENV = "SKELGNN_REQUIRE_SHARED"
+NEEDS_SHARED = "needs ../shared:"  # every skip reason of need_shared starts with this
 
 # 13 short training clips (so that every 10th is a validation clip) and 3 short test clips
 TINY_CLIPS = (
@@ -24,10 +33,31 @@ TINY_CLIPS = (
 )
 
 
+def shared_required() -> bool:
+    """True when ``SKELGNN_REQUIRE_SHARED`` is set to anything but empty/0 (CI: a missing ../shared fails)."""
+    return os.environ.get(REQUIRE_SHARED_ENV, "").strip() not in ("", "0")
+
+
+def need_shared(path: Path, what: str) -> Path:
+    """``path`` (inside ../shared) if it exists; else skip loudly, or fail under SKELGNN_REQUIRE_SHARED=1."""
+    if path.exists():
+        return path
+    reason = (f"{NEEDS_SHARED} {what} is not at {path} (check out the shared folder beside the repository "
+              f"as {SHARED})")
+    if shared_required():
+        pytest.fail(f"{reason}; {REQUIRE_SHARED_ENV}=1 (CI) requires it", pytrace=False)
+    pytest.skip(reason)
+
+
 def _need_hdm05() -> Path:
-    if not (HDM05 / "MANIFEST.tsv").is_file():
-        pytest.skip(f"the HDM05 data is not at {HDM05}")
+    need_shared(HDM05 / "MANIFEST.tsv", "the HDM05 data (MANIFEST.tsv)")
     return HDM05
+
+
+@pytest.fixture
+def need_shared_path():
+    """:func:`need_shared` for test modules (``need_shared_path(path, what)``)."""
+    return need_shared
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +93,95 @@ def tiny_bench_dir(tiny_hdm05_src, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny_bench")
     assert main(["data", "hdm05", "--src", str(tiny_hdm05_src), "--out", str(out), "--quiet"]) == 0
     return out
+
+
+# ------------------------------------------------------------------------------ no bundled default.pt
+class _Hiding:
+    """A resource folder (``importlib.resources.files(...)``) in which files named ``hidden`` are absent."""
+
+    def __init__(self, inner, hidden: str, absent: Path) -> None:
+        self._inner, self._hidden, self._absent = inner, hidden, absent
+
+    def joinpath(self, *parts):
+        child = self._inner.joinpath(*parts)
+        if child.name == self._hidden:
+            return self._absent / self._hidden  # a path that does not exist: is_file() False, open() fails
+        return _Hiding(child, self._hidden, self._absent) if child.is_dir() else child
+
+    __truediv__ = joinpath
+
+    def iterdir(self):
+        return (c for c in self._inner.iterdir() if c.name != self._hidden)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def __fspath__(self) -> str:
+        return os.fspath(self._inner)
+
+    def __str__(self) -> str:
+        return str(self._inner)
+
+
+@pytest.fixture
+def no_bundled_checkpoint(monkeypatch, tmp_path) -> None:
+    """This installation without its bundled ``skelgnn/assets/default.pt``, whether or not it ships one.
+
+    The library finds its assets through ``importlib.resources.files``; every way to reach it (the
+    function in ``importlib.resources`` and names bound to it in skelgnn's modules) answers for skelgnn's
+    package with a folder lacking ``default.pt``.
+    """
+    import importlib.resources
+    import sys
+
+    real = importlib.resources.files
+    absent = tmp_path / "no-bundled-assets"
+
+    def files(anchor=None):
+        if anchor is None:  # files() names its caller's package
+            anchor = sys._getframe(1).f_globals.get("__name__")
+        res = real(anchor)
+        name = anchor if isinstance(anchor, str) else getattr(anchor, "__name__", "")
+        return _Hiding(res, "default.pt", absent) if name.split(".")[0] == "skelgnn" else res
+
+    monkeypatch.setattr(importlib.resources, "files", files)
+    for mod_name, mod in list(sys.modules.items()):
+        if mod_name.split(".")[0] == "skelgnn" and getattr(mod, "files", None) is real:
+            monkeypatch.setattr(mod, "files", files)
+
+
+# ---------------------------------------------------------------------------------------- loud skips
+def pytest_report_header(config) -> str:
+    found = "found" if (HDM05 / "MANIFEST.tsv").is_file() else "MISSING: the tests that need it will skip"
+    req = f"; {REQUIRE_SHARED_ENV}=1: skipping them fails" if shared_required() else ""
+    return f"skelgnn: ../shared HDM05 data at {HDM05}: {found}{req}"
+
+
+def _names_shared(report) -> bool:
+    """A skip report whose reason is need_shared's, or names the ../shared folder."""
+    if not isinstance(report.longrepr, tuple):
+        return False
+    reason = str(report.longrepr[2])
+    return NEEDS_SHARED in reason or str(SHARED) in reason
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under SKELGNN_REQUIRE_SHARED=1 a skip that names ../shared, raised any other way (a skipif, a
+    plain pytest.skip), fails too."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and shared_required() and _names_shared(report):
+        reason = str(report.longrepr[2])
+        report.outcome = "failed"
+        report.longrepr = f"{reason}\n{REQUIRE_SHARED_ENV}=1 (CI) requires ../shared; this test may not skip"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if _names_shared(r)]
+    if skipped:
+        title = f"{len(skipped)} test(s) SKIPPED because ../shared is missing"
+        terminalreporter.write_sep("!", title, red=True, bold=True)
+        for reason in sorted({str(r.longrepr[2]) for r in skipped}):
+            terminalreporter.write_line(f"  {reason}")
+        terminalreporter.write_line(f"  (CI sets {REQUIRE_SHARED_ENV}=1, where these skips fail)")

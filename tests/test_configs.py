@@ -20,13 +20,25 @@ def test_there_are_configs():
     assert len(CONFIGS) >= 5
 
 
+def _lifts(model, skeleton) -> None:
+    """The built model maps one receptive field of 2D joints to one 3D pose."""
+    import torch
+
+    J = skeleton.num_joints
+    x = torch.randn(1, int(model.receptive_field), J, 2)
+    with torch.no_grad():
+        y = model.eval()(x)
+    assert y.shape == (1, 1, J, 3) and bool(torch.isfinite(y).all())
+
+
 @pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
 def test_every_config_loads_and_builds_its_model(path):
     if path.name.startswith("benchmark_"):
         cfg = load_benchmark_config(path)
         assert cfg["runs"]
-        for run in cfg["runs"]:
-            build(run["model"], H36M_17, **run["kwargs"])
+        for run in cfg["runs"]:  # many models: built (kwargs accepted), not run
+            model = build(run["model"], H36M_17, **run["kwargs"])
+            assert model.receptive_field % 2 == 1 and sum(p.numel() for p in model.parameters()) > 0
         return
     cfg = load_config(path)
     skeleton = H36M_17
@@ -35,7 +47,7 @@ def test_every_config_loads_and_builds_its_model(path):
         assert protocol.input_2d == cfg.data.input and protocol.joints == cfg.data.joints
         assert cfg.data.allow_pickle is False  # pickled files are opened only by an explicit --allow-pickle
         skeleton = protocol.skeleton
-    build(cfg.model.name, skeleton, **cfg.model.kwargs)
+    _lifts(build(cfg.model.name, skeleton, **cfg.model.kwargs), skeleton)
 
 
 def test_h36m_recipes_state_the_standard_protocol():

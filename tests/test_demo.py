@@ -125,15 +125,38 @@ def test_cli_demo_with_a_checkpoint(bbox_ckpt, tmp_path, capsys):
     assert "gt3d" in (out / "viewer.html").read_text(encoding="utf-8")
 
 
-def test_cli_demo_without_a_bundled_default(tmp_path, capsys):
-    if files("skelgnn").joinpath("assets/default.pt").is_file():
-        assert main(["demo", "--out", str(tmp_path / "d")]) == 0
-        assert "MPJPE" in capsys.readouterr().out
-        return
+def test_cli_demo_with_the_bundled_default(tmp_path, capsys):
+    """`skelgnn demo` with no arguments: the bundled default (tracked in git) lifts the bundled sample, and
+    prints the numbers its model card states."""
+    assert files("skelgnn").joinpath("assets/default.pt").is_file(), "default.pt is in git"
+    out = tmp_path / "d"
+    assert main(["demo", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    m = re.search(r"MPJPE ([0-9.]+) mm, P-MPJPE ([0-9.]+) mm", text)
+    assert m and 0 < float(m.group(2)) <= float(m.group(1)) < 200
+    card = " ".join(files("skelgnn").joinpath("assets/MODEL_CARD.md").read_text(encoding="utf-8").split())
+    assert f"MPJPE {m.group(1)} mm, P-MPJPE {m.group(2)} mm with `predict`'s default post-filter" in card
+    with np.load(out / "prediction.npz") as z:
+        assert z["joints_3d"].shape[2:] == (17, 3) and np.isfinite(z["joints_3d"]).all()
+
+
+def test_cli_demo_without_a_bundled_default(no_bundled_checkpoint, tmp_path, capsys):
+    """The installation lacks default.pt (made so by the fixture, whether or not it ships one)."""
+    from skelgnn.demo import run_demo
+    from skelgnn.errors import SkelgnnError
+
+    import importlib.resources
+
+    assert not importlib.resources.files("skelgnn").joinpath("assets/default.pt").is_file()
     assert main(["demo", "--out", str(tmp_path / "d")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("skelgnn: error: no bundled default checkpoint") and "\n" not in err
-    assert "--checkpoint" in err
+    assert err.startswith("skelgnn: error: no bundled default checkpoint (skelgnn/assets/default.pt)"), err
+    assert "\n" not in err and "Traceback" not in err
+    assert "skelgnn train configs/default_hdm05.toml --out runs/default" in err
+    assert "skelgnn demo --checkpoint runs/default/best.pt" in err
+    assert not (tmp_path / "d" / "prediction.npz").exists()
+    with pytest.raises(SkelgnnError, match=r"^no bundled default checkpoint .*--checkpoint"):
+        run_demo(tmp_path / "d2")
 
 
 def test_robustness_rows_and_json(bbox_ckpt, tiny_bench_dir, tmp_path, capsys):

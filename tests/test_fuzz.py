@@ -12,6 +12,11 @@ The regular suite runs a few dozen deterministic examples per reader. A dedicate
     SKELGNN_FUZZ_EXAMPLES=10000 pytest tests/test_fuzz.py -p no:cacheprovider
 
 and ``SKELGNN_FUZZ_SAVE=<folder>`` keeps the smallest failing input per (reader, exception, location).
+
+The property alone would hold for a reader that rejects everything, so each fuzz test first reads every
+unmodified seed with the same call and checks what it returns (its ``@seed_check``), and
+``test_a_reader_that_rejects_everything_fails_its_fuzz_test`` proves that each one fails for such a
+reader.
 """
 
 from __future__ import annotations
@@ -196,6 +201,12 @@ class Blob(bytes):
 
 def _latin1(s: str) -> bytes:
     return s.encode("latin-1")
+
+
+def _write(path: Path, data: str | bytes) -> Path:
+    """Write a seed (text as Latin-1) and return its path."""
+    path.write_bytes(_latin1(data) if isinstance(data, str) else data)
+    return path
 
 
 # ---------------------------------------------------------------------------------------- text mutations
@@ -433,10 +444,28 @@ def check_reader(target: str, path: Path, call) -> None:
         found[key] = found.get(key, 0) + 1
 
 
+SEED_CHECKS: dict[str, object] = {}  # target -> its seed check (see seed_check)
+
+
+def seed_check(target: str):
+    """Register ``fn(**fixtures)`` as ``target``'s seed check: it writes every unmodified seed the fuzzing
+    starts from, reads it with the fuzz test's own call, and asserts what the reader returns (shapes,
+    frames). Any exception, the library's own errors included, fails the fuzz test."""
+    def register(fn):
+        SEED_CHECKS[target] = fn
+        return fn
+    return register
+
+
 def run_collecting(target: str, fuzz, **fixtures) -> None:
-    """Run the hypothesis test ``fuzz``; in collect mode, fail at the end listing every distinct failure."""
+    """Check that the reader accepts its seeds, then run the hypothesis test ``fuzz``; in collect mode, fail
+    at the end listing every distinct failure."""
     import json
 
+    assert target in SEED_CHECKS, f"{target}: no @seed_check (the fuzz test must prove the seeds are read)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SEED_CHECKS[target](**fixtures)
     COLLECTED.pop(target, None)
     CALLS[target] = 0
     fuzz(**fixtures)
@@ -480,6 +509,13 @@ ASF_SEEDS = [ASF_SEED] + _real_asf()
 AMC_PAIRS = [(ASF_SEED, AMC_SEED)] + list(zip(_real_asf(), _real_amc(), strict=False))
 
 
+def test_real_hdm05_seeds_are_fuzzed(hdm05_dir):
+    """The real ASF/AMC seeds come from ../shared: without it the fuzzing runs on the synthetic seeds only,
+    so this test skips naming the path (and fails in CI, where SKELGNN_REQUIRE_SHARED=1)."""
+    assert (hdm05_dir / "asf" / "HDM_bd.asf").resolve() == (HDM05 / "asf" / "HDM_bd.asf").resolve()
+    assert len(ASF_SEEDS) == 2 and len(AMC_PAIRS) == 2
+
+
 @pytest.fixture(scope="module")
 def amc_skeletons(work) -> list:
     out = []
@@ -514,6 +550,16 @@ def _fuzz_read_asf(work, data):
     check_reader("read_asf", path, lambda: read_asf(path))
 
 
+@seed_check("read_asf")
+def _asf_seeds(work):
+    path = work / "fuzz.asf"
+    for text, bones in zip(ASF_SEEDS, [4, 30], strict=False):  # the seed, and HDM_bd.asf when present
+        path.write_bytes(_latin1(text))
+        asf = read_asf(path)
+        assert len(asf.bones) == bones and asf.length_unit_mm == pytest.approx(25.4 / 0.45)
+    assert list(read_asf(_write(work / "fuzz.asf", ASF_SEED)).bones) == ["hip", "knee", "spine", "toe"]
+
+
 def test_fuzz_read_asf(work):
     run_collecting("read_asf", _fuzz_read_asf, work=work)
 
@@ -527,6 +573,19 @@ def _fuzz_read_amc(work, amc_skeletons, pair, choice):
     check_reader("read_amc", path, lambda: read_amc(path, amc_skeletons[pair]))
 
 
+@seed_check("read_amc")
+def _amc_seeds(work, amc_skeletons):
+    path = work / "fuzz.amc"
+    for (_, text), asf in zip(AMC_PAIRS, amc_skeletons, strict=True):
+        path.write_bytes(_latin1(text))
+        motion = read_amc(path, asf)
+        assert motion.frame_numbers.tolist() == [1, 2, 3] and motion.channels["root"].shape == (3, 6)
+    motion = read_amc(_write(path, AMC_SEED), amc_skeletons[0])
+    assert {b: v.shape for b, v in motion.channels.items()} == {"root": (3, 6), "hip": (3, 3), "knee": (3, 1),
+                                                                 "spine": (3, 2), "toe": (3, 0)}
+    np.testing.assert_array_equal(motion.channels["spine"][:, 1], [-2.5, 0, 2.5])
+
+
 def test_fuzz_read_amc(work, amc_skeletons):
     run_collecting("read_amc", _fuzz_read_amc, work=work, amc_skeletons=amc_skeletons)
 
@@ -537,6 +596,15 @@ def _fuzz_read_bvh(work, data):
     path = work / "fuzz.bvh"
     path.write_bytes(data)
     check_reader("read_bvh", path, lambda: read_bvh(path))
+
+
+@seed_check("read_bvh")
+def _bvh_seeds(work):
+    motion = read_bvh(_write(work / "fuzz.bvh", BVH_SEED))
+    assert motion.num_frames == 3 and motion.motion.shape == (3, 16) and motion.offsets.shape == (6, 3)
+    assert motion.joint_names == ("Hips", "LeftUpLeg", "LeftLeg", "LeftLeg_end", "Spine", "Spine_end")
+    assert motion.parents == (-1, 0, 1, 2, 0, 4)
+    np.testing.assert_allclose(motion.motion[2, -4:], [5.2, -1, -2, -3])
 
 
 def test_fuzz_read_bvh(work):
@@ -601,6 +669,14 @@ def _fuzz_read_vp3d_3d(work, data):
     check_reader("read_vp3d_3d", path, lambda: read_vp3d_3d(path, allow_pickle=True))
 
 
+@seed_check("read_vp3d_3d")
+def _vp3d_3d_seeds(work):
+    positions, cameras = read_vp3d_3d(_write(work / "data_3d_fuzz.npz", VP3D_3D), allow_pickle=True)
+    shapes = {s: {a: v.shape for a, v in acts.items()} for s, acts in positions.items()}
+    assert shapes == {"S1": {"walk": (4, 17, 3)}, "S5": {"sit": (2, 17, 3), "eat": (1, 17, 3)}}
+    assert list(cameras) == ["S1"]
+
+
 def test_fuzz_read_vp3d_3d(work):
     run_collecting("read_vp3d_3d", _fuzz_read_vp3d_3d, work=work)
 
@@ -611,6 +687,13 @@ def _fuzz_read_vp3d_2d(work, data):
     path = work / "data_2d_fuzz.npz"
     path.write_bytes(data)
     check_reader("read_vp3d_2d", path, lambda: read_vp3d_2d(path, allow_pickle=True))
+
+
+@seed_check("read_vp3d_2d")
+def _vp3d_2d_seeds(work):
+    positions, meta = read_vp3d_2d(_write(work / "data_2d_fuzz.npz", VP3D_2D), allow_pickle=True)
+    assert [v.shape for v in positions["S1"]["walk"]] == [(4, 17, 2)] * 2 and list(positions) == ["S1"]
+    assert meta["num_joints"] == 17
 
 
 def test_fuzz_read_vp3d_2d(work):
@@ -686,6 +769,17 @@ def _fuzz_load_benchmark(work, data):
     folder.mkdir(exist_ok=True)
     (folder / LIFT_FILE).write_bytes(data)
     check_reader("load_benchmark", folder / LIFT_FILE, lambda: load_benchmark(folder))
+
+
+@seed_check("load_benchmark")
+def _lift_seeds(work):
+    folder = work / "lift"
+    folder.mkdir(exist_ok=True)
+    for blob in (LIFT_SEED, _npz_bytes(_lift_arrays())):  # mutated_zip's seed, npz_structure's arrays
+        _write(folder / LIFT_FILE, blob)
+        bench = load_benchmark(folder)
+        assert bench.joints_world.shape == (5, 17, 3) and bench.joints_2d_noisy.shape == (4, 5, 17, 2)
+        assert bench.clip_keys.tolist() == ["bd/HDM_bd_a_001_120", "mm/HDM_mm_b_002_120"]
 
 
 def test_fuzz_load_benchmark(work):
@@ -797,6 +891,13 @@ def _fuzz_read_checkpoint(work, data):
     check_reader("read_checkpoint", path, lambda: read_checkpoint(path))
 
 
+@seed_check("read_checkpoint")
+def _ckpt_seeds(work):
+    ckpt = read_checkpoint(_write(work / "fuzz.pt", CKPT_SEED))
+    assert ckpt["model"]["name"] == "fc" and ckpt["model"]["kwargs"] == {"channels": 8, "num_blocks": 1}
+    assert len(ckpt["skeleton"]["joint_names"]) == 17 and ckpt["state_dict"]
+
+
 def test_fuzz_read_checkpoint(work):
     run_collecting("read_checkpoint", _fuzz_read_checkpoint, work=work)
 
@@ -809,6 +910,14 @@ def _fuzz_load_checkpoint(work, data):
     path.write_bytes(data)
     with _memory_cap(4 << 30):  # mutated kwargs such as channels=50000 build models of many GB
         check_reader("load_checkpoint", path, lambda: load_checkpoint(path))
+
+
+@seed_check("load_checkpoint")
+def _load_ckpt_seeds(work):
+    model, meta = load_checkpoint(_write(work / "fuzz_load.pt", CKPT_SEED))
+    assert meta["model"]["name"] == "fc"
+    with torch.no_grad():
+        assert model.eval()(torch.zeros(1, 1, 17, 2)).shape == (1, 1, 17, 3)
 
 
 def test_fuzz_load_checkpoint(work):
@@ -1073,6 +1182,24 @@ def _fuzz_keypoints_json(work, data):
     check_reader("read_keypoints_json", path, lambda: read_keypoints(path))
 
 
+def _kp_shape(path: Path, **kw) -> tuple:
+    kp = read_keypoints(path, **kw)
+    assert np.isfinite(kp.xy).any()
+    return kp.xy.shape, kp.layout
+
+
+GENERIC_SHAPES = [(2, 4), (2, 3), (1, 1), (1, 3), (2, 2), (2, 2)]  # (tracks, frames) of GENERIC_DOCS
+
+
+@seed_check("read_keypoints_json")
+def _json_seeds(work):
+    path = work / "fuzz_kp.json"
+    for text, doc in zip(GENERIC_SEEDS, [0, 1, 2, 3, 5], strict=True):
+        assert _kp_shape(_write(path, text)) == (GENERIC_SHAPES[doc] + (17, 2), "coco17")
+    for doc, shape in zip(GENERIC_DOCS, GENERIC_SHAPES, strict=True):  # json_structure's starting points
+        assert _kp_shape(_write(path, json.dumps(doc))) == (shape + (17, 2), "coco17")
+
+
 def test_fuzz_read_keypoints_json(work):
     run_collecting("read_keypoints_json", _fuzz_keypoints_json, work=work)
 
@@ -1083,6 +1210,14 @@ def _fuzz_keypoints_coco(work, data):
     path = work / "fuzz_results.json"
     path.write_bytes(data)
     check_reader("read_keypoints_coco", path, lambda: read_keypoints(path))
+
+
+@seed_check("read_keypoints_coco")
+def _coco_seeds(work):
+    path = work / "fuzz_results.json"
+    shapes = [(2, 3, 17, 2), (2, 4, 17, 2), (1, 2, 17, 2), (1, 1, 17, 2)]
+    for text, doc, shape in zip(COCO_SEEDS, COCO_DOCS, shapes, strict=True):
+        assert _kp_shape(_write(path, text)) == _kp_shape(_write(path, json.dumps(doc))) == (shape, "coco17")
 
 
 def test_fuzz_read_keypoints_coco(work):
@@ -1114,6 +1249,23 @@ def _fuzz_keypoints_openpose(work, which, choice):
     check_reader("read_keypoints_openpose", path, lambda: read_keypoints(folder))
 
 
+@seed_check("read_keypoints_openpose")
+def _openpose_seeds(work):
+    """The folder reads from every first frame number whose last frame fits (10**18 - 1 at most); the larger
+    starts are boundary cases the fuzzing mutates and must be refused."""
+    folder = work / "openpose"
+    for offset in OPENPOSE_OFFSETS:
+        _write_openpose(folder, offset)
+        if offset + 2 < 10 ** 18:
+            kp = read_keypoints(folder)
+            assert kp.xy.shape == (2, 3, 25, 2) and kp.layout == "body25"
+            assert kp.frames.tolist() == [offset, offset + 1, offset + 2]
+        else:
+            with pytest.raises(FormatError, match="out of range"):
+                read_keypoints(folder)
+    assert sum(offset + 2 < 10 ** 18 for offset in OPENPOSE_OFFSETS) >= 4
+
+
 def test_fuzz_read_keypoints_openpose(work):
     run_collecting("read_keypoints_openpose", _fuzz_keypoints_openpose, work=work)
 
@@ -1127,6 +1279,16 @@ def _fuzz_keypoints_csv(work, data, layout):
     check_reader("read_keypoints_csv", path, lambda: read_keypoints(path, layout=layout))
 
 
+@seed_check("read_keypoints_csv")
+def _csv_seeds(work):
+    path = work / "fuzz_kp.csv"
+    shapes = [(2, 3, 17, 2), (1, 3, 17, 2), (2, 3, 18, 2), (2, 1, 17, 2)]
+    layouts = ["coco17", "coco17", "openpose18", "coco17"]
+    for text, shape, layout in zip(CSV_SEEDS, shapes, layouts, strict=True):
+        _write(path, text)
+        assert _kp_shape(path) == _kp_shape(path, layout=layout) == (shape, layout)  # guessed, and given
+
+
 def test_fuzz_read_keypoints_csv(work):
     run_collecting("read_keypoints_csv", _fuzz_keypoints_csv, work=work)
 
@@ -1138,6 +1300,16 @@ def _fuzz_keypoints_npz(work, data):
     path = work / "fuzz_kp.npz"
     path.write_bytes(data)
     check_reader("read_keypoints_npz", path, lambda: read_keypoints(path))
+
+
+@seed_check("read_keypoints_npz")
+def _kp_npz_seeds(work):
+    path = work / "fuzz_kp.npz"
+    expected = [((2, 4, 17, 2), "coco17"), ((2, 4, 17, 2), "coco17"), ((1, 3, 17, 2), "h36m17")]
+    for blob, arrays, want in zip(KP_NPZ_SEEDS, KP_NPZ_FORMS, expected, strict=True):
+        assert _kp_shape(_write(path, blob)) == want
+        for compressed in (False, True):  # npz_structure's starting points
+            assert _kp_shape(_write(path, _npz_bytes(arrays, compressed))) == want
 
 
 def test_fuzz_read_keypoints_npz(work):
@@ -1221,6 +1393,19 @@ def _fuzz_read_mmpose(work, data, det, joints, norm):
                  lambda: read_mmpose_h36m(path, joints=joints, input_norm=norm, detections=det_path))
 
 
+@seed_check("read_mmpose_h36m")
+def _mmpose_seeds(work):
+    path = _write(work / "h36m_fuzz.npz", MMPOSE_SEED)
+    det = _write(work / "cpn_fuzz.npy", DETECTIONS_SEED)
+    for joints in (17, 16):
+        for norm in ("screen", "bbox"):
+            for det_path in (None, det):
+                seqs = read_mmpose_h36m(path, joints=joints, input_norm=norm, detections=det_path)
+                assert seqs.keys == ["S9/Photo 1/0", "S9/Photo 1/3", "S11/Walking/0", "S11/Walking/3"]
+                assert [x.shape for x in seqs.inputs] == [(3, joints, 2)] * 4
+                assert [x.shape for x in seqs.targets] == [(3, joints, 3)] * 4
+
+
 def test_fuzz_read_mmpose_h36m(work):
     run_collecting("read_mmpose_h36m", _fuzz_read_mmpose, work=work)
 
@@ -1268,8 +1453,67 @@ def _fuzz_read_3dhp(work, data, joints, norm):
                  lambda: read_3dhp_test(path, allow_pickle=True, joints=joints, input_norm=norm))
 
 
+@seed_check("read_3dhp_test")
+def _3dhp_seeds(work):
+    path = _write(work / "data_test_3dhp_fuzz.npz", MPI3DHP_SEED)
+    for blob in (MPI3DHP_SEED, _npz_bytes({"data": _obj(_3dhp_data())})):  # mpi3dhp_structure's start
+        _write(path, blob)
+        for joints in (17, 16):
+            for norm in ("screen", "bbox"):
+                test = read_3dhp_test(path, allow_pickle=True, joints=joints, input_norm=norm)
+                assert test.seqs.keys == ["TS1/test/0", "TS5/test/0"]
+                assert [x.shape for x in test.seqs.inputs] == [(6, joints, 2)] * 2
+                assert [x.shape for x in test.seqs.targets] == [(6, joints, 3)] * 2
+                assert [int(v.sum()) for v in test.valid] == [5, 5]
+
+
 def test_fuzz_read_3dhp_test(work):
     run_collecting("read_3dhp_test", _fuzz_read_3dhp, work=work)
+
+
+# Each fuzz test, and the readers it calls (looked up by name in this module when it runs).
+FUZZ_TESTS = {
+    "read_asf": ("test_fuzz_read_asf", ["read_asf"]),
+    "read_amc": ("test_fuzz_read_amc", ["read_amc"]),
+    "read_bvh": ("test_fuzz_read_bvh", ["read_bvh"]),
+    "read_vp3d_3d": ("test_fuzz_read_vp3d_3d", ["read_vp3d_3d"]),
+    "read_vp3d_2d": ("test_fuzz_read_vp3d_2d", ["read_vp3d_2d"]),
+    "load_benchmark": ("test_fuzz_load_benchmark", ["load_benchmark"]),
+    "read_checkpoint": ("test_fuzz_read_checkpoint", ["read_checkpoint"]),
+    "load_checkpoint": ("test_fuzz_load_checkpoint", ["load_checkpoint"]),
+    "read_keypoints_json": ("test_fuzz_read_keypoints_json", ["read_keypoints"]),
+    "read_keypoints_coco": ("test_fuzz_read_keypoints_coco", ["read_keypoints"]),
+    "read_keypoints_openpose": ("test_fuzz_read_keypoints_openpose", ["read_keypoints"]),
+    "read_keypoints_csv": ("test_fuzz_read_keypoints_csv", ["read_keypoints"]),
+    "read_keypoints_npz": ("test_fuzz_read_keypoints_npz", ["read_keypoints"]),
+    "read_mmpose_h36m": ("test_fuzz_read_mmpose_h36m", ["read_mmpose_h36m"]),
+    "read_3dhp_test": ("test_fuzz_read_3dhp_test", ["read_3dhp_test"]),
+}
+
+
+def test_every_fuzz_test_checks_its_seeds():
+    names = {n for n in globals() if n.startswith("test_fuzz_")}
+    assert names == {t for t, _ in FUZZ_TESTS.values()}
+    assert set(SEED_CHECKS) == set(FUZZ_TESTS)
+
+
+@pytest.mark.parametrize("target", sorted(FUZZ_TESTS))
+def test_a_reader_that_rejects_everything_fails_its_fuzz_test(target, work, amc_skeletons, monkeypatch):
+    """A reader that refuses every file raises only FormatError, which the fuzz property allows: the seed
+    check is what makes the fuzz test fail for it."""
+    import inspect
+
+    test_name, readers = FUZZ_TESTS[target]
+
+    def reject(path, *args, **kwargs):
+        raise FormatError(path, "this reader rejects everything")
+
+    for name in readers:
+        monkeypatch.setitem(globals(), name, reject)
+    test = globals()[test_name]
+    fixtures = {"work": work, "amc_skeletons": amc_skeletons}
+    with pytest.raises(SkelgnnError, match="rejects everything"):
+        test(**{k: fixtures[k] for k in inspect.signature(test).parameters})
 
 
 def test_new_seeds_are_valid(work):

@@ -26,6 +26,8 @@ from skelgnn.protocol import (Protocol, attach_rare_flags, evaluate_protocol, fo
                               h36m_rare_flags, h36m_splits, hard_pose_analysis, protocol_report, rare_pose_flags)
 from skelgnn.skeleton import H36M_16, H36M_17
 
+from _flip import with_flip  # tests/_flip.py
+
 SUBJECTS = ("S1", "S5", "S9", "S11")
 ACTS = ("Directions", "Directions 1", "Walking", "TakingPhoto 1")
 T = 12
@@ -595,7 +597,23 @@ def test_evaluate_protocol_with_a_model_and_the_flip_switch(files):
     on = evaluate_protocol(model, meta, seqs, Protocol(test_flip=True))
     off = evaluate_protocol(model, meta, seqs, Protocol(test_flip=False))
     assert on["protocol"]["test-time flip"] == "on" and off["protocol"]["test-time flip"] == "off"
-    assert on["protocol_1"]["frame_wise"] != off["protocol_1"]["frame_wise"]
+
+    # the expected MPJPEs (frame-wise: the mean over every test frame), from the model called here
+    def run(inp):
+        with torch.no_grad():
+            y = model.eval()(torch.from_numpy(np.ascontiguousarray(inp, dtype=np.float32))[None])[0].numpy()
+        return (y - y[:, :1]).astype(np.float64) * 1000.0
+
+    def frame_wise_mpjpe(predict) -> float:
+        errs = [np.linalg.norm(predict(x) - (t - t[:, :1]), axis=-1).mean(-1)
+                for x, t in zip(seqs.inputs, seqs.targets, strict=True)]
+        return float(np.concatenate(errs).mean())
+
+    plain = frame_wise_mpjpe(run)
+    flipped = frame_wise_mpjpe(lambda x: with_flip(run, x, H36M_17.joint_names))
+    assert abs(plain - flipped) > 1e-3  # the flip changes the numbers (so the check below can fail)
+    assert off["protocol_1"]["frame_wise"] == pytest.approx(plain, rel=1e-5)
+    assert on["protocol_1"]["frame_wise"] == pytest.approx(flipped, rel=1e-5)
     assert on["samples"] == off["samples"] == 16 * 3
     with pytest.raises(SkelgnnError, match="16"):
         evaluate_protocol(model, meta, seqs, Protocol(joints=16))

@@ -11,7 +11,9 @@ from skelgnn.data.mpi3dhp import (MPI3DHP_JOINT_NAMES, MPI3DHP_TO_H36M17, PCK14_
                                   evaluate_3dhp, read_3dhp_test, score_3dhp)
 from skelgnn.errors import FormatError, SkelgnnError
 from skelgnn.io import atomic_save_npz
-from skelgnn.skeleton import H36M_17
+from skelgnn.skeleton import H36M_16, H36M_17
+
+from _flip import with_flip  # tests/_flip.py
 
 T = 10
 
@@ -106,19 +108,57 @@ def test_scores_on_valid_frames_only(sample):
     assert s["sequence_mean"]["pck150"] == pytest.approx(s["overall"]["pck150"])
 
 
-def test_evaluate_3dhp_with_a_model(sample):
+def _mpjpe_valid(preds: list[np.ndarray], test) -> float:
+    """Pooled MPJPE (mm) over the valid frames, pelvis-relative, computed here."""
+    errs = []
+    for p, t, v in zip(preds, test.seqs.targets, test.valid, strict=True):
+        p, t = p[v] - p[v][:, :1], t[v] - t[v][:, :1]
+        errs.append(np.linalg.norm(p - t, axis=-1).mean(-1))
+    return float(np.concatenate(errs).mean())
+
+
+@pytest.mark.parametrize("skeleton", [H36M_17, H36M_16], ids=["17", "16"])
+def test_evaluate_3dhp_with_a_model(sample, skeleton):
     from skelgnn.checkpoint import DEFAULT_NORMALIZATION
     from skelgnn.models import build
 
+    try:  # the library's one place that runs a model over sequences
+        from skelgnn.inference import predict_sequences
+    except ImportError:
+        from skelgnn.evaluate import predict_sequences
+
     torch.manual_seed(0)
-    model = build("fc", H36M_17, channels=32)
-    meta = {"skeleton": H36M_17.to_dict(), "normalization": dict(DEFAULT_NORMALIZATION),
+    model = build("fc", skeleton, channels=32).eval()
+    meta = {"skeleton": skeleton.to_dict(), "normalization": dict(DEFAULT_NORMALIZATION),
             "model": {"name": "fc", "kwargs": {"channels": 32}}}
+    test = read_3dhp_test(sample[0], allow_pickle=True, joints=skeleton.num_joints)
+    names = skeleton.joint_names
+    # the expected predictions, from the model called directly: plain, and the flipped-input prediction
+    # mirrored back and averaged with it (test-time flip)
+    def run(inp):  # one single-frame model call per frame, root-relative, mm
+        with torch.no_grad():
+            y = model(torch.from_numpy(np.ascontiguousarray(inp, dtype=np.float32))[None])[0].numpy()
+        return (y - y[:, :1]).astype(np.float64) * 1000.0
+
+    plain = [run(x) for x in test.seqs.inputs]
+    flipped = [with_flip(run, x, names) for x in test.seqs.inputs]
+    assert all(p.shape == (T, skeleton.num_joints, 3) for p in plain)
+    assert not np.allclose(plain[0], flipped[0], atol=1.0)  # the flip changes the prediction (a real check)
+    got = predict_sequences(model, test.seqs, skeleton, tta=True, scale_mm=1000.0)
+    for g, e in zip(got, flipped, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-3)
+    got_plain = predict_sequences(model, test.seqs, skeleton, tta=False, scale_mm=1000.0)
+    for g, e in zip(got_plain, plain, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-3)
+    # and the reports score exactly these predictions
     rep = evaluate_3dhp(model, meta, sample[0], allow_pickle=True)
     assert set(rep["per_sequence"]) == {"TS1", "TS5"} and rep["overall"]["frames"] == 2 * (T - 2)
     assert 0.0 <= rep["overall"]["pck150"] <= 100.0 and rep["protocol"]["test-time flip"] == "off"
-    flipped = evaluate_3dhp(model, meta, sample[0], allow_pickle=True, tta=True)
-    assert flipped["overall"]["mpjpe"] != rep["overall"]["mpjpe"]
+    assert rep["overall"]["mpjpe"] == pytest.approx(_mpjpe_valid(plain, test), rel=1e-5)
+    tta = evaluate_3dhp(model, meta, sample[0], allow_pickle=True, tta=True)
+    assert tta["protocol"]["test-time flip"] == "on"
+    assert tta["overall"]["mpjpe"] == pytest.approx(_mpjpe_valid(flipped, test), rel=1e-5)
+    assert abs(_mpjpe_valid(flipped, test) - _mpjpe_valid(plain, test)) > 1e-3
 
 
 def test_bad_files(tmp_path, sample):

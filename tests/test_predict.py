@@ -16,6 +16,8 @@ from skelgnn.models import build
 from skelgnn.predict import lift_keypoints, predict_file
 from skelgnn.skeleton import H36M_16, H36M_17
 
+from _flip import with_flip  # tests/_flip.py
+
 
 @pytest.fixture(scope="module")
 def tiny_ckpt(tmp_path_factory):
@@ -60,8 +62,17 @@ def test_lift_keypoints_screen_and_bbox(tiny_ckpt):
     with pytest.raises(SkelgnnError, match="--width/--height"):
         lift_keypoints(model, meta, x, None, None)
     bbox_meta = {**meta, "normalization": {**DEFAULT_NORMALIZATION, "input": "bbox"}}
+    # test-time flip: the prediction averaged with the mirrored-back prediction of the mirrored keypoints
+    # (bbox: any vertical mirror axis; screen: the image's centre line, x -> width - x)
+    names = H36M_17.joint_names
     yb = lift_keypoints(model, bbox_meta, x, None, None, tta=True)
-    assert np.isfinite(yb).all()
+    expected = with_flip(lambda p: lift_keypoints(model, bbox_meta, p, None, None), x, names)
+    np.testing.assert_allclose(yb, expected, rtol=1e-5, atol=1e-4)
+    assert not np.allclose(yb, lift_keypoints(model, bbox_meta, x, None, None), atol=1.0)
+    centre = np.array([500.0, 0.0])
+    ys = lift_keypoints(model, meta, x, 1000, 800, tta=True)
+    np.testing.assert_allclose(ys, with_flip(lambda c: lift_keypoints(model, meta, c + centre, 1000, 800),
+                                             x - centre, names), rtol=1e-5, atol=1e-4)
     np.testing.assert_allclose(lift_keypoints(model, bbox_meta, x * 3 + 11, None, None), lift_keypoints(
         model, bbox_meta, x, None, None), atol=1e-4)
     with pytest.raises(SkelgnnError, match="NaN"):
@@ -125,16 +136,36 @@ def test_predict_file_errors(tiny_ckpt, tmp_path):
         predict_file(tmp_path / "missing.pt", src, None)
 
 
-def test_default_checkpoint_is_used_or_missing_clearly(tmp_path):
+def test_default_checkpoint_is_used(tmp_path):
+    """No checkpoint given: the bundled default (tracked in git) lifts, exactly as when named."""
     from importlib.resources import files
 
+    from skelgnn.predict import default_checkpoint
+
+    assert files("skelgnn").joinpath("assets/default.pt").is_file(), "default.pt is in git"
     src, _ = _keypoints_file(tmp_path)
-    if files("skelgnn").joinpath("assets/default.pt").is_file():
-        pred = predict_file(None, src, tmp_path / "o.npz")
-        assert np.isfinite(pred.joints_3d).all()
-    else:
-        with pytest.raises(SkelgnnError, match="no bundled checkpoint"):
-            predict_file(None, src, tmp_path / "o.npz")
+    pred = predict_file(None, src, tmp_path / "o.npz")
+    assert pred.joints_3d.shape == (1, 8, 17, 3) and np.isfinite(pred.joints_3d).all()
+    named = predict_file(default_checkpoint(), src, tmp_path / "named.npz")
+    np.testing.assert_array_equal(pred.joints_3d, named.joints_3d)
+
+
+def test_missing_default_checkpoint_is_clear(no_bundled_checkpoint, tmp_path, capsys):
+    """The installation lacks default.pt (made so by the fixture, whether or not it ships one)."""
+    from skelgnn.predict import default_checkpoint
+
+    src, _ = _keypoints_file(tmp_path)
+    with pytest.raises(SkelgnnError, match=r"^no bundled checkpoint \(skelgnn/assets/default\.pt\) in this "
+                                           r"installation; give a checkpoint path"):
+        default_checkpoint()
+    with pytest.raises(SkelgnnError, match="^no bundled checkpoint .*give a checkpoint path"):
+        predict_file(None, src, tmp_path / "o.npz")
+    assert not (tmp_path / "o.npz").exists()
+    assert main(["predict", str(src), "-o", str(tmp_path / "cli.npz")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skelgnn: error: no bundled checkpoint (skelgnn/assets/default.pt)"), err
+    assert err.count("\n") == 1 and "give a checkpoint path" in err and "Traceback" not in err
+    assert not (tmp_path / "cli.npz").exists()
 
 
 def test_cli_predict(tiny_ckpt, tmp_path, capsys):

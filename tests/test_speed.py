@@ -64,7 +64,10 @@ def test_cli_speed_train_adds_training_throughput(tmp_path):
     assert not fc["train_strided"] and t27["train_strided"]  # trained as the benchmark trains it
     for row in (fc, t27):
         assert row["train_samples_per_s"] > 0 and row["train_batch"] == 8
-        # forward + backward: about three times the forward FLOPs of the same samples
-        assert 2.0 < row["train_flops_per_sample"] / row["flops_per_pose"] < 4.0 or row is t27
+        ratio = row["train_flops_per_sample"] / row["flops_per_pose"]
+        if row["train_strided"]:  # the strided variant computes only what its one output frame needs: less
+            assert 0.3 < ratio < 2.0  # than forward + backward of the dense form (about 3x); measured 0.87
+        else:  # forward + backward: about three times the forward FLOPs of the same samples
+            assert 2.0 < ratio < 4.0
         assert row["train_fraction_of_matmul"] == pytest.approx(
             row["train_flops_per_sample"] * row["train_samples_per_s"] / report["matmul_flops_per_s"])
