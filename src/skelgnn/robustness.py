@@ -48,7 +48,7 @@ from .data.hdm05 import (
     RING_RADIUS_MM,
     YAWS_DEG,
 )
-from .data.lifting import SequenceSet
+from .data.sequences import SequenceSet
 from .errors import SkelgnnError
 from .normalization import normalize_input
 
@@ -134,7 +134,7 @@ def camera_change_sequences(bench, change: CameraChange, *, input_kind: str = "n
 
     Returns:
         ``(SequenceSet, stats)``; the set has one sequence per (clip, camera) with the same keys as
-        :func:`skelgnn.data.lifting.benchmark_sequences`; ``stats`` has ``inside_image`` (share of 2D
+        :func:`skelgnn.data.hdm05.benchmark_sequences`; ``stats`` has ``inside_image`` (share of 2D
         points inside the image) and ``median_box_px`` (median larger side of the 2D box).
     """
     if input_kind not in ("gt", "noisy"):
@@ -197,7 +197,8 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
 
     from .checkpoint import load_checkpoint
     from .data.hdm05_files import load_benchmark
-    from .evaluate import compute_report, fit_trajectories, predict_sequences
+    from .inference import fit_trajectories, predict_sequences
+    from .report import compute_report
     from .skeleton import H36M_17, Skeleton
 
     model, meta = load_checkpoint(checkpoint)

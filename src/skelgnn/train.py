@@ -37,9 +37,10 @@ from torch import nn
 
 from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
 from .config import RunConfig, TrainConfig
-from .data.lifting import PoseWindows, SequenceSet
+from .data.sequences import SequenceSet
+from .data.windows import PoseWindows
 from .errors import CheckpointError, SkelgnnError
-from .evaluate import predict_sequences, stack_targets
+from .inference import predict_sequences, stack_targets
 from .io import atomic_write_text
 from .metrics import mpjpe
 from .skeleton import Skeleton

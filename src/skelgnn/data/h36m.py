@@ -23,7 +23,7 @@ Layouts read (CONVENTIONS.md §2.1, §2.2, §2.4):
 * The **official CDF files** ``S*/MyPoseFeatures/D3_Positions/*.cdf`` are converted into the
   VideoPose3D 3D layout by :func:`convert_h36m_cdf` (needs the optional ``cdflib`` package).
 
-What the sequences hold (the :class:`~skelgnn.data.lifting.SequenceSet` contract): inputs are
+What the sequences hold (the :class:`~skelgnn.data.sequences.SequenceSet` contract): inputs are
 screen-normalised 2D joints (``u / w · 2 − [1, h / w]`` with each camera's own ``w × h``, CONVENTIONS
 §1.6), targets are camera-frame joints relative to the pelvis in **millimetres**, keys are
 ``"<subject>/<action>/<camera index>"`` and classes are the action names without the sub-action suffix
@@ -47,16 +47,16 @@ from ..errors import FormatError, ShapeError, SkelgnnError
 from ..io import read_npz
 from ..normalization import normalize_input
 from ..skeleton import H36M_17, Skeleton
-from .lifting import SequenceSet
+from .sequences import SequenceSet
 from .vp3d import read_vp3d_2d, read_vp3d_3d, write_vp3d_2d, write_vp3d_3d
 
 __all__ = [
     "TRAIN_SUBJECTS", "TEST_SUBJECTS", "ALL_SUBJECTS", "ACTIONS", "CAMERA_IDS", "H36M_32", "H36M_32_TO_17",
     "KEEP_16", "DEFAULT_EXCLUDE", "CDF_RENAMES",
     "reduce_32_to_17", "reduced_skeleton", "action_class", "canonical_action_name",
-    "VP3DPair", "load_vp3d_pair", "h36m_sequences", "h36m_world_poses", "split_validation",
+    "VP3DPair", "load_vp3d_pair", "h36m_sequences", "h36m_world_poses",
     "read_mmpose_h36m", "convert_h36m_cdf", "h36m_gt_2d", "write_gt_2d_file", "write_h36m_like",
-    "synthetic_h36m_positions", "vp3d_file_paths",
+    "synthetic_h36m_positions", "vp3d_file_paths", "h36m_data_files", "PICKLE_HELP",
 ]
 
 TRAIN_SUBJECTS: tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
@@ -317,6 +317,30 @@ def vp3d_file_paths(folder: str | Path, name: str = "h36m", source: str = "gt") 
     return folder / f"data_3d_{name}.npz", folder / f"data_2d_{name}_{source}.npz"
 
 
+PICKLE_HELP = ("the VideoPose3D layout stores pickled dicts and unpickling a file can run code: "
+               "pass --allow-pickle (Python: allow_pickle=True), only for files you trust")
+"""The reason given wherever a pickled-layout file is refused."""
+
+
+def h36m_data_files(path: str | Path, name: str, source: str, *, allow_pickle: bool) -> tuple[Path, Path]:
+    """The 3D and 2D files of a VideoPose3D-layout dataset, checked to exist and to be allowed.
+
+    Returns:
+        ``(data_3d, data_2d)`` = ``(<path>/data_3d_<name>.npz, <path>/data_2d_<name>_<source>.npz)``.
+
+    Raises:
+        FormatError: a file is missing, or ``allow_pickle`` is false (the message names the file).
+    """
+    files = vp3d_file_paths(path, name, source)
+    for f in files:
+        if not f.is_file():
+            raise FormatError(f, f"no such file (expected data_3d_{name}.npz and data_2d_{name}_{source}.npz "
+                                 f"in {path}, VideoPose3D layout)")
+    if not allow_pickle:
+        raise FormatError(files[0], PICKLE_HELP)
+    return files
+
+
 def _check_common(joints: int, downsample: int) -> None:
     if joints not in (16, 17):
         raise SkelgnnError(f"joints must be 17 or 16, got {joints!r}")
@@ -373,7 +397,7 @@ def h36m_sequences(
     Returns:
         a :class:`SequenceSet`: inputs (T, J, 2) normalised, targets (T, J, 3) camera-frame,
         pelvis-relative, mm; keys ``"<subject>/<action>/<camera>"``; classes without the sub-action
-        suffix; ``rare`` all False (see :func:`skelgnn.protocol.attach_rare_flags`).
+        suffix; ``rare`` all False (see :func:`skelgnn.rare_poses.attach_rare_flags`).
 
     Raises:
         FormatError: a subject, action or camera is missing, a 2D sequence is shorter than its 3D
@@ -437,33 +461,6 @@ def h36m_world_poses(
             w = w[:, list(KEEP_16)]
         out[f"{s}/{a}"] = w[::downsample]
     return out
-
-
-def _subset(seqs: SequenceSet, idx: list[int]) -> SequenceSet:
-    return SequenceSet(inputs=[seqs.inputs[i] for i in idx], targets=[seqs.targets[i] for i in idx],
-                       keys=[seqs.keys[i] for i in idx], classes=[seqs.classes[i] for i in idx],
-                       rare=[seqs.rare[i] for i in idx])
-
-
-def split_validation(seqs: SequenceSet, every: int = 10) -> tuple[SequenceSet, SequenceSet]:
-    """Carve validation sequences out of a training set: every ``every``-th (subject, action).
-
-    Groups are the ``"<subject>/<action>"`` prefixes of the keys in order of appearance; groups
-    ``every − 1, 2·every − 1, …`` go to validation with all their cameras (as HDM05-Lift flags every
-    10th training clip). Model selection then never touches the test subjects (CONVENTIONS §1.7).
-
-    Returns:
-        ``(train, val)``.
-    """
-    if every < 2:
-        raise SkelgnnError(f"every must be >= 2, got {every}")
-    order: dict[str, int] = {}
-    for k in seqs.keys:
-        order.setdefault(k.rsplit("/", 1)[0], len(order))
-    is_val = [order[k.rsplit("/", 1)[0]] % every == every - 1 for k in seqs.keys]
-    train = _subset(seqs, [i for i, v in enumerate(is_val) if not v])
-    val = _subset(seqs, [i for i, v in enumerate(is_val) if v])
-    return train, val
 
 
 # ---------------------------------------------------------------------------------------- mmpose
