@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.data.h36m import (CAMERA_IDS, H36M_32, H36M_32_TO_17, KEEP_16, action_class,
-                               canonical_action_name, convert_h36m_cdf, h36m_gt_2d, h36m_sequences,
-                               h36m_world_poses, load_vp3d_pair, read_mmpose_h36m, reduce_32_to_17,
-                               reduced_skeleton, synthetic_h36m_positions, vp3d_file_paths,
-                               write_gt_2d_file, write_h36m_like)
+from skelgnn.data.h36m import (CAMERA_IDS, H36M_32, H36M_32_TO_17, KEEP_16, action_class, canonical_action_name,
+                               h36m_sequences, h36m_world_poses, load_vp3d_pair, reduce_32_to_17, reduced_skeleton,
+                               vp3d_file_paths)
+from skelgnn.data.h36m_cdf import convert_h36m_cdf, h36m_gt_2d, write_gt_2d_file
+from skelgnn.data.mmpose_h36m import read_mmpose_h36m
+from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
 from skelgnn.data.sequences import SequenceSet
 from skelgnn.data.splits import split_validation
 from skelgnn.data.vp3d import read_vp3d_3d, write_vp3d_2d, write_vp3d_3d

@@ -17,7 +17,7 @@ import pytest
 
 from skelgnn.cli import main
 from skelgnn.config import DataConfig
-from skelgnn.data.h36m import synthetic_h36m_positions, write_h36m_like
+from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
 
 REPO = Path(__file__).resolve().parents[1]
 GT_RECIPE = REPO / "configs" / "skeletal_gnn_h36m_gt.toml"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.data.h36m import synthetic_h36m_positions
+from skelgnn.data.synthetic import synthetic_h36m_positions
 from skelgnn.data.mpi3dhp import MPI3DHP_JOINT_NAMES, MPI3DHP_TO_H36M17, PCK14_JOINTS, TEST_RESOLUTION, read_3dhp_test
 from skelgnn.errors import FormatError, SkelgnnError
 from skelgnn.evaluate import evaluate_3dhp

@@ -154,7 +154,7 @@ def _train_values(table, where: str) -> dict:
 
 def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:
     from .evaluate import evaluate_checkpoint
-    from .inference import stack_targets
+    from .report import stack_targets
     from .metrics import mpjpe
     from .train import run_training
 

@@ -20,7 +20,8 @@ import torch
 from . import __version__
 from .benchmark import run_benchmark
 from .config import load_config
-from .data.h36m import ALL_SUBJECTS, convert_h36m_cdf, write_gt_2d_file
+from .data.h36m import ALL_SUBJECTS
+from .data.h36m_cdf import convert_h36m_cdf, write_gt_2d_file
 from .data.hdm05 import build_benchmark, format_sanity, sanity_figures
 from .data.hdm05_files import OUTPUT_FILES as HDM05_FILES
 from .data.hdm05_files import save_benchmark

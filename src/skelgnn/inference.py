@@ -8,8 +8,7 @@ study) calls down into these functions:
   prediction of the mirrored input);
 * :func:`predict_sequences`: every sequence of a :class:`~skelgnn.data.sequences.SequenceSet`, in mm;
 * :func:`lift_keypoints`: one person's 2D joints in pixels, normalised as the checkpoint was trained;
-* :func:`stack_targets` and :func:`fit_trajectories`: predictions lined up with their targets, and
-  the camera-frame pelvis fitted to them.
+* :func:`fit_trajectories`: the camera-frame pelvis fitted to the predictions and the 2D input.
 
 Shape letters: ``T`` frames, ``J`` joints.
 """
@@ -26,7 +25,7 @@ from .normalization import normalize_input
 from .skeleton import H36M_17, Skeleton, flip_joints
 from .trajectory import Intrinsics, fit_root
 
-__all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "stack_targets", "fit_trajectories"]
+__all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "fit_trajectories"]
 
 
 @torch.no_grad()
@@ -139,13 +138,6 @@ def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | Non
         raise SkelgnnError(f"the model produced NaN or infinite joints in {bad} of {len(out)} frame(s); nothing is "
                            "written (is the checkpoint damaged, or are the keypoints absurd?)")
     return out - out[:, :1]
-
-
-def stack_targets(preds: list[np.ndarray], seqs: SequenceSet) -> tuple[torch.Tensor, torch.Tensor]:
-    """Concatenate predictions and root-relative targets over sequences: two (N, J, 3) float64 tensors."""
-    pred = torch.from_numpy(np.concatenate(preds)).double()
-    target = torch.from_numpy(np.concatenate(seqs.targets)).double()
-    return pred, target - target[:, :1]
 
 
 def fit_trajectories(preds: list[np.ndarray], seqs: SequenceSet) -> list[np.ndarray]:

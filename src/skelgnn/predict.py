@@ -36,9 +36,17 @@ from pathlib import Path
 import numpy as np
 
 from . import viz
+from .bvh_export import write_bvh
+from .checkpoint import load_checkpoint
+from .detect import detect_file, to_keypoints
 from .errors import SkelgnnError
 from .inference import lift_keypoints
+from .io import atomic_save_npz, atomic_write_text
+from .keypoints import MAX_IMAGE_SIDE, fill_missing, read_keypoints, to_h36m
+from .outputs import check_outputs
 from .skeleton import H36M_17
+from .smoothing import postprocess
+from .trajectory import DEFAULT_FOV_DEG, fit_root, intrinsics_from_image
 
 __all__ = [
     "DEFAULT_SMOOTH",
@@ -86,8 +94,6 @@ def outside_image(joints_2d: np.ndarray, width: float | None, height: float | No
 
 def check_image_size(width, height, what: str = "--width/--height") -> None:
     """Image sizes must be whole numbers of pixels in ``1..MAX_IMAGE_SIDE`` (or ``None``)."""
-    from .keypoints import MAX_IMAGE_SIDE
-
     for name, v in (("width", width), ("height", height)):
         if v is None:
             continue
@@ -151,12 +157,8 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_
     Returns:
         a :class:`skelgnn.keypoints.Keypoints`.
     """
-    from .keypoints import read_keypoints
-
     p = Path(path)
     if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES:
-        from .detect import detect_file, to_keypoints
-
         return to_keypoints(detect_file(p))
     return read_keypoints(p, layout=layout, min_track_length=min_track_length)
 
@@ -178,10 +180,6 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
     focal length ``focal_px`` if given, else one assumed from the image size and ``fov_deg``
     (default :data:`skelgnn.trajectory.DEFAULT_FOV_DEG`).
     """
-    from .keypoints import fill_missing, to_h36m
-    from .smoothing import postprocess
-    from .trajectory import DEFAULT_FOV_DEG, fit_root, intrinsics_from_image
-
     width = width or kp.width
     height = height or kp.height
     fps = fps or kp.fps
@@ -270,8 +268,6 @@ def _csv_comments(pred: Prediction) -> list[str]:
 
 def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
     """Write a prediction atomically: ``.csv`` as CSV, anything else as npz (module docstring)."""
-    from .io import atomic_save_npz, atomic_write_text
-
     out = Path(out_path)
     if out.suffix.lower() == ".csv":
         import csv
@@ -346,8 +342,6 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         SkelgnnError: bad input (FormatError names the file and what was expected), a missing
             checkpoint or image size.
     """
-    from .checkpoint import load_checkpoint
-
     if out_path is not None and Path(out_path).suffix.lower() not in (".npz", ".csv"):
         raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
                            f"{Path(out_path).suffix or '(no extension)'!r}")
@@ -355,8 +349,6 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     if bvh_path is not None and Path(bvh_path).suffix.lower() != ".bvh":
         raise SkelgnnError(f"{bvh_path}: the BVH output must end in .bvh")
     if out_path is not None or bvh_path is not None:
-        from .outputs import check_outputs
-
         check_outputs({k: v for k, v in (("output", out_path), ("--bvh", bvh_path)) if v is not None},
                       inputs=[ckpt, input_path])
     kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
@@ -367,8 +359,6 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     if out_path is not None:
         pred.out_path = save_prediction(pred, out_path)
     if bvh_path is not None:
-        from .bvh_export import write_bvh
-
         p = track_index(pred, bvh_track)
         write_bvh(bvh_path, pred.joints_3d[p], fps=float(pred.fps or 30.0), unit=bvh_unit,
                   root=None if pred.root_3d is None else pred.root_3d[p])

@@ -28,13 +28,12 @@ import torch
 from .data.mpi3dhp import PCK14_JOINTS, MPI3DHPTest
 from .data.sequences import SequenceSet, require_finite
 from .errors import ShapeError, SkelgnnError
-from .inference import stack_targets
 from .metrics import (accel_error, auc, bone_length_std, classwise_mean, group_means, hard_tail, joint_errors,
                       mpjpe, mpjve, n_mpjpe, p_mpjpe, pck)
 from .protocol import Protocol
 from .skeleton import H36M_17, Skeleton
 
-__all__ = ["Report", "Table", "Note", "compute_report", "jitter_metrics", "trajectory_metrics", "protocol_report",
+__all__ = ["Report", "Table", "Note", "stack_targets", "compute_report", "jitter_metrics", "trajectory_metrics", "protocol_report",
            "per_frame_errors", "hard_pose_analysis", "score_3dhp"]
 
 
@@ -94,6 +93,13 @@ def _mm(v: float) -> str:
 
 
 # ---------------------------------------------------------------------------------------- HDM05-Lift
+def stack_targets(preds: list[np.ndarray], seqs: SequenceSet) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenate predictions and root-relative targets over sequences: two (N, J, 3) float64 tensors."""
+    pred = torch.from_numpy(np.concatenate(preds)).double()
+    target = torch.from_numpy(np.concatenate(seqs.targets)).double()
+    return pred, target - target[:, :1]
+
+
 def jitter_metrics(preds: list[np.ndarray], targets: list[np.ndarray], parents) -> dict:
     """Smoothness metrics of BENCHMARK.md §7 over sequences (each (T, J, 3) mm, root-relative).
 

@@ -40,9 +40,10 @@ from .config import RunConfig, TrainConfig
 from .data.sequences import SequenceSet
 from .data.windows import PoseWindows
 from .errors import CheckpointError, SkelgnnError
-from .inference import predict_sequences, stack_targets
+from .inference import predict_sequences
 from .io import atomic_write_text
 from .metrics import mpjpe
+from .report import stack_targets
 from .skeleton import Skeleton
 
 __all__ = ["fit", "run_training", "validation_mpjpe", "reestimate_batchnorm"]

@@ -3,7 +3,7 @@
 Implements ``shared/docs/BENCHMARK.md`` (spec v1) exactly:
 
 * poses: every AMC clip at 30 fps (source frames 0, 4, 8, …), forward kinematics of the actor's ASF,
-  17 Human3.6M joints (:data:`skelgnn.data.asf_amc.HDM05_TO_H36M17`), millimetres, Y up;
+  17 Human3.6M joints (:data:`skelgnn.data.mocap_joints.HDM05_TO_H36M17`), millimetres, Y up;
 * cameras: 4 per clip on a 4500 mm ring at 1600 mm height around ``(x̄, 900, z̄)``, yaw 45°, 135°,
   225°, 315°, f = 1145 px, c = (500, 500), 1000 × 1000 px, no distortion;
 * inputs: ``gt`` (exact projection) and ``noisy`` (σ = 4 px everywhere plus, with probability 0.03
@@ -31,7 +31,8 @@ from ..cameras import Camera, project, ring_cameras, world_to_camera
 from ..errors import FormatError, SkelgnnError
 from ..normalization import normalize_input
 from ..skeleton import H36M_17
-from .asf_amc import HDM05_TO_H36M17, forward_kinematics, bone_end_points_to_joints, read_amc, read_asf
+from .asf_amc import read_amc, read_asf
+from .mocap_joints import HDM05_TO_H36M17, bone_end_points_to_joints, forward_kinematics
 from .sequences import SequenceSet
 
 __all__ = [

@@ -19,25 +19,11 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..errors import ShapeError
 from ..skeleton import Skeleton
 from . import register
+from .layers import Residual, check_joints_2d
 
-__all__ = ["FCLifter", "check_joints_2d"]
-
-
-def check_joints_2d(joints_2d: Tensor, num_joints: int, receptive_field: int, model: str) -> None:
-    """Raise :class:`ShapeError` unless ``joints_2d`` has shape (B, T, J, 2) with T >= receptive field.
-
-    Shared by the baseline lifters (``fc``, ``semgcn``, ``lcn``, ``tcn*``).
-    """
-    shape = tuple(joints_2d.shape)
-    if len(shape) != 4 or shape[2] != num_joints or shape[3] != 2:
-        raise ShapeError(f"{model}: joints_2d must have shape (B, T, {num_joints}, 2), got {shape}")
-    if shape[1] < receptive_field:
-        raise ShapeError(
-            f"{model}: needs at least {receptive_field} frames (its receptive field), got T={shape[1]}"
-        )
+__all__ = ["FCLifter"]
 
 
 class _MaxNormLinear(nn.Linear):
@@ -53,17 +39,6 @@ class _Stage(nn.Sequential):
 
     def __init__(self, linear: type[nn.Linear], c_in: int, c_out: int, dropout: float) -> None:
         super().__init__(linear(c_in, c_out), nn.BatchNorm1d(c_out), nn.ReLU(), nn.Dropout(dropout))
-
-
-class _ResidualBlock(nn.Module):
-    def __init__(self, linear: type[nn.Linear], channels: int, dropout: float) -> None:
-        super().__init__()
-        self.stages = nn.Sequential(
-            _Stage(linear, channels, channels, dropout), _Stage(linear, channels, channels, dropout)
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x + self.stages(x)
 
 
 class FCLifter(nn.Module):
@@ -89,7 +64,9 @@ class FCLifter(nn.Module):
         self.num_joints = J = skeleton.num_joints
         linear = _MaxNormLinear if max_norm else nn.Linear
         self.inp = _Stage(linear, J * 2, channels, dropout)
-        self.blocks = nn.Sequential(*(_ResidualBlock(linear, channels, dropout) for _ in range(num_blocks)))
+        self.blocks = nn.Sequential(*(Residual(_Stage(linear, channels, channels, dropout),
+                                               _Stage(linear, channels, channels, dropout))
+                                      for _ in range(num_blocks)))
         self.out = linear(channels, J * 3)
 
     def forward(self, joints_2d: Tensor) -> Tensor:

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from ..skeleton import Skeleton
 from . import register
-from .fc import check_joints_2d
+from .layers import Residual, check_joints_2d
 
 __all__ = ["LocallyConnected", "LCN"]
 
@@ -82,17 +82,6 @@ class _Stage(nn.Module):
         return self.post(self.lc(x))
 
 
-class _ResidualBlock(nn.Module):
-    def __init__(self, channels: int, mask: Tensor, dropout: float) -> None:
-        super().__init__()
-        self.stages = nn.Sequential(
-            _Stage(channels, channels, mask, dropout), _Stage(channels, channels, mask, dropout)
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x + self.stages(x)
-
-
 class LCN(nn.Module):
     """LCN lifter (single frame).
 
@@ -116,7 +105,9 @@ class LCN(nn.Module):
         self.num_joints = skeleton.num_joints
         mask = torch.from_numpy(skeleton.cumulative_hop_masks(knn)[knn])
         self.inp = _Stage(2, channels, mask, dropout)
-        self.blocks = nn.Sequential(*(_ResidualBlock(channels, mask, dropout) for _ in range(num_blocks)))
+        self.blocks = nn.Sequential(*(Residual(_Stage(channels, channels, mask, dropout),
+                                               _Stage(channels, channels, mask, dropout))
+                                      for _ in range(num_blocks)))
         self.out = LocallyConnected(channels, 3, mask)
 
     def forward(self, joints_2d: Tensor) -> Tensor:

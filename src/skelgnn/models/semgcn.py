@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from ..skeleton import Skeleton
 from . import register
-from .fc import check_joints_2d
+from .layers import check_joints_2d
 
 __all__ = ["SemGraphConv", "SemGCN"]
 

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
 from . import register
-from .fc import check_joints_2d
+from .layers import check_joints_2d
 
 __all__ = ["TemporalConvLifter"]
 
