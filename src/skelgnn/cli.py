@@ -341,19 +341,15 @@ def _json_object(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------- the parser
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="skelgnn", description="Skeletal GNN 2D→3D human pose lifting.")
-    p.add_argument("--version", action="version", version=f"skelgnn {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
-
-    data = sub.add_parser("data", help="build benchmark data")
-    data_sub = data.add_subparsers(dest="dataset", required=True)
+def _add_data_hdm05(data_sub) -> None:
     h = data_sub.add_parser("hdm05", help="build HDM05-Lift from the HDM05 ASF/AMC files (BENCHMARK.md)")
     h.add_argument("--src", required=True, help="folder with asf/, amc/ and MANIFEST.tsv")
     h.add_argument("--out", required=True, help="output folder")
     h.add_argument("--quiet", action="store_true", help="no progress bar")
     h.set_defaults(func=_cmd_data_hdm05)
 
+
+def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train a lifter on HDM05-Lift or Human3.6M (resumes from OUT/last.pt)")
     t.add_argument("config", help="TOML config (see configs/)")
     t.add_argument("--out", required=True, help="run folder for checkpoints and the JSONL log")
@@ -362,6 +358,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_cmd_train)
 
+
+def _add_evaluate(sub) -> None:
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift, or on Human3.6M under its protocol")
     e.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
     e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05`, or the folder holding "
@@ -387,6 +385,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="also report rare poses (test frames farthest from their nearest training pose; slow)")
     e.set_defaults(func=_cmd_evaluate)
 
+
+def _add_benchmark(sub) -> None:
     b = sub.add_parser("benchmark", help="train and evaluate every model of a benchmark config (resumable)")
     b.add_argument("config", help="benchmark TOML (see configs/benchmark_*.toml)")
     b.add_argument("--out", required=True, help="output folder (rerun to resume)")
@@ -399,51 +399,57 @@ def _parser() -> argparse.ArgumentParser:
                         "benchmark (default 1/1: all); --report-only merges what any shard finished")
     b.set_defaults(func=_cmd_benchmark)
 
+
+def _add_models(sub) -> None:
     m = sub.add_parser("models", help="list the registered models with their parameter counts")
     m.set_defaults(func=_cmd_models)
 
-    p_ = sub.add_parser("predict", help="lift your own 2D keypoints (or an image/video) to 3D",
-                        usage="skelgnn predict [-h] [CKPT] INPUT -o OUT [options]",
-                        description="Lift 2D keypoints to 3D joints (mm, camera frame, pelvis-relative).",
-                        epilog=_PREDICT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p_.add_argument("paths", nargs="+", metavar="[CKPT] INPUT",
-                    help="optional checkpoint (.pt; default: the bundled one), then the input")
-    p_.add_argument("-o", "--out", required=True, help="output .npz (default format) or .csv")
-    p_.add_argument("--layout", help="input keypoint layout: h36m17, coco17, openpose18, body25, halpe26, "
-                                     "blazepose33 (default: guessed; 17 keypoints read as coco17)")
-    p_.add_argument("--width", type=_positive_int, help="image width in pixels (if the input does not say)")
-    p_.add_argument("--height", type=_positive_int, help="image height in pixels (if the input does not say)")
-    p_.add_argument("--fps", type=_positive_float, help="frame rate (recorded in the output; playback speed)")
-    p_.add_argument("--conf-threshold", type=_confidence, default=0.3,
-                    help="joints below this confidence are filled by interpolation (default 0.3)")
-    p_.add_argument("--min-track-length", type=_positive_int, default=MIN_TRACK_LENGTH, metavar="N",
-                    help=f"drop tracks detected in fewer than N frames (default {MIN_TRACK_LENGTH}; inputs shorter "
-                         "than 2N frames need half their frames, so a single image keeps everyone)")
-    p_.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
-                    help="test-time flip augmentation (default off)")
-    p_.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html and to write with --bvh "
-                                              "(default: the first)")
-    p_.add_argument("--frame", type=_positive_int, metavar="N",
-                    help="frame drawn by --png, 1-based (default: the middle frame)")
-    p_.add_argument("--png", help="also write a picture of the 2D input beside the 3D pose, in the format its "
-                                  "suffix names (.png, .jpg, .svg, .pdf)")
-    p_.add_argument("--gif", help="also write an animation (.gif, or .mp4 when ffmpeg is installed)")
-    p_.add_argument("--html", help="also write a self-contained interactive 3D viewer (.html)")
-    p_.add_argument("--smooth", choices=("default", "savgol", "one-euro", "none"), default="default",
-                    help="temporal post-filter: Savitzky-Golay (offline), One-Euro (causal) or none; default: "
-                         "savgol for single-frame models, none for multi-frame ones")
-    p_.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=True,
-                    help="rescale every bone to the track's median length (rigid skeleton; default on)")
-    p_.add_argument("--trajectory", action="store_true",
-                    help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
-    p_.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "
-                                                          "(default: assumed from the image size and --fov)")
-    p_.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image side, "
-                                                        "used when --focal is not given (default 55)")
-    p_.add_argument("--bvh", help="also write the track (--track, default the first) as a BVH animation")
-    p_.add_argument("--bvh-unit", choices=("cm", "m", "mm"), default="cm", help="BVH length unit (default cm)")
-    p_.set_defaults(func=_cmd_predict)
 
+def _add_predict(sub) -> None:
+    p = sub.add_parser("predict", help="lift your own 2D keypoints (or an image/video) to 3D",
+                       usage="skelgnn predict [-h] [CKPT] INPUT -o OUT [options]",
+                       description="Lift 2D keypoints to 3D joints (mm, camera frame, pelvis-relative).",
+                       epilog=_PREDICT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="[CKPT] INPUT",
+                   help="optional checkpoint (.pt; default: the bundled one), then the input")
+    p.add_argument("-o", "--out", required=True, help="output .npz (default format) or .csv")
+    p.add_argument("--layout", help="input keypoint layout: h36m17, coco17, openpose18, body25, halpe26, "
+                                    "blazepose33 (default: guessed; 17 keypoints read as coco17)")
+    p.add_argument("--width", type=_positive_int, help="image width in pixels (if the input does not say)")
+    p.add_argument("--height", type=_positive_int, help="image height in pixels (if the input does not say)")
+    p.add_argument("--fps", type=_positive_float, help="frame rate (recorded in the output; playback speed)")
+    p.add_argument("--conf-threshold", type=_confidence, default=0.3,
+                   help="joints below this confidence are filled by interpolation (default 0.3)")
+    p.add_argument("--min-track-length", type=_positive_int, default=MIN_TRACK_LENGTH, metavar="N",
+                   help=f"drop tracks detected in fewer than N frames (default {MIN_TRACK_LENGTH}; inputs shorter "
+                        "than 2N frames need half their frames, so a single image keeps everyone)")
+    p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
+                   help="test-time flip augmentation (default off)")
+    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html and to write with --bvh "
+                                             "(default: the first)")
+    p.add_argument("--frame", type=_positive_int, metavar="N",
+                   help="frame drawn by --png, 1-based (default: the middle frame)")
+    p.add_argument("--png", help="also write a picture of the 2D input beside the 3D pose, in the format its "
+                                 "suffix names (.png, .jpg, .svg, .pdf)")
+    p.add_argument("--gif", help="also write an animation (.gif, or .mp4 when ffmpeg is installed)")
+    p.add_argument("--html", help="also write a self-contained interactive 3D viewer (.html)")
+    p.add_argument("--smooth", choices=("default", "savgol", "one-euro", "none"), default="default",
+                   help="temporal post-filter: Savitzky-Golay (offline), One-Euro (causal) or none; default: "
+                        "savgol for single-frame models, none for multi-frame ones")
+    p.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=True,
+                   help="rescale every bone to the track's median length (rigid skeleton; default on)")
+    p.add_argument("--trajectory", action="store_true",
+                   help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
+    p.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "
+                                                         "(default: assumed from the image size and --fov)")
+    p.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image side, "
+                                                       "used when --focal is not given (default 55)")
+    p.add_argument("--bvh", help="also write the track (--track, default the first) as a BVH animation")
+    p.add_argument("--bvh-unit", choices=("cm", "m", "mm"), default="cm", help="BVH length unit (default cm)")
+    p.set_defaults(func=_cmd_predict)
+
+
+def _add_export(sub) -> None:
     x = sub.add_parser("export", help="export a checkpoint's lifter to ONNX (needs skelgnn[export])")
     x.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
     x.add_argument("-o", "--output", required=True, help="the .onnx file to write")
@@ -457,6 +463,8 @@ def _parser() -> argparse.ArgumentParser:
                         f"> {TOLERANCE:g}")
     x.set_defaults(func=_cmd_export)
 
+
+def _add_speed(sub) -> None:
     s = sub.add_parser("speed",
                        help="benchmark the registered lifters: latency, throughput, FLOPs (eval, no grad); "
                             "--train adds training throughput. Valid only on an idle machine")
@@ -484,6 +492,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     s.set_defaults(func=_cmd_speed)
 
+
+def _add_demo(sub) -> None:
     d = sub.add_parser(
         "demo", help="lift the bundled HDM05 sample with the bundled model and draw it (offline)",
         description="Lift the bundled sample (real 2D keypoints of a held-out HDM05-Lift clip) with the bundled "
@@ -495,6 +505,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="a checkpoint to use instead of the bundled default (e.g. runs/x/best.pt)")
     d.set_defaults(func=_cmd_demo)
 
+
+def _add_robustness(sub) -> None:
     r = sub.add_parser(
         "robustness", help="errors on HDM05-Lift's test actors under changed virtual cameras",
         description="Re-project HDM05-Lift's held-out test actors (mm, tr) through changed virtual cameras "
@@ -513,6 +525,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--json", help="write the report as JSON here")
     r.set_defaults(func=_cmd_robustness)
 
+
+def _add_evaluate_3dhp(sub) -> None:
     q = sub.add_parser("evaluate-3dhp", help="cross-dataset PCK@150mm / AUC of a checkpoint on the MPI-INF-3DHP "
                                              "test set (TS1-TS6)")
     q.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
@@ -526,6 +540,8 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--json", help="write the report as JSON here")
     q.set_defaults(func=_cmd_evaluate_3dhp)
 
+
+def _add_data_h36m_cdf(data_sub) -> None:
     c = data_sub.add_parser(
         "h36m-cdf", help="convert the official Human3.6M CDF files to the VideoPose3D layout (needs skelgnn[h36m])")
     c.add_argument("--src", required=True, help="folder with S1, S5, ... as extracted from the official archives "
@@ -535,6 +551,27 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write data_2d_h36m_gt.npz (ground-truth 2D through the built-in cameras)")
     c.add_argument("--subjects", nargs="+", metavar="S", help="subjects to convert (default: all 7)")
     c.set_defaults(func=_cmd_data_h36m_cdf)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="skelgnn", description="Skeletal GNN 2D→3D human pose lifting.")
+    p.add_argument("--version", action="version", version=f"skelgnn {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="build benchmark data")
+    data_sub = data.add_subparsers(dest="dataset", required=True)
+    _add_data_hdm05(data_sub)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_benchmark(sub)
+    _add_models(sub)
+    _add_predict(sub)
+    _add_export(sub)
+    _add_speed(sub)
+    _add_demo(sub)
+    _add_robustness(sub)
+    _add_evaluate_3dhp(sub)
+    _add_data_h36m_cdf(data_sub)
     return p
 
 

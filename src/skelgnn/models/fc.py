@@ -20,8 +20,8 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ..skeleton import Skeleton
-from . import register
 from .layers import Residual, check_joints_2d
+from .registry import register
 
 __all__ = ["FCLifter"]
 
@@ -39,6 +39,13 @@ class _Stage(nn.Sequential):
 
     def __init__(self, linear: type[nn.Linear], c_in: int, c_out: int, dropout: float) -> None:
         super().__init__(linear(c_in, c_out), nn.BatchNorm1d(c_out), nn.ReLU(), nn.Dropout(dropout))
+
+
+class _ResidualBlock(Residual):
+    """Two stages of ``channels`` units around a skip connection."""
+
+    def __init__(self, linear: type[nn.Linear], channels: int, dropout: float) -> None:
+        super().__init__(_Stage(linear, channels, channels, dropout), _Stage(linear, channels, channels, dropout))
 
 
 class FCLifter(nn.Module):
@@ -64,9 +71,7 @@ class FCLifter(nn.Module):
         self.num_joints = J = skeleton.num_joints
         linear = _MaxNormLinear if max_norm else nn.Linear
         self.inp = _Stage(linear, J * 2, channels, dropout)
-        self.blocks = nn.Sequential(*(Residual(_Stage(linear, channels, channels, dropout),
-                                               _Stage(linear, channels, channels, dropout))
-                                      for _ in range(num_blocks)))
+        self.blocks = nn.Sequential(*(_ResidualBlock(linear, channels, dropout) for _ in range(num_blocks)))
         self.out = linear(channels, J * 3)
 
     def forward(self, joints_2d: Tensor) -> Tensor:

@@ -24,8 +24,8 @@ import torch
 from torch import Tensor, nn
 
 from ..skeleton import Skeleton
-from . import register
 from .layers import Residual, check_joints_2d
+from .registry import register
 
 __all__ = ["LocallyConnected", "LCN"]
 
@@ -82,6 +82,13 @@ class _Stage(nn.Module):
         return self.post(self.lc(x))
 
 
+class _ResidualBlock(Residual):
+    """Two LC stages of ``channels`` per joint around a skip connection."""
+
+    def __init__(self, channels: int, mask: Tensor, dropout: float) -> None:
+        super().__init__(_Stage(channels, channels, mask, dropout), _Stage(channels, channels, mask, dropout))
+
+
 class LCN(nn.Module):
     """LCN lifter (single frame).
 
@@ -105,9 +112,7 @@ class LCN(nn.Module):
         self.num_joints = skeleton.num_joints
         mask = torch.from_numpy(skeleton.cumulative_hop_masks(knn)[knn])
         self.inp = _Stage(2, channels, mask, dropout)
-        self.blocks = nn.Sequential(*(Residual(_Stage(channels, channels, mask, dropout),
-                                               _Stage(channels, channels, mask, dropout))
-                                      for _ in range(num_blocks)))
+        self.blocks = nn.Sequential(*(_ResidualBlock(channels, mask, dropout) for _ in range(num_blocks)))
         self.out = LocallyConnected(channels, 3, mask)
 
     def forward(self, joints_2d: Tensor) -> Tensor:

@@ -25,10 +25,10 @@ from torch import Tensor, nn
 
 from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
-from . import register
 from .hcsf import DHCSF, HCSF, ShortRange, Squeeze, WeightMode
 from .hops import Dynamic, GraphInit, HopGraph
 from .layers import JointLinear, TemporalConv
+from .registry import register
 
 __all__ = ["SkeletalGNN"]
 
