@@ -21,8 +21,8 @@ import numpy as np
 from skelgnn.bvh_export import read_bvh_h36m, write_bvh
 from skelgnn.checkpoint import load_checkpoint
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.data.lifting import benchmark_sequences
-from skelgnn.evaluate import fit_trajectories, predict_sequences
+from skelgnn.data.hdm05 import benchmark_sequences
+from skelgnn.inference import fit_trajectories, predict_sequences
 from skelgnn.io import atomic_write_text
 from skelgnn.predict import default_checkpoint
 from skelgnn.skeleton import Skeleton

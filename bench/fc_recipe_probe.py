@@ -18,7 +18,7 @@ import numpy as np, torch
 from torch import nn
 from skelgnn.config import DataConfig
 from skelgnn.datasets import training_sequences
-from skelgnn.data.lifting import flip_joints
+from skelgnn.skeleton import flip_joints
 
 p = argparse.ArgumentParser()
 p.add_argument("--zscore", type=int, default=1)

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, RandomSampler
 
 from skelgnn.checkpoint import load_checkpoint
 from skelgnn.config import DataConfig
-from skelgnn.data.lifting import PoseWindows
+from skelgnn.data.windows import PoseWindows
 from skelgnn.datasets import training_sequences
 from skelgnn.io import atomic_write_text
 from skelgnn.train import default_chunk, reestimate_batchnorm, validation_mpjpe

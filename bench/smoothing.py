@@ -24,8 +24,9 @@ import torch
 
 from skelgnn.checkpoint import load_checkpoint
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.data.lifting import benchmark_sequences
-from skelgnn.evaluate import fit_trajectories, jitter_metrics, predict_sequences, trajectory_metrics
+from skelgnn.data.hdm05 import benchmark_sequences
+from skelgnn.inference import fit_trajectories, predict_sequences
+from skelgnn.report import jitter_metrics, trajectory_metrics
 from skelgnn.io import atomic_write_text
 from skelgnn.metrics import mpjpe, p_mpjpe
 from skelgnn.predict import default_checkpoint

@@ -15,7 +15,8 @@ import torch
 
 from skelgnn.checkpoint import load_checkpoint
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.evaluate import fit_trajectories, predict_sequences, trajectory_metrics
+from skelgnn.inference import fit_trajectories, predict_sequences
+from skelgnn.report import trajectory_metrics
 from skelgnn.metrics import mpjpe
 from skelgnn.predict import default_checkpoint
 from skelgnn.robustness import camera_change, camera_change_sequences

@@ -438,7 +438,7 @@ def test_short_lived_detections_do_not_become_dense_tracks(tmp_path):
 def test_track_cap_is_a_clear_error(tmp_path, monkeypatch, ckpt, capsys):
     from skelgnn import keypoints
 
-    monkeypatch.setattr(keypoints, "MAX_TRACK_FRAMES", 20_000)
+    monkeypatch.setattr(keypoints.tracks, "MAX_TRACK_FRAMES", 20_000)
     path = _false_positive_flood(tmp_path, T=200)
     assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz"), "--min-track-length", "1"]) == 2
     err = _error(capsys)

@@ -7,15 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skelgnn.data.asf_amc import (
-    HDM05_TO_H36M17,
-    bone_end_points_to_joints,
-    euler_to_matrix,
-    forward_kinematics,
-    read_amc,
-    read_asf,
-    read_asf_amc_joints,
-)
+from skelgnn.data.asf_amc import euler_to_matrix, read_amc, read_asf
+from skelgnn.data.mocap_joints import (HDM05_TO_H36M17, bone_end_points_to_joints, forward_kinematics,
+                                       read_asf_amc_joints)
 from skelgnn.errors import FormatError, MappingError
 from skelgnn.skeleton import H36M_17, Skeleton
 

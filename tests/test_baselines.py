@@ -219,7 +219,7 @@ def test_fc_rejects_an_unknown_init():
 
 
 def test_training_fits_the_fc_statistics_before_the_first_epoch(tmp_path):
-    from skelgnn.data.lifting import SequenceSet
+    from skelgnn.data.sequences import SequenceSet
     from skelgnn.train import _fit_normalization
 
     J = H36M_17.num_joints

@@ -177,7 +177,7 @@ def test_robustness_rows_and_json(bbox_ckpt, tiny_bench_dir, tmp_path, capsys):
 def test_robustness_baseline_is_the_benchmark_and_bbox_is_focal_invariant(tiny_bench_dir):
     from skelgnn.data.hdm05 import clip_cameras
     from skelgnn.data.hdm05_files import load_benchmark
-    from skelgnn.data.lifting import benchmark_sequences
+    from skelgnn.data.hdm05 import benchmark_sequences
     from skelgnn.robustness import camera_change, camera_change_sequences, changed_cameras
 
     bench = load_benchmark(tiny_bench_dir)

@@ -41,7 +41,8 @@ from hypothesis import strategies as st
 from skelgnn.checkpoint import load_checkpoint, make_checkpoint, read_checkpoint
 from skelgnn.data.asf_amc import read_amc, read_asf
 from skelgnn.data.bvh import read_bvh
-from skelgnn.data.h36m import CAMERA_IDS, read_mmpose_h36m
+from skelgnn.data.h36m import CAMERA_IDS
+from skelgnn.data.mmpose_h36m import read_mmpose_h36m
 from skelgnn.data.hdm05_files import LIFT_FILE, load_benchmark
 from skelgnn.data.mpi3dhp import read_3dhp_test
 from skelgnn.data.vp3d import read_vp3d_2d, read_vp3d_3d
@@ -969,7 +970,7 @@ GENERIC_DOCS = [
     # one frame whose number is near the largest accepted (10**18 - 1): digit mutations push it beyond
     {"frames": [{"frame": 999_999_999_999_999_998, "people": [{"id": 999_999_999_999_999_990,
                                                                "keypoints": _kp_flat(0, 0)}]}]},
-    # plain arrays: [T][K][3] and [T][P][K][2] (skelgnn.keypoint_readers.arrays)
+    # plain arrays: [T][K][3] and [T][P][K][2] (skelgnn.keypoints.readers.arrays)
     [[_kp_row(k, 0, t) for k in range(17)] for t in range(3)],
     [[[_kp_row(k, p, t)[:2] for k in range(17)] for p in range(2)] for t in range(2)],
     # mmpose's inferencer: frame_id, instances with keypoints + keypoint_scores, bbox, track_id

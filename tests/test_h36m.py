@@ -14,16 +14,20 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.data.h36m import (CAMERA_IDS, H36M_32, H36M_32_TO_17, KEEP_16, action_class,
-                               canonical_action_name, convert_h36m_cdf, h36m_gt_2d, h36m_sequences,
-                               h36m_world_poses, load_vp3d_pair, read_mmpose_h36m, reduce_32_to_17,
-                               reduced_skeleton, split_validation, synthetic_h36m_positions, vp3d_file_paths,
-                               write_gt_2d_file, write_h36m_like)
-from skelgnn.data.lifting import SequenceSet
+from skelgnn.data.h36m import (CAMERA_IDS, H36M_32, H36M_32_TO_17, KEEP_16, action_class, canonical_action_name,
+                               h36m_sequences, h36m_world_poses, load_vp3d_pair, reduce_32_to_17, reduced_skeleton,
+                               vp3d_file_paths)
+from skelgnn.data.h36m_cdf import convert_h36m_cdf, h36m_gt_2d, write_gt_2d_file
+from skelgnn.data.mmpose_h36m import read_mmpose_h36m
+from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
+from skelgnn.data.sequences import SequenceSet
+from skelgnn.data.splits import split_validation
 from skelgnn.data.vp3d import read_vp3d_3d, write_vp3d_2d, write_vp3d_3d
 from skelgnn.errors import FormatError, ShapeError, SkelgnnError
-from skelgnn.protocol import (Protocol, attach_rare_flags, evaluate_protocol, format_protocol_report,
-                              h36m_rare_flags, h36m_splits, hard_pose_analysis, protocol_report, rare_pose_flags)
+from skelgnn.evaluate import evaluate_protocol
+from skelgnn.protocol import Protocol
+from skelgnn.rare_poses import attach_rare_flags, h36m_rare_flags, rare_pose_flags
+from skelgnn.report import hard_pose_analysis, protocol_report
 from skelgnn.skeleton import H36M_16, H36M_17
 
 from _flip import with_flip  # tests/_flip.py
@@ -346,20 +350,20 @@ def test_protocol_fields_and_description():
 
 def test_h36m_splits_follow_the_protocol(files):
     p = Protocol(train_subjects=("S1", "S5"), val_every=4, test_downsample=4)
-    sp = h36m_splits(p, *files, allow_pickle=True)
+    sp = p.splits(load_vp3d_pair(*files, allow_pickle=True))
     assert {k.split("/")[0] for k in sp["train"].keys + sp["val"].keys} == {"S1", "S5"}
     assert {k.split("/")[0] for k in sp["test"].keys} == {"S9", "S11"}
     assert len(sp["val"]) == 2 * 4  # groups 3 and 7 of 8, 4 cameras each
     assert all(len(x) == T for x in sp["train"].inputs) and all(len(x) == 3 for x in sp["test"].inputs)
     assert not any(k.startswith("S11/Directions/") for k in sp["test"].keys)
-    sp16 = h36m_splits(p.replace(joints=16), *files, allow_pickle=True, splits=("test",))
+    sp16 = p.replace(joints=16).splits(load_vp3d_pair(*files, allow_pickle=True), splits=("test",))
     assert list(sp16) == ["test"] and sp16["test"].inputs[0].shape[1] == 16
 
 
 # ---------------------------------------------------------------------------------------- HDM05-Lift export
 def test_hdm05_vp3d_export_gives_the_benchmark_targets(tiny_bench_dir):
     from skelgnn.data.hdm05_files import load_benchmark
-    from skelgnn.data.lifting import benchmark_sequences
+    from skelgnn.data.hdm05 import benchmark_sequences
 
     bench = load_benchmark(tiny_bench_dir)
     ref = _by_key(benchmark_sequences(bench, "test", "gt"))
@@ -551,7 +555,7 @@ def test_protocol_report_frame_vs_action_wise_by_hand():
     assert rep["protocol"] == Protocol().describe() and "rare_poses" not in rep
     rep_fw = protocol_report(preds, seqs, Protocol(headline_average="frame-wise"))
     assert rep_fw["headline"]["protocol_1"] == rep["protocol_1"]["frame_wise"]
-    text = format_protocol_report(rep)
+    text = rep.to_markdown()
     assert "test-time flip: on" in text and "| Walking |" in text
     with pytest.raises(ShapeError):
         protocol_report(preds[:2], seqs, Protocol())
@@ -621,8 +625,9 @@ def test_evaluate_protocol_with_a_model_and_the_flip_switch(files):
 
 def test_rare_flags_from_files_fit_the_test_split(files):
     p = Protocol(train_subjects=("S1", "S5"), test_downsample=2, rare_train_step=3)
-    test = h36m_splits(p, *files, allow_pickle=True, splits=("test",))["test"]
-    flags, _ = h36m_rare_flags(p, *files, allow_pickle=True)
+    pair = load_vp3d_pair(*files, allow_pickle=True)
+    test = p.splits(pair, splits=("test",))["test"]
+    flags, _ = h36m_rare_flags(p, pair)
     assert set(flags) == {k.rsplit("/", 1)[0] for k in test.keys}
     attach_rare_flags(test, flags)
     n = sum(len(x) for x in flags.values())
@@ -634,7 +639,7 @@ def test_rare_flags_from_files_fit_the_test_split(files):
 def test_end_to_end_on_the_hdm05_export_through_the_h36m_path(tiny_bench_dir, tmp_path):
     from skelgnn.checkpoint import load_checkpoint
     from skelgnn.config import TrainConfig
-    from skelgnn.data.lifting import PoseWindows
+    from skelgnn.data.windows import PoseWindows
     from skelgnn.models import build
     from skelgnn.train import fit
 
@@ -642,7 +647,7 @@ def test_end_to_end_on_the_hdm05_export_through_the_h36m_path(tiny_bench_dir, tm
                  test_subjects=("mm", "tr"), exclude_s11_directions=False, up_axis="y", fps=30.0, test_flip=False)
     pair = load_vp3d_pair(tiny_bench_dir / "data_3d_hdm05.npz", tiny_bench_dir / "data_2d_hdm05_gt.npz",
                           allow_pickle=True)
-    sp = h36m_splits(p, pair)
+    sp = p.splits(pair)
     assert len(sp["val"]) == 4 and len(sp["train"]) == 12 * 4 and len(sp["test"]) == 3 * 4
     torch.manual_seed(0)
     model = build("fc", H36M_17, channels=32)

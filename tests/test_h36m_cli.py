@@ -17,7 +17,7 @@ import pytest
 
 from skelgnn.cli import main
 from skelgnn.config import DataConfig
-from skelgnn.data.h36m import synthetic_h36m_positions, write_h36m_like
+from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
 
 REPO = Path(__file__).resolve().parents[1]
 GT_RECIPE = REPO / "configs" / "skeletal_gnn_h36m_gt.toml"
@@ -127,14 +127,16 @@ def test_evaluate_prints_the_protocol_first_then_both_averages(run_dir, h36m_dir
 def test_evaluate_numbers_are_those_of_evaluate_protocol(run_dir, h36m_dir, tmp_path):
     from skelgnn.checkpoint import load_checkpoint
     from skelgnn.evaluate import evaluate_h36m_checkpoint
-    from skelgnn.protocol import Protocol, evaluate_protocol, h36m_splits
+    from skelgnn.data.h36m import load_vp3d_pair
+    from skelgnn.evaluate import evaluate_protocol
+    from skelgnn.protocol import Protocol
 
     report, _preds, _seqs, protocol = evaluate_h36m_checkpoint(run_dir / "best.pt", h36m_dir, allow_pickle=True)
     model, meta = load_checkpoint(run_dir / "best.pt")
     p = Protocol.from_config(meta["config"]["data"])
     assert protocol == p
-    test = h36m_splits(p, h36m_dir / "data_3d_h36m.npz", h36m_dir / "data_2d_h36m_gt.npz", allow_pickle=True,
-                       splits=("test",))["test"]
+    pair = load_vp3d_pair(h36m_dir / "data_3d_h36m.npz", h36m_dir / "data_2d_h36m_gt.npz", allow_pickle=True)
+    test = p.splits(pair, splits=("test",))["test"]
     ref = evaluate_protocol(model, meta, test, p)
     for key in ("protocol_1", "protocol_2", "protocol_3", "mpjve", "per_action", "per_joint", "protocol"):
         assert report[key] == ref[key], key
@@ -272,9 +274,9 @@ def test_hdm05_export_end_to_end_through_the_h36m_commands(tiny_bench_dir, tmp_p
 def test_hdm05_path_is_unchanged(tiny_bench_dir, tmp_path, capsys):
     """kind = "hdm05" reads exactly what run_training read before; `evaluate` prints what it printed before."""
     from skelgnn.data.hdm05_files import load_benchmark
-    from skelgnn.data.lifting import benchmark_sequences
+    from skelgnn.data.hdm05 import benchmark_sequences
     from skelgnn.datasets import training_sequences
-    from skelgnn.evaluate import evaluate_checkpoint, report_markdown
+    from skelgnn.evaluate import evaluate_checkpoint
 
     cfg = DataConfig(path=str(tiny_bench_dir), input="noisy", train_fraction=0.5, max_frames_per_clip=20)
     train, val, skeleton = training_sequences(cfg)
@@ -295,6 +297,7 @@ def test_hdm05_path_is_unchanged(tiny_bench_dir, tmp_path, capsys):
     assert main(["evaluate", str(run / "best.pt"), "--data", str(tiny_bench_dir), "--input", "noisy"]) == 0
     out = capsys.readouterr().out
     report, _, _ = evaluate_checkpoint(run / "best.pt", tiny_bench_dir, input_kind="noisy")
-    assert out == report_markdown(report, title=f"{report['model']} on HDM05-Lift noisy") + "\n"
+    assert report.title == f"{report['model']} on HDM05-Lift noisy"
+    assert out == report.to_markdown() + "\n"
     assert main(["evaluate", str(run / "best.pt"), "--data", str(tiny_bench_dir), "--joints", "17"]) == 2
     assert "only for checkpoints trained with data.kind = 'h36m'" in _error_line(capsys)

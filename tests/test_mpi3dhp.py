@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.data.h36m import synthetic_h36m_positions
-from skelgnn.data.mpi3dhp import (MPI3DHP_JOINT_NAMES, MPI3DHP_TO_H36M17, PCK14_JOINTS, TEST_RESOLUTION,
-                                  evaluate_3dhp, read_3dhp_test, score_3dhp)
+from skelgnn.data.synthetic import synthetic_h36m_positions
+from skelgnn.data.mpi3dhp import MPI3DHP_JOINT_NAMES, MPI3DHP_TO_H36M17, PCK14_JOINTS, TEST_RESOLUTION, read_3dhp_test
 from skelgnn.errors import FormatError, SkelgnnError
+from skelgnn.evaluate import evaluate_3dhp
+from skelgnn.report import score_3dhp
 from skelgnn.io import atomic_save_npz
 from skelgnn.skeleton import H36M_16, H36M_17
 

@@ -18,10 +18,12 @@ from skelgnn import train as train_module
 from skelgnn.checkpoint import load_checkpoint, read_checkpoint
 from skelgnn.cli import main
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.data.lifting import PoseWindows, benchmark_sequences
+from skelgnn.data.hdm05 import benchmark_sequences
+from skelgnn.data.windows import PoseWindows
 from skelgnn.errors import SkelgnnError
-from skelgnn.evaluate import compute_report, lift, predict_sequences
+from skelgnn.inference import lift, predict_sequences
 from skelgnn.models import build
+from skelgnn.report import compute_report
 from skelgnn.skeleton import H36M_17
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "skeletal_gnn_hdm05.toml"

@@ -10,7 +10,8 @@ import torch
 from skelgnn.checkpoint import load_checkpoint, read_checkpoint
 from skelgnn.cli import main
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.data.lifting import PoseWindows, benchmark_sequences
+from skelgnn.data.hdm05 import benchmark_sequences
+from skelgnn.data.windows import PoseWindows
 from skelgnn.errors import CheckpointError
 from skelgnn.skeleton import H36M_17
 from skelgnn.train import validation_mpjpe

@@ -153,7 +153,8 @@ def _train_values(table, where: str) -> dict:
 
 
 def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:
-    from .evaluate import evaluate_checkpoint, stack_targets
+    from .evaluate import evaluate_checkpoint
+    from .report import stack_targets
     from .metrics import mpjpe
     from .train import run_training
 

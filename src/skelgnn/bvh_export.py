@@ -48,7 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .data.bvh import bvh_forward_kinematics, read_bvh
 from .errors import ShapeError, SkelgnnError
+from .io import atomic_write_text
 from .skeleton import H36M_17
 
 __all__ = ["BVH_JOINT_NAMES", "BVH_READ_NAMES", "UNITS", "joints_to_bvh", "write_bvh", "read_bvh_h36m"]
@@ -241,8 +243,6 @@ def joints_to_bvh(joints_3d, *, fps: float, root=None, unit: str = "cm") -> str:
 
 def write_bvh(path: str | os.PathLike, joints_3d, *, fps: float, root=None, unit: str = "cm") -> Path:
     """Write :func:`joints_to_bvh`'s text to ``path`` atomically; returns the path."""
-    from .io import atomic_write_text
-
     return atomic_write_text(path, joints_to_bvh(joints_3d, fps=fps, root=root, unit=unit))
 
 
@@ -261,8 +261,6 @@ def read_bvh_h36m(path: str | os.PathLike, unit: str = "cm") -> np.ndarray:
         FormatError: the file is malformed.
         SkelgnnError: it lacks one of the joints :func:`write_bvh` writes, or an unknown unit.
     """
-    from .data.bvh import bvh_forward_kinematics, read_bvh
-
     if unit not in UNITS:
         raise SkelgnnError(f"unit must be one of {sorted(UNITS)}, got {unit!r}")
     pos = bvh_forward_kinematics(read_bvh(path))

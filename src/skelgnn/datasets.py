@@ -14,36 +14,14 @@ validation sequences and the skeleton the model is built for.
 
 from __future__ import annotations
 
-from pathlib import Path
+from .data.h36m import h36m_data_files, load_vp3d_pair
+from .data.hdm05 import benchmark_sequences
+from .data.hdm05_files import load_benchmark
+from .errors import SkelgnnError
+from .protocol import Protocol
+from .skeleton import H36M_17
 
-from .errors import FormatError, SkelgnnError
-
-__all__ = ["training_sequences", "h36m_data_files", "PICKLE_HELP"]
-
-PICKLE_HELP = ("the VideoPose3D layout stores pickled dicts and unpickling a file can run code: "
-               "pass --allow-pickle (Python: allow_pickle=True), only for files you trust")
-"""The reason given wherever a pickled-layout file is refused."""
-
-
-def h36m_data_files(path: str | Path, name: str, source: str, *, allow_pickle: bool) -> tuple[Path, Path]:
-    """The 3D and 2D files of a VideoPose3D-layout dataset, checked to exist and to be allowed.
-
-    Returns:
-        ``(data_3d, data_2d)`` = ``(<path>/data_3d_<name>.npz, <path>/data_2d_<name>_<source>.npz)``.
-
-    Raises:
-        FormatError: a file is missing, or ``allow_pickle`` is false (the message names the file).
-    """
-    from .data.h36m import vp3d_file_paths
-
-    files = vp3d_file_paths(path, name, source)
-    for f in files:
-        if not f.is_file():
-            raise FormatError(f, f"no such file (expected data_3d_{name}.npz and data_2d_{name}_{source}.npz "
-                                 f"in {path}, VideoPose3D layout)")
-    if not allow_pickle:
-        raise FormatError(files[0], PICKLE_HELP)
-    return files
+__all__ = ["training_sequences"]
 
 
 def training_sequences(data_cfg):
@@ -59,10 +37,6 @@ def training_sequences(data_cfg):
         SkelgnnError: unknown ``kind``, unreadable files, or no validation sequences.
     """
     if data_cfg.kind == "hdm05":
-        from .data.hdm05_files import load_benchmark
-        from .data.lifting import benchmark_sequences
-        from .skeleton import H36M_17
-
         bench = load_benchmark(data_cfg.path)
         skeleton = H36M_17
         train = benchmark_sequences(bench, "train", data_cfg.input, fraction=data_cfg.train_fraction,
@@ -73,12 +47,10 @@ def training_sequences(data_cfg):
             raise SkelgnnError(f"{data_cfg.path}: no validation clips; model selection needs them")
         return train, val, skeleton
     if data_cfg.kind == "h36m":
-        from .protocol import Protocol, h36m_splits
-
         protocol = Protocol.from_config(data_cfg)
         p3, p2 = h36m_data_files(data_cfg.path, data_cfg.name, data_cfg.input, allow_pickle=data_cfg.allow_pickle)
-        sp = h36m_splits(protocol, p3, p2, allow_pickle=True, splits=("train", "val"),
-                         input_norm=data_cfg.input_norm)
+        sp = protocol.splits(load_vp3d_pair(p3, p2, allow_pickle=True), splits=("train", "val"),
+                             input_norm=data_cfg.input_norm)
         if len(sp["train"]) == 0:
             raise SkelgnnError(f"{p3}: no training sequences for subjects {list(protocol.train_subjects)}")
         if len(sp["val"]) == 0:

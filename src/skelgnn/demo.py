@@ -30,7 +30,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import viz
+from .bvh_export import write_bvh
+from .checkpoint import load_checkpoint
+from .data.hdm05 import ATTRIBUTION, FPS, TEST_ACTORS
+from .data.hdm05_files import SPEC_VERSION, load_benchmark
 from .errors import FormatError, SkelgnnError
+from .io import atomic_save_npz
+from .metrics import mpjpe, p_mpjpe
+from .predict import FRAME_DESCRIPTION, default_checkpoint, predict_file
 from .skeleton import H36M_17
 
 __all__ = [
@@ -73,11 +81,6 @@ def make_demo_sample(bench_dir: str | os.PathLike, out_path: str | os.PathLike, 
     Raises:
         SkelgnnError: unknown clip, a clip of a training actor, a bad camera or frame range.
     """
-    from .data.hdm05 import ATTRIBUTION, FPS, TEST_ACTORS
-    from .data.hdm05_files import SPEC_VERSION, load_benchmark
-    from .io import atomic_save_npz
-    from .predict import FRAME_DESCRIPTION
-
     bench = load_benchmark(bench_dir)
     key = clip or DEFAULT_CLIP
     keys = [str(k) for k in bench.clip_keys]
@@ -182,8 +185,6 @@ class DemoResult:
 
 
 def _default_checkpoint_for_demo() -> Path:
-    from .predict import default_checkpoint
-
     try:
         return default_checkpoint()
     except SkelgnnError:
@@ -214,9 +215,6 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     """
     import torch
 
-    from .metrics import mpjpe, p_mpjpe
-    from .predict import predict_file
-
     ckpt = Path(checkpoint) if checkpoint is not None else _default_checkpoint_for_demo()
     sample_path = Path(sample) if sample is not None else demo_sample_path()
     s = load_demo_sample(sample_path)
@@ -237,8 +235,6 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     e = float(mpjpe(pt, gt_t).mean())
     pe = float(p_mpjpe(pt, gt_t).mean())
 
-    from .checkpoint import load_checkpoint
-
     meta = load_checkpoint(ckpt)[1]
     norm = str(meta.get("normalization", {}).get("input", "screen"))
     if frame is not None and not 1 <= int(frame) <= len(gt):
@@ -255,12 +251,8 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
         root_err = np.linalg.norm(pred.root_3d[0].astype(np.float64) - true_root, axis=-1)
         res.root_error = float(root_err.mean())
         res.root_error_pct = float(100 * (root_err / np.linalg.norm(true_root, axis=-1)).mean())
-    from .bvh_export import write_bvh
-
     files["bvh"] = write_bvh(out / "motion.bvh", j3, fps=res.fps, root=pred.root_3d[0])
     if pictures:
-        from . import viz
-
         j2, fl = pred.joints_2d[0], pred.flags[0]
         title = f"HDM05 {res.clip}, camera {res.camera}"
         files["png"] = viz.plot_pair(j2[t_png], j3[t_png], out / "pose.png", flags=fl[t_png], gt_3d=gt[t_png],

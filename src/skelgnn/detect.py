@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import FormatError, SkelgnnError
+from .keypoints import Keypoints
 
 __all__ = ["NUM_LANDMARKS", "Detection", "detect_file", "detect_image", "detect_video", "to_keypoints"]
 
@@ -168,8 +169,6 @@ def detect_file(path: str | os.PathLike, *, max_frames: int | None = None) -> De
 
 def to_keypoints(det: Detection):
     """A :class:`Detection` as one-track :class:`skelgnn.keypoints.Keypoints` (layout ``blazepose33``)."""
-    from .keypoints import Keypoints
-
     k = det.keypoints
     xy = k[None, ..., :2].copy()
     conf = np.nan_to_num(k[None, ..., 2], nan=0.0)

@@ -20,6 +20,7 @@ Requires the ``export`` extra: ``pip install 'skelgnn[export]'`` (``onnx``, ``on
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import warnings
@@ -30,10 +31,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checkpoint import load_checkpoint
 from .errors import ShapeError, SkelgnnError
 from .io import atomic_write_bytes
 
-__all__ = ["export_onnx", "check_onnx", "onnx_metadata"]
+__all__ = ["export_onnx", "check_onnx", "onnx_metadata", "export_checkpoint", "check_export", "TOLERANCE"]
+
+TOLERANCE = 1e-4
+"""``skelgnn export --check`` fails when the ONNX output differs from PyTorch's by more than this (float32)."""
 
 Exporter = Literal["torchscript", "dynamo"]
 INPUT_NAME = "joints_2d"
@@ -265,3 +270,59 @@ def check_onnx(model: nn.Module, path: str | os.PathLike, inputs: torch.Tensor |
     if got.shape != want.shape:
         raise ShapeError(f"{path}: ONNX output has shape {got.shape}, the model's has {want.shape}")
     return float(np.max(np.abs(got - want))) if want.size else 0.0
+
+
+def export_checkpoint(checkpoint: str | os.PathLike, path: str | os.PathLike, *, frames: int | None = None,
+                      opset: int = 17, exporter: Exporter = "torchscript") -> tuple[nn.Module, dict, Path]:
+    """Export a checkpoint's lifter (:func:`export_onnx`), with the checkpoint's description as metadata.
+
+    The file's ``metadata_props`` hold ``skelgnn.model``, ``skelgnn.model_kwargs``, ``skelgnn.skeleton``,
+    ``skelgnn.normalization`` and ``skelgnn.package_version`` (JSON where structured), next to
+    ``skelgnn.receptive_field`` and ``skelgnn.num_joints``.
+
+    Returns:
+        ``(model, checkpoint dict, path)``.
+    """
+    model, meta = load_checkpoint(checkpoint)
+    metadata = {
+        "skelgnn.model": str(meta["model"]["name"]),
+        "skelgnn.model_kwargs": json.dumps(meta["model"].get("kwargs", {}), default=str),
+        "skelgnn.skeleton": json.dumps(meta["skeleton"]),
+        "skelgnn.normalization": json.dumps(meta.get("normalization", {}), default=str),
+        "skelgnn.package_version": str(meta.get("package_version", "")),
+    }
+    return model, meta, export_onnx(model, path, frames=frames, opset=opset, exporter=exporter, metadata=metadata)
+
+
+def check_export(model: nn.Module, path: str | os.PathLike, *, frames: int | None = None,
+                 tolerance: float = TOLERANCE, progress=None) -> float:
+    """Run an exported file on random inputs of two shapes and compare with ``model`` (:func:`check_onnx`).
+
+    The shapes are (B, T) = (1, rf) and (4, rf + 2) for a dynamic time axis, (1, frames) and
+    (4, frames) for a fixed one. A file that fails (a difference above ``tolerance``, a NaN, or an
+    error) is removed.
+
+    Args:
+        progress: called with one line per shape, e.g. ``"check (B=1, T=9): max |onnxruntime - torch| = 1e-07"``.
+
+    Returns:
+        the largest difference (NaN if any was NaN).
+    """
+    rf = int(model.receptive_field)
+    generator = torch.Generator().manual_seed(0)
+    shapes = [(1, rf), (4, rf + 2)] if frames is None else [(1, frames), (4, frames)]
+    path = Path(path)
+    worst = 0.0
+    try:
+        for batch, T in shapes:
+            x = torch.randn(batch, T, model.num_joints, 2, generator=generator) * 0.5
+            diff = check_onnx(model, path, x)
+            worst = diff if diff != diff else max(worst, diff)  # keep a NaN
+            if progress is not None:
+                progress(f"check (B={batch}, T={T}): max |onnxruntime - torch| = {diff:.3g}")
+    except BaseException:
+        path.unlink(missing_ok=True)  # a file that failed its check is not left behind
+        raise
+    if not worst <= tolerance:  # NaN compares false: a NaN difference fails
+        path.unlink(missing_ok=True)
+    return worst

@@ -35,8 +35,18 @@ from pathlib import Path
 
 import numpy as np
 
+from . import viz
+from .bvh_export import write_bvh
+from .checkpoint import load_checkpoint
+from .detect import detect_file, to_keypoints
 from .errors import SkelgnnError
+from .inference import lift_keypoints
+from .io import atomic_save_npz, atomic_write_text
+from .keypoints import MAX_IMAGE_SIDE, fill_missing, read_keypoints, to_h36m
+from .outputs import check_outputs
 from .skeleton import H36M_17
+from .smoothing import postprocess
+from .trajectory import DEFAULT_FOV_DEG, fit_root, intrinsics_from_image
 
 __all__ = [
     "DEFAULT_SMOOTH",
@@ -68,74 +78,6 @@ bone-length step (``--bone-lengths``) is on by default for every model: it lower
 error on HDM05-Lift test (gt and noisy) and makes the skeleton rigid, so a BVH export reproduces it."""
 
 
-def _check_skeleton(meta: dict) -> None:
-    names = tuple(meta.get("skeleton", {}).get("joint_names", ()))
-    if names != H36M_17.joint_names:
-        raise SkelgnnError(f"the checkpoint's model lifts the skeleton {meta.get('skeleton', {}).get('name')!r} "
-                           f"({len(names)} joints); lifting user keypoints needs the 17 Human3.6M joints")
-
-
-def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | None = None,
-                   height: int | None = None, *, tta: bool = False) -> np.ndarray:
-    """Lift one person's 2D joints (pixels) to 3D millimetres with a checkpoint's model.
-
-    The input is normalised the way the checkpoint was trained (``meta["normalization"]["input"]``):
-    ``"screen"`` (:func:`skelgnn.cameras.normalize_screen` with the image width and height) or
-    ``"bbox"`` (:func:`skelgnn.normalization.normalize_bbox`, no image size needed).
-
-    Args:
-        model: the lifter (from :func:`skelgnn.checkpoint.load_checkpoint`).
-        meta: the checkpoint's metadata (same call).
-        joints_2d_px: (T, 17, 2) pixels, H36M-17 order, no ``NaN`` (see
-            :func:`skelgnn.keypoints.fill_missing`).
-        width: image width in pixels (needed for ``"screen"``).
-        height: image height in pixels (needed for ``"screen"``).
-        tta: average with the mirrored prediction of the mirrored input.
-
-    Returns:
-        float32 (T, 17, 3) millimetres, camera frame, pelvis at 0.
-    """
-    import torch
-
-    from .data.lifting import flip_joints
-    from .normalization import normalize_input
-    from .evaluate import lift
-
-    _check_skeleton(meta)
-    x = np.asarray(joints_2d_px, dtype=np.float64)
-    if x.ndim != 3 or x.shape[1:] != (H36M_17.num_joints, 2) or len(x) == 0:
-        from .errors import ShapeError
-
-        raise ShapeError(f"joints_2d_px must have shape (T, 17, 2) with T >= 1, got {x.shape}")
-    if not np.isfinite(x).all():
-        raise SkelgnnError("joints_2d_px contains NaN or infinite values; fill them first (keypoints.fill_missing)")
-    norm = meta.get("normalization", {})
-    mode = norm.get("input", "screen")
-    if mode == "screen" and (not width or not height or width <= 0 or height <= 0):
-        raise SkelgnnError("this checkpoint normalises 2D input by the image size: give the image width "
-                           "and height in pixels (--width/--height)")
-    xn = normalize_input(x, mode, width or 0, height or 0)
-    scale = float(norm.get("target_scale_mm", 1000.0))
-    dtype = next(model.parameters()).dtype
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            xt = torch.as_tensor(xn, dtype=dtype, device=device)
-            y = lift(model, xt)
-            if tta:
-                y = 0.5 * (y + flip_joints(lift(model, flip_joints(xt, H36M_17)), H36M_17))
-    finally:
-        model.train(was_training)
-    out = (y * scale).float().cpu().numpy()
-    if not np.isfinite(out).all():
-        bad = int((~np.isfinite(out).all(-1).all(-1)).sum())
-        raise SkelgnnError(f"the model produced NaN or infinite joints in {bad} of {len(out)} frame(s); nothing is "
-                           "written (is the checkpoint damaged, or are the keypoints absurd?)")
-    return out - out[:, :1]
-
-
 def outside_image(joints_2d: np.ndarray, width: float | None, height: float | None,
                   margin: float = OUTSIDE_MARGIN) -> np.ndarray:
     """(…, J) bool: finite joints farther than ``margin`` image sizes outside the image (or beyond
@@ -152,8 +94,6 @@ def outside_image(joints_2d: np.ndarray, width: float | None, height: float | No
 
 def check_image_size(width, height, what: str = "--width/--height") -> None:
     """Image sizes must be whole numbers of pixels in ``1..MAX_IMAGE_SIDE`` (or ``None``)."""
-    from .keypoints import MAX_IMAGE_SIDE
-
     for name, v in (("width", width), ("height", height)):
         if v is None:
             continue
@@ -217,12 +157,8 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_
     Returns:
         a :class:`skelgnn.keypoints.Keypoints`.
     """
-    from .keypoints import read_keypoints
-
     p = Path(path)
     if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES + VIDEO_SUFFIXES:
-        from .detect import detect_file, to_keypoints
-
         return to_keypoints(detect_file(p))
     return read_keypoints(p, layout=layout, min_track_length=min_track_length)
 
@@ -244,10 +180,6 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
     focal length ``focal_px`` if given, else one assumed from the image size and ``fov_deg``
     (default :data:`skelgnn.trajectory.DEFAULT_FOV_DEG`).
     """
-    from .keypoints import fill_missing, to_h36m
-    from .smoothing import postprocess
-    from .trajectory import DEFAULT_FOV_DEG, fit_root, intrinsics_from_image
-
     width = width or kp.width
     height = height or kp.height
     fps = fps or kp.fps
@@ -336,8 +268,6 @@ def _csv_comments(pred: Prediction) -> list[str]:
 
 def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
     """Write a prediction atomically: ``.csv`` as CSV, anything else as npz (module docstring)."""
-    from .io import atomic_save_npz, atomic_write_text
-
     out = Path(out_path)
     if out.suffix.lower() == ".csv":
         import csv
@@ -412,8 +342,6 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         SkelgnnError: bad input (FormatError names the file and what was expected), a missing
             checkpoint or image size.
     """
-    from .checkpoint import load_checkpoint
-
     if out_path is not None and Path(out_path).suffix.lower() not in (".npz", ".csv"):
         raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
                            f"{Path(out_path).suffix or '(no extension)'!r}")
@@ -421,8 +349,6 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     if bvh_path is not None and Path(bvh_path).suffix.lower() != ".bvh":
         raise SkelgnnError(f"{bvh_path}: the BVH output must end in .bvh")
     if out_path is not None or bvh_path is not None:
-        from .outputs import check_outputs
-
         check_outputs({k: v for k, v in (("output", out_path), ("--bvh", bvh_path)) if v is not None},
                       inputs=[ckpt, input_path])
     kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
@@ -433,8 +359,6 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     if out_path is not None:
         pred.out_path = save_prediction(pred, out_path)
     if bvh_path is not None:
-        from .bvh_export import write_bvh
-
         p = track_index(pred, bvh_track)
         write_bvh(bvh_path, pred.joints_3d[p], fps=float(pred.fps or 30.0), unit=bvh_unit,
                   root=None if pred.root_3d is None else pred.root_3d[p])
@@ -449,3 +373,49 @@ def track_index(pred: Prediction, track: int | None) -> int:
     if len(matches) == 0:
         raise SkelgnnError(f"track {track}: no such track; tracks: {pred.track_ids.tolist()}")
     return int(matches[0])
+
+
+def check_pictures(png: str | os.PathLike | None = None, gif: str | os.PathLike | None = None) -> None:
+    """Refuse unwritable picture formats (and MP4 without ffmpeg) before any work."""
+    if png:
+        viz.check_image_path(png)
+    if gif:
+        viz.check_animation_path(gif)
+    if png or gif:
+        viz.check_matplotlib()
+
+
+def write_pictures(pred: Prediction, name: str, *, png=None, gif=None, html=None, track: int | None = None,
+                   frame: int | None = None) -> list[str]:
+    """Draw one track of a prediction: a still (``png``, frame ``frame``, 1-based; default the middle one),
+    an animation (``gif``) and the HTML viewer (``html``, in the camera frame with the root trajectory
+    when there is one). ``name`` titles the pictures.
+
+    Returns:
+        one line per file written, in words.
+    """
+    T = pred.joints_3d.shape[1]
+    matches = np.flatnonzero(pred.track_ids == track) if track is not None else np.array([0])
+    if len(matches) == 0:
+        raise SkelgnnError(f"--track {track}: no such track; tracks: {pred.track_ids.tolist()}")
+    if frame is not None and frame > T:
+        raise SkelgnnError(f"--frame {frame}: the input has {T} frame(s) (1..{T})")
+    p = int(matches[0])
+    tid = int(pred.track_ids[p])
+    j2, j3, fl = pred.joints_2d[p], pred.joints_3d[p], pred.flags[p]
+    j3_view = pred.joints_3d_camera[p] if pred.joints_3d_camera is not None else j3
+    lines = []
+    if png:
+        t = (frame - 1) if frame is not None else (T - 1) // 2
+        viz.plot_pair(j2[t], j3[t], png, flags=fl[t], title=f"{name}, track {tid}, frame {t + 1} of {T}")
+        lines.append(f"Wrote {png} (frame {t + 1} of {T}, track {tid}; --frame N picks another).")
+    if gif:
+        viz.animate(j2, j3, gif, fps=pred.fps or 30.0, flags=fl, title=f"{name}, track {tid}")
+        _, step = viz.animation_frames(T)
+        shown = f"1 frame in {step} of {T}: at most 300 are drawn" if step > 1 else f"all {T} frames"
+        lines.append(f"Wrote {gif} (track {tid}, {shown}).")
+    if html:
+        viz.write_html_viewer(j3_view, html, fps=pred.fps, title=f"{name}, track {tid}", joints_2d=j2, flags=fl,
+                              frame_numbers=pred.frames)
+        lines.append(f"Wrote {html} (track {tid}; open it in a browser, it needs no network).")
+    return lines

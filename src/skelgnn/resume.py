@@ -17,6 +17,7 @@ import json
 import math
 from pathlib import Path
 
+from .checkpoint import read_checkpoint
 from .errors import CheckpointError
 
 __all__ = ["MAY_CHANGE", "ResumeError", "config_differences", "check_resume", "check_resume_state"]
@@ -102,8 +103,6 @@ def _show(v) -> str:
 
 def read_training_state(path: Path) -> dict:
     """``last.pt`` of a run; an unreadable one is a :class:`CheckpointError` saying training will not restart."""
-    from .checkpoint import read_checkpoint
-
     try:
         return read_checkpoint(path)
     except CheckpointError as e:

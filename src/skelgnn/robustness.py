@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .cameras import Camera, project, ring_cameras
+from .checkpoint import load_checkpoint
 from .data.hdm05 import (
     FOCAL_PX,
     IMAGE_SIZE,
@@ -48,9 +49,13 @@ from .data.hdm05 import (
     RING_RADIUS_MM,
     YAWS_DEG,
 )
-from .data.lifting import SequenceSet
+from .data.hdm05_files import load_benchmark
+from .data.sequences import SequenceSet
 from .errors import SkelgnnError
+from .inference import fit_trajectories, predict_sequences
 from .normalization import normalize_input
+from .report import compute_report
+from .skeleton import H36M_17, Skeleton
 
 __all__ = ["CAMERA_CHANGES", "CameraChange", "camera_change", "camera_change_sequences", "changed_cameras",
            "robustness_markdown", "run_robustness"]
@@ -134,7 +139,7 @@ def camera_change_sequences(bench, change: CameraChange, *, input_kind: str = "n
 
     Returns:
         ``(SequenceSet, stats)``; the set has one sequence per (clip, camera) with the same keys as
-        :func:`skelgnn.data.lifting.benchmark_sequences`; ``stats`` has ``inside_image`` (share of 2D
+        :func:`skelgnn.data.hdm05.benchmark_sequences`; ``stats`` has ``inside_image`` (share of 2D
         points inside the image) and ``median_box_px`` (median larger side of the 2D box).
     """
     if input_kind not in ("gt", "noisy"):
@@ -194,11 +199,6 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
         ``ratio_to_baseline``, ``inside_image``, ``median_box_px``, ``samples``).
     """
     import time
-
-    from .checkpoint import load_checkpoint
-    from .data.hdm05_files import load_benchmark
-    from .evaluate import compute_report, fit_trajectories, predict_sequences
-    from .skeleton import H36M_17, Skeleton
 
     model, meta = load_checkpoint(checkpoint)
     skeleton = Skeleton.from_dict(meta["skeleton"])

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import SkelgnnError
 
-__all__ = ["Skeleton", "H36M_17", "H36M_16", "get_skeleton"]
+__all__ = ["Skeleton", "H36M_17", "H36M_16", "get_skeleton", "flip_joints"]
 
 
 @dataclass(frozen=True)
@@ -231,3 +231,16 @@ def get_skeleton(name: str) -> Skeleton:
         return _BY_NAME[name]
     except KeyError:
         raise SkelgnnError(f"unknown skeleton {name!r}; known: {sorted(_BY_NAME)}") from None
+
+
+def flip_joints(x, skeleton: Skeleton):
+    """Mirror joints (numpy array or torch tensor, a copy): negate the first coordinate and swap
+    left/right. Shape (..., J, D).
+
+    In the image this is the mirror about the vertical centre line (normalised x → −x); in the camera
+    frame X → −X. Training flip augmentation and test-time flip both use it.
+    """
+    y = x[..., list(skeleton.flip_permutation), :]
+    y = y.clone() if hasattr(y, "clone") else y.copy()
+    y[..., 0] = -y[..., 0]
+    return y

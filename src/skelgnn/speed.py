@@ -44,6 +44,7 @@ import torch
 from torch import nn
 
 from .errors import SkelgnnError
+from .models import build, names
 from .skeleton import H36M_17, Skeleton
 
 __all__ = ["matmul_throughput", "forward_flops", "measure_model", "measure_training", "run_speed",
@@ -317,8 +318,6 @@ def run_speed(models: Sequence[str] | None = None, *, skeleton: Skeleton = H36M_
     Raises:
         SkelgnnError: an unknown model name or bad arguments.
     """
-    from .models import build, names
-
     try:
         device = torch.device(device)
     except RuntimeError as e:

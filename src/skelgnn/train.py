@@ -32,17 +32,20 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from .checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
 from .config import RunConfig, TrainConfig
-from .data.lifting import PoseWindows, SequenceSet
+from .data.sequences import SequenceSet
+from .data.windows import PoseWindows
 from .errors import CheckpointError, SkelgnnError
-from .evaluate import predict_sequences, stack_targets
+from .inference import predict_sequences
 from .io import atomic_write_text
 from .metrics import mpjpe
-from .skeleton import Skeleton
+from .report import stack_targets
+from .skeleton import Skeleton, flip_joints
 
 __all__ = ["fit", "run_training", "validation_mpjpe", "reestimate_batchnorm"]
 
@@ -332,10 +335,6 @@ def _fit_normalization(model: nn.Module, train: SequenceSet, skeleton: Skeleton,
     ``zscore``) the statistics of the training frames, mirrored copies included when training flips."""
     if not hasattr(model, "fit_normalization"):
         return
-    import numpy as np
-
-    from .data.lifting import flip_joints
-
     x = np.concatenate(train.inputs)
     y = np.concatenate(train.targets) / float(DEFAULT_NORMALIZATION["target_scale_mm"])
     if flip:

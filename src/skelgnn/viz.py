@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ShapeError, SkelgnnError
+from .io import atomic_write_text, atomic_write_with
 from .skeleton import H36M_17, Skeleton
 
 __all__ = [
@@ -239,8 +240,6 @@ def plot_pair(joints_2d, joints_3d, path: str | os.PathLike, *, flags=None, titl
     Returns:
         the path written.
     """
-    from .io import atomic_write_with
-
     fmt = check_image_path(path)
     J = skeleton.num_joints
     j2 = _check(joints_2d, (J, 2), "joints_2d", frames=False)
@@ -356,8 +355,6 @@ def _write_gif(fig, ax2, ax3, j2, j3p, g3p, fl, bones, caption, idx, label, play
     """
     from PIL import Image
 
-    from .io import atomic_write_with
-
     canvas = fig.canvas
     caption.set_text("")
     canvas.draw()
@@ -440,8 +437,6 @@ def write_html_viewer(joints_3d, path: str | os.PathLike, *, fps: float | None =
     Returns:
         the path written.
     """
-    from .io import atomic_write_text
-
     J = skeleton.num_joints
     j3 = _check(joints_3d, (J, 3), "joints_3d", frames=True)
     T = len(j3)

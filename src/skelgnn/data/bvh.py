@@ -25,7 +25,8 @@ import numpy as np
 
 from ..errors import FormatError
 from ..skeleton import Skeleton
-from .asf_amc import MAX_ABS_VALUE, _elementary, bone_end_points_to_joints
+from .asf_amc import MAX_ABS_VALUE, elementary_rotation
+from .mocap_joints import bone_end_points_to_joints
 
 __all__ = ["BvhMotion", "read_bvh", "bvh_forward_kinematics", "read_bvh_joints"]
 
@@ -327,7 +328,7 @@ def bvh_forward_kinematics(motion: BvhMotion, frames=None) -> dict[str, np.ndarr
             if c.endswith("position"):
                 t[:, axis] = v
             else:
-                e = _elementary(c[0], np.deg2rad(v))
+                e = elementary_rotation(c[0], np.deg2rad(v))
                 r = e if r is None else r @ e  # intrinsic, listed order: R = R_c1 · R_c2 · R_c3
         if parent < 0:
             p, m = t, r

@@ -19,11 +19,11 @@ Layouts read (CONVENTIONS.md §2.1, §2.2, §2.4):
 * **mmpose** ``annotation_body3d/fps{50,10}/h36m_{train,test}.npz`` (plain npz, no pickle):
   ``imgname`` (N,), ``S`` (N, 17, 4) camera-frame joints in metres plus a visibility column,
   ``part`` (N, 17, 3) pixels plus visibility, ``center``/``scale`` (unused). Rows are grouped into
-  sequences by ``imgname`` (see :func:`read_mmpose_h36m`).
+  sequences by ``imgname`` (:func:`skelgnn.data.mmpose_h36m.read_mmpose_h36m`).
 * The **official CDF files** ``S*/MyPoseFeatures/D3_Positions/*.cdf`` are converted into the
-  VideoPose3D 3D layout by :func:`convert_h36m_cdf` (needs the optional ``cdflib`` package).
+  VideoPose3D 3D layout by :func:`skelgnn.data.h36m_cdf.convert_h36m_cdf` (needs the optional ``cdflib`` package).
 
-What the sequences hold (the :class:`~skelgnn.data.lifting.SequenceSet` contract): inputs are
+What the sequences hold (the :class:`~skelgnn.data.sequences.SequenceSet` contract): inputs are
 screen-normalised 2D joints (``u / w · 2 − [1, h / w]`` with each camera's own ``w × h``, CONVENTIONS
 §1.6), targets are camera-frame joints relative to the pelvis in **millimetres**, keys are
 ``"<subject>/<action>/<camera index>"`` and classes are the action names without the sub-action suffix
@@ -34,7 +34,6 @@ Shape letters: ``T`` frames, ``J`` joints, ``N`` rows of an mmpose file.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,21 +41,19 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cameras import H36M_INTRINSICS, Camera, h36m_camera, project, world_to_camera
+from ..cameras import Camera, h36m_camera, world_to_camera
 from ..errors import FormatError, ShapeError, SkelgnnError
-from ..io import read_npz
 from ..normalization import normalize_input
 from ..skeleton import H36M_17, Skeleton
-from .lifting import SequenceSet
-from .vp3d import read_vp3d_2d, read_vp3d_3d, write_vp3d_2d, write_vp3d_3d
+from .sequences import SequenceSet
+from .vp3d import read_vp3d_2d, read_vp3d_3d
 
 __all__ = [
     "TRAIN_SUBJECTS", "TEST_SUBJECTS", "ALL_SUBJECTS", "ACTIONS", "CAMERA_IDS", "H36M_32", "H36M_32_TO_17",
     "KEEP_16", "DEFAULT_EXCLUDE", "CDF_RENAMES",
     "reduce_32_to_17", "reduced_skeleton", "action_class", "canonical_action_name",
-    "VP3DPair", "load_vp3d_pair", "h36m_sequences", "h36m_world_poses", "split_validation",
-    "read_mmpose_h36m", "convert_h36m_cdf", "h36m_gt_2d", "write_gt_2d_file", "write_h36m_like",
-    "synthetic_h36m_positions", "vp3d_file_paths",
+    "VP3DPair", "load_vp3d_pair", "h36m_sequences", "h36m_world_poses",
+    "vp3d_file_paths", "h36m_data_files", "PICKLE_HELP",
 ]
 
 TRAIN_SUBJECTS: tuple[str, ...] = ("S1", "S5", "S6", "S7", "S8")
@@ -317,14 +314,38 @@ def vp3d_file_paths(folder: str | Path, name: str = "h36m", source: str = "gt") 
     return folder / f"data_3d_{name}.npz", folder / f"data_2d_{name}_{source}.npz"
 
 
-def _check_common(joints: int, downsample: int) -> None:
+PICKLE_HELP = ("the VideoPose3D layout stores pickled dicts and unpickling a file can run code: "
+               "pass --allow-pickle (Python: allow_pickle=True), only for files you trust")
+"""The reason given wherever a pickled-layout file is refused."""
+
+
+def h36m_data_files(path: str | Path, name: str, source: str, *, allow_pickle: bool) -> tuple[Path, Path]:
+    """The 3D and 2D files of a VideoPose3D-layout dataset, checked to exist and to be allowed.
+
+    Returns:
+        ``(data_3d, data_2d)`` = ``(<path>/data_3d_<name>.npz, <path>/data_2d_<name>_<source>.npz)``.
+
+    Raises:
+        FormatError: a file is missing, or ``allow_pickle`` is false (the message names the file).
+    """
+    files = vp3d_file_paths(path, name, source)
+    for f in files:
+        if not f.is_file():
+            raise FormatError(f, f"no such file (expected data_3d_{name}.npz and data_2d_{name}_{source}.npz "
+                                 f"in {path}, VideoPose3D layout)")
+    if not allow_pickle:
+        raise FormatError(files[0], PICKLE_HELP)
+    return files
+
+
+def check_selection(joints: int, downsample: int) -> None:
     if joints not in (16, 17):
         raise SkelgnnError(f"joints must be 17 or 16, got {joints!r}")
     if isinstance(downsample, bool) or not isinstance(downsample, (int, np.integer)) or downsample < 1:
         raise SkelgnnError(f"downsample must be an integer >= 1, got {downsample!r}")
 
 
-def _subjects(subjects) -> tuple[str, ...]:
+def subject_tuple(subjects) -> tuple[str, ...]:
     if isinstance(subjects, str):
         subjects = (subjects,)
     subjects = tuple(str(s) for s in subjects)
@@ -373,15 +394,15 @@ def h36m_sequences(
     Returns:
         a :class:`SequenceSet`: inputs (T, J, 2) normalised, targets (T, J, 3) camera-frame,
         pelvis-relative, mm; keys ``"<subject>/<action>/<camera>"``; classes without the sub-action
-        suffix; ``rare`` all False (see :func:`skelgnn.protocol.attach_rare_flags`).
+        suffix; ``rare`` all False (see :func:`skelgnn.rare_poses.attach_rare_flags`).
 
     Raises:
         FormatError: a subject, action or camera is missing, a 2D sequence is shorter than its 3D
             sequence, or a file has the wrong layout (the message names the file and the key).
         SkelgnnError: bad ``joints``/``downsample``, or ``actions`` names nothing.
     """
-    _check_common(joints, downsample)
-    subjects = _subjects(subjects)
+    check_selection(joints, downsample)
+    subjects = subject_tuple(subjects)
     data = _pair(data_3d, data_2d, allow_pickle)
     j2 = data.num_joints_2d
     if j2 == 16 and joints == 17:
@@ -428,403 +449,12 @@ def h36m_world_poses(
         ``{"<subject>/<action>": (T, J, 3) float64 world poses in mm}`` (Z up for Human3.6M, Y up for
         HDM05-Lift).
     """
-    _check_common(joints, downsample)
+    check_selection(joints, downsample)
     data = _pair(data_3d, data_2d, allow_pickle)
     out = {}
-    for s, a in data.select(_subjects(subjects), exclude=exclude or (), actions=actions):
+    for s, a in data.select(subject_tuple(subjects), exclude=exclude or (), actions=actions):
         w = data.positions_3d[s][a].astype(np.float64) * 1000.0
         if joints == 16:
             w = w[:, list(KEEP_16)]
         out[f"{s}/{a}"] = w[::downsample]
-    return out
-
-
-def _subset(seqs: SequenceSet, idx: list[int]) -> SequenceSet:
-    return SequenceSet(inputs=[seqs.inputs[i] for i in idx], targets=[seqs.targets[i] for i in idx],
-                       keys=[seqs.keys[i] for i in idx], classes=[seqs.classes[i] for i in idx],
-                       rare=[seqs.rare[i] for i in idx])
-
-
-def split_validation(seqs: SequenceSet, every: int = 10) -> tuple[SequenceSet, SequenceSet]:
-    """Carve validation sequences out of a training set: every ``every``-th (subject, action).
-
-    Groups are the ``"<subject>/<action>"`` prefixes of the keys in order of appearance; groups
-    ``every − 1, 2·every − 1, …`` go to validation with all their cameras (as HDM05-Lift flags every
-    10th training clip). Model selection then never touches the test subjects (CONVENTIONS §1.7).
-
-    Returns:
-        ``(train, val)``.
-    """
-    if every < 2:
-        raise SkelgnnError(f"every must be >= 2, got {every}")
-    order: dict[str, int] = {}
-    for k in seqs.keys:
-        order.setdefault(k.rsplit("/", 1)[0], len(order))
-    is_val = [order[k.rsplit("/", 1)[0]] % every == every - 1 for k in seqs.keys]
-    train = _subset(seqs, [i for i, v in enumerate(is_val) if not v])
-    val = _subset(seqs, [i for i, v in enumerate(is_val) if v])
-    return train, val
-
-
-# ---------------------------------------------------------------------------------------- mmpose
-_MMPOSE_NAME = re.compile(r"^(S\d+)_(.+)\.(\d+)$")
-
-
-def read_mmpose_h36m(
-    path: str | Path,
-    *,
-    joints: int = 17,
-    subjects: Sequence[str] | None = None,
-    exclude: Iterable[tuple[str, str]] | None = DEFAULT_EXCLUDE,
-    downsample: int = 1,
-    detections: str | Path | None = None,
-    input_norm: str = "screen",
-) -> SequenceSet:
-    """Read mmpose's ``h36m_{train,test}.npz`` into sequences (CONVENTIONS §2.4).
-
-    Rows are grouped by ``imgname``: the file name (directories dropped) is
-    ``<subject>_<sequence>.<camera id>_<frame>.jpg`` where ``<sequence>`` is the raw Human3.6M sequence
-    name with spaces written as ``_`` (``S1_Directions_1.54138969_000001.jpg``). The sequence name is
-    turned back into VideoPose3D's spelling (``_`` → space, then :data:`CDF_RENAMES`, so
-    ``"TakingPhoto_1"`` → ``"Photo 1"``), which is what ``exclude`` and the keys use. Frames are sorted
-    by their number. This reading of mmpose's naming follows its preprocessing script; a file written
-    otherwise fails with a :class:`FormatError` naming the row.
-
-    Args:
-        path: the npz (plain, no pickle).
-        joints: 17, or 16 to drop Neck/Nose.
-        subjects: keep only these subjects (``None``: all in the file).
-        exclude: (subject, action) pairs to skip, in VideoPose3D spelling (default: S11 "Directions";
-            mmpose itself keeps it, so pass ``()`` to reproduce mmpose's protocol).
-        downsample: keep every k-th row of each sequence (the fps10 file is already every 5th frame).
-        detections: optional ``.npy`` of detected 2D joints (N, 17, 2 or 3) in the same row order
-            (e.g. ``cpn_ft_h36m_dbb_test.npy``) used instead of ``part``.
-        input_norm: ``"screen"`` (camera image size from :data:`skelgnn.cameras.H36M_INTRINSICS`) or
-            ``"bbox"``.
-
-    Returns:
-        a :class:`SequenceSet` as in :func:`h36m_sequences` (3D from ``S``, metres → mm).
-
-    Raises:
-        FormatError: missing key, wrong shape, an ``imgname`` that does not parse, unknown camera.
-    """
-    _check_common(joints, downsample)
-    path = _as_path(path)
-    arrays = _load_plain_npz(path, ("imgname", "S", "part"))
-    names, S = arrays["imgname"], arrays["S"]
-    part = arrays["part"] if detections is None else _load_npy(_as_path(detections))
-    if names.ndim != 1 or names.dtype.kind not in "US":
-        raise FormatError(path, f"key 'imgname' is a {names.dtype} array of shape {names.shape}; expected "
-                                "(N,) strings (one image name per row)")
-    n = len(names)
-    if S.ndim != 3 or S.shape[1:2] != (17,) or S.shape[2] not in (3, 4) or len(S) != n:
-        raise FormatError(path, f"key 'S' has shape {S.shape}; expected ({n}, 17, 4) camera-frame joints")
-    if S.dtype.kind not in "iuf":
-        raise FormatError(path, f"key 'S' has dtype {S.dtype}; expected numbers (metres)")
-    src = path if detections is None else _as_path(detections)
-    key2d = "part" if detections is None else "detections"
-    if part.ndim != 3 or part.shape[1] != 17 or part.shape[2] not in (2, 3) or len(part) != n:
-        raise FormatError(src, f"{key2d} has shape {part.shape}; expected ({n}, 17, 2 or 3) pixels")
-    if part.dtype.kind not in "iuf":
-        raise FormatError(src, f"{key2d} has dtype {part.dtype}; expected numbers (pixels)")
-    if names.dtype.kind == "S":
-        try:
-            names = np.char.decode(names, "utf-8")
-        except UnicodeDecodeError as e:
-            raise FormatError(path, f"key 'imgname' holds a name that is not UTF-8 text "
-                                    f"({e.object[:60]!r})") from None
-    names = names.astype(str)
-    base = np.char.rpartition(names, "/")[:, 2]
-    stem = np.char.rpartition(base, ".jpg")
-    if not np.all(stem[:, 1] == ".jpg"):
-        bad = int(np.flatnonzero(stem[:, 1] != ".jpg")[0])
-        raise FormatError(path, f"imgname[{bad}] = {names[bad]!r} does not end in '.jpg'")
-    seq_frame = np.char.rpartition(stem[:, 0], "_")
-    # str.isdigit() also accepts "²" and other digits int() refuses; int64 holds 18 digits
-    digits = np.array([f.isascii() and f.isdigit() and len(f) <= 18 for f in seq_frame[:, 2].tolist()],
-                      dtype=bool)
-    if not digits.all():
-        bad = int(np.flatnonzero(~digits)[0])
-        raise FormatError(path, f"imgname[{bad}] = {_short_text(names[bad])} is not "
-                                "'<subject>_<sequence>.<camera id>_<frame>.jpg' (frame: 1 to 18 digits 0-9)")
-    frames = seq_frame[:, 2].astype(np.int64)
-    prefixes, first, inverse = np.unique(seq_frame[:, 0], return_index=True, return_inverse=True)
-    by_group = np.argsort(inverse, kind="stable")  # rows grouped by sequence, file order within a group
-    bounds = np.searchsorted(inverse[by_group], np.arange(len(prefixes) + 1))
-    keep_subjects = None if subjects is None else set(_subjects(subjects))
-    excluded = {(str(s), str(a)) for s, a in (exclude or ())}
-    groups = []
-    for g, prefix in enumerate(prefixes):
-        m = _MMPOSE_NAME.match(str(prefix))
-        if m is None:
-            row = int(first[g])
-            raise FormatError(path, f"imgname[{row}] = {names[row]!r} is not "
-                                    "'<subject>_<sequence>.<camera id>_<frame>.jpg'")
-        subject, raw, cam_id = m.groups()
-        if cam_id not in CAMERA_IDS:
-            row = int(first[g])
-            raise FormatError(path, f"imgname[{row}] = {names[row]!r}: unknown camera id {cam_id}; "
-                                    f"Human3.6M cameras: {list(CAMERA_IDS)}")
-        action = canonical_action_name(raw.replace("_", " "))
-        if (keep_subjects is not None and subject not in keep_subjects) or (subject, action) in excluded:
-            continue
-        groups.append((_subject_number(subject), subject, action, CAMERA_IDS.index(cam_id), g))
-    groups.sort()
-    out = SequenceSet()
-    for _, subject, action, cam, g in groups:
-        rows = by_group[bounds[g]:bounds[g + 1]]
-        rows = rows[np.argsort(frames[rows], kind="stable")][::downsample]
-        intr = H36M_INTRINSICS[cam]
-        x3 = S[rows, :, :3].astype(np.float64) * 1000.0
-        x3 = x3 - x3[:, :1]
-        uv = part[rows, :, :2]
-        if joints == 16:
-            x3, uv = x3[:, list(KEEP_16)], uv[:, list(KEEP_16)]
-        x2 = normalize_input(uv, input_norm, intr["res_w"], intr["res_h"])
-        out.inputs.append(x2.astype(np.float32))
-        out.targets.append(x3.astype(np.float32))
-        out.keys.append(f"{subject}/{action}/{cam}")
-        out.classes.append(action_class(action))
-        out.rare.append(np.zeros(len(rows), dtype=bool))
-    return out
-
-
-def _short_text(text: str) -> str:
-    return repr(text) if len(text) <= 100 else f"{text[:60]!r}...({len(text)} characters)"
-
-
-def _subject_number(subject: str) -> int:
-    digits = subject[1:]
-    return int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else 10**6
-
-
-def _load_plain_npz(path: Path, keys: tuple[str, ...]) -> dict:
-    if not path.is_file():
-        raise FormatError(path, "no such file")
-    try:
-        names, arrays = read_npz(path, keys)
-    except FormatError as e:
-        if "pickled" in e.detail:
-            raise FormatError(path, f"{e.detail}; mmpose's annotation npz is plain arrays "
-                                    "(imgname, S, part, center, scale)") from None
-        raise
-    missing = [k for k in keys if k not in arrays]
-    if missing:
-        raise FormatError(path, f"missing key(s) {missing}; found {sorted(names)} "
-                                "(expected mmpose's h36m_{train,test}.npz layout)")
-    return arrays
-
-
-def _load_npy(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise FormatError(path, "no such file")
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: numpy's header parser raises almost anything
-        raise FormatError(path, f"not a plain .npy array of detections ({type(e).__name__}: {e})") from None
-    if not isinstance(arr, np.ndarray):  # np.load opened an npz archive
-        arr.close()
-        raise FormatError(path, "not a plain .npy array of detections (an npz archive)")
-    return arr
-
-
-# ---------------------------------------------------------------------------------------- CDF
-def _import_cdflib():
-    try:
-        return importlib.import_module("cdflib")
-    except ImportError:
-        raise SkelgnnError("reading the official Human3.6M CDF files needs the optional package cdflib: "
-                           "pip install cdflib") from None
-
-
-def _read_cdf_pose(cdflib, path: Path) -> np.ndarray:
-    try:
-        cdf = cdflib.CDF(str(path))
-    except Exception as e:  # cdflib raises plain exceptions of several kinds
-        raise FormatError(path, f"not a readable CDF file ({type(e).__name__}: {e})") from None
-    try:
-        try:
-            pose = np.asarray(cdf.varget("Pose"), dtype=np.float64)
-        except Exception as e:
-            raise FormatError(path, f"cannot read variable 'Pose' ({type(e).__name__}: {e})") from None
-    finally:
-        close = getattr(cdf, "close", None)
-        if callable(close):
-            close()
-    if pose.size == 0 or pose.size % 96 != 0:
-        raise FormatError(path, f"variable 'Pose' has shape {pose.shape}; expected (1, T, 96) = 32 joints × 3 mm")
-    return pose.reshape(-1, 32, 3)
-
-
-def convert_h36m_cdf(root: str | Path, out: str | Path, *, subjects: Sequence[str] = ALL_SUBJECTS) -> Path:
-    """Convert the official ``D3_Positions`` CDF files into ``data_3d_h36m.npz`` (VideoPose3D layout).
-
-    Reads ``<root>/<subject>/MyPoseFeatures/D3_Positions/<sequence>.cdf`` (variable ``Pose``: 32 joints
-    × 3, world millimetres), renames ``TakingPhoto`` → ``Photo`` and ``WalkingDog`` → ``WalkDog``
-    (:data:`CDF_RENAMES`), skips ``_ALL*`` files, and writes world poses in metres, float32, 32 joints.
-    Every sequence is kept, including S11 "Directions" (VideoPose3D's converter drops it; here the
-    evaluation protocol drops it, see :data:`DEFAULT_EXCLUDE`). Needs ``pip install cdflib``; imported
-    only when this function runs.
-
-    Args:
-        root: folder holding ``S1``, ``S5``, … as extracted from the official archives.
-        out: the npz to write (atomically).
-        subjects: subjects to convert.
-
-    Returns:
-        the written path.
-
-    Raises:
-        SkelgnnError: ``cdflib`` is not installed (with the install command).
-        FormatError: a subject folder is missing or empty, or a CDF file is unreadable.
-    """
-    cdflib = _import_cdflib()
-    root = _as_path(root)
-    positions: dict[str, dict[str, np.ndarray]] = {}
-    for s in _subjects(subjects):
-        folder = root / s / "MyPoseFeatures" / "D3_Positions"
-        if not folder.is_dir():
-            raise FormatError(folder, f"missing: expected the D3_Positions folder of subject {s} from the "
-                                      "official Human3.6M archives")
-        files = sorted(p for p in folder.glob("*.cdf") if not p.stem.startswith("_ALL"))
-        if not files:
-            raise FormatError(folder, "holds no .cdf files")
-        positions[s] = {}
-        for f in files:
-            action = canonical_action_name(f.stem)
-            if action in positions[s]:
-                raise FormatError(f, f"two files of subject {s} map to the action name {action!r}")
-            positions[s][action] = (_read_cdf_pose(cdflib, f) / 1000.0).astype(np.float32)
-    return write_vp3d_3d(out, positions)
-
-
-# ---------------------------------------------------------------------------------------- writing helpers
-def h36m_gt_2d(positions: dict, *, cameras: dict | None = None, extra_frames: int = 0) -> dict:
-    """Ground-truth 2D of world poses: the projection through each camera, distortion included.
-
-    This is how the ``gt`` 2D file of the field is made (CONVENTIONS §2.2).
-
-    Args:
-        positions: subject -> action -> (T, 32 or 17, 3) world poses in metres.
-        cameras: subject -> action -> list of camera dicts; ``None`` uses the built-in Human3.6M
-            cameras (4 per subject).
-        extra_frames: append this many copies of the last frame to every 2D sequence (Human3.6M
-            videos often have a few frames more than the mocap).
-
-    Returns:
-        subject -> action -> list of (T + extra_frames, 17, 2) float32 pixel arrays.
-    """
-    out: dict = {}
-    for s, acts in positions.items():
-        out[s] = {}
-        for a, arr in acts.items():
-            arr = np.asarray(arr, dtype=np.float64)
-            if arr.shape[1] == 32:
-                arr = reduce_32_to_17(arr)
-            world = arr * 1000.0
-            cams = ([h36m_camera(s, i) for i in range(len(CAMERA_IDS))] if cameras is None
-                    else [Camera.from_dict(c) for c in cameras[s][a]])
-            views = []
-            for cam in cams:
-                uv = project(world_to_camera(world, cam), cam)
-                if extra_frames:
-                    uv = np.concatenate([uv, np.repeat(uv[-1:], extra_frames, axis=0)])
-                views.append(uv.astype(np.float32))
-            out[s][a] = views
-    return out
-
-
-def write_gt_2d_file(data_3d: str | Path, out: str | Path, *, allow_pickle: bool = False,
-                     extra_frames: int = 0) -> Path:
-    """Write the ``gt`` 2D file of a VideoPose3D-layout 3D file (e.g. one made by :func:`convert_h36m_cdf`).
-
-    Uses the file's own ``cameras`` when it has them, else the built-in Human3.6M cameras; 17 joints,
-    pixels, distortion included (:func:`h36m_gt_2d`).
-
-    Returns:
-        the written path.
-    """
-    positions, cameras = read_vp3d_3d(_as_path(data_3d), allow_pickle=allow_pickle)
-    meta = {"layout_name": "h36m", "num_joints": 17,
-            "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)]}
-    return write_vp3d_2d(out, h36m_gt_2d(positions, cameras=cameras, extra_frames=extra_frames), meta)
-
-
-def write_h36m_like(folder: str | Path, positions: dict, *, name: str = "h36m", source: str = "gt",
-                    cameras: dict | None = None, extra_frames: int = 0) -> tuple[Path, Path]:
-    """Write ``data_3d_<name>.npz`` and ``data_2d_<name>_<source>.npz`` from world poses (for tests).
-
-    Args:
-        folder: output folder.
-        positions: subject -> action -> (T, 32 or 17, 3) world poses in metres.
-        name: dataset name in the file names.
-        source: 2D source name in the 2D file name.
-        cameras: optional in-file cameras (subject -> action -> [camera dicts]); ``None`` writes a plain
-            Human3.6M-style 3D file and projects through the built-in cameras.
-        extra_frames: extra 2D frames per camera (see :func:`h36m_gt_2d`).
-
-    Returns:
-        ``(path_3d, path_2d)``.
-    """
-    folder = _as_path(folder)
-    p3 = write_vp3d_3d(folder / f"data_3d_{name}.npz", positions, cameras=cameras)
-    meta = {"layout_name": "h36m", "num_joints": 17, "keypoints_symmetry": [list(H36M_17.left),
-                                                                            list(H36M_17.right)]}
-    p2 = write_vp3d_2d(folder / f"data_2d_{name}_{source}.npz",
-                       h36m_gt_2d(positions, cameras=cameras, extra_frames=extra_frames), meta)
-    return p3, p2
-
-
-_TEMPLATE_17_M = np.array([
-    [0.0, 0.0, 0.95], [-0.13, 0.0, 0.93], [-0.14, 0.03, 0.50], [-0.15, 0.0, 0.08],
-    [0.13, 0.0, 0.93], [0.14, 0.03, 0.50], [0.15, 0.0, 0.08],
-    [0.0, 0.0, 1.18], [0.0, 0.0, 1.45], [0.0, -0.05, 1.55], [0.0, -0.02, 1.68],
-    [0.17, 0.0, 1.42], [0.21, 0.02, 1.15], [0.23, -0.04, 0.90],
-    [-0.17, 0.0, 1.42], [-0.21, 0.02, 1.15], [-0.23, -0.04, 0.90],
-])
-
-
-def synthetic_h36m_positions(subjects: Sequence[str], actions: Sequence[str], frames: int | Sequence[int], *,
-                             num_joints: int = 32, seed: int = 0) -> dict:
-    """Plausible world poses (metres, Z up, near the origin) in the VideoPose3D 3D layout, for tests.
-
-    A standing template, turned about Z and moved a little per sequence, with smooth per-joint wobble.
-    The 15 extra joints of the 32-joint skeleton sit a few centimetres from their parents.
-
-    Args:
-        subjects: subject names.
-        actions: action names (every subject gets all of them).
-        frames: frames per sequence (an int, or one per action).
-        num_joints: 32 or 17.
-        seed: numpy seed.
-
-    Returns:
-        subject -> action -> (T, num_joints, 3) float32.
-    """
-    if num_joints not in (17, 32):
-        raise SkelgnnError(f"num_joints must be 17 or 32, got {num_joints}")
-    rng = np.random.default_rng(seed)
-    lengths = [int(frames)] * len(actions) if np.isscalar(frames) else [int(f) for f in frames]
-    extra_offsets = rng.normal(0.0, 0.04, size=(32, 3))
-    out: dict = {}
-    for s in subjects:
-        out[s] = {}
-        for a, T in zip(actions, lengths):
-            yaw = rng.uniform(-np.pi, np.pi)
-            c, sn = np.cos(yaw), np.sin(yaw)
-            rot = np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]])
-            shift = np.append(rng.uniform(-0.5, 0.5, size=2), 0.0)
-            t = np.arange(T)[:, None, None]
-            phase = rng.uniform(0, 2 * np.pi, size=(1, 17, 3))
-            wobble = 0.05 * np.sin(0.2 * t + phase)
-            p17 = (_TEMPLATE_17_M[None] + wobble) @ rot.T + shift
-            if num_joints == 17:
-                out[s][a] = p17.astype(np.float32)
-                continue
-            p32 = np.zeros((T, 32, 3))
-            p32[:, list(H36M_32_TO_17)] = p17
-            for j in range(32):
-                if j not in H36M_32_TO_17:
-                    p32[:, j] = p32[:, _PARENTS_32[j]] + extra_offsets[j]
-            out[s][a] = p32.astype(np.float32)
     return out

@@ -3,7 +3,7 @@
 Implements ``shared/docs/BENCHMARK.md`` (spec v1) exactly:
 
 * poses: every AMC clip at 30 fps (source frames 0, 4, 8, …), forward kinematics of the actor's ASF,
-  17 Human3.6M joints (:data:`skelgnn.data.asf_amc.HDM05_TO_H36M17`), millimetres, Y up;
+  17 Human3.6M joints (:data:`skelgnn.data.mocap_joints.HDM05_TO_H36M17`), millimetres, Y up;
 * cameras: 4 per clip on a 4500 mm ring at 1600 mm height around ``(x̄, 900, z̄)``, yaw 45°, 135°,
   225°, 315°, f = 1145 px, c = (500, 500), 1000 × 1000 px, no distortion;
 * inputs: ``gt`` (exact projection) and ``noisy`` (σ = 4 px everywhere plus, with probability 0.03
@@ -29,12 +29,15 @@ import numpy as np
 
 from ..cameras import Camera, project, ring_cameras, world_to_camera
 from ..errors import FormatError, SkelgnnError
+from ..normalization import normalize_input
 from ..skeleton import H36M_17
-from .asf_amc import HDM05_TO_H36M17, forward_kinematics, bone_end_points_to_joints, read_amc, read_asf
+from .asf_amc import read_amc, read_asf
+from .mocap_joints import HDM05_TO_H36M17, bone_end_points_to_joints, forward_kinematics
+from .sequences import SequenceSet
 
 __all__ = [
     "TRAIN_ACTORS", "TEST_ACTORS", "ATTRIBUTION", "Clip", "Benchmark", "find_clips", "build_clip",
-    "build_benchmark", "rare_pose_distances", "canonical_yaw", "sanity_figures",
+    "build_benchmark", "benchmark_sequences", "rare_pose_distances", "canonical_yaw", "sanity_figures",
 ]
 
 TRAIN_ACTORS = ("bd", "bk", "dg")
@@ -297,6 +300,46 @@ def build_benchmark(src: str | Path, progress: bool = False) -> Benchmark:
         cam_f=cam_field(lambda c: c.f), cam_c=cam_field(lambda c: c.c),
         rare_distance=rare_distance, rare20=rare20,
     )
+
+
+def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = "gt", *,
+                        fraction: float = 1.0, max_frames: int = 0, input_norm: str = "screen") -> SequenceSet:
+    """Sequences of the clips whose split is in ``splits`` ("train", "val", "test").
+
+    Args:
+        bench: a :class:`skelgnn.data.hdm05.Benchmark`.
+        input_kind: "gt" or "noisy" 2D input.
+        fraction: keep this share of the selected clips (every k-th clip, deterministic).
+        max_frames: if > 0, keep only the first ``max_frames`` frames of each clip.
+        input_norm: "screen" or "bbox" (:mod:`skelgnn.normalization`).
+    """
+    if input_kind not in ("gt", "noisy"):
+        raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
+    splits = (splits,) if isinstance(splits, str) else tuple(splits)
+    uv_all = bench.joints_2d_gt if input_kind == "gt" else bench.joints_2d_noisy
+    clips = [c for c in range(len(bench.clip_keys)) if bench.clip_split[c] in splits]
+    if fraction < 1.0:
+        step = max(1, int(round(1.0 / max(fraction, 1e-9))))
+        clips = clips[::step]
+    out = SequenceSet()
+    for c in clips:
+        sl = bench.clip_frames(c)
+        if max_frames > 0:
+            sl = slice(sl.start, min(sl.stop, sl.start + max_frames))
+        world = bench.joints_world[sl].astype(np.float64)
+        for i in range(4):
+            cam = bench.camera(c, i)
+            xc = (world - cam.center) @ np.asarray(cam.R).T
+            out.targets.append((xc - xc[:, :1]).astype(np.float32))
+            out.inputs.append(normalize_input(uv_all[i, sl], input_norm, bench.width, bench.height)
+                              .astype(np.float32))
+            out.keys.append(f"{bench.clip_keys[c]}/{i}")
+            out.classes.append(str(bench.clip_class[c]))
+            out.rare.append(bench.rare20[sl].copy())
+            out.pixels.append(np.asarray(uv_all[i, sl], dtype=np.float32))
+            out.roots.append(xc[:, 0].astype(np.float32))
+            out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
+    return out
 
 
 def sanity_figures(bench: Benchmark) -> dict:

@@ -1,4 +1,4 @@
-"""MPI-INF-3DHP test set (TS1–TS6) in the npz most lifters use, and PCK / AUC evaluation.
+"""MPI-INF-3DHP test set (TS1–TS6) in the npz most lifters use (scored by :func:`skelgnn.report.score_3dhp`).
 
 Expected file (``data_test_3dhp.npz``, as produced by P-STMO's ``data_to_npz_3dhp_test.py`` and read by
 its descendants; users bring it, nothing is downloaded here):
@@ -35,17 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..errors import FormatError, SkelgnnError
 from ..io import read_npz
-from ..metrics import auc, mpjpe, pck
 from ..normalization import normalize_input
-from ..skeleton import H36M_17, Skeleton
-from .lifting import SequenceSet
+from ..skeleton import H36M_17
+from .sequences import SequenceSet
 
 __all__ = ["MPI3DHP_JOINT_NAMES", "MPI3DHP_TO_H36M17", "TEST_SEQUENCES", "TEST_RESOLUTION", "PCK14_JOINTS",
-           "MPI3DHPTest", "read_3dhp_test", "score_3dhp", "evaluate_3dhp", "format_3dhp_report"]
+           "MPI3DHPTest", "read_3dhp_test"]
 
 MPI3DHP_JOINT_NAMES: tuple[str, ...] = (
     "head_top", "neck", "right_shoulder", "right_elbow", "right_wrist", "left_shoulder", "left_elbow",
@@ -191,102 +189,3 @@ def read_3dhp_test(path: str | Path, *, allow_pickle: bool = False, joints: int 
         out.seqs.rare.append(np.zeros(T, dtype=bool))
         out.valid.append(valid)
     return out
-
-
-def score_3dhp(preds: list[np.ndarray], test: MPI3DHPTest, joint_names: tuple[str, ...] | None = None) -> dict:
-    """PCK@150 mm, AUC and MPJPE on the valid frames, per sequence and overall.
-
-    Args:
-        preds: one (T, J, 3) prediction in mm per sequence (re-centred on the pelvis here).
-        test: the test set.
-        joint_names: names of the J joints (default: Human3.6M 17, or 16 without "neck").
-
-    Returns:
-        ``{"per_sequence": {TS: {pck150, auc, pck150_14, auc_14, mpjpe, frames}}, "overall": {…}
-        (pooled over every valid frame), "sequence_mean": {…} (mean over sequences)}``; PCK and AUC are
-        percentages.
-    """
-    if len(preds) != len(test.seqs):
-        raise SkelgnnError(f"{len(preds)} predictions for {len(test.seqs)} sequences")
-    J = test.seqs.targets[0].shape[1]
-    if joint_names is None:
-        joint_names = H36M_17.joint_names if J == 17 else tuple(n for n in H36M_17.joint_names if n != "neck")
-    sel14 = [joint_names.index(n) for n in PCK14_JOINTS]
-    per: dict = {}
-    pooled = {k: [] for k in ("pck150", "auc", "pck150_14", "auc_14", "mpjpe")}
-    for p, t, v, key in zip(preds, test.seqs.targets, test.valid, test.seqs.keys):
-        p = torch.from_numpy(np.asarray(p, dtype=np.float64))[torch.from_numpy(v)]
-        t = torch.from_numpy(np.asarray(t, dtype=np.float64))[torch.from_numpy(v)]
-        p, t = p - p[:, :1], t - t[:, :1]
-        vals = {"pck150": 100 * pck(p, t, 150.0), "auc": 100 * auc(p, t),
-                "pck150_14": 100 * pck(p[:, sel14], t[:, sel14], 150.0), "auc_14": 100 * auc(p[:, sel14], t[:, sel14]),
-                "mpjpe": mpjpe(p, t)}
-        name = key.split("/", 1)[0]
-        per[name] = {k: float(x.mean()) for k, x in vals.items()}
-        per[name]["frames"] = int(len(p))
-        for k, x in vals.items():
-            pooled[k].append(x)
-    overall = {k: float(torch.cat(x).mean()) for k, x in pooled.items()}
-    overall["frames"] = int(sum(r["frames"] for r in per.values()))
-    seq_mean = {k: float(np.mean([r[k] for r in per.values()])) for k in pooled}
-    return {"per_sequence": per, "overall": overall, "sequence_mean": seq_mean}
-
-
-def evaluate_3dhp(model: torch.nn.Module, meta: dict, path: str | Path, *, allow_pickle: bool = False,
-                  tta: bool = False, order: str = "mpi", chunk: int = 4096) -> dict:
-    """Cross-dataset evaluation of a checkpoint on the MPI-INF-3DHP test set.
-
-    Every frame is fed to the model (temporal models need the neighbours); only valid frames are scored.
-
-    Args:
-        model: from :func:`skelgnn.checkpoint.load_checkpoint`.
-        meta: its checkpoint dict (skeleton with 17 or 16 joints, normalization).
-        path: ``data_test_3dhp.npz``.
-        allow_pickle: must be ``True`` (pickled layout).
-        tta: test-time flip augmentation.
-        order: joint order of the file (see :func:`read_3dhp_test`).
-
-    Returns:
-        :func:`score_3dhp`'s dict plus ``protocol`` (a description of every switch) and ``model``.
-    """
-    from ..evaluate import predict_sequences
-
-    skeleton = Skeleton.from_dict(meta["skeleton"])
-    if skeleton.num_joints not in (16, 17):
-        raise SkelgnnError(f"the checkpoint's skeleton has {skeleton.num_joints} joints; 3DHP needs 17 or 16")
-    norm = meta.get("normalization", {}).get("input", "screen")
-    test = read_3dhp_test(path, allow_pickle=allow_pickle, joints=skeleton.num_joints, order=order, input_norm=norm)
-    preds = predict_sequences(model, test.seqs, skeleton, tta=tta, chunk=chunk,
-                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
-    report = score_3dhp(preds, test, skeleton.joint_names)
-    report["protocol"] = {
-        "dataset": "MPI-INF-3DHP test set (" + ", ".join(test.seqs.classes) + ")",
-        "frames": "valid frames only (the file's 'valid' flags); every frame is fed to the model",
-        "3D": "universal (height-normalised) annotations, mm, pelvis-relative; joints mapped to Human3.6M order",
-        "2D input": f"the file's data_2d, normalised '{norm}' (screen: per sequence resolution, TS1-4 2048x2048, "
-                    "TS5-6 1920x1080)",
-        "test-time flip": "on" if tta else "off",
-        "PCK": "share of joints closer than 150 mm (pck150: all joints incl. pelvis; pck150_14: 14 joints)",
-        "AUC": "mean PCK over thresholds 0..149 mm in 1 mm steps",
-        "averaging": "overall = pooled over all valid frames; sequence_mean = mean over sequences",
-    }
-    report["model"] = f"{meta['model']['name']} {meta['model'].get('kwargs', {})}"
-    return report
-
-
-def format_3dhp_report(report: dict, title: str = "MPI-INF-3DHP") -> str:
-    """Markdown of :func:`evaluate_3dhp`'s dict: the protocol first, then PCK / AUC / MPJPE per sequence."""
-    lines = [f"## {title}", "", "Protocol:"]
-    lines += [f"- {k}: {v}" for k, v in report["protocol"].items()]
-    lines += ["", ("| sequence | PCK@150 (%) | AUC (%) | PCK@150, 14 joints (%) | AUC, 14 joints (%) | MPJPE (mm) | "
-                   "frames |"), "|---|---|---|---|---|---|---|"]
-
-    def row(name: str, r: dict, frames) -> str:
-        return (f"| {name} | {r['pck150']:.1f} | {r['auc']:.1f} | {r['pck150_14']:.1f} | {r['auc_14']:.1f} | "
-                f"{r['mpjpe']:.1f} | {frames} |")
-
-    for name, r in report["per_sequence"].items():
-        lines.append(row(name, r, r["frames"]))
-    lines.append(row("all (pooled over frames)", report["overall"], report["overall"]["frames"]))
-    lines.append(row("mean over sequences", report["sequence_mean"], ""))
-    return "\n".join(lines) + "\n"

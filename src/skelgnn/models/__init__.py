@@ -10,29 +10,14 @@ screen coordinates; outputs are root-relative joints in the units of the trainin
 
 from __future__ import annotations
 
-from typing import Callable
-
 from torch import nn
 
 from ..errors import SkelgnnError
 from ..skeleton import Skeleton
 from ..validate import check_model_kwargs
+from .registry import REGISTRY, register
 
 __all__ = ["REGISTRY", "register", "build", "names"]
-
-REGISTRY: dict[str, Callable[..., nn.Module]] = {}
-
-
-def register(name: str):
-    """Decorator: register a builder ``fn(skeleton, **kwargs) -> nn.Module`` under ``name``."""
-
-    def deco(fn):
-        if name in REGISTRY:
-            raise ValueError(f"model {name!r} registered twice")
-        REGISTRY[name] = fn
-        return fn
-
-    return deco
 
 
 def build(name: str, skeleton: Skeleton, **kwargs) -> nn.Module:

@@ -23,26 +23,12 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..errors import ShapeError
 from ..skeleton import Skeleton
-from . import register
+from .layers import Residual, check_joints_2d
+from .registry import register
 from .zscore import ZScored
 
-__all__ = ["FCLifter", "check_joints_2d"]
-
-
-def check_joints_2d(joints_2d: Tensor, num_joints: int, receptive_field: int, model: str) -> None:
-    """Raise :class:`ShapeError` unless ``joints_2d`` has shape (B, T, J, 2) with T >= receptive field.
-
-    Shared by the baseline lifters (``fc``, ``semgcn``, ``lcn``, ``tcn*``).
-    """
-    shape = tuple(joints_2d.shape)
-    if len(shape) != 4 or shape[2] != num_joints or shape[3] != 2:
-        raise ShapeError(f"{model}: joints_2d must have shape (B, T, {num_joints}, 2), got {shape}")
-    if shape[1] < receptive_field:
-        raise ShapeError(
-            f"{model}: needs at least {receptive_field} frames (its receptive field), got T={shape[1]}"
-        )
+__all__ = ["FCLifter"]
 
 
 class _MaxNormLinear(nn.Linear):
@@ -60,15 +46,11 @@ class _Stage(nn.Sequential):
         super().__init__(linear(c_in, c_out), nn.BatchNorm1d(c_out), nn.ReLU(), nn.Dropout(dropout))
 
 
-class _ResidualBlock(nn.Module):
-    def __init__(self, linear: type[nn.Linear], channels: int, dropout: float) -> None:
-        super().__init__()
-        self.stages = nn.Sequential(
-            _Stage(linear, channels, channels, dropout), _Stage(linear, channels, channels, dropout)
-        )
+class _ResidualBlock(Residual):
+    """Two stages of ``channels`` units around a skip connection."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x + self.stages(x)
+    def __init__(self, linear: type[nn.Linear], channels: int, dropout: float) -> None:
+        super().__init__(_Stage(linear, channels, channels, dropout), _Stage(linear, channels, channels, dropout))
 
 
 class FCLifter(ZScored, nn.Module):

@@ -24,8 +24,8 @@ import torch
 from torch import Tensor, nn
 
 from ..skeleton import Skeleton
-from . import register
-from .fc import check_joints_2d
+from .layers import Residual, check_joints_2d
+from .registry import register
 from .zscore import ZScored
 
 __all__ = ["LocallyConnected", "LCN"]
@@ -83,15 +83,11 @@ class _Stage(nn.Module):
         return self.post(self.lc(x))
 
 
-class _ResidualBlock(nn.Module):
-    def __init__(self, channels: int, mask: Tensor, dropout: float) -> None:
-        super().__init__()
-        self.stages = nn.Sequential(
-            _Stage(channels, channels, mask, dropout), _Stage(channels, channels, mask, dropout)
-        )
+class _ResidualBlock(Residual):
+    """Two LC stages of ``channels`` per joint around a skip connection."""
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x + self.stages(x)
+    def __init__(self, channels: int, mask: Tensor, dropout: float) -> None:
+        super().__init__(_Stage(channels, channels, mask, dropout), _Stage(channels, channels, mask, dropout))
 
 
 class LCN(ZScored, nn.Module):

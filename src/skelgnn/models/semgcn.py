@@ -28,8 +28,8 @@ import torch
 from torch import Tensor, nn
 
 from ..skeleton import Skeleton
-from . import register
-from .fc import check_joints_2d
+from .layers import check_joints_2d
+from .registry import register
 from .zscore import ZScored
 
 __all__ = ["SemGraphConv", "SemGCN"]

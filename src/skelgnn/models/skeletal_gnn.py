@@ -25,33 +25,13 @@ from torch import Tensor, nn
 
 from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
-from . import register
-from .hcsf import DHCSF, HCSF, Dynamic, GraphInit, HopGraph, ShortRange, Squeeze, TemporalConv, WeightMode
+from .hcsf import DHCSF, HCSF, ShortRange, Squeeze, WeightMode
+from .hops import Dynamic, GraphInit, HopGraph
+from .layers import JointLinear, TemporalConv
+from .registry import register
 from .zscore import ZScored
 
 __all__ = ["SkeletalGNN"]
-
-
-class _JointLinear(nn.Module):
-    """A separate linear map per joint. Shapes: (N, T, J, C_in) -> (N, T, J, C_out)."""
-
-    def __init__(self, num_joints: int, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(num_joints, in_channels, out_channels))
-        self.bias = nn.Parameter(torch.empty(num_joints, out_channels))
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        bound = self.weight.shape[1] ** -0.5
-        nn.init.uniform_(self.weight, -bound, bound)
-        nn.init.uniform_(self.bias, -bound, bound)
-
-    def extra_repr(self) -> str:
-        J, c_in, c_out = self.weight.shape
-        return f"joints={J}, {c_in} -> {c_out}"
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.einsum("ntjc,jcd->ntjd", x, self.weight) + self.bias
 
 
 class _Post(nn.Module):
@@ -202,14 +182,14 @@ class SkeletalGNN(ZScored, nn.Module):
                                HopGraph(masks, c_in, dynamic="m" if dynamic in ("m", "mo") else "none",
                                         init=graph_init))
         else:
-            self.embed = _JointLinear(J, c_in, C)
+            self.embed = JointLinear(J, c_in, C)
         self.embed_post = _Post(J, C, dropout, per_joint)
         self.blocks = nn.ModuleList(
             _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)),
                    layer(1, 1, False), J, C, dropout, per_joint)
             for b in range(num_blocks)
         )
-        self.head = _JointLinear(J, C, 3)
+        self.head = JointLinear(J, C, 3)
         self.receptive_field = 1 + sum(block.frames_consumed for block in self.blocks)
         spacing, self.supports_strided = 1, True  # block b must see frames spaced by its dilation
         for block in self.blocks:

@@ -25,8 +25,8 @@ from torch import Tensor, nn
 
 from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
-from . import register
-from .fc import check_joints_2d
+from .layers import check_joints_2d
+from .registry import register
 from .zscore import ZScored
 
 __all__ = ["TemporalConvLifter"]

@@ -1,7 +1,7 @@
-"""Parsers for keypoint files that other tools write, below :mod:`skelgnn.keypoints`.
+"""Parsers for keypoint files that other tools write, below :mod:`skelgnn.keypoints.files`.
 
 Each module turns one format into plain arrays and never builds a :class:`skelgnn.keypoints.Keypoints`
-itself (``keypoints.read_keypoints`` does that), so the imports run one way: ``keypoints`` → here →
+itself (``keypoints.read_keypoints`` does that), so the imports run one way: ``keypoints.files`` → here →
 ``errors``/``io``.
 
 * :mod:`.arrays` — plain JSON frame lists ``[T][K][2|3]`` / ``[T][P][K][2|3]`` and ``.npy`` arrays

@@ -1,0 +1,116 @@
+"""Building blocks shared by the lifters: shape check, residual block, joint-wise linear, temporal convolution.
+
+Each is a small ``nn.Module`` (or function) with explicit constructor values; the model files compose
+them. Parameter names are part of the checkpoint format (``state_dict`` keys), so a block keeps the
+attribute names it had where it was first written (``stages``, ``weight``/``bias``, ``linear``).
+
+Shape letters: B batch, N batch × frames, T frames, J joints, C channels.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from ..errors import ShapeError, SkelgnnError
+
+__all__ = ["check_joints_2d", "check_choice", "Residual", "JointLinear", "TemporalConv", "center_crop"]
+
+
+def check_joints_2d(joints_2d: Tensor, num_joints: int, receptive_field: int, model: str) -> None:
+    """Raise :class:`ShapeError` unless ``joints_2d`` has shape (B, T, J, 2) with T >= receptive field.
+
+    Every lifter's ``forward`` opens with it.
+    """
+    shape = tuple(joints_2d.shape)
+    if len(shape) != 4 or shape[2] != num_joints or shape[3] != 2:
+        raise ShapeError(f"{model}: joints_2d must have shape (B, T, {num_joints}, 2), got {shape}")
+    if shape[1] < receptive_field:
+        raise ShapeError(
+            f"{model}: needs at least {receptive_field} frames (its receptive field), got T={shape[1]}"
+        )
+
+
+class Residual(nn.Module):
+    """``x + stages(x)``: a residual block around stages that keep the shape (``fc``, ``lcn``)."""
+
+    def __init__(self, *stages: nn.Module) -> None:
+        super().__init__()
+        self.stages = nn.Sequential(*stages)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.stages(x)
+
+
+class JointLinear(nn.Module):
+    """A separate linear map per joint. Shapes: (N, T, J, C_in) -> (N, T, J, C_out)."""
+
+    def __init__(self, num_joints: int, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_joints, in_channels, out_channels))
+        self.bias = nn.Parameter(torch.empty(num_joints, out_channels))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = self.weight.shape[1] ** -0.5
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        J, c_in, c_out = self.weight.shape
+        return f"joints={J}, {c_in} -> {c_out}"
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.einsum("ntjc,jcd->ntjd", x, self.weight) + self.bias
+
+
+def check_choice(name: str, value: object, allowed: tuple) -> None:
+    if value not in allowed:
+        raise SkelgnnError(f"{name} must be one of {list(allowed)}, got {value!r}")
+
+
+def center_crop(x: Tensor, length: int) -> Tensor:
+    """Keep the ``length`` centre entries of dim 1."""
+    start = (x.shape[1] - length) // 2
+    return x[:, start:start + length]
+
+
+class TemporalConv(nn.Module):
+    """Valid, dilated convolution over time with kernel 1 over joints, on channel-last features.
+
+    Args:
+        in_channels: C_in.
+        out_channels: C_out.
+        kernel_size: F, number of taps.
+        dilation: spacing of the taps in frames.
+
+    Shapes:
+        x: (N, T, J, C_in) -> (N, T - (F-1)·dilation, J, C_out); output frame t sees input frames
+        t, t + dilation, …, t + (F-1)·dilation.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 1, dilation: int = 1,
+                 bias: bool = True) -> None:
+        super().__init__()
+        if kernel_size < 1 or dilation < 1:
+            raise SkelgnnError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}")
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.frames_consumed = (kernel_size - 1) * dilation
+        self.linear = nn.Linear(in_channels * kernel_size, out_channels, bias=bias)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, dilation={self.dilation}"
+
+    def forward(self, x: Tensor) -> Tensor:
+        taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C_in, F)
+        return self.linear(taps.flatten(-2))
+
+    def strided(self, x: Tensor, step: int) -> Tensor:
+        """The same taps read from frames spaced like the dilation, at the centres of consecutive
+        groups of ``step`` frames (strided training). Shapes: (N, T, J, C_in) -> (N, T // step, J, C_out).
+        """
+        if self.kernel_size > step:
+            raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
+        offset = (step - self.kernel_size) // 2
+        taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C_in, F)
+        return self.linear(taps.flatten(-2))
