@@ -150,3 +150,21 @@ def test_results_markdown_prints_the_v1_1_columns_and_dashes_for_older_runs():
     assert "| Accel | MPJVE | bone sd | root err | abs MPJPE |" in md
     assert "| 80.0 | 81.0 | 60.0 | 150.0 | 100.0 | – | – | – | – | – |" in md  # one seed: no ± sd
     assert "| 3.46 | 8.4 | 16.7 | 186.2 | 198.9 |" in md
+
+
+def test_only_trains_the_named_runs(tiny_bench_dir, tmp_path, capsys):
+    cfg = tmp_path / "bench.toml"
+    cfg.write_text(CONFIG.format(data=tiny_bench_dir))
+    out = tmp_path / "out"
+    assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--only", "fc_gt_only"]) == 0
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["fc_gt_only__gt__s0"]
+    summary = json.loads((out / "results.json").read_text())
+    assert [r["label"] for r in summary["results"]] == ["fc_gt_only"]
+    assert "fc__gt__s0" in summary["missing"] and "lcn__noisy__s0" in summary["missing"]
+    # --only with --shard splits the named runs' jobs among the shards: 2/2 of fc's two jobs is its noisy one
+    assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--only", "fc", "--shard", "2/2"]) == 0
+    assert (out / "runs" / "fc__noisy__s0" / "test.json").exists()
+    assert not (out / "runs" / "fc__gt__s0").exists()
+    capsys.readouterr()
+    assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--only", "nope"]) == 2
+    assert "no run labelled 'nope'" in capsys.readouterr().err

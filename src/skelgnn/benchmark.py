@@ -182,25 +182,33 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
 
 def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[str] = (),
                   progress: bool = True, plots: bool = True, train: bool = True,
-                  shard: tuple[int, int] = (1, 1)) -> dict:
+                  shard: tuple[int, int] = (1, 1), only: list[str] = ()) -> dict:
     """Train and evaluate every run of the config for every input and seed; write results and plots into ``out``.
 
     With ``train=False`` nothing is trained: the tables are made from the runs already finished, and
     the unfinished ones are listed under ``"missing"`` (a partial report of an interrupted benchmark).
     ``shard=(k, N)`` trains only jobs k-1, k-1+N, k-1+2N, … of :func:`jobs` (1 <= k <= N); the report then
-    covers every job finished so far, by any shard.
+    covers every job finished so far, by any shard. ``only`` (labels) restricts training to those runs (before
+    sharding); the report still covers every finished run.
     """
     k, n = shard
     if not 1 <= k <= n:
         raise SkelgnnError(f"shard must be K/N with 1 <= K <= N, got {k}/{n}")
     cfg = load_benchmark_config(config_path, overrides)
+    labels = [r["label"] for r in cfg["runs"]]
+    unknown = [x for x in only if x not in labels]
+    if unknown:
+        raise SkelgnnError(f"{config_path}: no run labelled {', '.join(map(repr, unknown))}; labels: {labels}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     results, missing = [], []
-    for index, (run, input_kind, seed) in enumerate(jobs(cfg)):
+    chosen = [j for j in jobs(cfg) if not only or j[0]["label"] in only]
+    for job in jobs(cfg):
+        run, input_kind, seed = job
         done = (run_folder(out, run["label"], input_kind, seed) / "test.json").exists()
-        if not done and (not train or index % n != k - 1):
+        index = next((i for i, c in enumerate(chosen) if c == job), None)
+        if not done and (not train or index is None or index % n != k - 1):
             missing.append(f"{run['label']}__{input_kind}__s{seed}")
             continue
         if progress and not done:

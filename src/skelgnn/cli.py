@@ -146,7 +146,7 @@ def _cmd_evaluate_3dhp(args: argparse.Namespace) -> int:
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     _guard_outputs(inputs=[args.config], folders={"--out": (args.out, ("results.md", "results.json"))})
     summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
-                            train=not args.report_only, shard=args.shard)
+                            train=not args.report_only, shard=args.shard, only=args.only or [])
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
           f"({summary['wall_seconds_this_call']:.0f} s this call)")
@@ -397,6 +397,9 @@ def _add_benchmark(sub) -> None:
     b.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
                    help="train only every N-th run starting at the K-th, so N processes or machines share the "
                         "benchmark (default 1/1: all); --report-only merges what any shard finished")
+    b.add_argument("--only", action="append", metavar="LABEL",
+                   help="train only the run with this label (repeat for several; sharded among themselves); "
+                        "the report still covers every finished run")
     b.set_defaults(func=_cmd_benchmark)
 
 
