@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,9 +77,12 @@ def test_defaults_keep_hdm05_and_match_the_h36m_protocol_defaults():
     ("data.allow_pickle=1", "data.allow_pickle must be true or false"),
     ("data.val_every=1", "data.val_every must be an integer >= 2"),
     ("data.test_downsample=0", "data.test_downsample must be an integer >= 1"),
+    ("data.extra_views=-2",
+     "data.extra_views (random virtual views per training clip) must be an integer >= 0, got -2"),
+    ("data.extra_views=0.5", "data.extra_views must be an integer"),
 ])
 def test_bad_data_values_are_clear_errors(override, message):
-    with pytest.raises(SkelgnnError, match=message.replace("(", r"\(").replace("[", r"\[")):
+    with pytest.raises(SkelgnnError, match=re.escape(message)):
         load_config(None, [override])
 
 

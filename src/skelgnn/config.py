@@ -35,7 +35,14 @@ class DataConfig:
     """The ``[data]`` section.
 
     ``kind = "hdm05"`` (default) reads the benchmark folder written by ``skelgnn data hdm05`` and uses
-    ``path``, ``input`` ("gt" | "noisy"), ``train_fraction``, ``max_frames_per_clip`` and ``input_norm``.
+    ``path``, ``input`` ("gt" | "noisy"), ``train_fraction``, ``max_frames_per_clip``, ``input_norm``,
+    ``extra_views`` and ``view_seed``. ``extra_views = n`` (default 0: the benchmark's 4 cameras only) adds to
+    every training clip (never the validation clips, never the test actors) ``n`` sequences seen by random
+    virtual cameras: yaw uniform in [0, 360) deg, camera height uniform in [0.3, 2.8] m, distance from the
+    look-at point uniform in [2.5, 9] m, look-at height uniform in [0.6, 1.3] m above the clip's mean pelvis
+    x, z, focal length 1145 px times a log-uniform factor in [0.5, 2], image 1000x1000, 1920x1080, 1280x720
+    or 640x480 (principal point at the centre); "noisy" input gets the benchmark's noise scaled by
+    max(width, height) / 1000 px; ``view_seed`` (default 0) seeds them (:mod:`skelgnn.data.views`).
     ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
     ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
     under the protocol named by the remaining keys (:meth:`skelgnn.protocol.Protocol.from_config`);
@@ -47,6 +54,8 @@ class DataConfig:
     train_fraction: float = 1.0   # hdm05: use a deterministic subset of training clips (smoke runs)
     max_frames_per_clip: int = 0  # hdm05: 0 = all; >0 keeps only the first frames (smoke runs)
     input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
+    extra_views: int = 0          # hdm05: random virtual camera views added per training clip (0 = none)
+    view_seed: int = 0            # hdm05: seed of those views' cameras and 2D noise
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
     # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
     name: str = "h36m"            # dataset name in the file names ("h36m", or "hdm05" for the HDM05-Lift export)
@@ -203,6 +212,12 @@ def _check_data(data: DataConfig, source: str) -> None:
         raise SkelgnnError(f"{source}: data.path must name the data folder, got {data.path!r}")
     real(data.train_fraction, f"{source}: data.train_fraction", 0.0, 1.0, lo_open=True)
     integer(data.max_frames_per_clip, f"{source}: data.max_frames_per_clip", 0)
+    integer(data.extra_views, f"{source}: data.extra_views (random virtual views per training clip)", 0)
+    integer(data.view_seed, f"{source}: data.view_seed", 0, 2**32 - 1)
+    if data.kind != "hdm05" and data.extra_views:
+        raise SkelgnnError(f"{source}: data.extra_views = {data.extra_views} is not supported with "
+                           f"data.kind = {data.kind!r} (random virtual views need the world poses of "
+                           "kind = 'hdm05'); set data.extra_views = 0")
     if data.input_norm not in ("screen", "bbox"):
         raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
 

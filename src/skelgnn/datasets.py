@@ -4,7 +4,10 @@
 validation sequences and the skeleton the model is built for.
 
 * ``kind = "hdm05"``: the benchmark folder written by ``skelgnn data hdm05``; training and validation
-  clips as flagged in the benchmark (every 10th clip of the training actors), 17 joints.
+  clips as flagged in the benchmark (every 10th clip of the training actors), 17 joints. With
+  ``extra_views = n`` the training set also holds every training clip seen by ``n`` random virtual
+  cameras (:func:`skelgnn.data.views.extra_view_sequences`, seeded by ``view_seed``), appended after the
+  benchmark's sequences; the validation set keeps the benchmark's cameras.
 * ``kind = "h36m"``: ``<path>/data_3d_<name>.npz`` and ``<path>/data_2d_<name>_<input>.npz`` (Human3.6M,
   or the HDM05-Lift export with ``name = "hdm05"``) under :meth:`skelgnn.protocol.Protocol.from_config`:
   the training subjects minus every ``val_every``-th (subject, action), which is the validation set; the
@@ -14,12 +17,17 @@ validation sequences and the skeleton the model is built for.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from .data.h36m import h36m_data_files, load_vp3d_pair
 from .data.hdm05 import benchmark_sequences
 from .data.hdm05_files import load_benchmark
+from .data.sequences import SequenceSet
+from .data.views import extra_view_sequences
 from .errors import SkelgnnError
 from .protocol import Protocol
 from .skeleton import H36M_17
+from .validate import integer
 
 __all__ = ["training_sequences"]
 
@@ -41,12 +49,24 @@ def training_sequences(data_cfg):
         skeleton = H36M_17
         train = benchmark_sequences(bench, "train", data_cfg.input, fraction=data_cfg.train_fraction,
                                     max_frames=data_cfg.max_frames_per_clip, input_norm=data_cfg.input_norm)
+        views = integer(getattr(data_cfg, "extra_views", 0), "data.extra_views (random virtual views per "
+                        "training clip)", 0)
+        if views:
+            extra = extra_view_sequences(bench, views, seed=integer(data_cfg.view_seed, "data.view_seed", 0),
+                                         input_kind=data_cfg.input, input_norm=data_cfg.input_norm,
+                                         fraction=data_cfg.train_fraction, max_frames=data_cfg.max_frames_per_clip)
+            for f in fields(SequenceSet):
+                getattr(train, f.name).extend(getattr(extra, f.name))
         val = benchmark_sequences(bench, "val", data_cfg.input, max_frames=data_cfg.max_frames_per_clip,
                                   input_norm=data_cfg.input_norm)
         if len(val) == 0:
             raise SkelgnnError(f"{data_cfg.path}: no validation clips; model selection needs them")
         return train, val, skeleton
     if data_cfg.kind == "h36m":
+        if getattr(data_cfg, "extra_views", 0):
+            raise SkelgnnError(f"data.extra_views = {data_cfg.extra_views!r} is not supported with data.kind = "
+                               "'h36m' (random virtual views need the world poses of kind = 'hdm05'); "
+                               "set data.extra_views = 0")
         protocol = Protocol.from_config(data_cfg)
         p3, p2 = h36m_data_files(data_cfg.path, data_cfg.name, data_cfg.input, allow_pickle=data_cfg.allow_pickle)
         sp = protocol.splits(load_vp3d_pair(p3, p2, allow_pickle=True), splits=("train", "val"),

@@ -20,6 +20,8 @@ with probability 3 %, a σ = 20 px outlier offset — with both σ scaled by ``m
 (4, T, 17, 2) base noise, the (4, T, 17) outlier draws and the (4, T, 17, 2) offsets), so every
 change sees the same standard-normal draws, and the ``baseline`` row with seed 0 reproduces the
 benchmark's stored ``noisy`` input, i.e. ``skelgnn evaluate --input noisy`` (up to float32 rounding).
+Projection and noise are :func:`skelgnn.data.views.append_view` and :func:`skelgnn.data.views.pixel_noise`,
+the code that also makes the random training views of ``data.extra_views``.
 
 The 2D is normalised the way the checkpoint was trained (``meta["normalization"]["input"]``):
 ``screen`` divides by the image width, so a model trained on 1000 × 1000 images sees different
@@ -35,7 +37,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .cameras import Camera, project, ring_cameras
+from .cameras import Camera, ring_cameras
 from .checkpoint import load_checkpoint
 from .data.hdm05 import (
     FOCAL_PX,
@@ -51,9 +53,9 @@ from .data.hdm05 import (
 )
 from .data.hdm05_files import load_benchmark
 from .data.sequences import SequenceSet
+from .data.views import append_view, noise_scale, pixel_noise
 from .errors import SkelgnnError
 from .inference import fit_trajectories, predict_sequences
-from .normalization import normalize_input
 from .report import compute_report
 from .skeleton import H36M_17, Skeleton
 
@@ -88,7 +90,7 @@ class CameraChange:
     @property
     def noise_scale(self) -> float:
         """Noise σ multiplier: the image's larger side relative to the benchmark's 1000 px."""
-        return max(self.width, self.height) / max(IMAGE_SIZE)
+        return noise_scale(self.width, self.height)
 
 
 CAMERA_CHANGES: tuple[CameraChange, ...] = (
@@ -145,35 +147,23 @@ def camera_change_sequences(bench, change: CameraChange, *, input_kind: str = "n
     if input_kind not in ("gt", "noisy"):
         raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
     rng = np.random.Generator(np.random.PCG64(seed))
-    s = change.noise_scale
     out = SequenceSet()
     inside, boxes = [], []
     for c in range(len(bench.clip_keys)):
         sl = bench.clip_frames(c)
         world = bench.joints_world[sl].astype(np.float64)
-        shape = (4, sl.stop - sl.start) + world.shape[1:2]
         if input_kind == "noisy":  # draw for every clip, in the benchmark's order
-            noise = rng.normal(0.0, NOISE_SIGMA_PX, size=shape + (2,)) * s
-            outlier = rng.random(shape) < OUTLIER_PROB
-            offset = rng.normal(0.0, OUTLIER_SIGMA_PX, size=shape + (2,)) * s
+            base, outlier, offset = pixel_noise(rng, (4, sl.stop - sl.start) + world.shape[1:2],
+                                                change.noise_scale)
         if str(bench.clip_split[c]) != split:
             continue
         for i, cam in enumerate(changed_cameras(world, change)):
-            xc = (world - cam.center) @ np.asarray(cam.R).T
-            uv = project(xc, cam)
-            if input_kind == "noisy":
-                uv = uv + noise[i] + outlier[i][..., None] * offset[i]
+            noise = (base[i], outlier[i], offset[i]) if input_kind == "noisy" else None
+            uv = append_view(out, world, cam, key=f"{bench.clip_keys[c]}/{i}", cls=str(bench.clip_class[c]),
+                             rare=bench.rare20[sl], input_norm=input_norm, noise=noise)
             inside.append(((uv[..., 0] >= 0) & (uv[..., 0] <= cam.width) & (uv[..., 1] >= 0)
                            & (uv[..., 1] <= cam.height)).reshape(-1))
             boxes.append(np.max(uv.max(axis=-2) - uv.min(axis=-2), axis=-1))
-            out.targets.append((xc - xc[:, :1]).astype(np.float32))
-            out.inputs.append(normalize_input(uv, input_norm, cam.width, cam.height).astype(np.float32))
-            out.keys.append(f"{bench.clip_keys[c]}/{i}")
-            out.classes.append(str(bench.clip_class[c]))
-            out.rare.append(bench.rare20[sl].copy())
-            out.pixels.append(np.asarray(uv, dtype=np.float32))
-            out.roots.append(xc[:, 0].astype(np.float32))
-            out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
     if not out.keys:
         raise SkelgnnError(f"the benchmark has no {split!r} clips")
     stats = {"inside_image": float(np.concatenate(inside).mean()),

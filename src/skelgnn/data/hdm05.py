@@ -37,7 +37,8 @@ from .sequences import SequenceSet
 
 __all__ = [
     "TRAIN_ACTORS", "TEST_ACTORS", "ATTRIBUTION", "Clip", "Benchmark", "find_clips", "build_clip",
-    "build_benchmark", "benchmark_sequences", "rare_pose_distances", "canonical_yaw", "sanity_figures",
+    "build_benchmark", "benchmark_clips", "benchmark_sequences", "rare_pose_distances", "canonical_yaw",
+    "sanity_figures",
 ]
 
 TRAIN_ACTORS = ("bd", "bk", "dg")
@@ -302,6 +303,17 @@ def build_benchmark(src: str | Path, progress: bool = False) -> Benchmark:
     )
 
 
+def benchmark_clips(bench, splits: str | tuple[str, ...], fraction: float = 1.0) -> list[int]:
+    """Indices of the clips whose split is in ``splits``, in sorted key order; with ``fraction`` < 1 every
+    k-th of them (``k = round(1 / fraction)``, deterministic)."""
+    splits = (splits,) if isinstance(splits, str) else tuple(splits)
+    clips = [c for c in range(len(bench.clip_keys)) if bench.clip_split[c] in splits]
+    if fraction < 1.0:
+        step = max(1, int(round(1.0 / max(fraction, 1e-9))))
+        clips = clips[::step]
+    return clips
+
+
 def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = "gt", *,
                         fraction: float = 1.0, max_frames: int = 0, input_norm: str = "screen") -> SequenceSet:
     """Sequences of the clips whose split is in ``splits`` ("train", "val", "test").
@@ -315,12 +327,8 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
     """
     if input_kind not in ("gt", "noisy"):
         raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
-    splits = (splits,) if isinstance(splits, str) else tuple(splits)
     uv_all = bench.joints_2d_gt if input_kind == "gt" else bench.joints_2d_noisy
-    clips = [c for c in range(len(bench.clip_keys)) if bench.clip_split[c] in splits]
-    if fraction < 1.0:
-        step = max(1, int(round(1.0 / max(fraction, 1e-9))))
-        clips = clips[::step]
+    clips = benchmark_clips(bench, splits, fraction)
     out = SequenceSet()
     for c in clips:
         sl = bench.clip_frames(c)

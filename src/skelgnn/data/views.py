@@ -1,0 +1,211 @@
+"""HDM05-Lift clips re-projected through other cameras: the one implementation of projection and 2D noise
+shared by the camera-robustness check (:mod:`skelgnn.robustness`) and by training on extra random virtual
+views (``[data] extra_views``, :func:`extra_view_sequences`).
+
+* :func:`pixel_noise` draws the benchmark's 2D noise model (BENCHMARK.md §2: σ = 4 px on every joint
+  plus, with probability 3 %, a σ = 20 px outlier offset), both σ multiplied by ``scale`` (the image's
+  larger side / 1000 px, :func:`noise_scale`): first the base noise, then the outlier draws, then the
+  offsets, each over the whole ``shape`` at once.
+* :func:`append_view` projects one clip's world joints through one camera, adds that noise, and appends
+  the sequence to a :class:`~skelgnn.data.sequences.SequenceSet` exactly as
+  :func:`skelgnn.data.hdm05.benchmark_sequences` fills it: camera-frame pelvis-relative targets in mm,
+  inputs normalised with ``input_norm`` (``"screen"`` with this camera's image size), pixels, camera-frame
+  roots and intrinsics.
+* :func:`extra_view_sequences` adds, for every *training* clip (split ``"train"``; never the validation
+  clips, never the test actors), ``views`` sequences seen by random virtual cameras (:func:`draw_view`):
+
+  - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as :func:`skelgnn.cameras.ring_cameras`);
+  - camera height uniform in [0.3 m, 2.8 m]; distance from the look-at point uniform in [2.5 m, 9 m];
+  - look-at point ``(x̄, h, z̄)``: the clip's mean pelvis x and z, ``h`` uniform in [0.6 m, 1.3 m];
+  - focal length 1145 px × a log-uniform factor in [0.5, 2] (fx = fy);
+  - image size uniformly one of 1000 × 1000, 1920 × 1080, 1280 × 720, 640 × 480, principal point at
+    its centre; no distortion; the camera looks at the look-at point (:func:`skelgnn.cameras.look_at`).
+
+  A draw that would put a joint of the clip (any frame) less than 1 m in front of the camera (or behind
+  it) is discarded and drawn again from the same generator (rare: only clips that travel far from
+  their mean position, seen from close by). View ``i`` of a clip with key ``k`` uses its own generator,
+  :func:`view_generator` = PCG64 seeded with ``SeedSequence([seed, crc32(k), i])`` (``seed`` is
+  ``data.view_seed``): first the camera, then, for ``"noisy"`` input, its 2D noise over the frames used.
+  So the views do not depend on each other, on the clip selection (``train_fraction``), on the input
+  kind (gt and noisy see the same cameras) or on ``max_frames_per_clip``, and ``extra_views = n`` adds
+  views ``v0 … v{n-1}``, the first views of any larger ``n``.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cameras import Camera, look_at, project
+from ..errors import SkelgnnError
+from ..normalization import normalize_input
+from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
+from .sequences import SequenceSet
+
+__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM", "VIEW_FOCAL_FACTOR",
+           "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise", "append_view",
+           "view_generator", "draw_view", "virtual_view", "extra_view_sequences"]
+
+VIEW_YAW_DEG = (0.0, 360.0)
+VIEW_HEIGHT_MM = (300.0, 2800.0)
+VIEW_DISTANCE_MM = (2500.0, 9000.0)
+VIEW_LOOK_AT_HEIGHT_MM = (600.0, 1300.0)
+VIEW_FOCAL_FACTOR = (0.5, 2.0)       # log-uniform
+VIEW_IMAGE_SIZES = ((1000, 1000), (1920, 1080), (1280, 720), (640, 480))
+VIEW_MIN_DEPTH_MM = 1000.0           # every joint at least this far in front of the camera
+VIEW_MAX_TRIES = 100
+
+
+def noise_scale(width: int, height: int) -> float:
+    """Noise σ multiplier of an image: its larger side relative to the benchmark's 1000 px."""
+    return max(width, height) / max(IMAGE_SIZE)
+
+
+def pixel_noise(rng: np.random.Generator, shape: tuple[int, ...],
+                scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The benchmark's 2D noise for points of ``shape`` (e.g. (views, T, J)), drawn in the benchmark's order.
+
+    Returns:
+        ``(base, outlier, offset)``: base noise ``shape + (2,)`` (σ 4 px · scale), outlier flags ``shape``
+        (probability 3 %), outlier offsets ``shape + (2,)`` (σ 20 px · scale); the noisy 2D is
+        ``uv + base + outlier[..., None] * offset``.
+    """
+    shape = tuple(shape)
+    base = rng.normal(0.0, NOISE_SIGMA_PX, size=shape + (2,)) * scale
+    outlier = rng.random(shape) < OUTLIER_PROB
+    offset = rng.normal(0.0, OUTLIER_SIGMA_PX, size=shape + (2,)) * scale
+    return base, outlier, offset
+
+
+def append_view(out: SequenceSet, world: np.ndarray, cam: Camera, *, key: str, cls: str, rare: np.ndarray,
+                input_norm: str, noise: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Project one clip through ``cam`` and append it to ``out`` as one sequence.
+
+    Args:
+        out: the set to append to (every field is filled: inputs, targets, keys, classes, rare, pixels,
+            roots, intrinsics).
+        world: world joints (T, J, 3), float64 mm.
+        cam: the camera (pinhole; its image size is what ``"screen"`` normalises by).
+        key, cls: the sequence's key and motion class.
+        rare: (T,) Rare20 flags (copied).
+        input_norm: ``"screen"`` or ``"bbox"``.
+        noise: ``(base, outlier, offset)`` of :func:`pixel_noise` for (T, J) points, or None (exact 2D).
+
+    Returns:
+        the 2D input in pixels, (T, J, 2) float64.
+    """
+    xc = (world - cam.center) @ np.asarray(cam.R).T
+    uv = project(xc, cam)
+    if noise is not None:
+        base, outlier, offset = noise
+        uv = uv + base + outlier[..., None] * offset
+    out.targets.append((xc - xc[:, :1]).astype(np.float32))
+    out.inputs.append(normalize_input(uv, input_norm, cam.width, cam.height).astype(np.float32))
+    out.keys.append(key)
+    out.classes.append(cls)
+    out.rare.append(np.array(rare, dtype=bool, copy=True))
+    out.pixels.append(np.asarray(uv, dtype=np.float32))
+    out.roots.append(xc[:, 0].astype(np.float32))
+    out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
+    return uv
+
+
+@dataclass(frozen=True)
+class VirtualView:
+    """The drawn parameters of one random virtual camera (module docstring), lengths in mm."""
+
+    yaw_deg: float
+    height_mm: float
+    distance_mm: float
+    look_at_height_mm: float
+    focal_px: float
+    width: int
+    height: int
+
+    def camera(self, root_xz, name: str = "") -> Camera:
+        """The camera looking at ``(root_xz[0], look_at_height_mm, root_xz[1])`` from ``distance_mm`` away."""
+        dh = self.height_mm - self.look_at_height_mm
+        radius = math.sqrt(self.distance_mm ** 2 - dh ** 2)  # horizontal distance; > 0 within the ranges
+        a = math.radians(self.yaw_deg)
+        target = np.array([float(root_xz[0]), self.look_at_height_mm, float(root_xz[1])])
+        eye = np.array([target[0] + radius * math.cos(a), self.height_mm, target[2] + radius * math.sin(a)])
+        return Camera(R=look_at(eye, target, (0.0, 1.0, 0.0)), center=eye, f=(self.focal_px, self.focal_px),
+                      c=(self.width / 2, self.height / 2), width=self.width, height=self.height, name=name)
+
+
+def view_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
+    """The generator of view ``view`` of clip ``clip_key``: PCG64 of ``SeedSequence([seed, crc32(key), view])``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view)])))
+
+
+def draw_view(rng: np.random.Generator) -> VirtualView:
+    """One camera's parameters, in this order: yaw, height, distance, look-at height, focal factor, image size."""
+    yaw = float(rng.uniform(*VIEW_YAW_DEG))
+    height = float(rng.uniform(*VIEW_HEIGHT_MM))
+    distance = float(rng.uniform(*VIEW_DISTANCE_MM))
+    look_at_height = float(rng.uniform(*VIEW_LOOK_AT_HEIGHT_MM))
+    factor = math.exp(float(rng.uniform(math.log(VIEW_FOCAL_FACTOR[0]), math.log(VIEW_FOCAL_FACTOR[1]))))
+    w, h = VIEW_IMAGE_SIZES[int(rng.integers(len(VIEW_IMAGE_SIZES)))]
+    return VirtualView(yaw, height, distance, look_at_height, FOCAL_PX * factor, w, h)
+
+
+def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") -> tuple[VirtualView, Camera]:
+    """A random virtual camera for a clip (world joints (T, J, 3) mm) with every joint >= 1 m in front of it.
+
+    Raises:
+        SkelgnnError: no such camera in 100 draws (a clip spread over many metres).
+    """
+    world = np.asarray(world, dtype=np.float64)
+    root_xz = (world[:, 0, 0].mean(), world[:, 0, 2].mean())
+    for _ in range(VIEW_MAX_TRIES):
+        view = draw_view(rng)
+        cam = view.camera(root_xz, name)
+        if float(((world - cam.center) @ cam.R[2]).min()) >= VIEW_MIN_DEPTH_MM:
+            return view, cam
+    raise SkelgnnError(f"{name or 'clip'}: no random virtual camera in {VIEW_MAX_TRIES} draws keeps every joint "
+                       f"{VIEW_MIN_DEPTH_MM / 1000:g} m in front of it; the clip spreads over too large an area")
+
+
+def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = "gt", input_norm: str = "screen",
+                         fraction: float = 1.0, max_frames: int = 0) -> SequenceSet:
+    """The training clips of ``bench`` seen by ``views`` random virtual cameras each (module docstring).
+
+    Args:
+        bench: a :class:`skelgnn.data.hdm05.Benchmark`.
+        views: virtual views per training clip (>= 0).
+        seed: the views' seed (``data.view_seed``).
+        input_kind: ``"gt"`` (exact projection) or ``"noisy"`` (the benchmark's noise, scaled by the image).
+        input_norm: ``"screen"`` (this camera's image size) or ``"bbox"``.
+        fraction, max_frames: the clip and frame selection of
+            :func:`skelgnn.data.hdm05.benchmark_sequences` (the same clips, the same frames).
+
+    Returns:
+        one sequence per (training clip, view), keys ``f"{clip_key}/v{i}"``, clip by clip in the order of
+        ``benchmark_sequences(bench, "train", ...)``.
+    """
+    if input_kind not in ("gt", "noisy"):
+        raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
+    if isinstance(views, bool) or not isinstance(views, (int, np.integer)) or views < 0:
+        raise SkelgnnError(f"extra views must be an integer >= 0, got {views!r}")
+    out = SequenceSet()
+    if views == 0:
+        return out
+    for c in benchmark_clips(bench, "train", fraction):
+        full = bench.clip_frames(c)
+        sl = full if max_frames <= 0 else slice(full.start, min(full.stop, full.start + max_frames))
+        world_full = bench.joints_world[full].astype(np.float64)
+        world = bench.joints_world[sl].astype(np.float64)
+        key = str(bench.clip_keys[c])
+        for i in range(views):
+            rng = view_generator(seed, key, i)
+            _, cam = virtual_view(world_full, rng, name=f"{key}/v{i}")
+            noise = None
+            if input_kind == "noisy":
+                noise = pixel_noise(rng, world.shape[:2], noise_scale(cam.width, cam.height))
+            append_view(out, world, cam, key=f"{key}/v{i}", cls=str(bench.clip_class[c]), rare=bench.rare20[sl],
+                        input_norm=input_norm, noise=noise)
+    return out
