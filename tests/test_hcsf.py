@@ -386,3 +386,166 @@ def test_graph_input_layer_and_channel_batchnorm():
         torch.testing.assert_close(t27(clip, strided=True), t27(clip), rtol=1e-4, atol=1e-5)
     with pytest.raises(SkelgnnError, match="input_layer"):
         build("skeletal_gnn", H36M_17, channels=8, input_layer="conv")
+
+
+# ---------------------------------------------------------------------------- o_window = "clip"
+def _theta_phi(graph: HopGraph, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    emb = graph.embed(x)  # (N, T_h, J, 2·(L+1)·C_h)
+    N, T, _, _ = emb.shape
+    return emb.view(N, T, J, 2, graph.num_hops, -1).unbind(3)  # (N, T_h, J, L+1, C_h) each
+
+
+def test_clip_graph_is_one_graph_from_every_frame_of_the_window():
+    """o_window="clip": O_k = tanh(Σ_t θ_t·φ_t), (N, L+1, J, J); o_scale divides by √(C_h·T_h)."""
+    masks = H36M_17.hop_masks(4)
+    x = _x(T=9)
+    for o_scale in (False, True):
+        torch.manual_seed(0)
+        frame = HopGraph(masks, 8, dynamic="o", temporal_kernel=3, dilation=2, o_scale=o_scale)
+        torch.manual_seed(0)
+        clip = HopGraph(masks, 8, dynamic="o", temporal_kernel=3, dilation=2, o_scale=o_scale,
+                        o_window="clip")
+        assert clip.per_clip and not frame.per_clip and clip.frames_consumed == frame.frames_consumed == 4
+        theta, phi = _theta_phi(clip, x)  # T_h = 9 - 4 = 5, C_h = 2
+        logits = torch.einsum("ntikc,ntjkc->nkij", theta, phi) / (2 * 5) ** (0.5 if o_scale else 0.0)
+        with torch.no_grad():
+            o = clip(x)
+            assert o.shape == (2, 5, J, J) and frame(x).shape == (2, 5, 5, J, J)
+            torch.testing.assert_close(o, torch.tanh(logits), rtol=1e-5, atol=1e-6)
+    # softmax over the exact-k pairs, the gate and M_k keep working per clip
+    torch.manual_seed(0)
+    soft = HopGraph(masks, 8, dynamic="mo", o_norm="softmax", o_scale=True, mask_dynamic=True, o_gate=True,
+                    temporal_kernel=3, o_window="clip")
+    with torch.no_grad():
+        soft.gate.fill_(1.0)
+        o = soft.dynamic_graph(x)
+        rows = o.sum(-1)
+        torch.testing.assert_close(rows, torch.as_tensor(masks).any(-1).float().expand_as(rows))
+        torch.testing.assert_close(soft(x), o + soft.static_graph())
+    with pytest.raises(SkelgnnError, match="o_window"):
+        HopGraph(masks, 8, o_window="sequence")
+    with pytest.raises(SkelgnnError, match="strided"):
+        soft.dynamic_graph(x, step=3)
+
+
+@pytest.mark.parametrize("kernel", [3, 1])
+@pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
+def test_clip_graph_couples_every_frame_of_the_layer(kernel, weight_mode):
+    """Perturbing one input frame changes every output frame of a clip layer; of a frame layer only the
+    frames whose F-window contains it."""
+    masks = H36M_17.hop_masks(4)
+    layers = {}
+    for window in ("frame", "clip"):
+        torch.manual_seed(0)
+        layers[window] = DHCSF(HCSF(masks, 8, 8, weight_mode=weight_mode),
+                               HopGraph(masks, 8, dynamic="mo", temporal_kernel=kernel, o_window=window))
+    x = _x(T=9)
+    T_out = 9 - (kernel - 1)
+    with torch.no_grad():
+        base = {w: layer(x) for w, layer in layers.items()}
+        assert all(b.shape == (2, T_out, J, 8) for b in base.values())
+        for f in range(9):
+            y = x.clone()
+            y[:, f] += 1.0
+            changed = {w: (layer(y) - base[w]).abs().amax(dim=(0, 2, 3)) > 1e-6
+                       for w, layer in layers.items()}
+            assert changed["clip"].all(), f
+            assert torch.equal(changed["frame"], torch.tensor([t <= f < t + kernel for t in range(T_out)])), f
+
+
+def test_single_frame_clip_model_equals_the_frame_model():
+    for kwargs in ({}, {"o_scale": True, "o_gate": True}, {"o_norm": "softmax", "mask_dynamic": True},
+                   {"weight_mode": "lcn", "dynamic": "o"}):
+        torch.manual_seed(0)
+        frame = build("skeletal_gnn", H36M_17, channels=8, **kwargs)
+        torch.manual_seed(1)
+        clip = build("skeletal_gnn", H36M_17, channels=8, o_window="clip", **kwargs)
+        assert clip.windowed and not frame.windowed and clip.receptive_field == 1
+        clip.load_state_dict(frame.state_dict())
+        for training in (True, False):  # dropout masks drawn alike in train mode
+            frame.train(training), clip.train(training)
+            x = torch.randn(4, 1, J, 2, generator=torch.Generator().manual_seed(2))
+            torch.manual_seed(3)
+            a = frame(x)
+            torch.manual_seed(3)
+            assert torch.equal(clip(x), a), (kwargs, training)
+        with torch.no_grad():  # T > 1: each frame its own window, as the frame model slides
+            x = torch.randn(2, 6, J, 2)
+            torch.testing.assert_close(clip(x), frame(x), rtol=1e-5, atol=1e-6)
+
+
+def test_clip_model_runs_one_window_per_output_frame():
+    """A windowed model's output frame t is the model on input frames t .. t + rf − 1 alone, through
+    forward on a long clip and through inference.lift over a sequence (edges padded)."""
+    from skelgnn.inference import lift, predict_sequences
+
+    torch.manual_seed(0)
+    model = build("skeletal_gnn_t27", H36M_17, channels=8, o_window="clip", o_scale=True)
+    assert model.windowed and not model.supports_strided and model.receptive_field == 27
+    model.train()
+    with torch.no_grad():  # non-default BatchNorm statistics
+        model(torch.randn(4, 27, J, 2))
+    model.eval()
+    x = torch.randn(2, 27 + 5, J, 2, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        windows = torch.cat([model(x[:, s:s + 27]) for s in range(6)], dim=1)
+        torch.testing.assert_close(model(x), windows, rtol=1e-5, atol=1e-6)
+        # the same network slid along the clip (every layer on all frames at once) is another function
+        first = model.blocks[0].first
+        h = model.embed_post(model.embed(x))
+        slid = first(h)[:, :2]
+        alone = torch.cat([first(h[:, s:s + 27])[:, :1] for s in range(2)], dim=1)
+        assert (slid - alone).abs().max() > 1e-4
+    seq = torch.randn(40, J, 2, generator=torch.Generator().manual_seed(2))
+    pad = torch.cat([seq[:1].expand(13, -1, -1), seq, seq[-1:].expand(13, -1, -1)])
+    with torch.no_grad():
+        ref = torch.cat([model(pad[t:t + 27][None])[0] for t in range(40)])  # (40, J, 3)
+    ref = ref - ref[:, :1]
+    for chunk in (4096, 30, 1):  # 4096 // 27 = 151 windows, one window, and at least one window per call
+        torch.testing.assert_close(lift(model, seq, chunk=chunk), ref, rtol=1e-5, atol=1e-6)
+
+    class _Seqs:  # the two attributes predict_sequences reads
+        inputs = [seq.numpy()]
+
+        def key(self, i):
+            return "seq"
+
+    pred = predict_sequences(model, _Seqs(), H36M_17, scale_mm=1.0)[0]
+    np.testing.assert_allclose(pred, ref.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_clip_switch_is_recorded_and_round_trips_through_a_checkpoint(tmp_path):
+    from skelgnn.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
+
+    torch.manual_seed(0)
+    default = build("skeletal_gnn_t27", H36M_17, channels=8).eval()
+    torch.manual_seed(0)
+    explicit = build("skeletal_gnn_t27", H36M_17, channels=8, o_window="frame").eval()
+    assert "o_window" not in default._settings and default._settings == explicit._settings
+    assert not default.windowed and default.supports_strided
+    x = torch.randn(2, 30, J, 2)
+    with torch.no_grad():
+        assert torch.equal(default(x), explicit(x))
+    kwargs = {"channels": 8, "o_window": "clip"}
+    torch.manual_seed(0)
+    clip = build("skeletal_gnn_t27", H36M_17, **kwargs).eval()
+    assert clip._settings == {**default._settings, "o_window": "clip"} and "o_window='clip'" in repr(clip)
+    assert list(clip.state_dict()) == list(default.state_dict())  # no parameter added or renamed
+    save_checkpoint(tmp_path / "clip.pt", make_checkpoint("skeletal_gnn_t27", kwargs, H36M_17, clip))
+    loaded, meta = load_checkpoint(tmp_path / "clip.pt")
+    assert meta["model"]["kwargs"] == kwargs and loaded.windowed and loaded._settings == clip._settings
+    with torch.no_grad():
+        assert torch.equal(loaded(x), clip(x))
+        assert not torch.allclose(clip(x), default(x))  # same weights, the other graph
+
+
+def test_clip_model_has_no_strided_variant():
+    model = build("skeletal_gnn_t27", H36M_17, channels=8, o_window="clip")
+    assert not model.supports_strided
+    assert not any(b.first.supports_strided() for b in model.blocks)
+    with pytest.raises(SkelgnnError, match="o_window='clip'"):
+        model(torch.randn(1, 27, J, 2), strided=True)
+    # without an O_k the switch changes nothing: no windows needed, the strided variant stays
+    for dynamic in ("m", "none"):
+        plain = build("skeletal_gnn_t27", H36M_17, channels=8, o_window="clip", dynamic=dynamic)
+        assert not plain.windowed and plain.supports_strided

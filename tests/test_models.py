@@ -191,3 +191,24 @@ def test_strided_variant_refuses_layouts_it_cannot_reproduce():
         assert not model.supports_strided
         with pytest.raises(SkelgnnError, match="strided"):
             model(torch.randn(1, model.receptive_field, H36M_17.num_joints, 2), strided=True)
+
+
+@pytest.mark.parametrize("name", ["skeletal_gnn", "skeletal_gnn_t27", "skeletal_gnn_t81"])
+def test_clip_window_switch_on_the_skeletal_gnn_variants(name):
+    """o_window="clip" (one O_k per window): same parameters, windowed, no strided variant, and each output
+    frame a function of its own receptive-field window (batch and window independence)."""
+    torch.manual_seed(0)
+    model = build(name, H36M_17, channels=8, o_window="clip")
+    torch.manual_seed(0)
+    frame = build(name, H36M_17, channels=8)
+    assert model.windowed and not frame.windowed
+    assert model.receptive_field == frame.receptive_field
+    assert model.supports_strided is False
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in frame.named_parameters()]
+    _warm_up(model)
+    x = _inputs(model)
+    rf = model.receptive_field
+    with torch.no_grad():
+        y = model(x)
+        assert y.shape == (B, EXTRA + 1, H36M_17.num_joints, 3)
+        torch.testing.assert_close(y[:1, 1:2], model(x[:1, 1:1 + rf]), rtol=1e-5, atol=1e-6)

@@ -198,6 +198,47 @@ def test_strided_training_refuses_a_chunk_and_models_without_the_variant(tiny_be
     assert _train(tiny_bench_dir, tmp_path / "b", "fc", epochs=1, extra=["--set", "train.strided=true"]) == 0
 
 
+def test_clip_window_models_train_on_single_windows_and_refuse_chunks_and_strided(tiny_bench_dir, tmp_path,
+                                                                                   capsys):
+    """o_window = 'clip': auto chunk 1; an explicit chunk > 1 or train.strided is a clear error."""
+    from skelgnn.train import default_chunk
+
+    assert default_chunk(27, 256, windowed=True) == 1 and default_chunk(27, 256) == 4
+    clip = "model.kwargs={'channels': 8, 'o_window': 'clip'}"
+    assert _train(tiny_bench_dir, tmp_path / "chunk", "skeletal_gnn_t27", epochs=1,
+                  extra=["--set", clip, "--set", "train.chunk=4"]) == 2
+    err = capsys.readouterr().err
+    assert "train.chunk = 4" in err and "o_window = 'clip'" in err
+    assert _train(tiny_bench_dir, tmp_path / "strided", "skeletal_gnn_t27", epochs=1,
+                  extra=["--set", clip, "--set", "train.strided=true"]) == 2
+    err = capsys.readouterr().err
+    assert "train.strided = false" in err and "o_window = 'clip'" in err
+    assert not (tmp_path / "chunk" / "last.pt").exists() and not (tmp_path / "strided" / "last.pt").exists()
+    # it trains (with precise BatchNorm, as the benchmark row) on 27-frame windows, one target each
+    from skelgnn.models.skeletal_gnn import SkeletalGNN
+
+    shapes, original = set(), SkeletalGNN.forward
+
+    def spy(self, joints_2d, strided=False):
+        shapes.add((joints_2d.shape[1], strided))
+        return original(self, joints_2d, strided)
+
+    SkeletalGNN.forward = spy
+    try:
+        assert _train(tiny_bench_dir, tmp_path / "ok", "skeletal_gnn_t27", epochs=1,
+                      extra=["--set", clip, "--set", "train.precise_bn=2"]) == 0
+    finally:
+        SkeletalGNN.forward = original
+    assert shapes == {(27, False)}  # training, precise BN and validation: never a longer clip
+    assert read_checkpoint(tmp_path / "ok" / "last.pt")["config"]["train"]["chunk"] == 1
+    net, meta = load_checkpoint(tmp_path / "ok" / "best.pt")
+    assert net.windowed and meta["model"]["kwargs"]["o_window"] == "clip"
+    logged = json.loads((tmp_path / "ok" / "log.jsonl").read_text().splitlines()[0])["val_mpjpe"]
+    val = benchmark_sequences(load_benchmark(tiny_bench_dir), "val", "gt")
+    assert np.isfinite(logged)
+    assert validation_mpjpe(net, val, H36M_17, 1000.0) == pytest.approx(logged, rel=1e-5)
+
+
 def test_reestimate_batchnorm_uses_the_batches_with_dropout_off():
     from skelgnn.train import reestimate_batchnorm
 

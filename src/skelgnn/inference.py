@@ -3,7 +3,8 @@
 Everything that predicts (evaluation, training's validation, ``predict``, the demo, the robustness
 study) calls down into these functions:
 
-* :func:`lift`: one normalised sequence through the model, one output per frame (edges padded);
+* :func:`lift`: one normalised sequence through the model, one output per frame (edges padded; a
+  ``windowed`` model gets one receptive-field window per output frame);
 * :func:`lift_flipped`: the same with optional test-time flip (the average with the mirrored
   prediction of the mirrored input);
 * :func:`predict_sequences`: every sequence of a :class:`~skelgnn.data.sequences.SequenceSet`, in mm;
@@ -21,6 +22,7 @@ from torch import nn
 
 from .data.sequences import SequenceSet, require_finite
 from .errors import ShapeError, SkelgnnError
+from .models.layers import sliding_windows
 from .normalization import normalize_input
 from .skeleton import H36M_17, Skeleton, flip_joints
 from .trajectory import Intrinsics, fit_root
@@ -32,9 +34,14 @@ __all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "fit_t
 def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> torch.Tensor:
     """Lift one sequence, one output per input frame (edges padded by repeating the end frames).
 
+    A model that says ``windowed`` (a Skeletal GNN with ``o_window="clip"``: not translation-equivariant in
+    time) is run on one receptive-field window per output frame, the windows batched, about ``chunk``
+    input frames per call; any other model slides along ``chunk`` output frames per call.
+
     Args:
         model: any registered lifter (eval mode is the caller's choice).
         joints_2d: (T, J, 2) normalised 2D joints.
+        chunk: output frames per model call (``windowed``: input frames, at least one window).
 
     Returns:
         (T, J, 3) raw model outputs with the root subtracted.
@@ -46,10 +53,16 @@ def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> tor
     pad = rf // 2
     x = torch.cat([joints_2d[:1].expand(pad, -1, -1), joints_2d, joints_2d[-1:].expand(pad, -1, -1)])
     T = joints_2d.shape[0]
+    windowed = bool(getattr(model, "windowed", False))
+    if windowed:
+        chunk = max(1, chunk // rf)
     outs = []
     for s in range(0, T, chunk):
         n = min(chunk, T - s)
-        outs.append(model(x[s: s + n + rf - 1][None])[0])  # (n, J, 3)
+        if windowed:  # (n, rf, J, 2): output frame s + i from input frames s + i .. s + i + rf - 1 alone
+            outs.append(model(sliding_windows(x[s: s + n + rf - 1][None], rf))[:, 0])  # (n, J, 3)
+        else:
+            outs.append(model(x[s: s + n + rf - 1][None])[0])  # (n, J, 3)
     y = torch.cat(outs)
     return y - y[:, :1]
 

@@ -217,6 +217,7 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             _remove_stale_temp_files(out)
         net = ddp.wrap_model(ctx, model) if ctx.distributed else model
         strided = cfg.strided and getattr(model, "receptive_field", 1) > 1
+        _check_windowed(model, name, train_set.chunk, strided)
         if strided and not getattr(model, "supports_strided", False):
             raise SkelgnnError(f"train.strided = true, but model {name!r} has no strided training variant; "
                                "set train.strided = false")
@@ -294,10 +295,26 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         ddp.teardown(ctx)
 
 
+def _check_windowed(model: nn.Module, name: str, chunk: int, strided: bool) -> None:
+    """A ``windowed`` model (``o_window = "clip"``) trains on single receptive-field windows only: a chunk
+    shares no computation between its targets (each needs its own window) and the strided variant sees
+    only the dilated frames, so neither is the model's function; refuse both with what to set."""
+    if not getattr(model, "windowed", False):
+        return
+    if strided:
+        raise SkelgnnError(f"train.strided = true, but model {name!r} computes one graph O_k per window "
+                           "(o_window = 'clip') from every frame of it, so it has no strided training "
+                           "variant; set train.strided = false")
+    if chunk > 1:
+        raise SkelgnnError(f"train.chunk = {chunk}, but model {name!r} computes one graph O_k per window "
+                           "(o_window = 'clip'): every target frame needs its own receptive-field window; "
+                           "set train.chunk = 0 (auto) or 1")
+
+
 MIN_WINDOWS_PER_BATCH = 64
 
 
-def default_chunk(receptive_field: int, batch_size: int) -> int:
+def default_chunk(receptive_field: int, batch_size: int, windowed: bool = False) -> int:
     """Target frames per training sample when ``train.chunk`` is 0 (auto).
 
     Single-frame models: 1 (every frame its own sample). Multi-frame models: the largest chunk, at
@@ -305,9 +322,10 @@ def default_chunk(receptive_field: int, batch_size: int) -> int:
     frames. Chunks share computation between neighbouring targets, but a batch made of a few long
     chunks holds few independent poses: on HDM05-Lift with batch 256, tcn27 reached a validation
     MPJPE of 157 mm after 5 epochs with chunk 32 (8 windows per batch), 114 mm with chunk 8 and
-    79 mm with chunk 4 (see the README, "Multi-frame training").
+    79 mm with chunk 4 (see the README, "Multi-frame training"). ``windowed`` models (``o_window =
+    "clip"``): 1, one receptive-field window per target frame.
     """
-    if receptive_field == 1:
+    if receptive_field == 1 or windowed:
         return 1
     return max(1, min(32, batch_size // MIN_WINDOWS_PER_BATCH))
 
@@ -353,7 +371,9 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
     train, val, skeleton = training_sequences(cfg.data)  # kind = "hdm05" | "h36m" (skelgnn.datasets)
     torch.manual_seed(cfg.train.seed)
     model = build(cfg.model.name, skeleton, **cfg.model.kwargs)
-    chunk = 1 if cfg.train.strided else cfg.train.chunk or default_chunk(model.receptive_field, cfg.train.batch_size)
+    chunk = 1 if cfg.train.strided else cfg.train.chunk or default_chunk(
+        model.receptive_field, cfg.train.batch_size, bool(getattr(model, "windowed", False)))
+    _check_windowed(model, cfg.model.name, chunk, cfg.train.strided and model.receptive_field > 1)
     windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed,
                           chunk=chunk)
     _fit_normalization(model, train, skeleton, flip=cfg.train.flip)

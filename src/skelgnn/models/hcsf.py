@@ -18,8 +18,13 @@ What differs from the paper (whose equations are unavailable, PAPER.md §9) — 
       concatenates them instead), then one W_a fuses them with the squeezed hops. No progressive fusion.
     - M_k is a learnable weight on the exact-k pairs only (SemGCN-like, no softmax), initialised to the
       row-normalised A_k. O_k is dense unless ``mask_dynamic``; it has no scaling, softmax or gate.
-    - The figure computes one O_k for the whole clip; here O_k is computed per output frame from a
-      local window of F (dilated) frames, so the layer is translation-equivariant in time.
+    - The figure computes one O_k for the whole clip (θ_k, φ_k flattened over C_h × T_h, T_h = T_in − F + 1).
+      Here that is ``o_window="clip"``: one (N, L+1, J, J) graph per hop per window, from all T_h frames of
+      the layer input, applied to every output frame of the layer (``o_scale`` divides by √(C_h·T_h)). The
+      network is then not translation-equivariant in time, so a clip model is run on one receptive-field
+      window per output frame (``SkeletalGNN.windowed``) and has no strided training variant. The default,
+      ``o_window="frame"``, computes O_k per output frame from its local window of F (dilated) frames, so
+      the layer is translation-equivariant in time. With one frame (T_in = 1, F = 1) both are the same.
     - In ``lcn`` mode weights exist only for pairs within L hops, so O_k is used on exact-k pairs only.
 
 Shape letters: N batch, T frames, J joints, C channels, K+1 = L+1 hops.
@@ -195,7 +200,8 @@ class DHCSF(nn.Module):
     """D-HCSF: an HCSF layer fed by a :class:`HopGraph`, optionally after a temporal convolution.
 
     The graph and the features are both cropped to the centre ``T - frames_consumed`` frames, where
-    ``frames_consumed`` is the larger of the two windows (graph window and temporal convolution).
+    ``frames_consumed`` is the larger of the two windows (graph window and temporal convolution). A graph
+    computed per clip (``HopGraph(o_window="clip")``, shape (N, L+1, J, J)) serves every output frame.
 
     Args:
         hcsf: the layer.
@@ -222,6 +228,8 @@ class DHCSF(nn.Module):
     def supports_strided(self) -> bool:
         """Whether :meth:`forward` with ``strided=True`` computes the same function."""
         embed = self.graph.embed  # the graph's own temporal window (None: no input-dependent graph)
+        if self.graph.per_clip:  # one graph from every frame of the input: the dilated frames alone differ
+            return False
         if self.temporal is None:
             return self.graph.frames_consumed == 0
         if embed is None:
@@ -257,5 +265,7 @@ class DHCSF(nn.Module):
         graph = self.graph(x)
         if graph.dim() == 5:  # one graph per frame
             graph = center_crop(graph, T_out)
+        elif graph.dim() == 4:  # one graph per clip (N, L+1, J, J): the same for every output frame
+            graph = graph.unsqueeze(1).expand(-1, T_out, -1, -1, -1)
         features = x if self.temporal is None else self.temporal(x)
         return self._layer(center_crop(features, T_out), graph)

@@ -1,7 +1,7 @@
 """Per-hop pieces of the HCSF layers (docs/PAPER.md §3.2–3.3): the hop graphs G_k and the per-hop weights W^(k).
 
 * :class:`HopGraph`: G_k = M_k (learnable, skeleton-initialised) + O_k(X) (input-dependent), the
-  dynamic graph of a D-HCSF layer;
+  dynamic graph of a D-HCSF layer; O_k per output frame (``o_window="frame"``) or one per clip (``"clip"``);
 * :class:`SharedHopWeights` (``weight_mode="shared"``): one W^(k) per hop, h^(k) = G_k · X W^(k);
 * :class:`PairHopWeights` (``weight_mode="lcn"``): one W^(k)_ij per joint pair within L hops.
 
@@ -21,10 +21,12 @@ from torch.nn import functional as F
 from ..errors import SkelgnnError
 from .layers import TemporalConv, check_choice
 
-__all__ = ["HopGraph", "SharedHopWeights", "PairHopWeights", "hop_masks_tensor", "Dynamic", "GraphInit"]
+__all__ = ["HopGraph", "SharedHopWeights", "PairHopWeights", "hop_masks_tensor", "Dynamic", "GraphInit",
+           "OWindow"]
 
 Dynamic = Literal["none", "m", "o", "mo"]
 GraphInit = Literal["row", "sym", "binary"]
+OWindow = Literal["frame", "clip"]
 
 
 def hop_masks_tensor(hop_masks) -> Tensor:
@@ -61,28 +63,39 @@ class HopGraph(nn.Module):
         init: normalisation of A_k: ``"row"`` (D⁻¹A), ``"sym"`` (D^-½AD^-½) or ``"binary"``.
         o_norm: ``"tanh"`` (default, values in (−1, 1)) or ``"softmax"`` (each row of O_k sums to 1 over its
             joints j, as attention; with ``mask_dynamic`` over the exact-k pairs only).
-        o_scale: divide the inner product by √C_h before the nonlinearity (scaled dot product), so that
-            O_k does not start saturated.
+        o_scale: divide the inner product by √C_h (by √(C_h·T_h) with ``o_window="clip"``) before the
+            nonlinearity (scaled dot product), so that O_k does not start saturated.
         o_gate: multiply O_k by a learnable per-hop gate α_k initialised at 0 (G_k = M_k + α_k·O_k, the
             unofficial re-implementation's ``A + α·O``): training starts from the skeleton prior.
+        o_window: ``"frame"`` (default): one O_k per output frame of θ_k, φ_k, from that frame's F-frame
+            window (translation-equivariant in time). ``"clip"`` (the paper's figure): ONE O_k per sample,
+            the inner product running over C_h × T_h, all T_h = T − frames_consumed frames of θ_k and φ_k.
 
     ``G_k[i, j]`` weighs joint j in the hop-k aggregate of joint i, and
     ``O_k[i, j] = tanh(θ_k(x)_i · φ_k(x)_j)``, the inner product running over the C_h channels of one
-    output frame (θ_k and φ_k being valid convolutions, that frame summarises the F-frame window).
+    output frame (θ_k and φ_k being valid convolutions, that frame summarises the F-frame window), or
+    with ``o_window="clip"`` over the C_h channels of every one of the T_h frames
+    (Σ_t θ_k(x)_{t,i} · φ_k(x)_{t,j}).
+
+    Attributes:
+        per_clip: True when the graph has an O_k and it is one graph per clip (``o_window="clip"``).
 
     Shapes:
         x: (N, T, J, C_in).
-        returns: (L+1, J, J) when the graph does not depend on the input (``"none"``, ``"m"``), else
-            (N, T - frames_consumed, L+1, J, J); the graph of output frame t comes from input frames
-            t .. t + frames_consumed.
+        returns: (L+1, J, J) when the graph does not depend on the input (``"none"``, ``"m"``); else
+            with ``o_window="frame"`` (N, T - frames_consumed, L+1, J, J), the graph of output frame t
+            coming from input frames t .. t + frames_consumed; with ``"clip"`` (N, L+1, J, J), from all
+            T input frames (T > frames_consumed).
     """
 
     def __init__(self, hop_masks, in_channels: int, *, dynamic: Dynamic = "mo", temporal_kernel: int = 1,
                  dilation: int = 1, hidden_channels: int | None = None, mask_dynamic: bool = False,
-                 init: GraphInit = "row", o_norm: str = "tanh", o_scale: bool = False, o_gate: bool = False) -> None:
+                 init: GraphInit = "row", o_norm: str = "tanh", o_scale: bool = False, o_gate: bool = False,
+                 o_window: OWindow = "frame") -> None:
         super().__init__()
         check_choice("dynamic", dynamic, ("none", "m", "o", "mo"))
         check_choice("o_norm", o_norm, ("tanh", "softmax"))
+        check_choice("o_window", o_window, ("frame", "clip"))
         check_choice("graph_init", init, ("row", "sym", "binary"))
         if temporal_kernel < 1 or temporal_kernel % 2 == 0:
             raise SkelgnnError(f"temporal_kernel must be odd and >= 1, got {temporal_kernel}")
@@ -104,24 +117,37 @@ class HopGraph(nn.Module):
             if o_gate:
                 self.gate = nn.Parameter(torch.zeros(self.num_hops, 1, 1))  # α_k
         self.frames_consumed = 0 if self.embed is None else self.embed.frames_consumed
+        self.o_window, self.per_clip = o_window, self.embed is not None and o_window == "clip"
+        self.scale_frames = self.per_clip and bool(o_scale)  # clip: 1/√(C_h·T_h), T_h known at call time
 
     def extra_repr(self) -> str:
-        return f"hops=0..{self.num_hops - 1}, dynamic={self.dynamic!r}, mask_dynamic={self.mask_dynamic}"
+        clip = ", o_window='clip'" if self.o_window == "clip" else ""
+        return (f"hops=0..{self.num_hops - 1}, dynamic={self.dynamic!r}, "
+                f"mask_dynamic={self.mask_dynamic}{clip}")
 
     def static_graph(self) -> Tensor | None:
         """M_k restricted to the exact-k pairs (or the fixed A_k), shape (L+1, J, J); None for "o"."""
         return None if self.m is None else self.m * self.mask
 
     def dynamic_graph(self, x: Tensor, step: int = 0) -> Tensor:
-        """O_k = tanh(θ_k(x)ᵀ φ_k(x)), shape (N, T - frames_consumed, L+1, J, J), values in (−1, 1).
+        """O_k = tanh(θ_k(x)ᵀ φ_k(x)), values in (−1, 1): shape (N, T - frames_consumed, L+1, J, J), or
+        (N, L+1, J, J) with ``o_window="clip"`` (the inner products summed over all T_h output frames).
 
-        ``step`` > 0: strided training, one graph per group of ``step`` frames (:meth:`TemporalConv.strided`).
+        ``step`` > 0: strided training, one graph per group of ``step`` frames (:meth:`TemporalConv.strided`);
+        not available per clip.
         """
+        if step > 0 and self.per_clip:
+            raise SkelgnnError("o_window='clip': one graph from every frame of the window has no strided "
+                               "variant")
         emb = self.embed(x) if step <= 0 else self.embed.strided(x, step)  # (N, T', J, 2·(L+1)·C_h)
         N, T, J, _ = emb.shape
         theta, phi = emb.view(N, T, J, 2, self.num_hops, -1).unbind(3)  # (N, T', J, L+1, C_h) each
         logits = torch.einsum("ntikc,ntjkc->ntkij", theta, phi)
-        if self.o_scale != 1.0:
+        if self.per_clip:  # flattened C_h × T_h inner product: (N, L+1, J, J); exact for T_h = 1
+            logits = logits.sum(1)
+        if self.scale_frames:
+            logits = logits * (self.o_scale * T ** -0.5)
+        elif self.o_scale != 1.0:
             logits = logits * self.o_scale
         if self.o_norm == "softmax":
             if self.o_mask is not None:  # rows over the exact-k pairs; an empty row stays zero

@@ -1,4 +1,5 @@
-"""Building blocks shared by the lifters: shape check, residual block, joint-wise linear, temporal convolution.
+"""Building blocks shared by the lifters: shape check, residual block, joint-wise linear, temporal
+convolution, sliding windows.
 
 Each is a small ``nn.Module`` (or function) with explicit constructor values; the model files compose
 them. Parameter names are part of the checkpoint format (``state_dict`` keys), so a block keeps the
@@ -14,7 +15,8 @@ from torch import Tensor, nn
 
 from ..errors import ShapeError, SkelgnnError
 
-__all__ = ["check_joints_2d", "check_choice", "Residual", "JointLinear", "TemporalConv", "center_crop"]
+__all__ = ["check_joints_2d", "check_choice", "Residual", "JointLinear", "TemporalConv", "center_crop",
+           "sliding_windows"]
 
 
 def check_joints_2d(joints_2d: Tensor, num_joints: int, receptive_field: int, model: str) -> None:
@@ -73,6 +75,20 @@ def center_crop(x: Tensor, length: int) -> Tensor:
     """Keep the ``length`` centre entries of dim 1."""
     start = (x.shape[1] - length) // 2
     return x[:, start:start + length]
+
+
+def sliding_windows(x: Tensor, size: int) -> Tensor:
+    """Every run of ``size`` consecutive frames as its own sample, batch-major then by start frame.
+
+    Shapes:
+        x: (B, T, ...) with T >= size -> (B · (T - size + 1), size, ...); sample b·(T − size + 1) + s is
+        ``x[b, s:s + size]``.
+    """
+    B, T = x.shape[:2]
+    if not 1 <= size <= T:
+        raise ShapeError(f"sliding_windows: need 1 <= size <= T, got size={size}, T={T}")
+    windows = x.unfold(1, size, 1).movedim(-1, 2)  # (B, T', size, ...)
+    return windows.reshape(B * (T - size + 1), size, *x.shape[2:])
 
 
 class TemporalConv(nn.Module):

@@ -14,6 +14,9 @@ What differs from the paper (its network, width, depth and hyper-parameters are 
     - BatchNorm normalises every (joint, channel) feature separately (statistics over batch × frames).
     - The paper's temporal model is unknown; ours puts the dynamic graph window inside the temporal
       convolution window so that the receptive field stays 27 / 81 frames with F = 3.
+    - O_k is computed per output frame from F frames by default; ``o_window="clip"`` computes one O_k per
+      layer and window from all its frames, as the paper's figure draws it (:mod:`.hcsf`). Such a model
+      is applied to one receptive-field window per output frame (``windowed``), never slid along a clip.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from torch import Tensor, nn
 from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
 from .hcsf import DHCSF, HCSF, ShortRange, Squeeze, WeightMode
-from .hops import Dynamic, GraphInit, HopGraph
-from .layers import JointLinear, TemporalConv
+from .hops import Dynamic, GraphInit, HopGraph, OWindow
+from .layers import JointLinear, TemporalConv, check_choice, sliding_windows
 from .registry import register
 from .zscore import ZScored
 
@@ -100,6 +103,9 @@ class SkeletalGNN(ZScored, nn.Module):
         o_norm, o_scale, o_gate: how O_k is formed (:class:`~.hcsf.HopGraph`): ``"tanh"`` or ``"softmax"``,
             scaled by 1/√C_h or not, gated by a learnable α_k initialised at 0 or not. Defaults: the
             unscaled, ungated tanh of the earlier versions (old checkpoints load unchanged).
+        o_window: ``"frame"`` (default): O_k per output frame from its F-frame window; ``"clip"``: one O_k per
+            D-HCSF layer and window from all T_h frames of the layer input (the paper's figure; o_scale then
+            divides by √(C_h·T_h)). No parameters change; a clip model is ``windowed``.
         input_layer: ``"joint"`` (a separate linear map 2 → C per joint, the earlier default) or ``"graph"``
             (an HCSF layer 2 → C on the learnable skeleton graph M_k, PAPER.md §3.4: every joint's first
             features already mix its hop neighbourhoods, so absolute image positions can be compared).
@@ -115,12 +121,20 @@ class SkeletalGNN(ZScored, nn.Module):
 
     Attributes:
         receptive_field: input frames per output frame, 1 + the frames every block consumes.
+        supports_strided: whether ``strided=True`` computes the same function (never with
+            ``o_window="clip"``).
+        windowed: True when some layer computes one O_k per clip (``o_window="clip"`` with an O_k): the
+            output of a window depends on all of its frames at once, so the network is not
+            translation-equivariant in time and must see exactly one receptive-field window per output
+            frame. :meth:`forward` does so by itself for T > receptive_field (each output frame from its
+            own window, batched: receptive_field times the work of a sliding model).
 
     Shapes:
         joints_2d: (B, T, J, 2) normalised screen coordinates, T >= receptive_field.
         returns:   (B, T - receptive_field + 1, J, 3) root-relative joints; output frame t is the
-            centre of input frames t .. t + receptive_field - 1. With receptive_field 1 every frame is
-            processed independently (as if T were folded into the batch).
+            centre of input frames t .. t + receptive_field - 1, and a function of those frames alone
+            (``windowed`` models too). With receptive_field 1 every frame is processed independently (as
+            if T were folded into the batch).
 
         strided=True (training only): T must equal receptive_field; returns (B, 1, J, 3), the same
             function computed on only the frames that output needs (``train.strided``).
@@ -138,9 +152,10 @@ class SkeletalGNN(ZScored, nn.Module):
                  squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
                  graph_init: GraphInit = "row", graph_hidden: int | None = None,
                  root_relative: bool = False, o_norm: str = "tanh", o_scale: bool = False,
-                 o_gate: bool = False, input_layer: str = "joint", norm: str = "joint",
-                 zscore: bool = False) -> None:
+                 o_gate: bool = False, o_window: OWindow = "frame", input_layer: str = "joint",
+                 norm: str = "joint", zscore: bool = False) -> None:
         super().__init__()
+        check_choice("o_window", o_window, ("frame", "clip"))
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
             raise SkelgnnError(f"num_blocks={num_blocks} but {len(dilations)} dilations {dilations}")
@@ -155,6 +170,8 @@ class SkeletalGNN(ZScored, nn.Module):
             self._settings["root_relative"] = True
         if (o_norm, o_scale, o_gate) != ("tanh", False, False):
             self._settings.update(o_norm=o_norm, o_scale=o_scale, o_gate=o_gate)
+        if o_window != "frame":
+            self._settings["o_window"] = o_window
         if input_layer not in ("joint", "graph") or norm not in ("joint", "channel"):
             raise SkelgnnError(f"input_layer must be 'joint' or 'graph' and norm 'joint' or 'channel', "
                                f"got {input_layer!r}, {norm!r}")
@@ -171,7 +188,7 @@ class SkeletalGNN(ZScored, nn.Module):
                      short_range=short_range),
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
                          hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init,
-                         o_norm=o_norm, o_scale=o_scale, o_gate=o_gate),
+                         o_norm=o_norm, o_scale=o_scale, o_gate=o_gate, o_window=o_window),
                 TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
             )
 
@@ -200,6 +217,8 @@ class SkeletalGNN(ZScored, nn.Module):
                 spacing *= temporal.kernel_size
             self.supports_strided = self.supports_strided and ok
         self.supports_strided = self.supports_strided and spacing == self.receptive_field
+        self.windowed = any(layer.graph.per_clip for block in self.blocks
+                            for layer in (block.first, block.second))
 
     def extra_repr(self) -> str:
         s = ", ".join(f"{k}={v}" for k, v in self._settings.items())
@@ -214,17 +233,25 @@ class SkeletalGNN(ZScored, nn.Module):
         if shape[1] < self.receptive_field:
             raise ShapeError(f"skeletal_gnn: needs T >= {self.receptive_field} frames (receptive field), "
                              f"got T={shape[1]}")
-        joints_2d = self._zscore_input(joints_2d)
-        if self.root_relative:
-            root = joints_2d[:, :, self.root:self.root + 1].expand_as(joints_2d)  # (B, T, J, 2)
-            joints_2d = torch.cat([joints_2d - root, root], dim=-1)  # (B, T, J, 4)
         if strided:
+            if self.windowed:
+                raise SkelgnnError("skeletal_gnn: strided=True is not available with o_window='clip' (one "
+                                   "graph from every frame of the window; the strided variant sees only the "
+                                   "dilated frames); train on plain receptive-field windows")
             if not self.supports_strided:
                 raise SkelgnnError("skeletal_gnn: strided=True needs temporal convolutions at dilations "
                                    "1, 3, 9, … with graph windows no wider than them (the t27/t81 layouts)")
             if shape[1] != self.receptive_field:
                 raise ShapeError(f"skeletal_gnn: strided=True needs exactly T = {self.receptive_field} frames "
                                  f"(the receptive field), got T={shape[1]}")
+        if self.windowed and shape[1] > self.receptive_field:  # one window per output frame, batched
+            B, T_out = shape[0], shape[1] - self.receptive_field + 1
+            y = self.forward(sliding_windows(joints_2d, self.receptive_field))  # (B·T', 1, J, 3)
+            return y.view(B, T_out, self.num_joints, 3)
+        joints_2d = self._zscore_input(joints_2d)
+        if self.root_relative:
+            root = joints_2d[:, :, self.root:self.root + 1].expand_as(joints_2d)  # (B, T, J, 2)
+            joints_2d = torch.cat([joints_2d - root, root], dim=-1)  # (B, T, J, 4)
         x = self.embed_post(self.embed(joints_2d))  # (B, T, J, C)
         for block in self.blocks:
             x = block(x, strided)  # (B, T - consumed, J, C); strided: (B, T / stride, J, C)
