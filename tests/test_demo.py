@@ -208,3 +208,28 @@ def test_robustness_baseline_is_the_benchmark_and_bbox_is_focal_invariant(tiny_b
     s2, _ = camera_change_sequences(bench, camera_change("focal_x2"), input_kind="gt", input_norm="screen")
     s05, _ = camera_change_sequences(bench, camera_change("focal_x0.5"), input_kind="gt", input_norm="screen")
     assert max(np.abs(a - b).max() for a, b in zip(s2.inputs, s05.inputs)) > 0.05
+
+
+def test_robustness_height_rows_move_the_camera_up_and_down(tiny_bench_dir):
+    from skelgnn.data.hdm05_files import load_benchmark
+    from skelgnn.robustness import camera_change, camera_change_sequences, changed_cameras
+
+    bench = load_benchmark(tiny_bench_dir)
+    c = int(np.flatnonzero(bench.clip_split == "test")[0])
+    world = bench.joints_world[bench.clip_frames(c)]
+    base = changed_cameras(world, camera_change("baseline"))
+    for name, y in (("height_0.5m", 500.0), ("height_3m", 3000.0)):
+        cams = changed_cameras(world, camera_change(name))
+        for cam, ref in zip(cams, base):
+            assert cam.center[1] == pytest.approx(y)
+            # same place on the floor plan, same intrinsics; only the height (and so the view) changes
+            np.testing.assert_allclose(cam.center[[0, 2]], ref.center[[0, 2]], atol=1e-6)
+            assert (cam.width, cam.height) == (ref.width, ref.height)
+    # looking down from 3 m: the optical axis (third row of R, world to camera) points below the horizon
+    # (world up is +Y), looking up from 0.5 m it points above it
+    assert changed_cameras(world, camera_change("height_3m"))[0].R[2, 1] < -0.3
+    assert changed_cameras(world, camera_change("height_0.5m"))[0].R[2, 1] > 0.05
+    # the bbox-normalised 2D changes with the view (unlike a focal-length change)
+    hi, _ = camera_change_sequences(bench, camera_change("height_3m"), input_kind="gt", input_norm="bbox")
+    lo, _ = camera_change_sequences(bench, camera_change("baseline"), input_kind="gt", input_norm="bbox")
+    assert max(np.abs(a - b).max() for a, b in zip(hi.inputs, lo.inputs)) > 0.05

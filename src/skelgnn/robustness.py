@@ -8,6 +8,9 @@ pinhole, principal point at the image centre) with **one** parameter changed at 
 * ``focal_x0.5`` / ``focal_x2`` — focal length 572.5 px / 2290 px (same 1000 × 1000 image; at ×2 the
   person fills most of the image and some points fall outside it — they are kept, not clipped);
 * ``distance_3m`` / ``distance_8m`` — ring radius 3 m / 8 m instead of 4.5 m (perspective changes);
+* ``height_0.5m`` / ``height_3m`` — camera centres 0.5 m / 3 m above the floor instead of 1.6 m, still
+  looking at the point 0.9 m above the floor: the camera looks slightly up (−5°) or clearly down (25°,
+  a camera on a wall or a tripod raised high) instead of 9° down;
 * ``image_640x480`` / ``image_1920x1080`` — that image size with the **same focal length** (1145 px),
   principal point at the new centre: the person keeps their pixel size and the frame around them
   changes (a crop or a wider sensor). (The same *field of view* instead would leave both the
@@ -74,6 +77,7 @@ class CameraChange:
         distance_mm: ring radius (camera distance from the look-at point), mm.
         width: image width in pixels (principal point at ``width / 2``).
         height: image height in pixels (principal point at ``height / 2``).
+        camera_height_mm: world height (Y) of the camera centres, mm (the look-at point stays 900 mm).
     """
 
     name: str
@@ -82,6 +86,7 @@ class CameraChange:
     distance_mm: float = RING_RADIUS_MM
     width: int = IMAGE_SIZE[0]
     height: int = IMAGE_SIZE[1]
+    camera_height_mm: float = RING_HEIGHT_MM
 
     @property
     def focal_px(self) -> float:
@@ -99,6 +104,8 @@ CAMERA_CHANGES: tuple[CameraChange, ...] = (
     CameraChange("focal_x2", "focal length x2 (2290 px)", focal_scale=2.0),
     CameraChange("distance_3m", "camera distance 3 m", distance_mm=3000.0),
     CameraChange("distance_8m", "camera distance 8 m", distance_mm=8000.0),
+    CameraChange("height_0.5m", "camera height 0.5 m (looking up 5 deg)", camera_height_mm=500.0),
+    CameraChange("height_3m", "camera height 3 m (looking down 25 deg)", camera_height_mm=3000.0),
     CameraChange("image_640x480", "image 640x480, same focal 1145 px", width=640, height=480),
     CameraChange("image_1920x1080", "image 1920x1080, same focal 1145 px", width=1920, height=1080),
 )
@@ -121,7 +128,7 @@ def changed_cameras(joints_world: np.ndarray, change: CameraChange) -> list[Came
     root = np.asarray(joints_world, dtype=np.float64)[:, 0]
     target = np.array([root[:, 0].mean(), LOOK_AT_HEIGHT_MM, root[:, 2].mean()])
     f = change.focal_px
-    return ring_cameras(target, radius=change.distance_mm, height=RING_HEIGHT_MM, yaws_deg=YAWS_DEG,
+    return ring_cameras(target, radius=change.distance_mm, height=change.camera_height_mm, yaws_deg=YAWS_DEG,
                         f=(f, f), c=(change.width / 2, change.height / 2), width=change.width,
                         height_px=change.height, name_prefix=f"{change.name}/cam")
 
