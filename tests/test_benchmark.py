@@ -140,6 +140,32 @@ def test_paired_differences_and_their_interval():
     assert not paired_differences(noisy, "ref")[0]["mpjpe"]["real"]
 
 
+def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_table(tmp_path):
+    from skelgnn.benchmark import METRICS, load_benchmark_config, results_markdown, paired_differences
+
+    base = (tmp_path / "b.toml")
+    runs = '[[runs]]\nlabel = "a"\nmodel = "fc"\n[[runs]]\nlabel = "b"\nmodel = "fc"\n'
+    base.write_text('[benchmark]\nreference = ["a", "b"]\n' + runs)
+    cfg = load_benchmark_config(base)
+    assert cfg["references"] == ["a", "b"] and cfg["reference"] == "a"
+    base.write_text('[benchmark]\nreference = ["a", 3]\n' + runs)
+    with pytest.raises(SkelgnnError, match="benchmark.reference"):
+        load_benchmark_config(base)
+
+    def row(label, seed, v):
+        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
+                "train_seconds": 1.0, "train_cpu_seconds": 1.0, "epochs_run": 1, "best_epoch": 1,
+                **{m: v for m in METRICS}}
+    results = [row(lb, s, v + s) for s in range(3) for lb, v in (("a", 50.0), ("b", 40.0), ("c", 60.0))]
+    paired = [p for ref in ("a", "b") for p in paired_differences(results, ref)]
+    assert [(p["reference"], p["label"]) for p in paired] == [("a", "b"), ("a", "c"), ("b", "a"), ("b", "c")]
+    summary = {"config": "b.toml", "protocol": {}, "results": results, "paired": paired}
+    md = results_markdown(summary)
+    assert "## Paired differences, a minus each model" in md and "## Paired differences, b minus each model" in md
+    b_table = md.split("## Paired differences, b minus each model")[1]
+    assert "| c | gt | 0,1,2 | -20.0" in b_table and "| a | gt | 0,1,2 | -10.0" in b_table
+
+
 def test_results_markdown_prints_the_v1_1_columns_and_dashes_for_older_runs():
     from skelgnn.benchmark import results_markdown
 

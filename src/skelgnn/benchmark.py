@@ -23,8 +23,9 @@ validation-selected checkpoint is evaluated on the test actors with that input. 
 skipped when the command is run again, so an interrupted benchmark resumes where it stopped.
 Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy→hard, error CDF,
 per-joint MPJPE) in ``OUT``. The tables give mean ± sd over the seeds, and ``benchmark.reference``
-(a label, default ``skeletal_gnn``) is compared with every other main run by seed-paired differences
-with a 95 % t interval: a difference is called real only when that interval excludes 0.
+(a label, default ``skeletal_gnn``, or a list of labels: one paired table each) is compared with every other
+main run by seed-paired differences with a 95 % t interval: a difference is called real only when that
+interval excludes 0.
 
 The runs are independent, so N processes (or machines) can share them: ``shard=(k, N)`` trains only
 every N-th job (run × input × seed) starting at the k-th; ``train=False`` merges what is finished.
@@ -100,10 +101,13 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             raise SkelgnnError(f"{path}: runs[{i}] inputs must be a non-empty subset of benchmark.inputs "
                                f"{inputs!r}, got {r['inputs']!r}")
     reference = bench.get("reference", "skeletal_gnn")
-    if not isinstance(reference, str):
-        raise SkelgnnError(f"{path}: benchmark.reference must be a run label, got {reference!r}")
+    references = [reference] if isinstance(reference, str) else reference
+    if (not isinstance(references, list) or not references
+            or any(not isinstance(x, str) for x in references) or len(set(references)) != len(references)):
+        raise SkelgnnError(f"{path}: benchmark.reference must be a run label or a list of distinct run labels, "
+                           f"got {reference!r}")
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
-            "train": TrainConfig(**train), "runs": runs, "reference": reference}
+            "train": TrainConfig(**train), "runs": runs, "reference": references[0], "references": references}
 
 
 def jobs(cfg: dict) -> list[tuple[dict, str, int]]:
@@ -226,7 +230,7 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
         "config": str(config_path), "wall_seconds_this_call": round(time.perf_counter() - t0, 1),
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
         "aggregates": aggregate(results),
-        "paired": paired_differences(results, cfg["reference"]),
+        "paired": [p for ref in cfg.get("references", [cfg["reference"]]) for p in paired_differences(results, ref)],
         "missing": missing,
     }
     atomic_write_text(out / "results.json", json.dumps(summary, indent=1))
@@ -326,9 +330,10 @@ def results_markdown(summary: dict) -> str:
                              f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} | "
                              f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " | "
                              + " | ".join(_cell(r, k) for k in V11_METRICS) + " |")
-    paired = summary.get("paired", [])
-    if paired:
-        lines += ["", f"## Paired differences, {paired[0]['reference']} minus each model (same seeds; mm, "
+    all_paired = summary.get("paired", [])
+    for reference in dict.fromkeys(p["reference"] for p in all_paired):
+        paired = [p for p in all_paired if p["reference"] == reference]
+        lines += ["", f"## Paired differences, {reference} minus each model (same seeds; mm, "
                       "95 % t interval; negative = the reference is better; * = the interval excludes 0)", "",
                   "| model | input | seeds | " + " | ".join(METRICS) + " |", "|---|---|---|" + "---|" * len(METRICS)]
         for p in paired:
