@@ -194,3 +194,31 @@ def test_only_trains_the_named_runs(tiny_bench_dir, tmp_path, capsys):
     capsys.readouterr()
     assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--only", "nope"]) == 2
     assert "no run labelled 'nope'" in capsys.readouterr().err
+
+
+def test_bench_convergence_script_marks_runs_whose_best_validation_still_moves(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "convergence", Path(__file__).resolve().parents[1] / "bench" / "convergence.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    def run(name, bests, finished=True):
+        d = tmp_path / "runs" / name
+        d.mkdir(parents=True)
+        d.joinpath("log.jsonl").write_text("".join(
+            json.dumps({"epoch": i + 1, "best_val_mpjpe": b, "cpu_seconds": 360.0}) + "\n" for i, b in enumerate(bests)))
+        if finished:
+            d.joinpath("test.json").write_text("{}")
+
+    run("flat__gt__s0", [90, 60, 50, 49.9, 49.8, 49.8, 49.5, 49.4])      # moved 0.6 mm over the last 5 (50 -> 49.4)
+    run("falling__gt__s0", [90, 80, 70, 60, 55, 52, 50, 48])              # moved 22 mm (70 -> 48): still learning
+    run("unfinished__gt__s0", [90, 80], finished=False)                   # no test.json: not counted
+    assert mod.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "| flat__gt__s0 | 8 | 49.40 | 0.60 |" in out
+    assert "| falling__gt__s0 | 8 | 48.00 | 22.00 (not converged) |" in out
+    assert "unfinished" not in out and "2 finished runs, 1 at or above 1.0 mm; 1.6 CPU-hours" in out
+    assert mod.main([str(tmp_path / "nothing")]) == 1
