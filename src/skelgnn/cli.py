@@ -513,7 +513,7 @@ def _add_robustness(sub) -> None:
     r = sub.add_parser(
         "robustness", help="errors on HDM05-Lift's test actors under changed virtual cameras",
         description="Re-project HDM05-Lift's held-out test actors (mm, tr) through changed virtual cameras "
-                    "(focal length x0.5/x2, distance 3/8 m, image 640x480/1920x1080 with the same focal length) "
+                    "(focal length x0.5/x2, distance 3/8 m, camera height 0.5/3 m, image 640x480/1920x1080 with the same focal length) "
                     "and report MPJPE and P-MPJPE per change. The 2D is normalised as the checkpoint was trained "
                     "(screen or bbox).")
     r.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
