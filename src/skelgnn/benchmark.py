@@ -230,7 +230,7 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
         "config": str(config_path), "wall_seconds_this_call": round(time.perf_counter() - t0, 1),
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
         "aggregates": aggregate(results),
-        "paired": [p for ref in cfg.get("references", [cfg["reference"]]) for p in paired_differences(results, ref)],
+        "paired": [p for ref in cfg["references"] for p in paired_differences(results, ref)],
         "missing": missing,
     }
     atomic_write_text(out / "results.json", json.dumps(summary, indent=1))
