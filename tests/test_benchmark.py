@@ -51,6 +51,7 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
         for key in ("parameters", "train_seconds", "mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20",
                     "accel", "mpjve", "bone_std", "root_error", "root_error_pct", "abs_mpjpe"):
             assert key in r
+        assert r["device"].startswith("cpu: ")  # where each run trained, for the tables
     md = (out / "results.md").read_text()
     assert "## gt input — comparison" in md and "## noisy input — ablations" in md and "| fc |" in md
     # a run's own training settings apply to it alone, and are recorded
@@ -222,3 +223,19 @@ def test_bench_convergence_script_marks_runs_whose_best_validation_still_moves(t
     assert "| falling__gt__s0 | 8 | 48.00 | 22.00 (not converged) |" in out
     assert "unfinished" not in out and "2 finished runs, 1 at or above 1.0 mm; 1.6 CPU-hours" in out
     assert mod.main([str(tmp_path / "nothing")]) == 1
+
+
+def test_results_markdown_labels_gpu_rows_and_lists_the_devices():
+    from skelgnn.benchmark import METRICS, aggregate, results_markdown
+
+    def row(label, seed, device=None):
+        r = {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
+             "train_seconds": 1.0, **{m: 50.0 for m in METRICS}}
+        return r if device is None else dict(r, device=device)
+    results = [row("a", 0, "cuda: NVIDIA H200"), row("a", 1, "cuda: NVIDIA H200"), row("b", 0, "cpu: AMD EPYC"),
+               row("c", 0)]
+    agg = {a["label"]: a for a in aggregate(results)}
+    assert agg["a"]["gpu"] and not agg["b"]["gpu"] and not agg["c"]["gpu"]
+    md = results_markdown({"config": "c.toml", "protocol": {}, "results": results})
+    assert "| a (GPU) |" in md and "| b |" in md and "| c |" in md and "b (GPU)" not in md
+    assert "- devices: cuda: NVIDIA H200 (2 runs); cpu: AMD EPYC (1 run); not recorded (1 run)" in md

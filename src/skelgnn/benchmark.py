@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -46,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number, check_train_config
+from .distributed import describe_device, resolve_device
 from .errors import SkelgnnError
 from .io import atomic_save_npz, atomic_write_text
 from .validate import check_model_kwargs
@@ -169,12 +171,13 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
     rc = RunConfig(model=ModelSpec(run["model"], dict(run["kwargs"])),
                    data=DataConfig(path=cfg["data"], input=input_kind),
                    train=dataclasses.replace(cfg["train"], **{**run["train"], "seed": seed}))
+    device = describe_device(resolve_device(rc.train.device, int(os.environ.get("LOCAL_RANK", "0") or 0)))
     history = run_training(rc, folder, progress=progress)
     report, preds, seqs = evaluate_checkpoint(folder / "best.pt", cfg["data"], input_kind=input_kind)
     errors = mpjpe(*stack_targets(preds, seqs)).float().numpy()
     atomic_save_npz(folder / "sample_errors.npz", mpjpe=errors)
     report.update(label=run["label"], group=run["group"], input=input_kind, seed=seed, kwargs=run["kwargs"],
-                  train_overrides=run["train"],
+                  train_overrides=run["train"], device=device,
                   train_seconds=round(sum(r["seconds"] for r in history), 1),
                   train_cpu_seconds=round(sum(r.get("cpu_seconds", math.nan) for r in history), 1),
                   epochs_run=len(history),
@@ -269,7 +272,8 @@ def aggregate(results: list[dict]) -> list[dict]:
                "parameters": rows[0]["parameters"], "receptive_field": rows[0]["receptive_field"],
                "train_seconds": float(np.mean([r["train_seconds"] for r in rows])),
                "train_cpu_seconds": float(np.mean([r.get("train_cpu_seconds", math.nan) for r in rows])),
-               "epochs_run": [r.get("epochs_run") for r in rows], "best_epoch": [r.get("best_epoch") for r in rows]}
+               "epochs_run": [r.get("epochs_run") for r in rows], "best_epoch": [r.get("best_epoch") for r in rows],
+               "gpu": any(str(r.get("device", "")).startswith("cuda") for r in rows)}
         for m in METRICS:
             v = np.asarray([r[m] for r in rows], dtype=np.float64)
             row[m] = float(v.mean())
@@ -313,6 +317,12 @@ def results_markdown(summary: dict) -> str:
     """Tables per input setting (mean ± sd over seeds): main comparison, ablations, paired differences."""
     lines = ["# HDM05-Lift benchmark", "", f"Config: `{summary['config']}`", "", "Protocol:"]
     lines += [f"- {k}: {v}" for k, v in summary["protocol"].items()]
+    devices: dict[str, int] = {}
+    for r in summary["results"]:
+        devices[r.get("device", "not recorded")] = devices.get(r.get("device", "not recorded"), 0) + 1
+    if devices:
+        lines.append("- devices: " + "; ".join(f"{d} ({n} run{'s' if n > 1 else ''})" for d, n in devices.items())
+                     + " (rows trained on a GPU are labelled (GPU))")
     if summary.get("missing"):
         lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
     head = ("| model | params | rf | seeds | epochs (best) | train s | CPU s | MPJPE | class-wise | P-MPJPE | HT10 "
@@ -326,7 +336,8 @@ def results_markdown(summary: dict) -> str:
             lines += ["", f"## {input_kind} input — {'comparison' if group == 'main' else 'ablations'}", "", head]
             for r in rows:
                 epochs = "/".join(str(e) for e in r["epochs_run"]) + " (" + "/".join(str(e) for e in r["best_epoch"]) + ")"
-                lines.append(f"| {r['label']} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
+                label = r["label"] + (" (GPU)" if r.get("gpu") else "")
+                lines.append(f"| {label} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
                              f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} | "
                              f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " | "
                              + " | ".join(_cell(r, k) for k in V11_METRICS) + " |")

@@ -101,6 +101,25 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     return dev
 
 
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo``; ``platform.processor()`` where that is missing)."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            name = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    except OSError:
+        name = ""
+    return name or platform.processor() or "unknown CPU"
+
+
+def describe_device(device: torch.device) -> str:
+    """``"cuda: <GPU name>"`` or ``"cpu: <processor model>"``, for result files and tables."""
+    if device.type == "cuda":
+        return f"cuda: {torch.cuda.get_device_name(device)}"
+    return f"{device.type}: {cpu_model()}"
+
+
 def setup(device: str = "auto") -> Context:
     """Join torchrun's process group when ``WORLD_SIZE`` > 1 (NCCL on GPUs, gloo on CPU).
 

@@ -43,6 +43,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from .distributed import cpu_model
 from .errors import SkelgnnError
 from .models import build, names
 from .skeleton import H36M_17, Skeleton
@@ -276,13 +277,7 @@ def _machine(device: torch.device) -> dict:
         "platform": platform.platform(),
         "threads": torch.get_num_threads(),
     }
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
-            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    info["cpu"] = cpu
+    info["cpu"] = cpu_model()
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
         info["tf32_matmul"] = bool(torch.backends.cuda.matmul.allow_tf32)

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The HDM05-Lift benchmark on one GPU machine, as one prepared call (issue 14 §3: "when a GPU is available,
+# the same grid runs there as one prepared command and those rows are labelled as GPU runs").
+#
+# Trains the unfinished runs of configs/benchmark_hdm05.toml into bench/hdm05_gpu/, a folder of its own (GPU rows
+# never mix with the CPU rows of bench/hdm05/; every run records its device and the tables label GPU rows
+# "(GPU)"). SHARDS processes share the one GPU (`skelgnn benchmark --shard K/SHARDS`, one CPU thread each), each
+# stopped after LIMIT seconds. What finished comes back as $OUT/hdm05_gpu.tar.gz (per finished run: test.json,
+# log.jsonl, sample_errors.npz; no checkpoints), plus the shard logs. Then, here:
+#   tar -xzf <files_at>/hdm05_gpu.tar.gz        # from the repository root: fills bench/hdm05_gpu/
+#   skelgnn benchmark configs/benchmark_hdm05.toml --out bench/hdm05_gpu --report-only
+# and commit bench/hdm05_gpu. A second call resumes: finished runs (their test.json travels with the tree) are
+# skipped. A run cut off by LIMIT restarts from epoch 1 on the next call (checkpoints do not come back).
+#
+# The GPU machine has python3 with CUDA torch, numpy and tqdm and no network: nothing is installed, the package
+# runs from src/. The data is git-ignored here, so the device call carries the one file the benchmark reads:
+#   device run:  command "bash bench/gpu_grid.sh"  carry ["data/hdm05/hdm05_lift.npz"]  timeout_s 600
+# Environment knobs: SHARDS (default 16), LIMIT (seconds per shard, default 480), ONLY (labels, space-separated;
+# default every run), SET (extra --set overrides, space-separated), DEVICE (default cuda), OUTDIR, CONFIG, PYTHON.
+# CPU smoke test of this script (no GPU; what tests/test_gpu_grid_script.py runs on a tiny config):
+#   DEVICE=cpu SHARDS=2 LIMIT=300 ONLY=semgcn SET="train.epochs=1" OUTDIR=/tmp/g OUT=/tmp/o bash bench/gpu_grid.sh
+set -euo pipefail
+
+CONFIG=${CONFIG:-configs/benchmark_hdm05.toml}
+OUTDIR=${OUTDIR:-bench/hdm05_gpu}
+SHARDS=${SHARDS:-16}
+LIMIT=${LIMIT:-480}
+DEVICE=${DEVICE:-cuda}
+RESULTS=${OUT:-$PWD/gpu_out}
+PYTHON=${PYTHON:-python3}
+
+export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
+"$PYTHON" - "$DEVICE" <<'EOF'
+import sys, torch
+dev = sys.argv[1]
+if dev.startswith("cuda") and not torch.cuda.is_available():
+    sys.exit(f"gpu_grid.sh: DEVICE={dev} but torch {torch.__version__} sees no CUDA device")
+print("torch", torch.__version__, "|", torch.cuda.get_device_name(0) if dev.startswith("cuda") else "cpu", flush=True)
+EOF
+
+args=(benchmark "$CONFIG" --out "$OUTDIR" --quiet --set "train.device=$DEVICE")
+for s in ${SET:-}; do args+=(--set "$s"); done
+for label in ${ONLY:-}; do args+=(--only "$label"); done
+mkdir -p "$OUTDIR" "$RESULTS"
+pids=()
+for k in $(seq 1 "$SHARDS"); do
+    timeout "$LIMIT" "$PYTHON" -m skelgnn.cli "${args[@]}" --shard "$k/$SHARDS" > "$RESULTS/shard$k.log" 2>&1 &
+    pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do
+    wait "$pid" || { rc=$?; [ "$rc" -eq 124 ] || status=$rc; }  # 124: stopped at LIMIT (resumable)
+done
+"$PYTHON" -m skelgnn.cli benchmark "$CONFIG" --out "$OUTDIR" --quiet --report-only --set "train.device=$DEVICE" \
+    > "$RESULTS/report.log" 2>&1 || status=$?
+
+# finished runs only (an unfinished run cannot resume without its checkpoint, so its log would mislead)
+files=()
+for done in "$OUTDIR"/runs/*/test.json; do
+    [ -e "$done" ] || continue
+    run=$(dirname "$done")
+    for f in test.json log.jsonl sample_errors.npz; do [ -e "$run/$f" ] && files+=("$run/$f"); done
+done
+for f in results.json results.md; do [ -e "$OUTDIR/$f" ] && files+=("$OUTDIR/$f"); done
+tar -czf "$RESULTS/hdm05_gpu.tar.gz" "${files[@]}"
+for f in "$RESULTS"/shard*.log; do echo "== $(basename "$f")"; tail -n 5 "$f"; done > "$RESULTS/tail_of_shards.log"
+rm -f "$RESULTS"/shard*.log
+echo "gpu_grid.sh: ${#files[@]} files of finished runs in $RESULTS/hdm05_gpu.tar.gz; shard status $status"
+exit "$status"

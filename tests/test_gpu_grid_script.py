@@ -1,0 +1,75 @@
+"""bench/gpu_grid.sh, the prepared GPU call of the benchmark, smoke-tested on the CPU with a tiny config."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CONFIG = """
+[benchmark]
+data = "{data}"
+inputs = ["gt", "noisy"]
+
+[train]
+epochs = 1
+batch_size = 64
+
+[[runs]]
+label = "fc"
+model = "fc"
+kwargs = {{ channels = 16 }}
+
+[[runs]]
+label = "lcn"
+model = "lcn"
+kwargs = {{ channels = 8 }}
+inputs = ["gt"]
+"""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, timeout")
+def test_gpu_grid_script_trains_in_shards_and_packs_only_the_finished_runs(tiny_bench_dir, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(tiny_bench_dir / "hdm05_lift.npz", data)  # the one file the device call carries
+    cfg = tmp_path / "bench.toml"
+    cfg.write_text(CONFIG.format(data=data))
+    out, res = tmp_path / "gpu_bench", tmp_path / "returned"
+    env = dict(os.environ, DEVICE="cpu", SHARDS="2", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out), OUT=str(res),
+               PYTHON=sys.executable, SET="train.threads=1")
+    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_grid.sh")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "shard status 0" in proc.stdout
+    summary = json.loads((out / "results.json").read_text())
+    assert sorted((r["label"], r["input"]) for r in summary["results"]) == [
+        ("fc", "gt"), ("fc", "noisy"), ("lcn", "gt")]
+    assert all(r["device"].startswith("cpu: ") for r in summary["results"])
+    with tarfile.open(res / "hdm05_gpu.tar.gz") as tar:
+        names = tar.getnames()
+    assert not any(n.endswith(".pt") for n in names)  # no checkpoints travel back
+    for run in ("fc__gt__s0", "fc__noisy__s0", "lcn__gt__s0"):
+        for f in ("test.json", "log.jsonl", "sample_errors.npz"):
+            assert any(n.endswith(f"runs/{run}/{f}") for n in names), (run, f, names)
+    assert any(n.endswith("results.md") for n in names)
+    assert sorted(p.name for p in res.iterdir()) == ["hdm05_gpu.tar.gz", "report.log", "tail_of_shards.log"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_gpu_grid_script_refuses_to_start_without_cuda_when_asked_for_it(tmp_path):
+    pytest.importorskip("torch")
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    env = dict(os.environ, OUT=str(tmp_path), PYTHON=sys.executable, OUTDIR=str(tmp_path / "o"))
+    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_grid.sh")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "sees no CUDA device" in proc.stderr
+    assert not (tmp_path / "o").exists()  # nothing started
