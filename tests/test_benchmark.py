@@ -132,7 +132,9 @@ def test_paired_differences_and_their_interval():
                 "train_seconds": 1.0, **{m: v for m in METRICS}}
     results = [row("ref", s, 50.0 + s) for s in range(3)] + [row("base", s, 60.0 + s + 0.1 * (s % 2)) for s in range(3)]
     results.append(row("base", 7, 0.0))  # a seed the reference does not have: not paired
-    (p,) = paired_differences(results, "ref")
+    arm = [dict(row("arm", s, 45.0 + s), group="ablation") for s in range(3)]
+    (p, a) = paired_differences(arm + results, "ref")  # comparison rows first, then the ablation arms
+    assert (a["label"], a["group"], a["mpjpe"]["mean"]) == ("arm", "ablation", 5.0) and a["mpjpe"]["real"]
     assert p["seeds"] == [0, 1, 2] and p["mpjpe"]["mean"] == pytest.approx(-10.0 - 0.1 / 3)
     assert p["mpjpe"]["real"] and p["mpjpe"]["hi"] < 0
     agg = {a["label"]: a for a in aggregate(results)}

@@ -286,20 +286,23 @@ def aggregate(results: list[dict]) -> list[dict]:
 
 
 def paired_differences(results: list[dict], reference: str) -> list[dict]:
-    """``reference`` minus every other main run, per input and metric, over the seeds both finished.
+    """``reference`` minus every other run (comparison rows first, then ablation arms), per input and metric,
+    over the seeds both finished.
 
     Each entry: label, input, seeds, and per metric the mean difference with its 95 % t interval
     (negative: the reference is better) and ``real`` = the interval excludes 0.
     """
     by = {(r["label"], r["input"], r.get("seed")): r for r in results}
     out = []
-    for (label, input_kind) in dict.fromkeys((r["label"], r["input"]) for r in results if r["group"] == "main"):
+    ordered = sorted(results, key=lambda r: r["group"] != "main")  # stable: comparison rows, then ablations
+    for (label, input_kind) in dict.fromkeys((r["label"], r["input"]) for r in ordered):
         if label == reference:
             continue
         seeds = sorted(s for (lb, i, s) in by if lb == label and i == input_kind and (reference, i, s) in by)
         if not seeds:
             continue
-        entry = {"label": label, "input": input_kind, "reference": reference, "seeds": seeds}
+        entry = {"label": label, "input": input_kind, "reference": reference, "seeds": seeds,
+                 "group": by[(label, input_kind, seeds[0])]["group"]}
         for m in METRICS:
             d = [by[(reference, input_kind, s)][m] - by[(label, input_kind, s)][m] for s in seeds]
             mean, lo, hi = t_interval(d)
@@ -353,7 +356,7 @@ def results_markdown(summary: dict) -> str:
                 d = p[m]
                 cells.append(f"{d['mean']:+.1f}" + ("" if d["lo"] != d["lo"] else
                                                     f" [{d['lo']:+.1f}, {d['hi']:+.1f}]{'*' if d['real'] else ''}"))
-            lines.append(f"| {p['label']} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
+            lines.append(f"| {p['label']}{' (ablation)' if p.get('group') == 'ablation' else ''} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
                          + " | ".join(cells) + " |")
     own = {r["label"]: r["train_overrides"] for r in summary["results"] if r.get("train_overrides")}
     if own:
