@@ -37,10 +37,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import re
 import sys
 import time
+from collections import Counter
 from dataclasses import fields
 from pathlib import Path
 
@@ -171,7 +171,7 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
     rc = RunConfig(model=ModelSpec(run["model"], dict(run["kwargs"])),
                    data=DataConfig(path=cfg["data"], input=input_kind),
                    train=dataclasses.replace(cfg["train"], **{**run["train"], "seed": seed}))
-    device = describe_device(resolve_device(rc.train.device, int(os.environ.get("LOCAL_RANK", "0") or 0)))
+    device = describe_device(resolve_device(rc.train.device))
     history = run_training(rc, folder, progress=progress)
     report, preds, seqs = evaluate_checkpoint(folder / "best.pt", cfg["data"], input_kind=input_kind)
     errors = mpjpe(*stack_targets(preds, seqs)).float().numpy()
@@ -320,9 +320,7 @@ def results_markdown(summary: dict) -> str:
     """Tables per input setting (mean ± sd over seeds): main comparison, ablations, paired differences."""
     lines = ["# HDM05-Lift benchmark", "", f"Config: `{summary['config']}`", "", "Protocol:"]
     lines += [f"- {k}: {v}" for k, v in summary["protocol"].items()]
-    devices: dict[str, int] = {}
-    for r in summary["results"]:
-        devices[r.get("device", "not recorded")] = devices.get(r.get("device", "not recorded"), 0) + 1
+    devices = Counter(r.get("device", "not recorded") for r in summary["results"])
     if devices:
         lines.append("- devices: " + "; ".join(f"{d} ({n} run{'s' if n > 1 else ''})" for d, n in devices.items())
                      + " (rows trained on a GPU are labelled (GPU))")

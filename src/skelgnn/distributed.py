@@ -85,9 +85,11 @@ def is_main_process() -> bool:
     return _env_int("RANK", 0) == 0
 
 
-def resolve_device(name: str, local_rank: int = 0) -> torch.device:
+def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
     """``"auto"`` → ``cuda:<local_rank>`` when CUDA is available, else ``cpu``; ``"cpu"``; ``"cuda"`` →
-    ``cuda:<local_rank>``; ``"cuda:N"`` as given."""
+    ``cuda:<local_rank>``; ``"cuda:N"`` as given. ``local_rank`` None: torchrun's ``LOCAL_RANK`` (0 without it)."""
+    if local_rank is None:
+        local_rank = _env_int("LOCAL_RANK", 0)
     if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
         return torch.device("cpu")
     if name not in ("auto", "cuda") and not name.startswith("cuda:"):

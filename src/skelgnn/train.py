@@ -340,7 +340,7 @@ def training_header(cfg: RunConfig, model: nn.Module, windows: PoseWindows, trai
     params = sum(p.numel() for p in model.parameters())
     kwargs = ", ".join(f"{k}={v}" for k, v in cfg.model.kwargs.items())
     world = int(os.environ.get("WORLD_SIZE", "1") or 1)
-    device = resolve_device(cfg.train.device, int(os.environ.get("LOCAL_RANK", "0") or 0))
+    device = resolve_device(cfg.train.device)
     return (f"Training {cfg.model.name}{f' ({kwargs})' if kwargs else ''}: {params / 1e6:.3f} M parameters, "
             f"receptive field {model.receptive_field}; train {len(windows):,} samples "
             f"({windows.chunk} target frame(s) each) from {len(train)} sequences; validation {len(val)} sequences, {val.num_frames:,} frames; device {device}"
