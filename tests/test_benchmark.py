@@ -241,3 +241,40 @@ def test_results_markdown_labels_gpu_rows_and_lists_the_devices():
     md = results_markdown({"config": "c.toml", "protocol": {}, "results": results})
     assert "| a (GPU) |" in md and "| b |" in md and "| c |" in md and "b (GPU)" not in md
     assert "- devices: cuda: NVIDIA H200 (2 runs); cpu: AMD EPYC (1 run); not recorded (1 run)" in md
+
+
+def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_zero(tmp_path):
+    from skelgnn.benchmark import METRICS, ablation_readings, load_benchmark_config, results_markdown
+
+    def row(label, seed, v, group="ablation", **per_metric):
+        return {"label": label, "input": "gt", "seed": seed, "group": group, "parameters": 1, "receptive_field": 1,
+                "train_seconds": 1.0, "train_cpu_seconds": 1.0, "epochs_run": 1, "best_epoch": 1,
+                **{m: per_metric.get(m, v) for m in METRICS}}
+    base = [row("ref", s, 50.0 + s, group="main") for s in range(3)]
+    better = [row("better", s, 45.0 + s + 0.1 * s * s) for s in range(3)]          # about 5 mm lower on every seed
+    noise = [row("noise", s, 50.0 + s + 4.0 * (-1) ** s) for s in range(3)]        # +4, -4, +4: interval spans 0
+    mixed = [row("mixed", s, 50.0 + s, mpjpe=47.0 + s + 0.1 * s, ht10=60.0 + s - 0.1 * s) for s in range(3)]
+    lone = [row("lone", 0, 10.0)]                                                     # one seed: no interval
+    arms = {"better": ("ref", "d = 1"), "noise": ("ref", ""), "mixed": ("ref", ""), "lone": ("ref", "")}
+    readings = {r["arm"]: r for r in ablation_readings(base + better + noise + mixed + lone, arms)}
+    assert set(readings) == {"better", "noise", "mixed"}
+    assert readings["better"]["mpjpe"]["mean"] == pytest.approx(-5.0 + 0.5 / 3) and readings["better"]["mpjpe"]["real"]
+    assert not any(readings["noise"][m]["real"] for m in METRICS)
+    md = results_markdown({"config": "c.toml", "protocol": {}, "results": base, "paired": [],
+                           "readings": list(readings.values())})
+    lines = {ln.split("**")[1]: ln for ln in md.splitlines() if ln.startswith("- **")}
+    assert "(d = 1) minus **ref**, gt, seeds 0,1,2: the arm is better: MPJPE -4.8 [" in lines["better"]
+    assert "no difference measured at this precision (MPJPE +1.3 [" in lines["noise"]
+    assert "mixed: MPJPE -2.9 [" in lines["mixed"] and "HT10 +9.9 [" in lines["mixed"]
+    assert "no difference measured at this precision on class-wise, P-MPJPE, Rare20" in lines["mixed"]
+
+    cfg = tmp_path / "b.toml"
+    runs = '[[runs]]\nlabel = "a"\nmodel = "fc"\n[[runs]]\nlabel = "b"\nmodel = "fc"\ngroup = "ablation"\n'
+    cfg.write_text('[benchmark]\nreference = "a"\n' + runs)
+    assert load_benchmark_config(cfg)["runs"][1]["base"] == "a"                     # default: the reference
+    cfg.write_text('[benchmark]\nreference = "a"\n' + runs + 'base = "nope"\n')
+    with pytest.raises(SkelgnnError, match=r"runs\[1\] \(b\) base 'nope' must be the label of another run"):
+        load_benchmark_config(cfg)
+    cfg.write_text('[benchmark]\nreference = "a"\n' + runs.replace('model = "fc"\n[[', 'model = "fc"\nbase = "b"\n[[', 1))
+    with pytest.raises(SkelgnnError, match="only ablation arms take a base"):
+        load_benchmark_config(cfg)

@@ -17,6 +17,9 @@ A benchmark config (TOML) lists runs and one shared training budget::
     inputs = ["gt"]              # optional: a subset of benchmark.inputs for this run only
     train = { strided = true }   # optional: training settings of this run only, over [train]
     seeds = [0, 1, 2]            # optional: one training per seed (default: [train] seed)
+    base = "skeletal_gnn"        # ablation arms only, optional: the run the arm is read against
+                                 # (default: the first benchmark.reference, when it is a run)
+    note = "d = 1"               # optional: what the arm changes, printed with its reading
 
 For each run, input and seed, the model is trained into ``OUT/runs/<label>__<input>__s<seed>/`` (resumable) and its
 validation-selected checkpoint is evaluated on the test actors with that input. Finished pieces are
@@ -25,7 +28,9 @@ Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy
 per-joint MPJPE) in ``OUT``. The tables give mean ± sd over the seeds, and ``benchmark.reference``
 (a label, default ``skeletal_gnn``, or a list of labels: one paired table each) is compared with every other
 main run by seed-paired differences with a 95 % t interval: a difference is called real only when that
-interval excludes 0.
+interval excludes 0. Every ablation arm with two or more seeds shared with its ``base`` gets a written reading
+per metric (arm minus base): the difference and its interval where the interval excludes 0, otherwise "no
+difference measured at this precision".
 
 The runs are independent, so N processes (or machines) can share them: ``shard=(k, N)`` trains only
 every N-th job (run × input × seed) starting at the k-th; ``train=False`` merges what is finished.
@@ -82,7 +87,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
                 raise SkelgnnError(f"{path}: runs[{i}] needs a string {key!r}")
         if not _LABEL.match(r["label"]) or r["label"] in labels:
             raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ . = + -")
-        extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train", "seeds"}
+        extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note"}
         if extra:
             raise SkelgnnError(f"{path}: runs[{i}] has unknown key(s) {sorted(extra)}")
         labels.add(r["label"])
@@ -93,6 +98,11 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         r.setdefault("group", "main")
         if r["group"] not in ("main", "ablation"):
             raise SkelgnnError(f"{path}: runs[{i}] group must be 'main' or 'ablation', got {r['group']!r}")
+        for key in ("base", "note"):
+            if key in r and not isinstance(r[key], str):
+                raise SkelgnnError(f"{path}: runs[{i}] {key} must be a string, got {r[key]!r}")
+        if "base" in r and r["group"] != "ablation":
+            raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}): only ablation arms take a base")
         seeds = r.setdefault("seeds", [int(train.get("seed", TrainConfig().seed))])
         if (not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds)
                 or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in seeds)):
@@ -108,6 +118,12 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             or any(not isinstance(x, str) for x in references) or len(set(references)) != len(references)):
         raise SkelgnnError(f"{path}: benchmark.reference must be a run label or a list of distinct run labels, "
                            f"got {reference!r}")
+    for i, r in enumerate(runs):
+        if "base" in r and (r["base"] not in labels or r["base"] == r["label"]):
+            raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}) base {r['base']!r} must be the label of "
+                               "another run")
+        if r["group"] == "ablation" and "base" not in r and references[0] in labels:
+            r["base"] = references[0]
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
             "train": TrainConfig(**train), "runs": runs, "reference": references[0], "references": references}
 
@@ -234,6 +250,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
         "aggregates": aggregate(results),
         "paired": [p for ref in cfg["references"] for p in paired_differences(results, ref)],
+        "readings": ablation_readings(results, {r["label"]: (r["base"], r.get("note", ""))
+                                                for r in cfg["runs"] if r.get("base")}),
         "missing": missing,
     }
     atomic_write_text(out / "results.json", json.dumps(summary, indent=1))
@@ -311,6 +329,53 @@ def paired_differences(results: list[dict], reference: str) -> list[dict]:
     return out
 
 
+def ablation_readings(results: list[dict], arms: dict[str, tuple[str, str]]) -> list[dict]:
+    """The written reading of every ablation arm against its base, per input, over the seeds both finished.
+
+    ``arms`` maps an arm's label to (base label, note). Each entry: arm, base, note, input, seeds and, per
+    metric, the mean of arm minus base (negative: the arm is better) with its 95 % t interval and ``real``.
+    Arms with fewer than two shared seeds get no reading (no interval can be formed).
+    """
+    out = []
+    for arm, (base, note) in arms.items():
+        for p in paired_differences(results, arm):
+            if p["label"] != base or len(p["seeds"]) < 2:
+                continue
+            out.append({"arm": arm, "base": base, "note": note, "input": p["input"], "seeds": p["seeds"],
+                        **{m: p[m] for m in METRICS}})
+    return out
+
+
+_METRIC_NAMES = {"mpjpe": "MPJPE", "mpjpe_classwise": "class-wise", "p_mpjpe": "P-MPJPE", "ht10": "HT10",
+                 "rare20": "Rare20"}
+
+
+def reading_text(r: dict) -> str:
+    """One markdown line: the arm's paired differences that exclude 0, and "no difference measured at this
+    precision" for the others."""
+    def cell(m):
+        d = r[m]
+        return f"{_METRIC_NAMES[m]} {d['mean']:+.1f} [{d['lo']:+.1f}, {d['hi']:+.1f}]"
+
+    real = [m for m in METRICS if r[m]["real"]]
+    rest = [m for m in METRICS if not r[m]["real"]]
+    note = f" ({r['note']})" if r["note"] else ""
+    seeds = ",".join(str(s) for s in r["seeds"])
+    head = f"- **{r['arm']}**{note} minus **{r['base']}**, {r['input']}, seeds {seeds}: "
+    if not real:
+        return head + "no difference measured at this precision (" + "; ".join(cell(m) for m in rest) + ")."
+    if all(r[m]["mean"] < 0 for m in real):
+        verdict = "the arm is better"
+    elif all(r[m]["mean"] > 0 for m in real):
+        verdict = "the arm is worse"
+    else:
+        verdict = "mixed"
+    text = head + verdict + ": " + "; ".join(cell(m) for m in real)
+    if rest:
+        text += "; no difference measured at this precision on " + ", ".join(_METRIC_NAMES[m] for m in rest)
+    return text + "."
+
+
 def _pm(row: dict, m: str) -> str:
     sd = row.get(m + "_sd", math.nan)
     return f"{row[m]:.1f}" if not sd == sd else f"{row[m]:.1f} ± {sd:.1f}"
@@ -356,6 +421,11 @@ def results_markdown(summary: dict) -> str:
                                                     f" [{d['lo']:+.1f}, {d['hi']:+.1f}]{'*' if d['real'] else ''}"))
             lines.append(f"| {p['label']}{' (ablation)' if p.get('group') == 'ablation' else ''} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
                          + " | ".join(cells) + " |")
+    readings = summary.get("readings", [])
+    if readings:
+        lines += ["", "## Ablation readings (each arm minus its base, same seeds; mm, 95 % t interval; negative = "
+                      "the arm is better; a difference is stated only where its interval excludes 0)", ""]
+        lines += [reading_text(r) for r in readings]
     own = {r["label"]: r["train_overrides"] for r in summary["results"] if r.get("train_overrides")}
     if own:
         lines += ["", "Runs with their own training settings (over the shared budget):"]
