@@ -278,3 +278,28 @@ def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_z
     cfg.write_text('[benchmark]\nreference = "a"\n' + runs.replace('model = "fc"\n[[', 'model = "fc"\nbase = "b"\n[[', 1))
     with pytest.raises(SkelgnnError, match="only ablation arms take a base"):
         load_benchmark_config(cfg)
+
+
+def test_by_run_trains_every_seed_of_a_run_before_the_next(tmp_path, monkeypatch):
+    import skelgnn.benchmark as bm
+
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[benchmark]\ninputs = ["gt"]\n'
+                   '[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [0, 1, 2]\n'
+                   '[[runs]]\nlabel = "b"\nmodel = "fc"\nseeds = [0, 1, 2]\n')
+    trained = []
+    monkeypatch.setattr(bm, "_run_one", lambda run, i, s, cfg, out, progress: trained.append((run["label"], s)))
+    kw = dict(progress=False, plots=False)
+    bm.run_benchmark(cfg, tmp_path / "o", **kw)                       # default: seed round by seed round
+    assert trained == [("a", 0), ("b", 0), ("a", 1), ("b", 1), ("a", 2), ("b", 2)]
+    trained.clear()
+    bm.run_benchmark(cfg, tmp_path / "o", by_run=True, **kw)
+    assert trained == [("a", 0), ("a", 1), ("a", 2), ("b", 0), ("b", 1), ("b", 2)]
+    trained.clear()
+    bm.run_benchmark(cfg, tmp_path / "o", by_run=True, shard=(2, 2), **kw)  # shards split the run-ordered list
+    assert trained == [("a", 1), ("b", 0), ("b", 2)]
+    trained.clear()
+    summary = bm.run_benchmark(cfg, tmp_path / "o", train=False, by_run=True, **kw)
+    assert trained == [] and summary["missing"] == ["a__gt__s0", "b__gt__s0", "a__gt__s1", "b__gt__s1",
+                                                    "a__gt__s2", "b__gt__s2"]
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o2"), "--by-run", "--report-only", "--quiet"]) == 0

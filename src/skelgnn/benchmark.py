@@ -205,14 +205,16 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
 
 def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[str] = (),
                   progress: bool = True, plots: bool = True, train: bool = True,
-                  shard: tuple[int, int] = (1, 1), only: list[str] = ()) -> dict:
+                  shard: tuple[int, int] = (1, 1), only: list[str] = (), by_run: bool = False) -> dict:
     """Train and evaluate every run of the config for every input and seed; write results and plots into ``out``.
 
     With ``train=False`` nothing is trained: the tables are made from the runs already finished, and
     the unfinished ones are listed under ``"missing"`` (a partial report of an interrupted benchmark).
     ``shard=(k, N)`` trains only jobs k-1, k-1+N, k-1+2N, … of :func:`jobs` (1 <= k <= N); the report then
     covers every job finished so far, by any shard. ``only`` (labels) restricts training to those runs (before
-    sharding); the report still covers every finished run.
+    sharding); the report still covers every finished run. ``by_run`` trains the chosen jobs run by run (every
+    seed and input of one run, then the next) instead of seed round by seed round, so that a session that
+    stops early leaves whole runs (all their seeds) finished rather than one seed of each.
     """
     k, n = shard
     if not 1 <= k <= n:
@@ -225,18 +227,25 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    results, missing = [], []
     chosen = [j for j in jobs(cfg) if not only or j[0]["label"] in only]
+    if by_run:  # every seed and input of a run before the next run (stable: seeds stay in round order)
+        chosen.sort(key=lambda j: labels.index(j[0]["label"]))
+
+    def done(job):
+        return (run_folder(out, job[0]["label"], job[1], job[2]) / "test.json").exists()
+
+    if train:
+        for index, job in enumerate(chosen):
+            if index % n == k - 1 and not done(job):
+                if progress:
+                    print(f"[benchmark] {job[0]['label']} on {job[1]}, seed {job[2]}", file=sys.stderr, flush=True)
+                _run_one(*job, cfg, out, progress)
+    results, missing = [], []
     for job in jobs(cfg):
-        run, input_kind, seed = job
-        done = (run_folder(out, run["label"], input_kind, seed) / "test.json").exists()
-        index = next((i for i, c in enumerate(chosen) if c == job), None)
-        if not done and (not train or index is None or index % n != k - 1):
-            missing.append(f"{run['label']}__{input_kind}__s{seed}")
-            continue
-        if progress and not done:
-            print(f"[benchmark] {run['label']} on {input_kind}, seed {seed}", file=sys.stderr, flush=True)
-        results.append(_run_one(run, input_kind, seed, cfg, out, progress))
+        if done(job):
+            results.append(_run_one(*job, cfg, out, progress))  # reads its test.json
+        else:
+            missing.append(f"{job[0]['label']}__{job[1]}__s{job[2]}")
     t = cfg["train"]
     schedule = (f"cosine from lr {t.lr} to 0" if t.schedule == "cosine" else f"lr {t.lr} x{t.lr_decay}/epoch")
     summary = {

@@ -146,7 +146,8 @@ def _cmd_evaluate_3dhp(args: argparse.Namespace) -> int:
 def _cmd_benchmark(args: argparse.Namespace) -> int:
     _guard_outputs(inputs=[args.config], folders={"--out": (args.out, ("results.md", "results.json"))})
     summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
-                            train=not args.report_only, shard=args.shard, only=args.only or [])
+                            train=not args.report_only, shard=args.shard, only=args.only or [],
+                            by_run=args.by_run)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
           f"({summary['wall_seconds_this_call']:.0f} s this call)")
@@ -400,6 +401,9 @@ def _add_benchmark(sub) -> None:
     b.add_argument("--only", action="append", metavar="LABEL",
                    help="train only the run with this label (repeat for several; sharded among themselves); "
                         "the report still covers every finished run")
+    b.add_argument("--by-run", action="store_true",
+                   help="train run by run (all seeds and inputs of one run, then the next; sharded as listed) "
+                        "instead of seed round by seed round, so an early stop leaves whole runs finished")
     b.set_defaults(func=_cmd_benchmark)
 
 
