@@ -27,3 +27,15 @@ def test_main_job_uses_a_real_subcommand():
     cli_part = main_job.split(".venv/bin/skelgnn ", 1)[1].split()
     args = _parser().parse_args(cli_part)
     assert callable(args.func)
+
+
+def test_readme_benchmark_tables_are_the_ones_results_md_holds():
+    """The README's HDM05-Lift tables are copied from bench/hdm05/results.md by bench/readme_tables.py."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, str(root / "bench" / "readme_tables.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
