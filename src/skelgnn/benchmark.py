@@ -347,8 +347,8 @@ def ablation_readings(results: list[dict], arms: dict[str, tuple[str, str]]) -> 
     """
     out = []
     for arm, (base, note) in arms.items():
-        for p in paired_differences(results, arm):
-            if p["label"] != base or len(p["seeds"]) < 2:
+        for p in paired_differences([r for r in results if r["label"] in (arm, base)], arm):
+            if len(p["seeds"]) < 2:
                 continue
             out.append({"arm": arm, "base": base, "note": note, "input": p["input"], "seeds": p["seeds"],
                         **{m: p[m] for m in METRICS}})
