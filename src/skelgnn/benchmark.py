@@ -355,8 +355,11 @@ def ablation_readings(results: list[dict], arms: dict[str, tuple[str, str]]) -> 
     return out
 
 
+# display names of the metrics: the tables' column heads and the readings' text
 _METRIC_NAMES = {"mpjpe": "MPJPE", "mpjpe_classwise": "class-wise", "p_mpjpe": "P-MPJPE", "ht10": "HT10",
                  "rare20": "Rare20"}
+_V11_NAMES = {"accel": "Accel", "mpjve": "MPJVE", "bone_std": "bone sd", "root_error": "root err",
+              "abs_mpjpe": "abs MPJPE"}
 
 
 def reading_text(r: dict) -> str:
@@ -400,8 +403,9 @@ def results_markdown(summary: dict) -> str:
                      + " (rows trained on a GPU are labelled (GPU))")
     if summary.get("missing"):
         lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
-    head = ("| model | params | rf | seeds | epochs (best) | train s | CPU s | MPJPE | class-wise | P-MPJPE | HT10 "
-            "| Rare20 | Accel | MPJVE | bone sd | root err | abs MPJPE |\n" + "|---" * 17 + "|")
+    columns = ["model", "params", "rf", "seeds", "epochs (best)", "train s", "CPU s",
+               *(_METRIC_NAMES[m] for m in METRICS), *(_V11_NAMES[m] for m in V11_METRICS)]
+    head = "| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|"
     aggregates = summary.get("aggregates") or aggregate(summary["results"])
     for input_kind in dict.fromkeys(r["input"] for r in aggregates):
         for group in ("main", "ablation"):
@@ -421,7 +425,7 @@ def results_markdown(summary: dict) -> str:
         paired = [p for p in all_paired if p["reference"] == reference]
         lines += ["", f"## Paired differences, {reference} minus each model (same seeds; mm, "
                       "95 % t interval; negative = the reference is better; * = the interval excludes 0)", "",
-                  "| model | input | seeds | " + " | ".join(METRICS) + " |", "|---|---|---|" + "---|" * len(METRICS)]
+                  "| model | input | seeds | " + " | ".join(_METRIC_NAMES[m] for m in METRICS) + " |", "|---|---|---|" + "---|" * len(METRICS)]
         for p in paired:
             cells = []
             for m in METRICS:
