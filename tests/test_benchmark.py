@@ -272,6 +272,14 @@ def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_z
     runs = '[[runs]]\nlabel = "a"\nmodel = "fc"\n[[runs]]\nlabel = "b"\nmodel = "fc"\ngroup = "ablation"\n'
     cfg.write_text('[benchmark]\nreference = "a"\n' + runs)
     assert load_benchmark_config(cfg)["runs"][1]["base"] == "a"                     # default: the reference
+    three = runs + '[[runs]]\nlabel = "c"\nmodel = "fc"\ngroup = "ablation"\nbase = ["a", "b"]\n'
+    cfg.write_text('[benchmark]\nreference = "a"\n' + three)                      # a list: one reading per base
+    assert [r.get("bases") for r in load_benchmark_config(cfg)["runs"]] == [None, ["a"], ["a", "b"]]
+    two = ablation_readings(base + better + noise, {"better": (["ref", "noise"], "")})
+    assert [(r["arm"], r["base"]) for r in two] == [("better", "ref"), ("better", "noise")]
+    cfg.write_text('[benchmark]\nreference = "a"\n' + three.replace('["a", "b"]', '["a", "a"]'))
+    with pytest.raises(SkelgnnError, match=r"runs\[2\] base must be a run label or a list of distinct run labels"):
+        load_benchmark_config(cfg)
     cfg.write_text('[benchmark]\nreference = "a"\n' + runs + 'base = "nope"\n')
     with pytest.raises(SkelgnnError, match=r"runs\[1\] \(b\) base 'nope' must be the label of another run"):
         load_benchmark_config(cfg)

@@ -18,7 +18,8 @@ A benchmark config (TOML) lists runs and one shared training budget::
     train = { strided = true }   # optional: training settings of this run only, over [train]
     seeds = [0, 1, 2]            # optional: one training per seed (default: [train] seed)
     base = "skeletal_gnn"        # ablation arms only, optional: the run the arm is read against
-                                 # (default: the first benchmark.reference, when it is a run)
+                                 # (default: the first benchmark.reference, when it is a run), or a list
+                                 # of runs: one reading against each (base = ["skeletal_gnn", "sgnn_M_only"])
     note = "d = 1"               # optional: what the arm changes, printed with its reading
 
 For each run, input and seed, the model is trained into ``OUT/runs/<label>__<input>__s<seed>/`` (resumable) and its
@@ -28,7 +29,7 @@ Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy
 per-joint MPJPE) in ``OUT``. The tables give mean ± sd over the seeds, and ``benchmark.reference``
 (a label, default ``skeletal_gnn``, or a list of labels: one paired table each) is compared with every other
 main run by seed-paired differences with a 95 % t interval: a difference is called real only when that
-interval excludes 0. Every ablation arm with two or more seeds shared with its ``base`` gets a written reading
+interval excludes 0. Every ablation arm with two or more seeds shared with a ``base`` gets a written reading
 per metric (arm minus base): the difference and its interval where the interval excludes 0, otherwise "no
 difference measured at this precision".
 
@@ -98,9 +99,14 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         r.setdefault("group", "main")
         if r["group"] not in ("main", "ablation"):
             raise SkelgnnError(f"{path}: runs[{i}] group must be 'main' or 'ablation', got {r['group']!r}")
-        for key in ("base", "note"):
-            if key in r and not isinstance(r[key], str):
-                raise SkelgnnError(f"{path}: runs[{i}] {key} must be a string, got {r[key]!r}")
+        if "note" in r and not isinstance(r["note"], str):
+            raise SkelgnnError(f"{path}: runs[{i}] note must be a string, got {r['note']!r}")
+        if "base" in r:
+            b = r["base"]
+            if not (isinstance(b, str) or (isinstance(b, list) and b and all(isinstance(x, str) for x in b)
+                                           and len(set(b)) == len(b))):
+                raise SkelgnnError(f"{path}: runs[{i}] base must be a run label or a list of distinct run labels, "
+                                   f"got {b!r}")
         if "base" in r and r["group"] != "ablation":
             raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}): only ablation arms take a base")
         seeds = r.setdefault("seeds", [int(train.get("seed", TrainConfig().seed))])
@@ -119,11 +125,15 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         raise SkelgnnError(f"{path}: benchmark.reference must be a run label or a list of distinct run labels, "
                            f"got {reference!r}")
     for i, r in enumerate(runs):
-        if "base" in r and (r["base"] not in labels or r["base"] == r["label"]):
-            raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}) base {r['base']!r} must be the label of "
-                               "another run")
+        for b in ([r["base"]] if isinstance(r.get("base"), str) else r.get("base", [])):
+            if b not in labels or b == r["label"]:
+                raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}) base {b!r} must be the label of "
+                                   "another run")
         if r["group"] == "ablation" and "base" not in r and references[0] in labels:
             r["base"] = references[0]
+        if "base" in r:  # bases: every run the arm is read against; base: the first (its main base)
+            r["bases"] = [r["base"]] if isinstance(r["base"], str) else list(r["base"])
+            r["base"] = r["bases"][0]
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
             "train": TrainConfig(**train), "runs": runs, "reference": references[0], "references": references}
 
@@ -259,8 +269,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
         "aggregates": aggregate(results),
         "paired": [p for ref in cfg["references"] for p in paired_differences(results, ref)],
-        "readings": ablation_readings(results, {r["label"]: (r["base"], r.get("note", ""))
-                                                for r in cfg["runs"] if r.get("base")}),
+        "readings": ablation_readings(results, {r["label"]: (r["bases"], r.get("note", ""))
+                                                for r in cfg["runs"] if r.get("bases")}),
         "missing": missing,
     }
     atomic_write_text(out / "results.json", json.dumps(summary, indent=1))
@@ -270,8 +280,13 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     return summary
 
 
-METRICS = ("mpjpe", "mpjpe_classwise", "p_mpjpe", "ht10", "rare20")
-V11_METRICS = ("accel", "mpjve", "bone_std", "root_error", "abs_mpjpe")  # BENCHMARK.md §7, mean over seeds
+# display names of the metrics: the tables' column heads and the readings' text
+_METRIC_NAMES = {"mpjpe": "MPJPE", "mpjpe_classwise": "class-wise", "p_mpjpe": "P-MPJPE", "ht10": "HT10",
+                 "rare20": "Rare20"}
+METRICS = tuple(_METRIC_NAMES)  # with a paired 95 % interval
+_V11_NAMES = {"accel": "Accel", "mpjve": "MPJVE", "bone_std": "bone sd", "root_error": "root err",
+              "abs_mpjpe": "abs MPJPE"}
+V11_METRICS = tuple(_V11_NAMES)  # BENCHMARK.md §7 (mean over seeds, no interval)
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -338,28 +353,23 @@ def paired_differences(results: list[dict], reference: str) -> list[dict]:
     return out
 
 
-def ablation_readings(results: list[dict], arms: dict[str, tuple[str, str]]) -> list[dict]:
-    """The written reading of every ablation arm against its base, per input, over the seeds both finished.
+def ablation_readings(results: list[dict], arms: dict[str, tuple[str | list[str], str]]) -> list[dict]:
+    """The written reading of every ablation arm against each of its bases, per input, over the seeds both
+    finished.
 
-    ``arms`` maps an arm's label to (base label, note). Each entry: arm, base, note, input, seeds and, per
-    metric, the mean of arm minus base (negative: the arm is better) with its 95 % t interval and ``real``.
-    Arms with fewer than two shared seeds get no reading (no interval can be formed).
+    ``arms`` maps an arm's label to (base label or list of base labels, note). Each entry: arm, base, note,
+    input, seeds and, per metric, the mean of arm minus base (negative: the arm is better) with its 95 % t
+    interval and ``real``. Pairs with fewer than two shared seeds get no reading (no interval can be formed).
     """
     out = []
-    for arm, (base, note) in arms.items():
-        for p in paired_differences([r for r in results if r["label"] in (arm, base)], arm):
-            if len(p["seeds"]) < 2:
-                continue
-            out.append({"arm": arm, "base": base, "note": note, "input": p["input"], "seeds": p["seeds"],
-                        **{m: p[m] for m in METRICS}})
+    for arm, (bases, note) in arms.items():
+        for base in ([bases] if isinstance(bases, str) else bases):
+            for p in paired_differences([r for r in results if r["label"] in (arm, base)], arm):
+                if len(p["seeds"]) < 2:
+                    continue
+                out.append({"arm": arm, "base": base, "note": note, "input": p["input"], "seeds": p["seeds"],
+                            **{m: p[m] for m in METRICS}})
     return out
-
-
-# display names of the metrics: the tables' column heads and the readings' text
-_METRIC_NAMES = {"mpjpe": "MPJPE", "mpjpe_classwise": "class-wise", "p_mpjpe": "P-MPJPE", "ht10": "HT10",
-                 "rare20": "Rare20"}
-_V11_NAMES = {"accel": "Accel", "mpjve": "MPJVE", "bone_std": "bone sd", "root_error": "root err",
-              "abs_mpjpe": "abs MPJPE"}
 
 
 def reading_text(r: dict) -> str:
