@@ -107,6 +107,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
                                            and len(set(b)) == len(b))):
                 raise SkelgnnError(f"{path}: runs[{i}] base must be a run label or a list of distinct run labels, "
                                    f"got {b!r}")
+            r["bases"] = [b] if isinstance(b, str) else list(b)  # every run the arm is read against
         if "base" in r and r["group"] != "ablation":
             raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}): only ablation arms take a base")
         seeds = r.setdefault("seeds", [int(train.get("seed", TrainConfig().seed))])
@@ -125,15 +126,14 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         raise SkelgnnError(f"{path}: benchmark.reference must be a run label or a list of distinct run labels, "
                            f"got {reference!r}")
     for i, r in enumerate(runs):
-        for b in ([r["base"]] if isinstance(r.get("base"), str) else r.get("base", [])):
+        for b in r.get("bases", []):
             if b not in labels or b == r["label"]:
                 raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}) base {b!r} must be the label of "
                                    "another run")
-        if r["group"] == "ablation" and "base" not in r and references[0] in labels:
-            r["base"] = references[0]
-        if "base" in r:  # bases: every run the arm is read against; base: the first (its main base)
-            r["bases"] = [r["base"]] if isinstance(r["base"], str) else list(r["base"])
-            r["base"] = r["bases"][0]
+        if r["group"] == "ablation" and "bases" not in r and references[0] in labels:
+            r["bases"] = [references[0]]
+        if "bases" in r:
+            r["base"] = r["bases"][0]  # the main base
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
             "train": TrainConfig(**train), "runs": runs, "reference": references[0], "references": references}
 
