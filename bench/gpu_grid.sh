@@ -2,21 +2,25 @@
 # The HDM05-Lift benchmark on one GPU machine, as one prepared call (issue 14 §3: "when a GPU is available,
 # the same grid runs there as one prepared command and those rows are labelled as GPU runs").
 #
-# Trains the unfinished runs of configs/benchmark_hdm05.toml into bench/hdm05_gpu/, a folder of its own (GPU rows
-# never mix with the CPU rows of bench/hdm05/; every run records its device and the tables label GPU rows
-# "(GPU)"). SHARDS processes share the one GPU (`skelgnn benchmark --shard K/SHARDS`, one CPU thread each), each
-# stopped after LIMIT seconds. What finished comes back as $OUT/hdm05_gpu.tar.gz (per finished run: test.json,
-# log.jsonl, sample_errors.npz; no checkpoints), plus the shard logs. Then, here:
-#   tar -xzf <files_at>/hdm05_gpu.tar.gz        # from the repository root: fills bench/hdm05_gpu/
+# Trains the unfinished runs of configs/benchmark_hdm05.toml into OUTDIR, by default bench/hdm05_gpu/, a folder of
+# its own; OUTDIR=bench/hdm05 instead completes the CPU benchmark's rows (done for the multi-frame runs, about
+# 3 CPU-hours each: every run records its device in test.json, results.md counts the devices, and a row with any
+# GPU run is labelled "(GPU)"). SHARDS processes share the one GPU (`skelgnn benchmark --shard K/SHARDS`, one CPU
+# thread each), each stopped after LIMIT seconds. What finished comes back as $OUT/hdm05_gpu.tar.gz (per finished
+# run: test.json, log.jsonl, sample_errors.npz), plus the shard logs; with KEEP_CKPT=1 the runs cut off by LIMIT
+# come back too (last.pt, best.pt, log.jsonl) as $OUT/unfinished.tar.part-aa, -ab, ... (15 MB pieces). Then, here:
+#   tar -xzf <files_at>/hdm05_gpu.tar.gz        # from the repository root: fills OUTDIR
+#   cat <files_at>/unfinished.tar.part-* | tar -x   # (KEEP_CKPT=1) the cut-off runs resume from their last epoch
 #   skelgnn benchmark configs/benchmark_hdm05.toml --out bench/hdm05_gpu --report-only
-# and commit bench/hdm05_gpu. A second call resumes: finished runs (their test.json travels with the tree) are
-# skipped. A run cut off by LIMIT restarts from epoch 1 on the next call (checkpoints do not come back).
+# and commit OUTDIR. A second call resumes: finished runs (their test.json travels with the tree) are skipped,
+# and a cut-off run resumes from its checkpoints where they travel with the tree (else it restarts at epoch 1).
 #
 # The GPU machine has python3 with CUDA torch, numpy and tqdm and no network: nothing is installed, the package
 # runs from src/. The data is git-ignored here, so the device call carries the one file the benchmark reads:
 #   device run:  command "bash bench/gpu_grid.sh"  carry ["data/hdm05/hdm05_lift.npz"]  timeout_s 600
 # Environment knobs: SHARDS (default 16), LIMIT (seconds per shard, default 480), ONLY (labels, space-separated;
-# default every run), SET (extra --set overrides, space-separated), DEVICE (default cuda), OUTDIR, CONFIG, PYTHON.
+# default every run), BY_RUN=1 (whole runs first, as --by-run), KEEP_CKPT=1 (above), SET (extra --set overrides,
+# space-separated), DEVICE (default cuda), OUTDIR, CONFIG, PYTHON.
 # CPU smoke test of this script (no GPU; what tests/test_gpu_grid_script.py runs on a tiny config):
 #   DEVICE=cpu SHARDS=2 LIMIT=300 ONLY=semgcn SET="train.epochs=1" OUTDIR=/tmp/g OUT=/tmp/o bash bench/gpu_grid.sh
 set -euo pipefail
@@ -41,6 +45,7 @@ EOF
 args=(benchmark "$CONFIG" --out "$OUTDIR" --quiet --set "train.device=$DEVICE")
 for s in ${SET:-}; do args+=(--set "$s"); done
 for label in ${ONLY:-}; do args+=(--only "$label"); done
+[ "${BY_RUN:-0}" = 1 ] && args+=(--by-run)
 mkdir -p "$OUTDIR" "$RESULTS"
 pids=()
 for k in $(seq 1 "$SHARDS"); do
@@ -63,6 +68,18 @@ for done in "$OUTDIR"/runs/*/test.json; do
 done
 for f in results.json results.md; do [ -e "$OUTDIR/$f" ] && files+=("$OUTDIR/$f"); done
 tar -czf "$RESULTS/hdm05_gpu.tar.gz" "${files[@]}"
+if [ "${KEEP_CKPT:-0}" = 1 ]; then  # runs cut off by LIMIT: their checkpoints, so that they resume elsewhere
+    cut=()
+    for last in "$OUTDIR"/runs/*/last.pt; do
+        [ -e "$last" ] || continue
+        run=$(dirname "$last")
+        [ -e "$run/test.json" ] && continue
+        for f in last.pt best.pt log.jsonl; do [ -e "$run/$f" ] && cut+=("$run/$f"); done
+    done
+    if [ "${#cut[@]}" -gt 0 ]; then
+        tar -cf - "${cut[@]}" | split -b 15000000 - "$RESULTS/unfinished.tar.part-"
+    fi
+fi
 for f in "$RESULTS"/shard*.log; do echo "== $(basename "$f")"; tail -n 5 "$f"; done > "$RESULTS/tail_of_shards.log"
 rm -f "$RESULTS"/shard*.log
 echo "gpu_grid.sh: ${#files[@]} files of finished runs in $RESULTS/hdm05_gpu.tar.gz; shard status $status"

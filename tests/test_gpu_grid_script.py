@@ -73,3 +73,38 @@ def test_gpu_grid_script_refuses_to_start_without_cuda_when_asked_for_it(tmp_pat
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "sees no CUDA device" in proc.stderr
     assert not (tmp_path / "o").exists()  # nothing started
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, timeout")
+def test_gpu_grid_script_returns_the_checkpoints_of_cut_off_runs_with_keep_ckpt(tiny_bench_dir, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(tiny_bench_dir / "hdm05_lift.npz", data)
+    cfg = tmp_path / "bench.toml"
+    cfg.write_text(CONFIG.format(data=data))
+    out, res = tmp_path / "gpu_bench", tmp_path / "returned"
+    cut = out / "runs" / "fc__gt__s0"  # a run stopped at LIMIT elsewhere: checkpoints, no test.json
+    cut.mkdir(parents=True)
+    payload = {"last.pt": os.urandom(40_000), "best.pt": os.urandom(30_000), "log.jsonl": b'{"epoch": 1}\n'}
+    for name, blob in payload.items():
+        (cut / name).write_bytes(blob)
+    env = dict(os.environ, DEVICE="cpu", SHARDS="1", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out), OUT=str(res),
+               PYTHON=sys.executable, SET="train.threads=1", ONLY="lcn", BY_RUN="1", KEEP_CKPT="1")
+    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_grid.sh")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    parts = sorted(res.glob("unfinished.tar.part-*"))
+    assert parts, sorted(p.name for p in res.iterdir())
+    joined = tmp_path / "unfinished.tar"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(joined) as tar:
+        names = tar.getnames()
+        tar.extractall(unpacked, filter="data")
+    # only the cut-off run, with its three files intact; the finished lcn run is not among them
+    assert sorted(Path(n).name for n in names) == ["best.pt", "last.pt", "log.jsonl"]
+    assert all("fc__gt__s0" in n for n in names)
+    for name, blob in payload.items():
+        found = [p for p in unpacked.rglob(name)]
+        assert len(found) == 1 and found[0].read_bytes() == blob
+    assert (out / "runs" / "lcn__gt__s0" / "test.json").exists()
