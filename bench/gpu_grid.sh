@@ -11,7 +11,7 @@
 # come back too (last.pt, best.pt, log.jsonl) as $OUT/unfinished.tar.part-aa, -ab, ... (15 MB pieces). Then, here:
 #   tar -xzf <files_at>/hdm05_gpu.tar.gz        # from the repository root: fills OUTDIR
 #   cat <files_at>/unfinished.tar.part-* | tar -x   # (KEEP_CKPT=1) the cut-off runs resume from their last epoch
-#   skelgnn benchmark configs/benchmark_hdm05.toml --out bench/hdm05_gpu --report-only
+#   skelgnn benchmark configs/benchmark_hdm05.toml --out OUTDIR --report-only
 # and commit OUTDIR. A second call resumes: finished runs (their test.json travels with the tree) are skipped,
 # and a cut-off run resumes from its checkpoints where they travel with the tree (else it restarts at epoch 1).
 #
