@@ -152,6 +152,8 @@ def _random_batchnorm_statistics(model: torch.nn.Module) -> None:
     ("tcn27", {"channels": 32}), ("tcn81", {"channels": 32}),
     ("skeletal_gnn_t27", {"channels": 16}), ("skeletal_gnn_t81", {"channels": 16}),
     ("skeletal_gnn_t27", {"channels": 16, "temporal_kernel": 1}),  # the F = 1 ablation
+    ("skeletal_gnn_t27", {"channels": 16, "temporal_mix": "graph"}),  # taps mixed by the hop weights
+    ("skeletal_gnn_t27", {"channels": 16, "temporal_mix": "graph", "weight_mode": "lcn", "d": 1.0}),
     ("skeletal_gnn_t27", {"channels": 16, "dynamic": "m", "weight_mode": "lcn", "d": 1.0, "L": 8,
                           "root_relative": True}),
 ])
@@ -169,6 +171,27 @@ def test_strided_training_variant_is_the_same_function_on_fewer_frames(name, kwa
     assert torch.allclose(strided, dilated, atol=1e-5), (strided - dilated).abs().max()
     with pytest.raises(ShapeError, match="exactly T"):
         model(torch.randn(1, model.receptive_field + 2, H36M_17.num_joints, 2), strided=True)
+
+
+def test_temporal_mix_graph_feeds_the_stacked_taps_to_the_hop_weights():
+    """temporal_mix="graph": no temporal convolution weights; the first layer of every block reads 3·C
+    features per joint, so its hop weights mix joints and the 3 frames at once; recorded in the settings."""
+    joint = build("skeletal_gnn_t27", H36M_17, channels=8)
+    graph = build("skeletal_gnn_t27", H36M_17, channels=8, temporal_mix="graph")
+    assert "temporal_mix" not in repr(joint) and "temporal_mix=graph" in repr(graph)
+    assert any(".temporal.linear.weight" in k for k in joint.state_dict())
+    assert not any(".temporal." in k for k in graph.state_dict())
+    x = torch.randn(2, 27, H36M_17.num_joints, 8)
+    for block in graph.blocks:
+        taps = block.first.temporal(x)
+        assert taps.shape[-1] == 24
+        d = block.first.temporal.dilation
+        assert torch.equal(taps[:, 0, :, 8:16], x[:, d]) and torch.equal(taps[:, 0, :, 16:], x[:, 2 * d])
+    assert graph.receptive_field == joint.receptive_field == 27
+    y = graph(torch.randn(2, 29, H36M_17.num_joints, 2))
+    assert y.shape == (2, 3, H36M_17.num_joints, 3)
+    with pytest.raises(SkelgnnError, match="temporal_mix"):
+        build("skeletal_gnn_t27", H36M_17, channels=8, temporal_mix="time")
 
 
 def test_strided_variant_computes_only_the_frames_the_output_needs():

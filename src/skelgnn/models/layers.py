@@ -15,8 +15,8 @@ from torch import Tensor, nn
 
 from ..errors import ShapeError, SkelgnnError
 
-__all__ = ["check_joints_2d", "check_choice", "Residual", "JointLinear", "TemporalConv", "center_crop",
-           "sliding_windows"]
+__all__ = ["check_joints_2d", "check_choice", "Residual", "JointLinear", "TemporalConv", "TemporalTaps",
+           "center_crop", "sliding_windows"]
 
 
 def check_joints_2d(joints_2d: Tensor, num_joints: int, receptive_field: int, model: str) -> None:
@@ -130,3 +130,36 @@ class TemporalConv(nn.Module):
         offset = (step - self.kernel_size) // 2
         taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C_in, F)
         return self.linear(taps.flatten(-2))
+
+
+class TemporalTaps(TemporalConv):
+    """The F taps of a :class:`TemporalConv` stacked per joint, without a weight of their own.
+
+    For a layer whose own weights mix the taps: a graph layer fed these features mixes joints and frames
+    at once (``SkeletalGNN(temporal_mix="graph")``). Same windows, dilation and strided variant as the
+    convolution; no parameters.
+
+    Shapes:
+        x: (N, T, J, C) -> (N, T - (F-1)·dilation, J, C·F), tap-major: the C features of tap 0, then
+        of tap 1, … (``out_channels`` = C·F).
+    """
+
+    def __init__(self, channels: int, kernel_size: int = 1, dilation: int = 1) -> None:
+        nn.Module.__init__(self)
+        if kernel_size < 1 or dilation < 1:
+            raise SkelgnnError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}")
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.frames_consumed = (kernel_size - 1) * dilation
+        self.out_channels = channels * kernel_size
+        self.linear = nn.Identity()
+
+    def forward(self, x: Tensor) -> Tensor:
+        taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C, F)
+        return taps.transpose(-1, -2).flatten(-2)
+
+    def strided(self, x: Tensor, step: int) -> Tensor:
+        if self.kernel_size > step:
+            raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
+        offset = (step - self.kernel_size) // 2
+        taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C, F)
+        return taps.transpose(-1, -2).flatten(-2)

@@ -30,7 +30,7 @@ from ..errors import ShapeError, SkelgnnError
 from ..skeleton import Skeleton
 from .hcsf import DHCSF, HCSF, ShortRange, Squeeze, WeightMode
 from .hops import Dynamic, GraphInit, HopGraph, OWindow
-from .layers import JointLinear, TemporalConv, check_choice, sliding_windows
+from .layers import JointLinear, TemporalConv, TemporalTaps, check_choice, sliding_windows
 from .registry import register
 from .zscore import ZScored
 
@@ -109,6 +109,12 @@ class SkeletalGNN(ZScored, nn.Module):
         input_layer: ``"joint"`` (a separate linear map 2 → C per joint, the earlier default) or ``"graph"``
             (an HCSF layer 2 → C on the learnable skeleton graph M_k, PAPER.md §3.4: every joint's first
             features already mix its hop neighbourhoods, so absolute image positions can be compared).
+        temporal_mix: how a block's first layer mixes its 3 temporal taps (multi-frame models):
+            ``"joint"`` (default, the earlier layout) a per-joint temporal convolution C·3 → C, then the
+            layer's hop weights mix the joints; ``"graph"`` the taps are stacked (C·3 features per joint,
+            :class:`~.layers.TemporalTaps`) and the layer's hop weights mix joints and frames at once, a
+            spatio-temporal graph layer (issue 14 §2: temporal mixing that mixes joints). ``"graph"`` has
+            3× the hop weights of those layers and no temporal convolution weights.
         norm: BatchNorm statistics ``"joint"`` (per joint and channel, the earlier default) or ``"channel"``
             (per channel over batch, frames and joints).
         zscore: standardise the 2D input and the 3D output per dimension with training-set statistics
@@ -153,9 +159,10 @@ class SkeletalGNN(ZScored, nn.Module):
                  graph_init: GraphInit = "row", graph_hidden: int | None = None,
                  root_relative: bool = False, o_norm: str = "tanh", o_scale: bool = False,
                  o_gate: bool = False, o_window: OWindow = "frame", input_layer: str = "joint",
-                 norm: str = "joint", zscore: bool = False) -> None:
+                 norm: str = "joint", temporal_mix: str = "joint", zscore: bool = False) -> None:
         super().__init__()
         check_choice("o_window", o_window, ("frame", "clip"))
+        check_choice("temporal_mix", temporal_mix, ("joint", "graph"))
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
             raise SkelgnnError(f"num_blocks={num_blocks} but {len(dilations)} dilations {dilations}")
@@ -172,6 +179,8 @@ class SkeletalGNN(ZScored, nn.Module):
             self._settings.update(o_norm=o_norm, o_scale=o_scale, o_gate=o_gate)
         if o_window != "frame":
             self._settings["o_window"] = o_window
+        if temporal_mix != "joint":
+            self._settings["temporal_mix"] = temporal_mix
         if input_layer not in ("joint", "graph") or norm not in ("joint", "channel"):
             raise SkelgnnError(f"input_layer must be 'joint' or 'graph' and norm 'joint' or 'channel', "
                                f"got {input_layer!r}, {norm!r}")
@@ -183,13 +192,18 @@ class SkeletalGNN(ZScored, nn.Module):
             self._settings["zscore"] = True
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
+            conv: TemporalConv | None = None
+            if temporal:
+                conv = (TemporalTaps(C, 3, dilation) if temporal_mix == "graph"
+                        else TemporalConv(C, C, 3, dilation, bias=False))
+            c_in = conv.out_channels if isinstance(conv, TemporalTaps) else C
             return DHCSF(
-                HCSF(masks, C, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
+                HCSF(masks, c_in, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
                      short_range=short_range),
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
                          hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init,
                          o_norm=o_norm, o_scale=o_scale, o_gate=o_gate, o_window=o_window),
-                TemporalConv(C, C, 3, dilation, bias=False) if temporal else None,
+                conv,
             )
 
         c_in = 4 if self.root_relative else 2
