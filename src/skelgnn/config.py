@@ -36,7 +36,10 @@ class DataConfig:
 
     ``kind = "hdm05"`` (default) reads the benchmark folder written by ``skelgnn data hdm05`` and uses
     ``path``, ``input`` ("gt" | "noisy"), ``train_fraction``, ``max_frames_per_clip``, ``input_norm``,
-    ``extra_views`` and ``view_seed``. ``extra_views = n`` (default 0: the benchmark's 4 cameras only) adds to
+    ``extra_views``, ``view_seed`` and ``val_actor``. ``val_actor = "dg"`` (default "": the benchmark's
+    validation clips, every 10th clip) validates on every clip of that training actor and trains on the other
+    training actors' clips (leave-one-actor-out, :func:`skelgnn.datasets.training_sequences`).
+    ``extra_views = n`` (default 0: the benchmark's 4 cameras only) adds to
     every training clip (never the validation clips, never the test actors) ``n`` sequences seen by random
     virtual cameras: yaw uniform in [0, 360) deg, camera height uniform in [0.3, 2.8] m, distance from the
     look-at point uniform in [2.5, 9] m, look-at height uniform in [0.6, 1.3] m above the clip's mean pelvis
@@ -56,6 +59,7 @@ class DataConfig:
     input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
     extra_views: int = 0          # hdm05: random virtual camera views added per training clip (0 = none)
     view_seed: int = 0            # hdm05: seed of those views' cameras and 2D noise
+    val_actor: str = ""           # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
     # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
     name: str = "h36m"            # dataset name in the file names ("h36m", or "hdm05" for the HDM05-Lift export)
@@ -220,6 +224,12 @@ def _check_data(data: DataConfig, source: str) -> None:
                            "kind = 'hdm05'); set data.extra_views = 0")
     if data.input_norm not in ("screen", "bbox"):
         raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
+    if not isinstance(data.val_actor, str) or any(c in data.val_actor for c in "/\\ "):
+        raise SkelgnnError(f"{source}: data.val_actor must be a training actor's name (e.g. 'dg') or '' for the "
+                           f"benchmark's validation clips, got {data.val_actor!r}")
+    if data.kind != "hdm05" and data.val_actor:
+        raise SkelgnnError(f"{source}: data.val_actor is for data.kind = 'hdm05'; Human3.6M-layout data "
+                           f"validates on every data.val_every-th (subject, action)")
 
 
 def apply_overrides(d: dict, overrides: list[str]) -> dict:

@@ -7,7 +7,10 @@ validation sequences and the skeleton the model is built for.
   clips as flagged in the benchmark (every 10th clip of the training actors), 17 joints. With
   ``extra_views = n`` the training set also holds every training clip seen by ``n`` random virtual
   cameras (:func:`skelgnn.data.views.extra_view_sequences`, seeded by ``view_seed``), appended after the
-  benchmark's sequences; the validation set keeps the benchmark's cameras.
+  benchmark's sequences; the validation set keeps the benchmark's cameras. With ``val_actor = "dg"`` (one
+  of the training actors) validation is leave-one-actor-out instead: every clip of that actor validates and
+  the other training actors' clips (their benchmark validation clips included) train, so that validation,
+  like the test, measures actors the model has not seen. The test actors are never read either way.
 * ``kind = "h36m"``: ``<path>/data_3d_<name>.npz`` and ``<path>/data_2d_<name>_<input>.npz`` (Human3.6M,
   or the HDM05-Lift export with ``name = "hdm05"``) under :meth:`skelgnn.protocol.Protocol.from_config`:
   the training subjects minus every ``val_every``-th (subject, action), which is the validation set; the
@@ -47,18 +50,21 @@ def training_sequences(data_cfg):
     if data_cfg.kind == "hdm05":
         bench = load_benchmark(data_cfg.path)
         skeleton = H36M_17
-        train = benchmark_sequences(bench, "train", data_cfg.input, fraction=data_cfg.train_fraction,
-                                    max_frames=data_cfg.max_frames_per_clip, input_norm=data_cfg.input_norm)
+        train_splits, val_splits, train_actors, val_actors = _hdm05_split(bench, data_cfg)
+        train = benchmark_sequences(bench, train_splits, data_cfg.input, fraction=data_cfg.train_fraction,
+                                    max_frames=data_cfg.max_frames_per_clip, input_norm=data_cfg.input_norm,
+                                    actors=train_actors)
         views = integer(getattr(data_cfg, "extra_views", 0), "data.extra_views (random virtual views per "
                         "training clip)", 0)
         if views:
             extra = extra_view_sequences(bench, views, seed=integer(data_cfg.view_seed, "data.view_seed", 0),
                                          input_kind=data_cfg.input, input_norm=data_cfg.input_norm,
-                                         fraction=data_cfg.train_fraction, max_frames=data_cfg.max_frames_per_clip)
+                                         fraction=data_cfg.train_fraction, max_frames=data_cfg.max_frames_per_clip,
+                                         splits=train_splits, actors=train_actors)
             for f in fields(SequenceSet):
                 getattr(train, f.name).extend(getattr(extra, f.name))
-        val = benchmark_sequences(bench, "val", data_cfg.input, max_frames=data_cfg.max_frames_per_clip,
-                                  input_norm=data_cfg.input_norm)
+        val = benchmark_sequences(bench, val_splits, data_cfg.input, max_frames=data_cfg.max_frames_per_clip,
+                                  input_norm=data_cfg.input_norm, actors=val_actors)
         if len(val) == 0:
             raise SkelgnnError(f"{data_cfg.path}: no validation clips; model selection needs them")
         return train, val, skeleton
@@ -78,3 +84,21 @@ def training_sequences(data_cfg):
                                f"{list(protocol.train_subjects)}); model selection needs them: lower data.val_every")
         return sp["train"], sp["val"], protocol.skeleton
     raise SkelgnnError(f"data.kind must be 'hdm05' or 'h36m', got {data_cfg.kind!r}")
+
+
+def _hdm05_split(bench, data_cfg) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...] | None,
+                                            tuple[str, ...] | None]:
+    """(train splits, val splits, train actors, val actors) of ``data.val_actor``: the benchmark's flags
+    when it is empty, else leave that training actor out (all of its clips validate)."""
+    held = getattr(data_cfg, "val_actor", "") or ""
+    if not held:
+        return ("train",), ("val",), None, None
+    pool = ("train", "val")
+    actors = sorted({str(bench.clip_actor[c]) for c in range(len(bench.clip_keys)) if bench.clip_split[c] in pool})
+    if held not in actors:
+        raise SkelgnnError(f"{data_cfg.path}: data.val_actor = {held!r} is not a training actor of this benchmark; "
+                           f"expected one of {actors} (the test actors are never used for validation)")
+    if len(actors) < 2:
+        raise SkelgnnError(f"{data_cfg.path}: data.val_actor needs at least two training actors, found {actors}")
+    return pool, pool, tuple(a for a in actors if a != held), (held,)
+

@@ -303,11 +303,14 @@ def build_benchmark(src: str | Path, progress: bool = False) -> Benchmark:
     )
 
 
-def benchmark_clips(bench, splits: str | tuple[str, ...], fraction: float = 1.0) -> list[int]:
-    """Indices of the clips whose split is in ``splits``, in sorted key order; with ``fraction`` < 1 every
-    k-th of them (``k = round(1 / fraction)``, deterministic)."""
+def benchmark_clips(bench, splits: str | tuple[str, ...], fraction: float = 1.0,
+                    actors: tuple[str, ...] | None = None) -> list[int]:
+    """Indices of the clips whose split is in ``splits`` (and, if ``actors`` is given, whose actor is one of
+    them), in sorted key order; with ``fraction`` < 1 every k-th of them (``k = round(1 / fraction)``,
+    deterministic)."""
     splits = (splits,) if isinstance(splits, str) else tuple(splits)
-    clips = [c for c in range(len(bench.clip_keys)) if bench.clip_split[c] in splits]
+    clips = [c for c in range(len(bench.clip_keys)) if bench.clip_split[c] in splits
+             and (actors is None or str(bench.clip_actor[c]) in actors)]
     if fraction < 1.0:
         step = max(1, int(round(1.0 / max(fraction, 1e-9))))
         clips = clips[::step]
@@ -315,7 +318,8 @@ def benchmark_clips(bench, splits: str | tuple[str, ...], fraction: float = 1.0)
 
 
 def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = "gt", *,
-                        fraction: float = 1.0, max_frames: int = 0, input_norm: str = "screen") -> SequenceSet:
+                        fraction: float = 1.0, max_frames: int = 0, input_norm: str = "screen",
+                        actors: tuple[str, ...] | None = None) -> SequenceSet:
     """Sequences of the clips whose split is in ``splits`` ("train", "val", "test").
 
     Args:
@@ -324,11 +328,12 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
         fraction: keep this share of the selected clips (every k-th clip, deterministic).
         max_frames: if > 0, keep only the first ``max_frames`` frames of each clip.
         input_norm: "screen" or "bbox" (:mod:`skelgnn.normalization`).
+        actors: if given, only these actors' clips (leave-one-actor-out validation, ``data.val_actor``).
     """
     if input_kind not in ("gt", "noisy"):
         raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
     uv_all = bench.joints_2d_gt if input_kind == "gt" else bench.joints_2d_noisy
-    clips = benchmark_clips(bench, splits, fraction)
+    clips = benchmark_clips(bench, splits, fraction, actors)
     out = SequenceSet()
     for c in clips:
         sl = bench.clip_frames(c)

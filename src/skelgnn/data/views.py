@@ -171,7 +171,8 @@ def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") ->
 
 
 def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = "gt", input_norm: str = "screen",
-                         fraction: float = 1.0, max_frames: int = 0) -> SequenceSet:
+                         fraction: float = 1.0, max_frames: int = 0, splits: tuple[str, ...] = ("train",),
+                         actors: tuple[str, ...] | None = None) -> SequenceSet:
     """The training clips of ``bench`` seen by ``views`` random virtual cameras each (module docstring).
 
     Args:
@@ -182,6 +183,8 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         input_norm: ``"screen"`` (this camera's image size) or ``"bbox"``.
         fraction, max_frames: the clip and frame selection of
             :func:`skelgnn.data.hdm05.benchmark_sequences` (the same clips, the same frames).
+        splits, actors: the training clips: these splits (default the benchmark's "train"), and only these
+            actors' clips if given (leave-one-actor-out validation trains on ("train", "val") of the others).
 
     Returns:
         one sequence per (training clip, view), keys ``f"{clip_key}/v{i}"``, clip by clip in the order of
@@ -194,7 +197,7 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
     out = SequenceSet()
     if views == 0:
         return out
-    for c in benchmark_clips(bench, "train", fraction):
+    for c in benchmark_clips(bench, splits, fraction, actors):
         full = bench.clip_frames(c)
         sl = full if max_frames <= 0 else slice(full.start, min(full.stop, full.start + max_frames))
         world_full = bench.joints_world[full].astype(np.float64)
