@@ -101,4 +101,3 @@ def _hdm05_split(bench, data_cfg) -> tuple[tuple[str, ...], tuple[str, ...], tup
     if len(actors) < 2:
         raise SkelgnnError(f"{data_cfg.path}: data.val_actor needs at least two training actors, found {actors}")
     return pool, pool, tuple(a for a in actors if a != held), (held,)
-

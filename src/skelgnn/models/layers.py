@@ -112,14 +112,20 @@ class TemporalConv(nn.Module):
             raise SkelgnnError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}")
         self.kernel_size, self.dilation = kernel_size, dilation
         self.frames_consumed = (kernel_size - 1) * dilation
-        self.linear = nn.Linear(in_channels * kernel_size, out_channels, bias=bias)
+        self.out_channels = out_channels
+        if out_channels:  # TemporalTaps passes 0: no weight of its own
+            self.linear = nn.Linear(in_channels * kernel_size, out_channels, bias=bias)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, dilation={self.dilation}"
 
+    def _mix(self, taps: Tensor) -> Tensor:
+        """(…, C_in, F) -> (…, C_out)."""
+        return self.linear(taps.flatten(-2))
+
     def forward(self, x: Tensor) -> Tensor:
         taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C_in, F)
-        return self.linear(taps.flatten(-2))
+        return self._mix(taps)
 
     def strided(self, x: Tensor, step: int) -> Tensor:
         """The same taps read from frames spaced like the dilation, at the centres of consecutive
@@ -129,7 +135,7 @@ class TemporalConv(nn.Module):
             raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
         offset = (step - self.kernel_size) // 2
         taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C_in, F)
-        return self.linear(taps.flatten(-2))
+        return self._mix(taps)
 
 
 class TemporalTaps(TemporalConv):
@@ -145,21 +151,8 @@ class TemporalTaps(TemporalConv):
     """
 
     def __init__(self, channels: int, kernel_size: int = 1, dilation: int = 1) -> None:
-        nn.Module.__init__(self)
-        if kernel_size < 1 or dilation < 1:
-            raise SkelgnnError(f"kernel_size and dilation must be >= 1, got {kernel_size}, {dilation}")
-        self.kernel_size, self.dilation = kernel_size, dilation
-        self.frames_consumed = (kernel_size - 1) * dilation
+        super().__init__(channels, 0, kernel_size, dilation)
         self.out_channels = channels * kernel_size
-        self.linear = nn.Identity()
 
-    def forward(self, x: Tensor) -> Tensor:
-        taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C, F)
-        return taps.transpose(-1, -2).flatten(-2)
-
-    def strided(self, x: Tensor, step: int) -> Tensor:
-        if self.kernel_size > step:
-            raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
-        offset = (step - self.kernel_size) // 2
-        taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C, F)
+    def _mix(self, taps: Tensor) -> Tensor:
         return taps.transpose(-1, -2).flatten(-2)

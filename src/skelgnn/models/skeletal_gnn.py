@@ -196,9 +196,8 @@ class SkeletalGNN(ZScored, nn.Module):
             if temporal:
                 conv = (TemporalTaps(C, 3, dilation) if temporal_mix == "graph"
                         else TemporalConv(C, C, 3, dilation, bias=False))
-            c_in = conv.out_channels if isinstance(conv, TemporalTaps) else C
             return DHCSF(
-                HCSF(masks, c_in, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
+                HCSF(masks, C if conv is None else conv.out_channels, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
                      short_range=short_range),
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
                          hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init,
