@@ -46,6 +46,8 @@ class DataConfig:
     x, z, focal length 1145 px times a log-uniform factor in [0.5, 2], image 1000x1000, 1920x1080, 1280x720
     or 640x480 (principal point at the centre); "noisy" input gets the benchmark's noise scaled by
     max(width, height) / 1000 px; ``view_seed`` (default 0) seeds them (:mod:`skelgnn.data.views`).
+    ``bone_jitter = b`` (default 0; needs ``extra_views``) gives each of those views its own body
+    proportions: every bone (a bone and its mirror together) scaled by a factor uniform in [1 - b, 1 + b].
     ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
     ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
     under the protocol named by the remaining keys (:meth:`skelgnn.protocol.Protocol.from_config`);
@@ -59,6 +61,7 @@ class DataConfig:
     input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
     extra_views: int = 0          # hdm05: random virtual camera views added per training clip (0 = none)
     view_seed: int = 0            # hdm05: seed of those views' cameras and 2D noise
+    bone_jitter: float = 0.0      # hdm05: each extra view's bone lengths x U[1 - b, 1 + b] (0 = the actors' own)
     val_actor: str = ""           # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
     # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
@@ -222,6 +225,11 @@ def _check_data(data: DataConfig, source: str) -> None:
         raise SkelgnnError(f"{source}: data.extra_views = {data.extra_views} is not supported with "
                            f"data.kind = {data.kind!r} (random virtual views need the world poses of "
                            "kind = 'hdm05'); set data.extra_views = 0")
+    real(data.bone_jitter, f"{source}: data.bone_jitter (bone-length factors of the extra views lie in "
+         f"[1 - b, 1 + b])", 0.0, 0.5, hi_open=True)
+    if data.bone_jitter and not data.extra_views:
+        raise SkelgnnError(f"{source}: data.bone_jitter = {data.bone_jitter} changes the bodies of the extra "
+                           "views only; set data.extra_views >= 1 (or data.bone_jitter = 0)")
     if data.input_norm not in ("screen", "bbox"):
         raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
     if not isinstance(data.val_actor, str) or any(c in data.val_actor for c in "/\\ "):

@@ -6,8 +6,9 @@ validation sequences and the skeleton the model is built for.
 * ``kind = "hdm05"``: the benchmark folder written by ``skelgnn data hdm05``; training and validation
   clips as flagged in the benchmark (every 10th clip of the training actors), 17 joints. With
   ``extra_views = n`` the training set also holds every training clip seen by ``n`` random virtual
-  cameras (:func:`skelgnn.data.views.extra_view_sequences`, seeded by ``view_seed``), appended after the
-  benchmark's sequences; the validation set keeps the benchmark's cameras. With ``val_actor = "dg"`` (one
+  cameras (:func:`skelgnn.data.views.extra_view_sequences`, seeded by ``view_seed``; with ``bone_jitter``
+  each view also gets its own body proportions), appended after the benchmark's sequences; the validation
+  set keeps the benchmark's cameras and the actors' own bodies. With ``val_actor = "dg"`` (one
   of the training actors) validation is leave-one-actor-out instead: every clip of that actor validates and
   the other training actors' clips (their benchmark validation clips included) train, so that validation,
   like the test, measures actors the model has not seen. The test actors are never read either way.
@@ -60,7 +61,8 @@ def training_sequences(data_cfg):
             extra = extra_view_sequences(bench, views, seed=integer(data_cfg.view_seed, "data.view_seed", 0),
                                          input_kind=data_cfg.input, input_norm=data_cfg.input_norm,
                                          fraction=data_cfg.train_fraction, max_frames=data_cfg.max_frames_per_clip,
-                                         splits=train_splits, actors=train_actors)
+                                         splits=train_splits, actors=train_actors,
+                                         bone_jitter=float(getattr(data_cfg, "bone_jitter", 0.0)))
             for f in fields(SequenceSet):
                 getattr(train, f.name).extend(getattr(extra, f.name))
         val = benchmark_sequences(bench, val_splits, data_cfg.input, max_frames=data_cfg.max_frames_per_clip,

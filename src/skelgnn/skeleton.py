@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import SkelgnnError
 
-__all__ = ["Skeleton", "H36M_17", "H36M_16", "get_skeleton", "flip_joints"]
+__all__ = ["Skeleton", "H36M_17", "H36M_16", "get_skeleton", "flip_joints", "scale_bones"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,28 @@ class Skeleton:
         for a, b in zip(self.left, self.right):
             perm[a], perm[b] = b, a
         return tuple(perm)
+
+    @cached_property
+    def bone_groups(self) -> tuple[int, ...]:
+        """Per joint, the index of its bone's group: a bone and its mirror (the bones ending at a left joint
+        and at its right counterpart) share one group; every other bone has its own. The root (no bone) gets
+        -1. Groups are numbered 0, 1, ... in joint order of their first bone.
+        """
+        mirror = dict(zip(self.right, self.left))
+        group: dict[int, int] = {}
+        out = []
+        for j, p in enumerate(self.parents):
+            if p == -1:
+                out.append(-1)
+                continue
+            key = mirror.get(j, j)
+            out.append(group.setdefault(key, len(group)))
+        return tuple(out)
+
+    @property
+    def num_bone_groups(self) -> int:
+        """How many bone groups :attr:`bone_groups` has (10 for the 17-joint Human3.6M tree)."""
+        return max(self.bone_groups) + 1
 
     # ------------------------------------------------------------------ graph helpers
     def adjacency(self, self_loops: bool = False, normalize: str | None = None) -> np.ndarray:
@@ -244,3 +266,46 @@ def flip_joints(x, skeleton: Skeleton):
     y = y.clone() if hasattr(y, "clone") else y.copy()
     y[..., 0] = -y[..., 0]
     return y
+
+
+def scale_bones(joints: np.ndarray, skeleton: Skeleton, factors: np.ndarray) -> np.ndarray:
+    """The same motion with other body proportions: every bone's length multiplied by its group's factor.
+
+    The root keeps its position; every other joint is rebuilt from its parent along the bone's original
+    direction, ``new[j] = new[parent(j)] + factors[group(j)] * (joints[j] - joints[parent(j)])``, so joint
+    angles and the root trajectory are unchanged and a factor of 1 everywhere returns the input.
+
+    Args:
+        joints: (..., J, D) positions.
+        skeleton: the tree (``J`` joints).
+        factors: (G,) positive length factors, one per bone group (:attr:`Skeleton.bone_groups`).
+
+    Returns:
+        (..., J, D) float64 array (a new array).
+
+    Raises:
+        SkelgnnError: a shape that does not match the skeleton, or a factor that is not positive and finite.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    factors = np.asarray(factors, dtype=np.float64)
+    J, G = skeleton.num_joints, skeleton.num_bone_groups
+    if joints.ndim < 2 or joints.shape[-2] != J:
+        raise SkelgnnError(f"scale_bones: joints must have shape (..., {J}, D), got {joints.shape}")
+    if factors.shape != (G,) or not np.all(np.isfinite(factors)) or np.any(factors <= 0):
+        raise SkelgnnError(f"scale_bones: expected {G} positive finite bone-group factors, got {factors!r}")
+    out = np.empty_like(joints)
+    done = [False] * J
+    order = []
+    while len(order) < J:  # parents before children, whatever the joint order
+        for j, p in enumerate(skeleton.parents):
+            if not done[j] and (p == -1 or done[p]):
+                done[j] = True
+                order.append(j)
+    for j in order:
+        p = skeleton.parents[j]
+        if p == -1:
+            out[..., j, :] = joints[..., j, :]
+        else:
+            f = factors[skeleton.bone_groups[j]]
+            out[..., j, :] = out[..., p, :] + f * (joints[..., j, :] - joints[..., p, :])
+    return out

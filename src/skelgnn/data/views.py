@@ -29,6 +29,15 @@ views (``[data] extra_views``, :func:`extra_view_sequences`).
   So the views do not depend on each other, on the clip selection (``train_fraction``), on the input
   kind (gt and noisy see the same cameras) or on ``max_frames_per_clip``, and ``extra_views = n`` adds
   views ``v0 … v{n-1}``, the first views of any larger ``n``.
+* ``bone_jitter = b`` (``data.bone_jitter``, default 0: the actors' own bodies) also gives each extra view
+  its own body proportions: every bone group of :attr:`skelgnn.skeleton.Skeleton.bone_groups` (a bone and
+  its mirror share one) has its length multiplied by a factor uniform in [1 − b, 1 + b], drawn in group
+  order from :func:`bone_generator` (``SeedSequence([seed, crc32(k), i, 1])``, a generator of its own, so
+  the cameras and the noise of a view stay those of ``b = 0`` unless the camera had to be redrawn for
+  the new body), and the clip is rebuilt with :func:`skelgnn.skeleton.scale_bones` (joint angles and the
+  pelvis trajectory unchanged) before it is projected. Targets carry the new proportions, so the model
+  has to read them from the 2D pose instead of recalling the three training actors' bodies (the people
+  of other datasets are built differently). The benchmark's own four views are never changed.
 """
 
 from __future__ import annotations
@@ -42,12 +51,14 @@ import numpy as np
 from ..cameras import Camera, look_at, project
 from ..errors import SkelgnnError
 from ..normalization import normalize_input
+from ..skeleton import H36M_17, scale_bones
 from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
 from .sequences import SequenceSet
 
 __all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM", "VIEW_FOCAL_FACTOR",
            "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise", "append_view",
-           "view_generator", "draw_view", "virtual_view", "extra_view_sequences"]
+           "VIEW_BONE_JITTER_MAX", "view_generator", "bone_generator", "draw_bone_factors", "draw_view",
+           "virtual_view", "extra_view_sequences"]
 
 VIEW_YAW_DEG = (0.0, 360.0)
 VIEW_HEIGHT_MM = (300.0, 2800.0)
@@ -57,6 +68,7 @@ VIEW_FOCAL_FACTOR = (0.5, 2.0)       # log-uniform
 VIEW_IMAGE_SIZES = ((1000, 1000), (1920, 1080), (1280, 720), (640, 480))
 VIEW_MIN_DEPTH_MM = 1000.0           # every joint at least this far in front of the camera
 VIEW_MAX_TRIES = 100
+VIEW_BONE_JITTER_MAX = 0.5           # data.bone_jitter must be below this (a factor of 0 would erase a bone)
 
 
 def noise_scale(width: int, height: int) -> float:
@@ -142,6 +154,17 @@ def view_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
         [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view)])))
 
 
+def bone_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
+    """The generator of view ``view``'s body proportions: PCG64 of ``SeedSequence([seed, crc32(key), view, 1])``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view), 1])))
+
+
+def draw_bone_factors(rng: np.random.Generator, jitter: float, groups: int) -> np.ndarray:
+    """``groups`` bone-length factors, uniform in [1 - jitter, 1 + jitter], float64 (groups,)."""
+    return rng.uniform(1.0 - jitter, 1.0 + jitter, size=int(groups))
+
+
 def draw_view(rng: np.random.Generator) -> VirtualView:
     """One camera's parameters, in this order: yaw, height, distance, look-at height, focal factor, image size."""
     yaw = float(rng.uniform(*VIEW_YAW_DEG))
@@ -172,7 +195,7 @@ def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") ->
 
 def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = "gt", input_norm: str = "screen",
                          fraction: float = 1.0, max_frames: int = 0, splits: tuple[str, ...] = ("train",),
-                         actors: tuple[str, ...] | None = None) -> SequenceSet:
+                         actors: tuple[str, ...] | None = None, bone_jitter: float = 0.0) -> SequenceSet:
     """The training clips of ``bench`` seen by ``views`` random virtual cameras each (module docstring).
 
     Args:
@@ -185,6 +208,7 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
             :func:`skelgnn.data.hdm05.benchmark_sequences` (the same clips, the same frames).
         splits, actors: the training clips: these splits (default the benchmark's "train"), and only these
             actors' clips if given (leave-one-actor-out validation trains on ("train", "val") of the others).
+        bone_jitter: each view's bone lengths scaled by factors in [1 - b, 1 + b] (module docstring); 0 = off.
 
     Returns:
         one sequence per (training clip, view), keys ``f"{clip_key}/v{i}"``, clip by clip in the order of
@@ -194,6 +218,9 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
     if isinstance(views, bool) or not isinstance(views, (int, np.integer)) or views < 0:
         raise SkelgnnError(f"extra views must be an integer >= 0, got {views!r}")
+    if isinstance(bone_jitter, bool) or not isinstance(bone_jitter, (int, float, np.floating)) \
+            or not 0.0 <= float(bone_jitter) < VIEW_BONE_JITTER_MAX:
+        raise SkelgnnError(f"bone jitter must be a number in [0, {VIEW_BONE_JITTER_MAX:g}), got {bone_jitter!r}")
     out = SequenceSet()
     if views == 0:
         return out
@@ -204,11 +231,16 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         world = bench.joints_world[sl].astype(np.float64)
         key = str(bench.clip_keys[c])
         for i in range(views):
+            body_full, body = world_full, world
+            if bone_jitter > 0:
+                factors = draw_bone_factors(bone_generator(seed, key, i), bone_jitter, H36M_17.num_bone_groups)
+                body_full = scale_bones(world_full, H36M_17, factors)
+                body = body_full[sl.start - full.start:sl.stop - full.start]
             rng = view_generator(seed, key, i)
-            _, cam = virtual_view(world_full, rng, name=f"{key}/v{i}")
+            _, cam = virtual_view(body_full, rng, name=f"{key}/v{i}")
             noise = None
             if input_kind == "noisy":
-                noise = pixel_noise(rng, world.shape[:2], noise_scale(cam.width, cam.height))
-            append_view(out, world, cam, key=f"{key}/v{i}", cls=str(bench.clip_class[c]), rare=bench.rare20[sl],
+                noise = pixel_noise(rng, body.shape[:2], noise_scale(cam.width, cam.height))
+            append_view(out, body, cam, key=f"{key}/v{i}", cls=str(bench.clip_class[c]), rare=bench.rare20[sl],
                         input_norm=input_norm, noise=noise)
     return out
