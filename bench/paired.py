@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from skelgnn.benchmark import t_interval
+from skelgnn.benchmark import paired_differences
 
 METRICS = ("mpjpe", "p_mpjpe", "ht10", "rare20")
 
@@ -22,22 +22,16 @@ def main() -> None:
     ap.add_argument("a")
     ap.add_argument("b")
     args = ap.parse_args()
-    runs = {}
-    for f in Path(args.folder, "runs").glob("*/test.json"):
-        r = json.loads(f.read_text())
-        runs[(r["label"], r["input"], r["seed"])] = r
-    print(f"| input | seeds | " + " | ".join(METRICS) + " |")
+    results = [json.loads(f.read_text()) for f in Path(args.folder, "runs").glob("*/test.json")]
+    print("| input | seeds | " + " | ".join(METRICS) + " |")
     print("|---|---|" + "---|" * len(METRICS))
-    for inp in ("gt", "noisy"):
-        seeds = sorted(s for (lb, i, s) in runs if lb == args.a and i == inp and (args.b, inp, s) in runs)
-        if len(seeds) < 2:
+    for entry in sorted((e for e in paired_differences(results, args.a) if e["label"] == args.b),
+                        key=lambda e: e["input"]):
+        if len(entry["seeds"]) < 2:
             continue
-        cells = []
-        for m in METRICS:
-            mean, lo, hi = t_interval([runs[(args.a, inp, s)][m] - runs[(args.b, inp, s)][m] for s in seeds])
-            cells.append(f"{mean:+.1f} [{lo:+.1f}, {hi:+.1f}]{'*' if lo > 0 or hi < 0 else ''}")
-        print(f"| {inp} | {','.join(map(str, seeds))} | " + " | ".join(cells) + " |")
-
+        cells = [f"{d['mean']:+.1f} [{d['lo']:+.1f}, {d['hi']:+.1f}]{'*' if d['real'] else ''}"
+                 for d in (entry[m] for m in METRICS)]
+        print(f"| {entry['input']} | {','.join(map(str, entry['seeds']))} | " + " | ".join(cells) + " |")
 
 if __name__ == "__main__":
     main()

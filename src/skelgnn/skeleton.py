@@ -106,6 +106,17 @@ class Skeleton:
             out.append(group.setdefault(key, len(group)))
         return tuple(out)
 
+    @cached_property
+    def kinematic_order(self) -> tuple[int, ...]:
+        """Every joint once, each after its parent (root first), whatever the joint order."""
+        order, placed = [self.root], {self.root}
+        while len(order) < self.num_joints:  # the tree is checked in __post_init__: every joint reaches the root
+            for j, p in enumerate(self.parents):
+                if j not in placed and p in placed:
+                    order.append(j)
+                    placed.add(j)
+        return tuple(order)
+
     @property
     def num_bone_groups(self) -> int:
         """How many bone groups :attr:`bone_groups` has (10 for the 17-joint Human3.6M tree)."""
@@ -294,14 +305,7 @@ def scale_bones(joints: np.ndarray, skeleton: Skeleton, factors: np.ndarray) -> 
     if factors.shape != (G,) or not np.all(np.isfinite(factors)) or np.any(factors <= 0):
         raise SkelgnnError(f"scale_bones: expected {G} positive finite bone-group factors, got {factors!r}")
     out = np.empty_like(joints)
-    done = [False] * J
-    order = []
-    while len(order) < J:  # parents before children, whatever the joint order
-        for j, p in enumerate(skeleton.parents):
-            if not done[j] and (p == -1 or done[p]):
-                done[j] = True
-                order.append(j)
-    for j in order:
+    for j in skeleton.kinematic_order:
         p = skeleton.parents[j]
         if p == -1:
             out[..., j, :] = joints[..., j, :]
