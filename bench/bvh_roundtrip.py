@@ -18,15 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from skelgnn.bvh_export import read_bvh_h36m, write_bvh
-from skelgnn.checkpoint import load_checkpoint
-from skelgnn.data.hdm05_files import load_benchmark
+from skelgnn.core.io import atomic_write_text
+from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.hdm05 import benchmark_sequences
-from skelgnn.inference import fit_trajectories, predict_sequences
-from skelgnn.io import atomic_write_text
-from skelgnn.predict import default_checkpoint
-from skelgnn.skeleton import Skeleton
-from skelgnn.smoothing import postprocess
+from skelgnn.data.hdm05_files import load_benchmark
+from skelgnn.lifting.bvh_export import read_bvh_h36m, write_bvh
+from skelgnn.lifting.checkpoint import load_checkpoint
+from skelgnn.lifting.inference import fit_trajectories, predict_sequences
+from skelgnn.lifting.predict import default_checkpoint
+from skelgnn.lifting.smoothing import postprocess
 
 
 def main(argv=None) -> int:
@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     ap.add_argument("--input", choices=("gt", "noisy"), default="noisy")
     ap.add_argument("--cameras", type=int, default=4, help="cameras per clip (1-4, default all)")
     ap.add_argument("--json")
-    ap.add_argument("--png", help="also draw a frame of the first sequence's BVH, as read back, with skelgnn.viz")
+    ap.add_argument("--png", help="also draw a frame of the first sequence's BVH, as read back, with skelgnn.lifting.viz")
     args = ap.parse_args(argv)
     import torch
 
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
             print(f"{name:>24}: mean {e.mean():.2f} mm, median {np.median(e):.2f}, 95th pct {np.percentile(e, 95):.2f}, "
                   f"worst clip mean {max(per_seq):.2f} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     if args.png:
-        from skelgnn.viz import plot_pair
+        from skelgnn.lifting.viz import plot_pair
 
         x = variants["savgol + bone lengths"](0)
         x = x - x[:, :1]

@@ -16,9 +16,9 @@ Needs the benchmark folder data/hdm05 (``skelgnn data hdm05``). One torch thread
 import argparse, json, math, time
 import numpy as np, torch
 from torch import nn
-from skelgnn.config import DataConfig
-from skelgnn.datasets import training_sequences
-from skelgnn.skeleton import flip_joints
+from skelgnn.core.skeleton import flip_joints
+from skelgnn.training.config import DataConfig
+from skelgnn.training.datasets import training_sequences
 
 p = argparse.ArgumentParser()
 p.add_argument("--zscore", type=int, default=1)

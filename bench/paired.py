@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from skelgnn.benchmark import paired_differences
+from skelgnn.tools.benchmark_summary import paired_differences
 
 METRICS = ("mpjpe", "p_mpjpe", "ht10", "rare20")
 

@@ -2,7 +2,7 @@
 
 A diagnostic, not a test (it reads the benchmark's checkpoints, which are not committed; rerun the benchmark
 to make them). For each checkpoint: the validation MPJPE as saved, then after
-:func:`skelgnn.train.reestimate_batchnorm` on ``--batches`` batches of training windows (batch and chunk as
+:func:`skelgnn.training.train.reestimate_batchnorm` on ``--batches`` batches of training windows (batch and chunk as
 the run trained, flips as in its first epoch, dropout off). Nothing is written back to the checkpoints.
 
     python bench/precise_bn_check.py bench/hdm05/runs/*/last.pt --json bench/hdm05/precise_bn.json
@@ -18,12 +18,12 @@ import sys
 import torch
 from torch.utils.data import DataLoader, RandomSampler
 
-from skelgnn.checkpoint import load_checkpoint
-from skelgnn.config import DataConfig
+from skelgnn.core.io import atomic_write_text
 from skelgnn.data.windows import PoseWindows
-from skelgnn.datasets import training_sequences
-from skelgnn.io import atomic_write_text
-from skelgnn.train import default_chunk, reestimate_batchnorm, validation_mpjpe
+from skelgnn.lifting.checkpoint import load_checkpoint
+from skelgnn.training.config import DataConfig
+from skelgnn.training.datasets import training_sequences
+from skelgnn.training.train import default_chunk, reestimate_batchnorm, validation_mpjpe
 
 
 def check(path: str, batches: int) -> dict:

@@ -22,16 +22,16 @@ import time
 import numpy as np
 import torch
 
-from skelgnn.checkpoint import load_checkpoint
-from skelgnn.data.hdm05_files import load_benchmark
+from skelgnn.core.io import atomic_write_text
+from skelgnn.core.metrics import mpjpe, p_mpjpe
+from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.hdm05 import benchmark_sequences
-from skelgnn.inference import fit_trajectories, predict_sequences
-from skelgnn.report import jitter_metrics, trajectory_metrics
-from skelgnn.io import atomic_write_text
-from skelgnn.metrics import mpjpe, p_mpjpe
-from skelgnn.predict import default_checkpoint
-from skelgnn.skeleton import Skeleton
-from skelgnn.smoothing import enforce_bone_lengths, one_euro, savgol_smooth
+from skelgnn.data.hdm05_files import load_benchmark
+from skelgnn.evaluation.report import jitter_metrics, trajectory_metrics
+from skelgnn.lifting.checkpoint import load_checkpoint
+from skelgnn.lifting.inference import fit_trajectories, predict_sequences
+from skelgnn.lifting.predict import default_checkpoint
+from skelgnn.lifting.smoothing import enforce_bone_lengths, one_euro, savgol_smooth
 
 SAVGOL_GRID = [{"window": w, "order": o} for w, o in itertools.product((5, 9, 15), (1, 2))]
 ONE_EURO_GRID = [{"min_cutoff": c, "beta": b, "d_cutoff": 1.0} for c, b in itertools.product((0.5, 1.5), (0.0, 0.01, 0.05))]

@@ -1,6 +1,6 @@
 """Root-trajectory error of a checkpoint on HDM05-Lift's test actors under changed virtual cameras.
 
-The same camera changes as ``skelgnn robustness`` (:data:`skelgnn.robustness.CAMERA_CHANGES`), optionally on
+The same camera changes as ``skelgnn robustness`` (:data:`skelgnn.evaluation.robustness.CAMERA_CHANGES`), optionally on
 fewer cameras per clip to save time; the root is fitted by least squares with each change's intrinsics.
 
     python bench/trajectory_robustness.py --data data/hdm05 --input gt --cameras 1 \\
@@ -13,15 +13,15 @@ import argparse
 
 import torch
 
-from skelgnn.checkpoint import load_checkpoint
+from skelgnn.core.metrics import mpjpe
+from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.inference import fit_trajectories, predict_sequences
-from skelgnn.report import trajectory_metrics
-from skelgnn.metrics import mpjpe
-from skelgnn.predict import default_checkpoint
-from skelgnn.robustness import camera_change, camera_change_sequences
-from skelgnn.skeleton import Skeleton
-from skelgnn.smoothing import postprocess
+from skelgnn.evaluation.report import trajectory_metrics
+from skelgnn.evaluation.robustness import camera_change, camera_change_sequences
+from skelgnn.lifting.checkpoint import load_checkpoint
+from skelgnn.lifting.inference import fit_trajectories, predict_sequences
+from skelgnn.lifting.predict import default_checkpoint
+from skelgnn.lifting.smoothing import postprocess
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,6 @@
 """Test-time flip written here, independently of the library, for the tests that check its values.
 
-The library's rule (skelgnn.skeleton.flip_joints): mirror a pose by negating its first coordinate and
+The library's rule (skelgnn.core.skeleton.flip_joints): mirror a pose by negating its first coordinate and
 swapping every left_* joint with its right_* partner; with test-time flip a prediction is averaged with
 the mirrored-back prediction of the mirrored input.
 """

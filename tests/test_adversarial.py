@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.checkpoint import make_checkpoint, save_checkpoint
 from skelgnn.cli import main
+from skelgnn.core.skeleton import H36M_17
 from skelgnn.keypoints import Keypoints, write_keypoints
+from skelgnn.lifting.checkpoint import make_checkpoint, save_checkpoint
+from skelgnn.lifting.outputs import OutputError, check_outputs
 from skelgnn.models import build
-from skelgnn.outputs import OutputError, check_outputs
-from skelgnn.skeleton import H36M_17
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +189,7 @@ def _train(bench, out, *sets):
 
 
 def test_resume_with_a_changed_config_names_the_keys(tiny_bench_dir, tmp_path, capsys):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     assert _train(tiny_bench_dir, tmp_path) == 0
     before = (tmp_path / "last.pt").read_bytes()
@@ -208,7 +208,7 @@ def test_resume_with_a_changed_config_names_the_keys(tiny_bench_dir, tmp_path, c
 
 
 def test_resume_with_a_damaged_training_state(tiny_bench_dir, tmp_path, capsys):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     assert _train(tiny_bench_dir, tmp_path) == 0
     good = read_checkpoint(tmp_path / "last.pt")
@@ -224,8 +224,8 @@ def test_resume_with_a_damaged_training_state(tiny_bench_dir, tmp_path, capsys):
 
 
 def test_config_differences_fill_keys_older_checkpoints_lack():
-    from skelgnn.config import RunConfig
-    from skelgnn.resume import config_differences
+    from skelgnn.training.config import RunConfig
+    from skelgnn.training.resume import config_differences
 
     now = RunConfig().to_dict()
     old = RunConfig().to_dict()
@@ -282,7 +282,7 @@ def test_speed_refuses_bad_model_kwargs_before_measuring(capsys):
 
 
 def test_build_wraps_errors_of_the_builders():
-    from skelgnn.errors import SkelgnnError
+    from skelgnn.core.errors import SkelgnnError
 
     with pytest.raises(SkelgnnError, match="channels"):
         build("fc", H36M_17, channels=0)
@@ -292,7 +292,7 @@ def test_build_wraps_errors_of_the_builders():
 
 # ------------------------------------------------------------------------------- NaN and absurd values
 def _damaged(tmp_path, ckpt, **change):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     c = read_checkpoint(ckpt)
     for key, value in change.items():
@@ -303,7 +303,7 @@ def _damaged(tmp_path, ckpt, **change):
 
 
 def test_checkpoint_with_a_nan_weight_is_refused(tmp_path, ckpt, capsys):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     sd = dict(read_checkpoint(ckpt)["state_dict"])
     key = next(k for k, v in sd.items() if v.is_floating_point())
@@ -321,7 +321,7 @@ def test_checkpoint_with_a_nan_weight_is_refused(tmp_path, ckpt, capsys):
 
 @pytest.mark.parametrize("command", ["evaluate", "robustness", "demo"])
 def test_nan_checkpoint_in_evaluate_robustness_and_demo(tiny_bench_dir, tmp_path, ckpt, command, capsys):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     sd = {k: v.clone() for k, v in read_checkpoint(ckpt)["state_dict"].items()}
     key = next(k for k, v in sd.items() if v.is_floating_point())
@@ -339,7 +339,7 @@ def test_nan_checkpoint_in_evaluate_robustness_and_demo(tiny_bench_dir, tmp_path
     ({"input": "polar", "target_scale_mm": 1000.0}, "normalization.input"), (None, "lacks 'normalization'"),
 ])
 def test_checkpoint_with_a_bad_normalization_is_refused(tmp_path, ckpt, norm, match, capsys):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     c = read_checkpoint(ckpt)
     if norm is None:
@@ -519,7 +519,7 @@ def test_export_refuses_absurd_frames_and_opsets(tmp_path, ckpt, argv, match, ca
 
 def test_export_check_fails_on_nan_and_removes_the_file(tmp_path, ckpt, monkeypatch, capsys):
     pytest.importorskip("onnx")
-    from skelgnn import export
+    from skelgnn.lifting import export
 
     monkeypatch.setattr(export, "check_onnx", lambda *a, **k: float("nan"))
     out = tmp_path / "m.onnx"
@@ -532,7 +532,7 @@ def test_export_check_fails_on_nan_and_removes_the_file(tmp_path, ckpt, monkeypa
 def test_readers_on_a_folder(tmp_path):
     from skelgnn.data.asf_amc import read_asf
     from skelgnn.data.bvh import read_bvh
-    from skelgnn.errors import FormatError
+    from skelgnn.core.errors import FormatError
 
     for reader in (read_asf, read_bvh):
         with pytest.raises(FormatError, match="is a folder"):
@@ -551,8 +551,9 @@ def _tiny_asf_amc(tmp_path, amc_frames, length="2"):
 @pytest.mark.parametrize("frames, match", [((1, 2, 4), "frame number 4 follows frame 2"),
                                            ((1, 2, 2), "frame number 2 follows frame 2")])
 def test_amc_with_skipped_or_repeated_frames(tmp_path, frames, match):
-    from skelgnn.data.asf_amc import read_amc, read_asf
-    from skelgnn.errors import FormatError
+    from skelgnn.data.amc import read_amc
+    from skelgnn.data.asf_amc import read_asf
+    from skelgnn.core.errors import FormatError
 
     asf, amc = _tiny_asf_amc(tmp_path, frames)
     with pytest.raises(FormatError, match=match):
@@ -562,8 +563,9 @@ def test_amc_with_skipped_or_repeated_frames(tmp_path, frames, match):
 
 
 def test_huge_asf_length_and_amc_translation(tmp_path):
-    from skelgnn.data.asf_amc import read_amc, read_asf
-    from skelgnn.errors import FormatError
+    from skelgnn.data.amc import read_amc
+    from skelgnn.data.asf_amc import read_asf
+    from skelgnn.core.errors import FormatError
 
     asf, _ = _tiny_asf_amc(tmp_path, (1,), length="1e308")
     with pytest.raises(FormatError, match="length.*too large"):
@@ -578,7 +580,7 @@ def test_bvh_with_two_roots(tmp_path):
     from test_bvh import BVH
 
     from skelgnn.data.bvh import read_bvh
-    from skelgnn.errors import FormatError
+    from skelgnn.core.errors import FormatError
 
     hierarchy, motion = BVH.split("MOTION")
     second = hierarchy.split("HIERARCHY\n")[1]
@@ -622,8 +624,8 @@ def test_training_keeps_user_files_that_look_like_temp_files(tiny_bench_dir, tmp
 
 
 def test_outputs_never_hold_pickled_object_arrays(tmp_path):
-    from skelgnn.errors import FormatError
-    from skelgnn.io import atomic_save_npz
+    from skelgnn.core.errors import FormatError
+    from skelgnn.core.io import atomic_save_npz
 
     with pytest.raises(FormatError, match="'width'"):
         atomic_save_npz(tmp_path / "o.npz", plain=True, width=np.asarray(10 ** 30))

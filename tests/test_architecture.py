@@ -29,11 +29,11 @@ def test_a_module_calling_up_a_floor_is_caught(tmp_path):
     """The contract is not vacuous: the same check fails on a copy where a floor imports the one above it."""
     src = tmp_path / "src"
     shutil.copytree(REPO / "src" / "skelgnn", src / "skelgnn", ignore=shutil.ignore_patterns("assets", "__pycache__"))
-    metrics = src / "skelgnn" / "metrics.py"
-    metrics.write_text(metrics.read_text(encoding="utf-8") + "\nfrom . import evaluate  # noqa: E402\n",
-                       encoding="utf-8")
+    metrics = src / "skelgnn" / "core" / "metrics.py"
+    up = "\nfrom ..evaluation import evaluate  # noqa: E402\n"
+    metrics.write_text(metrics.read_text(encoding="utf-8") + up, encoding="utf-8")
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     proc = subprocess.run([*_lint_imports(), "--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={"PYTHONPATH": str(src), "PATH": ""})
     assert proc.returncode != 0, proc.stdout[-2000:]
-    assert "skelgnn.metrics -> skelgnn.evaluate" in proc.stdout
+    assert "skelgnn.core.metrics -> skelgnn.evaluation.evaluate" in proc.stdout

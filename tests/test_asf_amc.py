@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skelgnn.data.asf_amc import euler_to_matrix, read_amc, read_asf
+from skelgnn.core.errors import FormatError, MappingError
+from skelgnn.core.skeleton import H36M_17, Skeleton
+from skelgnn.data.amc import read_amc
+from skelgnn.data.asf_amc import euler_to_matrix, read_asf
 from skelgnn.data.mocap_joints import (HDM05_TO_H36M17, bone_end_points_to_joints, forward_kinematics,
                                        read_asf_amc_joints)
-from skelgnn.errors import FormatError, MappingError
-from skelgnn.skeleton import H36M_17, Skeleton
 
 MM = 25.4 / 0.45  # millimetres per ASF unit for ':units length 0.45'
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from skelgnn.errors import ShapeError, SkelgnnError
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_16, H36M_17
 from skelgnn.models import build
 from skelgnn.models.lcn import LocallyConnected
 from skelgnn.models.semgcn import SemGraphConv
 from skelgnn.models.tcn import TemporalConvLifter
-from skelgnn.skeleton import H36M_16, H36M_17
 
 BASELINES = ["fc", "semgcn", "semgcn_nonlocal", "lcn", "tcn1", "tcn27", "tcn81"]
 TINY = {"channels": 8}
@@ -220,7 +220,7 @@ def test_fc_rejects_an_unknown_init():
 
 def test_training_fits_the_fc_statistics_before_the_first_epoch(tmp_path):
     from skelgnn.data.sequences import SequenceSet
-    from skelgnn.train import _fit_normalization
+    from skelgnn.training.train import _fit_normalization
 
     J = H36M_17.num_joints
     seqs = SequenceSet(inputs=[torch.rand(40, J, 2).numpy() + 1.0],

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from skelgnn.benchmark import load_benchmark_config
 from skelgnn.cli import main
-from skelgnn.errors import SkelgnnError
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.tools.benchmark import load_benchmark_config
 
 CONFIG = """
 [benchmark]
@@ -55,7 +55,7 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
     md = (out / "results.md").read_text()
     assert "## gt input — comparison" in md and "## noisy input — ablations" in md and "| fc |" in md
     # a run's own training settings apply to it alone, and are recorded
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
     assert read_checkpoint(out / "runs" / "fc_gt_only__gt__s0" / "last.pt")["config"]["train"]["lr"] == 0.01
     assert read_checkpoint(out / "runs" / "fc__gt__s0" / "last.pt")["config"]["train"]["lr"] == 1e-3
     assert "- fc_gt_only: train.lr = 0.01" in md
@@ -103,7 +103,7 @@ def test_bad_benchmark_configs(tmp_path):
 
 
 def test_seeds_and_shards_partition_the_jobs(tmp_path):
-    from skelgnn.benchmark import jobs
+    from skelgnn.tools.benchmark import jobs
 
     cfg = tmp_path / "b.toml"
     cfg.write_text('[benchmark]\ninputs = ["gt", "noisy"]\n[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [0, 1, 2]\n'
@@ -123,7 +123,7 @@ def test_seeds_and_shards_partition_the_jobs(tmp_path):
 
 
 def test_paired_differences_and_their_interval():
-    from skelgnn.benchmark import METRICS, aggregate, paired_differences, t_interval
+    from skelgnn.tools.benchmark_summary import METRICS, aggregate, paired_differences, t_interval
 
     mean, lo, hi = t_interval([1.0, 2.0, 3.0])
     assert mean == 2.0 and hi - mean == pytest.approx(4.303 * 1.0 / 3 ** 0.5)
@@ -144,7 +144,8 @@ def test_paired_differences_and_their_interval():
 
 
 def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_table(tmp_path):
-    from skelgnn.benchmark import METRICS, load_benchmark_config, results_markdown, paired_differences
+    from skelgnn.tools.benchmark_summary import METRICS, results_markdown, paired_differences
+    from skelgnn.tools.benchmark import load_benchmark_config
 
     base = (tmp_path / "b.toml")
     runs = '[[runs]]\nlabel = "a"\nmodel = "fc"\n[[runs]]\nlabel = "b"\nmodel = "fc"\n'
@@ -170,7 +171,7 @@ def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_ta
 
 
 def test_results_markdown_prints_the_v1_1_columns_and_dashes_for_older_runs():
-    from skelgnn.benchmark import results_markdown
+    from skelgnn.tools.benchmark_summary import results_markdown
 
     base = {"label": "a", "input": "gt", "group": "main", "parameters": 1e5, "receptive_field": 1, "train_seconds": 1,
             "mpjpe": 80.0, "mpjpe_classwise": 81.0, "p_mpjpe": 60.0, "ht10": 150.0, "rare20": 100.0}
@@ -228,7 +229,7 @@ def test_bench_convergence_script_marks_runs_whose_best_validation_still_moves(t
 
 
 def test_results_markdown_labels_gpu_rows_and_lists_the_devices():
-    from skelgnn.benchmark import METRICS, aggregate, results_markdown
+    from skelgnn.tools.benchmark_summary import METRICS, aggregate, results_markdown
 
     def row(label, seed, device=None):
         r = {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
@@ -244,7 +245,8 @@ def test_results_markdown_labels_gpu_rows_and_lists_the_devices():
 
 
 def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_zero(tmp_path):
-    from skelgnn.benchmark import METRICS, ablation_readings, load_benchmark_config, results_markdown
+    from skelgnn.tools.benchmark_summary import METRICS, ablation_readings, results_markdown
+    from skelgnn.tools.benchmark import load_benchmark_config
 
     def row(label, seed, v, group="ablation", **per_metric):
         return {"label": label, "input": "gt", "seed": seed, "group": group, "parameters": 1, "receptive_field": 1,
@@ -289,7 +291,7 @@ def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_z
 
 
 def test_by_run_trains_every_seed_of_a_run_before_the_next(tmp_path, monkeypatch):
-    import skelgnn.benchmark as bm
+    import skelgnn.tools.benchmark as bm
 
     cfg = tmp_path / "b.toml"
     cfg.write_text('[benchmark]\ninputs = ["gt"]\n'

@@ -1,4 +1,4 @@
-"""Other body proportions for the extra training views (``data.bone_jitter``): skelgnn.skeleton.scale_bones and
+"""Other body proportions for the extra training views (``data.bone_jitter``): skelgnn.core.skeleton.scale_bones and
 its use in skelgnn.data.views.extra_view_sequences."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from skelgnn.config import DataConfig, load_config
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.skeleton import H36M_16, H36M_17, scale_bones
 from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.data.views import bone_generator, draw_bone_factors, extra_view_sequences
-from skelgnn.datasets import training_sequences
-from skelgnn.errors import SkelgnnError
-from skelgnn.skeleton import H36M_16, H36M_17, scale_bones
+from skelgnn.training.config import DataConfig, load_config
+from skelgnn.training.datasets import training_sequences
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_scale_bones_does_not_need_parents_before_children():
     # the same tree with its joints listed in reverse order gives the same bodies
     perm = list(range(16, -1, -1))
     inv = np.argsort(perm)
-    from skelgnn.skeleton import Skeleton
+    from skelgnn.core.skeleton import Skeleton
     rev = Skeleton("rev", tuple(H36M_17.joint_names[k] for k in perm),
                    tuple(-1 if H36M_17.parents[k] == -1 else int(inv[H36M_17.parents[k]]) for k in perm),
                    tuple(int(inv[k]) for k in H36M_17.left), tuple(int(inv[k]) for k in H36M_17.right))

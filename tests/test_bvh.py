@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from skelgnn.core.errors import FormatError, MappingError
+from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.bvh import bvh_forward_kinematics, read_bvh, read_bvh_joints
-from skelgnn.errors import FormatError, MappingError
-from skelgnn.skeleton import Skeleton
 
 # Root with a non-standard rotation order, a joint with Y-X-Z order, and a joint with a position
 # channel mixed among its rotations; two End Sites.

@@ -1,15 +1,15 @@
-"""skelgnn.bvh_export: lifted joints → BVH → the project's BVH reader gives the joints back."""
+"""skelgnn.lifting.bvh_export: lifted joints → BVH → the project's BVH reader gives the joints back."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from skelgnn.bvh_export import BVH_READ_NAMES, joints_to_bvh, read_bvh_h36m, write_bvh
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
 from skelgnn.data.bvh import bvh_forward_kinematics, read_bvh
-from skelgnn.demo import load_demo_sample
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.skeleton import H36M_17
+from skelgnn.lifting.bvh_export import BVH_READ_NAMES, joints_to_bvh, read_bvh_h36m, write_bvh
+from skelgnn.tools.demo import load_demo_sample
 
 PARENTS = H36M_17.parents
 

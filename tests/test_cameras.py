@@ -1,4 +1,4 @@
-"""Tests of skelgnn.cameras: transforms, projection (pinhole and H36M distortion), virtual rigs."""
+"""Tests of skelgnn.core.cameras: transforms, projection (pinhole and H36M distortion), virtual rigs."""
 
 from __future__ import annotations
 
@@ -11,23 +11,11 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from skelgnn.cameras import (
-    H36M_EXTRINSICS,
-    H36M_INTRINSICS,
-    H36M_SUBJECTS,
-    Camera,
-    camera_to_world,
-    denormalize_screen,
-    h36m_camera,
-    look_at,
-    normalize_screen,
-    project,
-    project_world,
-    quaternion_to_matrix,
-    ring_cameras,
-    world_to_camera,
-)
-from skelgnn.errors import ShapeError, SkelgnnError
+from skelgnn.core.camera_rigs import (H36M_EXTRINSICS, H36M_INTRINSICS, H36M_SUBJECTS, h36m_camera, look_at,
+                                      quaternion_to_matrix, ring_cameras)
+from skelgnn.core.cameras import (Camera, camera_to_world, denormalize_screen, normalize_screen, project,
+                                  project_world, world_to_camera)
+from skelgnn.core.errors import ShapeError, SkelgnnError
 
 
 def _gen(seed: int = 0) -> torch.Generator:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from skelgnn.benchmark import load_benchmark_config
-from skelgnn.config import DataConfig, load_config
-from skelgnn.errors import SkelgnnError
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.skeleton import H36M_16, H36M_17
+from skelgnn.evaluation.protocol import Protocol
 from skelgnn.models import build
-from skelgnn.protocol import Protocol
-from skelgnn.skeleton import H36M_16, H36M_17
+from skelgnn.tools.benchmark import load_benchmark_config
+from skelgnn.training.config import DataConfig, load_config
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
 

@@ -26,13 +26,13 @@ def bbox_ckpt(tiny_bench_dir, tmp_path_factory) -> Path:
 
 
 def test_default_config_is_the_documented_default():
-    from skelgnn.config import load_config
+    from skelgnn.training.config import load_config
 
     cfg = load_config(REPO / "configs" / "default_hdm05.toml")
     assert (cfg.model.name, cfg.data.input, cfg.data.input_norm) == ("skeletal_gnn_plus", "noisy", "bbox")
     assert (cfg.train.epochs, cfg.train.threads, cfg.train.seed) == (70, 1, 0)
-    from skelgnn.checkpoint import read_checkpoint  # the bundled weights were trained by exactly this config
-    from skelgnn.predict import default_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint  # the bundled weights were trained by exactly this config
+    from skelgnn.lifting.predict import default_checkpoint
 
     recorded = read_checkpoint(default_checkpoint())["config"]
     assert recorded["model"]["name"] == cfg.model.name and recorded["train"]["epochs"] == cfg.train.epochs
@@ -43,7 +43,7 @@ def test_default_config_is_the_documented_default():
 
 
 def test_bundled_sample_is_small_attributed_and_consistent():
-    from skelgnn.demo import demo_sample_path, load_demo_sample
+    from skelgnn.tools.demo import demo_sample_path, load_demo_sample
     from skelgnn.keypoints import read_keypoints
 
     path = demo_sample_path()
@@ -60,7 +60,7 @@ def test_bundled_sample_is_small_attributed_and_consistent():
     assert s["actor"] in ("mm", "tr") and s["split"] == "test" and s["input"] == "noisy"
     assert s["layout"] == "h36m17" and (s["width"], s["height"]) == (1000, 1000)
     # the 3D truth projects through the stored camera onto the noisy 2D (up to the noise)
-    from skelgnn.cameras import Camera, project
+    from skelgnn.core.cameras import Camera, project
 
     cam = Camera(R=s["camera_R"], center=s["camera_center"], f=s["camera_f"], c=s["camera_c"], width=1000,
                  height=1000)
@@ -73,8 +73,8 @@ def test_bundled_sample_is_small_attributed_and_consistent():
 
 def test_make_demo_sample_from_a_benchmark(tiny_bench_dir, tmp_path):
     from skelgnn.data.hdm05_files import load_benchmark
-    from skelgnn.demo import load_demo_sample, make_demo_sample
-    from skelgnn.errors import SkelgnnError
+    from skelgnn.tools.demo import load_demo_sample, make_demo_sample
+    from skelgnn.core.errors import SkelgnnError
 
     bench = load_benchmark(tiny_bench_dir)
     c = int(np.flatnonzero(bench.clip_split == "test")[0])
@@ -104,7 +104,7 @@ def test_cli_demo_with_a_checkpoint(bbox_ckpt, tmp_path, capsys):
     for name in ("prediction.npz", "pose.png", "pose.gif", "viewer.html", "motion.bvh", "trajectory.html"):
         assert (out / name).stat().st_size > 0 and str(out / name) in text
     assert re.search(r"pelvis error [0-9]+ mm, [0-9.]+ % of the camera distance", text)
-    from skelgnn.bvh_export import read_bvh_h36m
+    from skelgnn.lifting.bvh_export import read_bvh_h36m
 
     with np.load(out / "prediction.npz") as z:
         np.testing.assert_allclose(read_bvh_h36m(out / "motion.bvh")[:, 0], z["root_3d"][0], atol=0.01)
@@ -116,7 +116,7 @@ def test_cli_demo_with_a_checkpoint(bbox_ckpt, tmp_path, capsys):
     assert m and int(m.group(1)) == (int(m.group(2)) - 1) // 2 + 1
     from PIL import Image
 
-    from skelgnn.viz import GT_COLOR
+    from skelgnn.lifting.viz import GT_COLOR
 
     with Image.open(out / "pose.png") as im:
         rgb = np.asarray(im.convert("RGB")).astype(int)
@@ -142,8 +142,8 @@ def test_cli_demo_with_the_bundled_default(tmp_path, capsys):
 
 def test_cli_demo_without_a_bundled_default(no_bundled_checkpoint, tmp_path, capsys):
     """The installation lacks default.pt (made so by the fixture, whether or not it ships one)."""
-    from skelgnn.demo import run_demo
-    from skelgnn.errors import SkelgnnError
+    from skelgnn.tools.demo import run_demo
+    from skelgnn.core.errors import SkelgnnError
 
     import importlib.resources
 
@@ -160,7 +160,7 @@ def test_cli_demo_without_a_bundled_default(no_bundled_checkpoint, tmp_path, cap
 
 
 def test_robustness_rows_and_json(bbox_ckpt, tiny_bench_dir, tmp_path, capsys):
-    from skelgnn.robustness import CAMERA_CHANGES
+    from skelgnn.evaluation.robustness import CAMERA_CHANGES
 
     js = tmp_path / "r.json"
     assert main(["robustness", str(bbox_ckpt), "--data", str(tiny_bench_dir), "--json", str(js)]) == 0
@@ -178,7 +178,7 @@ def test_robustness_baseline_is_the_benchmark_and_bbox_is_focal_invariant(tiny_b
     from skelgnn.data.hdm05 import clip_cameras
     from skelgnn.data.hdm05_files import load_benchmark
     from skelgnn.data.hdm05 import benchmark_sequences
-    from skelgnn.robustness import camera_change, camera_change_sequences, changed_cameras
+    from skelgnn.evaluation.robustness import camera_change, camera_change_sequences, changed_cameras
 
     bench = load_benchmark(tiny_bench_dir)
     c = int(np.flatnonzero(bench.clip_split == "test")[0])
@@ -212,7 +212,7 @@ def test_robustness_baseline_is_the_benchmark_and_bbox_is_focal_invariant(tiny_b
 
 def test_robustness_height_rows_move_the_camera_up_and_down(tiny_bench_dir):
     from skelgnn.data.hdm05_files import load_benchmark
-    from skelgnn.robustness import camera_change, camera_change_sequences, changed_cameras
+    from skelgnn.evaluation.robustness import camera_change, camera_change_sequences, changed_cameras
 
     bench = load_benchmark(tiny_bench_dir)
     c = int(np.flatnonzero(bench.clip_split == "test")[0])

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skelgnn.detect import Detection, detect_file, detect_image, to_keypoints
-from skelgnn.errors import FormatError, SkelgnnError
+from skelgnn.core.errors import FormatError, SkelgnnError
 from skelgnn.keypoints import to_h36m
+from skelgnn.lifting.detect import Detection, detect_file, detect_image, to_keypoints
 
 SAMPLES = Path("/usr/share/doc/opencv-doc/examples/data")
 PHOTO = SAMPLES / "basketball1.png"  # a man standing, whole body in view
@@ -96,10 +96,10 @@ def test_predict_file_on_a_photo(cv2, tmp_path):
     if not PHOTO.is_file():
         pytest.skip(f"no sample photo at {PHOTO} (Debian: apt-get install opencv-doc)")
     pytest.importorskip("torch")
-    from skelgnn.checkpoint import make_checkpoint, save_checkpoint
+    from skelgnn.lifting.checkpoint import make_checkpoint, save_checkpoint
     from skelgnn.models import build
-    from skelgnn.predict import predict_file
-    from skelgnn.skeleton import H36M_17
+    from skelgnn.lifting.predict import predict_file
+    from skelgnn.core.skeleton import H36M_17
 
     ckpt = tmp_path / "tiny.pt"
     save_checkpoint(ckpt, make_checkpoint("fc", {"channels": 16}, H36M_17, build("fc", H36M_17, channels=16)))

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from skelgnn.checkpoint import read_checkpoint
 from skelgnn.cli import main
-from skelgnn.distributed import per_rank_batch
-from skelgnn.errors import SkelgnnError
+from skelgnn.core.distributed import per_rank_batch
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.lifting.checkpoint import read_checkpoint
 
 TESTS = Path(__file__).resolve().parent
 CONFIG = TESTS.parent / "configs" / "skeletal_gnn_hdm05.toml"

@@ -11,13 +11,14 @@ import torch
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-from skelgnn.cameras import normalize_screen, project_world, ring_cameras
-from skelgnn.checkpoint import make_checkpoint, save_checkpoint
 from skelgnn.cli import main
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.export import check_onnx, export_onnx, onnx_metadata
+from skelgnn.core.camera_rigs import ring_cameras
+from skelgnn.core.cameras import normalize_screen, project_world
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
+from skelgnn.lifting.checkpoint import make_checkpoint, save_checkpoint
+from skelgnn.lifting.export import check_onnx, export_onnx, onnx_metadata
 from skelgnn.models import build, names
-from skelgnn.skeleton import H36M_17
 
 TINY = {"channels": 16}
 TOL = 1e-4

@@ -1,7 +1,7 @@
 """Fuzzing the file readers with hypothesis: bad input may only raise the library's own errors.
 
 Property: whatever bytes a file holds, a reader either returns or raises a
-:class:`~skelgnn.errors.SkelgnnError` subclass (``FileNotFoundError`` is allowed only for a missing
+:class:`~skelgnn.core.errors.SkelgnnError` subclass (``FileNotFoundError`` is allowed only for a missing
 path, which these tests never pass). Inputs are valid files mutated (byte flips, truncation, line
 deletion/duplication/swaps, token swaps and replacements by odd numbers, CRLF/CR line ends, Latin-1
 bytes, random insertions), zip members of npz/checkpoint files mutated inside a valid container,
@@ -38,18 +38,19 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skelgnn.checkpoint import load_checkpoint, make_checkpoint, read_checkpoint
-from skelgnn.data.asf_amc import read_amc, read_asf
+from skelgnn.core.errors import CheckpointError, FormatError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
+from skelgnn.data.amc import read_amc
+from skelgnn.data.asf_amc import read_asf
 from skelgnn.data.bvh import read_bvh
 from skelgnn.data.h36m import CAMERA_IDS
-from skelgnn.data.mmpose_h36m import read_mmpose_h36m
 from skelgnn.data.hdm05_files import LIFT_FILE, load_benchmark
+from skelgnn.data.mmpose_h36m import read_mmpose_h36m
 from skelgnn.data.mpi3dhp import read_3dhp_test
 from skelgnn.data.vp3d import read_vp3d_2d, read_vp3d_3d
-from skelgnn.errors import CheckpointError, FormatError, SkelgnnError
 from skelgnn.keypoints import LAYOUTS, read_keypoints
+from skelgnn.lifting.checkpoint import load_checkpoint, make_checkpoint, read_checkpoint
 from skelgnn.models import build
-from skelgnn.skeleton import H36M_17
 
 _ENV = os.environ.get("SKELGNN_FUZZ_EXAMPLES", "").strip()
 EXAMPLES = int(_ENV) if _ENV else 60

@@ -14,21 +14,21 @@ import numpy as np
 import pytest
 import torch
 
+from skelgnn.core.errors import FormatError, ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_16, H36M_17
 from skelgnn.data.h36m import (CAMERA_IDS, H36M_32, H36M_32_TO_17, KEEP_16, action_class, canonical_action_name,
                                h36m_sequences, h36m_world_poses, load_vp3d_pair, reduce_32_to_17, reduced_skeleton,
                                vp3d_file_paths)
 from skelgnn.data.h36m_cdf import convert_h36m_cdf, h36m_gt_2d, write_gt_2d_file
 from skelgnn.data.mmpose_h36m import read_mmpose_h36m
-from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
 from skelgnn.data.sequences import SequenceSet
 from skelgnn.data.splits import split_validation
+from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
 from skelgnn.data.vp3d import read_vp3d_3d, write_vp3d_2d, write_vp3d_3d
-from skelgnn.errors import FormatError, ShapeError, SkelgnnError
-from skelgnn.evaluate import evaluate_protocol
-from skelgnn.protocol import Protocol
-from skelgnn.rare_poses import attach_rare_flags, h36m_rare_flags, rare_pose_flags
-from skelgnn.report import hard_pose_analysis, protocol_report
-from skelgnn.skeleton import H36M_16, H36M_17
+from skelgnn.evaluation.evaluate import evaluate_protocol
+from skelgnn.evaluation.protocol import Protocol
+from skelgnn.evaluation.rare_poses import attach_rare_flags, h36m_rare_flags, rare_pose_flags
+from skelgnn.evaluation.report import hard_pose_analysis, protocol_report
 
 from _flip import with_flip  # tests/_flip.py
 
@@ -218,7 +218,7 @@ def test_2d_shorter_than_3d_is_an_error_naming_subject_action_camera(tmp_path, p
 
 
 def test_wrong_or_unknown_pickled_layouts(tmp_path, positions, files):
-    from skelgnn.io import atomic_save_npz
+    from skelgnn.core.io import atomic_save_npz
 
     def obj(v):
         a = np.empty((), dtype=object)
@@ -590,7 +590,7 @@ def test_rare_pose_flags_pick_poses_far_from_training(positions):
 
 
 def test_evaluate_protocol_with_a_model_and_the_flip_switch(files):
-    from skelgnn.checkpoint import DEFAULT_NORMALIZATION
+    from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION
     from skelgnn.models import build
 
     torch.manual_seed(0)
@@ -637,11 +637,11 @@ def test_rare_flags_from_files_fit_the_test_split(files):
 
 
 def test_end_to_end_on_the_hdm05_export_through_the_h36m_path(tiny_bench_dir, tmp_path):
-    from skelgnn.checkpoint import load_checkpoint
-    from skelgnn.config import TrainConfig
+    from skelgnn.lifting.checkpoint import load_checkpoint
+    from skelgnn.training.config import TrainConfig
     from skelgnn.data.windows import PoseWindows
     from skelgnn.models import build
-    from skelgnn.train import fit
+    from skelgnn.training.train import fit
 
     p = Protocol(dataset="HDM05-Lift (VideoPose3D export)", input_2d="gt", train_subjects=("bd", "bk", "dg"),
                  test_subjects=("mm", "tr"), exclude_s11_directions=False, up_axis="y", fps=30.0, test_flip=False)

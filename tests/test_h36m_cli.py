@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from skelgnn.cli import main
-from skelgnn.config import DataConfig
 from skelgnn.data.synthetic import synthetic_h36m_positions, write_h36m_like
+from skelgnn.training.config import DataConfig
 
 REPO = Path(__file__).resolve().parents[1]
 GT_RECIPE = REPO / "configs" / "skeletal_gnn_h36m_gt.toml"
@@ -73,7 +73,7 @@ def test_train_names_a_missing_2d_file(h36m_dir, tmp_path, capsys):
 
 
 def test_train_writes_checkpoints_with_the_protocol_in_the_config(run_dir):
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     ckpt = read_checkpoint(run_dir / "best.pt")
     data = ckpt["config"]["data"]
@@ -84,8 +84,8 @@ def test_train_writes_checkpoints_with_the_protocol_in_the_config(run_dir):
 
 
 def test_training_sequences_follow_the_protocol(h36m_dir):
-    from skelgnn.datasets import training_sequences
-    from skelgnn.errors import FormatError
+    from skelgnn.training.datasets import training_sequences
+    from skelgnn.core.errors import FormatError
 
     cfg = DataConfig(kind="h36m", path=str(h36m_dir), allow_pickle=True)
     train, val, skeleton = training_sequences(cfg)
@@ -125,11 +125,11 @@ def test_evaluate_prints_the_protocol_first_then_both_averages(run_dir, h36m_dir
 
 
 def test_evaluate_numbers_are_those_of_evaluate_protocol(run_dir, h36m_dir, tmp_path):
-    from skelgnn.checkpoint import load_checkpoint
-    from skelgnn.evaluate import evaluate_h36m_checkpoint
+    from skelgnn.lifting.checkpoint import load_checkpoint
+    from skelgnn.evaluation.evaluate import evaluate_h36m_checkpoint
     from skelgnn.data.h36m import load_vp3d_pair
-    from skelgnn.evaluate import evaluate_protocol
-    from skelgnn.protocol import Protocol
+    from skelgnn.evaluation.evaluate import evaluate_protocol
+    from skelgnn.evaluation.protocol import Protocol
 
     report, _preds, _seqs, protocol = evaluate_h36m_checkpoint(run_dir / "best.pt", h36m_dir, allow_pickle=True)
     model, meta = load_checkpoint(run_dir / "best.pt")
@@ -186,7 +186,7 @@ def _obj(v):
 
 
 def test_evaluate_3dhp_command(run_dir, tmp_path, capsys):
-    from skelgnn.io import atomic_save_npz
+    from skelgnn.core.io import atomic_save_npz
 
     rng = np.random.default_rng(0)
     data = {name: {"data_3d": rng.normal(0, 300, (8, 17, 3)), "data_2d": rng.uniform(0, 1000, (8, 17, 2)),
@@ -275,8 +275,8 @@ def test_hdm05_path_is_unchanged(tiny_bench_dir, tmp_path, capsys):
     """kind = "hdm05" reads exactly what run_training read before; `evaluate` prints what it printed before."""
     from skelgnn.data.hdm05_files import load_benchmark
     from skelgnn.data.hdm05 import benchmark_sequences
-    from skelgnn.datasets import training_sequences
-    from skelgnn.evaluate import evaluate_checkpoint
+    from skelgnn.training.datasets import training_sequences
+    from skelgnn.evaluation.evaluate import evaluate_checkpoint
 
     cfg = DataConfig(path=str(tiny_bench_dir), input="noisy", train_fraction=0.5, max_frames_per_clip=20)
     train, val, skeleton = training_sequences(cfg)

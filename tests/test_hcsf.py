@@ -477,7 +477,7 @@ def test_single_frame_clip_model_equals_the_frame_model():
 def test_clip_model_runs_one_window_per_output_frame():
     """A windowed model's output frame t is the model on input frames t .. t + rf − 1 alone, through
     forward on a long clip and through inference.lift over a sequence (edges padded)."""
-    from skelgnn.inference import lift, predict_sequences
+    from skelgnn.lifting.inference import lift, predict_sequences
 
     torch.manual_seed(0)
     model = build("skeletal_gnn_t27", H36M_17, channels=8, o_window="clip", o_scale=True)
@@ -515,7 +515,7 @@ def test_clip_model_runs_one_window_per_output_frame():
 
 
 def test_clip_switch_is_recorded_and_round_trips_through_a_checkpoint(tmp_path):
-    from skelgnn.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
+    from skelgnn.lifting.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
     default = build("skeletal_gnn_t27", H36M_17, channels=8).eval()

@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from skelgnn.cameras import Camera, project, world_to_camera
+from skelgnn.core.cameras import Camera, project, world_to_camera
+from skelgnn.core.errors import FormatError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
 from skelgnn.data.hdm05 import build_benchmark, canonical_yaw, find_clips, sanity_figures
 from skelgnn.data.hdm05_files import LIFT_FILE, load_benchmark
 from skelgnn.data.vp3d import read_vp3d_2d, read_vp3d_3d
-from skelgnn.errors import FormatError, SkelgnnError
-from skelgnn.skeleton import H36M_17
 
 RIGID = ["pelvis-right_hip", "right_hip-right_knee", "right_knee-right_ankle", "pelvis-left_hip",
          "left_hip-left_knee", "left_knee-left_ankle", "thorax-left_shoulder", "left_shoulder-left_elbow",

@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from skelgnn.errors import FormatError, ShapeError, SkelgnnError
+from skelgnn.core.errors import FormatError, ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
 from skelgnn.keypoints import (
     LAYOUTS,
     Keypoints,
@@ -19,7 +20,6 @@ from skelgnn.keypoints import (
     to_h36m,
     write_keypoints,
 )
-from skelgnn.skeleton import H36M_17
 
 J = {n: i for i, n in enumerate(H36M_17.joint_names)}
 

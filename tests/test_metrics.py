@@ -1,4 +1,4 @@
-"""Tests of skelgnn.metrics: hand-computed values, invariances, an independent numpy reference."""
+"""Tests of skelgnn.core.metrics: hand-computed values, invariances, an independent numpy reference."""
 
 from __future__ import annotations
 
@@ -9,20 +9,9 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.metrics import (
-    auc,
-    classwise_mean,
-    group_means,
-    hard_tail,
-    joint_errors,
-    mpjpe,
-    mpjve,
-    n_mpjpe,
-    p_mpjpe,
-    pck,
-    procrustes_align,
-)
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.metrics import (auc, classwise_mean, group_means, hard_tail, joint_errors, mpjpe, mpjve,
+                                  n_mpjpe, p_mpjpe, pck, procrustes_align)
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -285,7 +274,7 @@ def test_numpy_inputs_accepted():
 
 # ---------------------------------------------------------------------------------------- jitter (spec v1.1)
 def test_accel_error_hand_example():
-    from skelgnn.metrics import accel_error
+    from skelgnn.core.metrics import accel_error
 
     target = torch.zeros(4, 2, 3, dtype=torch.float64)
     pred = target.clone()
@@ -301,7 +290,7 @@ def test_accel_error_hand_example():
 
 
 def test_bone_length_std_rigid_is_zero_and_hand_example():
-    from skelgnn.metrics import bone_length_std, bone_lengths
+    from skelgnn.core.metrics import bone_length_std, bone_lengths
 
     parents = (-1, 0, 1)
     pose = torch.tensor([[0.0, 0, 0], [3.0, 4, 0], [3.0, 4, 10]], dtype=torch.float64)

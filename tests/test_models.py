@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from skelgnn import H36M_17, SkelgnnError
-from skelgnn.errors import ShapeError
+from skelgnn.core.errors import ShapeError
 from skelgnn.models import build, names
 
 SMALL = {"channels": 8}  # tried first; a builder that rejects it is built with its defaults

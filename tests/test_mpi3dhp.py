@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.data.synthetic import synthetic_h36m_positions
+from skelgnn.core.errors import FormatError, SkelgnnError
+from skelgnn.core.io import atomic_save_npz
+from skelgnn.core.skeleton import H36M_16, H36M_17
 from skelgnn.data.mpi3dhp import MPI3DHP_JOINT_NAMES, MPI3DHP_TO_H36M17, PCK14_JOINTS, TEST_RESOLUTION, read_3dhp_test
-from skelgnn.errors import FormatError, SkelgnnError
-from skelgnn.evaluate import evaluate_3dhp
-from skelgnn.report import score_3dhp
-from skelgnn.io import atomic_save_npz
-from skelgnn.skeleton import H36M_16, H36M_17
+from skelgnn.data.synthetic import synthetic_h36m_positions
+from skelgnn.evaluation.evaluate import evaluate_3dhp
+from skelgnn.evaluation.report import score_3dhp
 
 from _flip import with_flip  # tests/_flip.py
 
@@ -120,13 +120,13 @@ def _mpjpe_valid(preds: list[np.ndarray], test) -> float:
 
 @pytest.mark.parametrize("skeleton", [H36M_17, H36M_16], ids=["17", "16"])
 def test_evaluate_3dhp_with_a_model(sample, skeleton):
-    from skelgnn.checkpoint import DEFAULT_NORMALIZATION
+    from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION
     from skelgnn.models import build
 
     try:  # the library's one place that runs a model over sequences
-        from skelgnn.inference import predict_sequences
+        from skelgnn.lifting.inference import predict_sequences
     except ImportError:
-        from skelgnn.evaluate import predict_sequences
+        from skelgnn.evaluation.evaluate import predict_sequences
 
     torch.manual_seed(0)
     model = build("fc", skeleton, channels=32).eval()

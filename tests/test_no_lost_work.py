@@ -14,17 +14,17 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn import train as train_module
-from skelgnn.checkpoint import load_checkpoint, read_checkpoint
 from skelgnn.cli import main
-from skelgnn.data.hdm05_files import load_benchmark
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.skeleton import H36M_17
 from skelgnn.data.hdm05 import benchmark_sequences
+from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.data.windows import PoseWindows
-from skelgnn.errors import SkelgnnError
-from skelgnn.inference import lift, predict_sequences
+from skelgnn.evaluation.report import compute_report
+from skelgnn.lifting.checkpoint import load_checkpoint, read_checkpoint
+from skelgnn.lifting.inference import lift, predict_sequences
 from skelgnn.models import build
-from skelgnn.report import compute_report
-from skelgnn.skeleton import H36M_17
+from skelgnn.training import train as train_module
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "skeletal_gnn_hdm05.toml"
 FILES = ("best.pt", "last.pt", "log.jsonl")

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from skelgnn.cameras import denormalize_screen
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.normalization import normalize_bbox, normalize_input
+from skelgnn.core.cameras import denormalize_screen
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.normalization import normalize_bbox, normalize_input
 
 
 def _pose(n=3, seed=0):
@@ -34,7 +34,7 @@ def test_screen_mode_matches_cameras_and_round_trips():
 def test_atomic_writes_keep_old_file_on_failure_and_use_normal_permissions(tmp_path):
     import os
 
-    from skelgnn.io import atomic_write_text, atomic_write_with
+    from skelgnn.core.io import atomic_write_text, atomic_write_with
 
     p = tmp_path / "out.txt"
     atomic_write_text(p, "old")

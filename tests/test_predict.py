@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
 from skelgnn.cli import main
-from skelgnn.errors import SkelgnnError
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.skeleton import H36M_16, H36M_17
 from skelgnn.keypoints import Keypoints, write_keypoints
+from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
+from skelgnn.lifting.predict import lift_keypoints, predict_file
 from skelgnn.models import build
-from skelgnn.predict import lift_keypoints, predict_file
-from skelgnn.skeleton import H36M_16, H36M_17
 
 from _flip import with_flip  # tests/_flip.py
 
@@ -52,7 +52,7 @@ def _keypoints_file(tmp_path, name="k.npz", *, nan=True) -> tuple:
 
 
 def test_lift_keypoints_screen_and_bbox(tiny_ckpt):
-    from skelgnn.checkpoint import load_checkpoint
+    from skelgnn.lifting.checkpoint import load_checkpoint
 
     model, meta = load_checkpoint(tiny_ckpt)
     x = _standing_h36m()
@@ -140,7 +140,7 @@ def test_default_checkpoint_is_used(tmp_path):
     """No checkpoint given: the bundled default (tracked in git) lifts, exactly as when named."""
     from importlib.resources import files
 
-    from skelgnn.predict import default_checkpoint
+    from skelgnn.lifting.predict import default_checkpoint
 
     assert files("skelgnn").joinpath("assets/default.pt").is_file(), "default.pt is in git"
     src, _ = _keypoints_file(tmp_path)
@@ -152,7 +152,7 @@ def test_default_checkpoint_is_used(tmp_path):
 
 def test_missing_default_checkpoint_is_clear(no_bundled_checkpoint, tmp_path, capsys):
     """The installation lacks default.pt (made so by the fixture, whether or not it ships one)."""
-    from skelgnn.predict import default_checkpoint
+    from skelgnn.lifting.predict import default_checkpoint
 
     src, _ = _keypoints_file(tmp_path)
     with pytest.raises(SkelgnnError, match=r"^no bundled checkpoint \(skelgnn/assets/default\.pt\) in this "
@@ -204,7 +204,7 @@ def test_unknown_size_and_fps_stay_unknown(tiny_ckpt, tmp_path, capsys):
 
 def test_cli_picture_formats_and_ffmpeg_are_checked_before_any_work(tiny_ckpt, tmp_path, capsys, monkeypatch):
     pytest.importorskip("matplotlib")
-    import skelgnn.viz as viz
+    import skelgnn.lifting.viz as viz
 
     src, _ = _keypoints_file(tmp_path)
     out = tmp_path / "o.npz"

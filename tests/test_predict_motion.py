@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skelgnn.bvh_export import read_bvh_h36m
 from skelgnn.cli import main
-from skelgnn.demo import demo_sample_path, load_demo_sample
-from skelgnn.errors import SkelgnnError
-from skelgnn.metrics import accel_error
-from skelgnn.predict import predict_file
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.metrics import accel_error
+from skelgnn.lifting.bvh_export import read_bvh_h36m
+from skelgnn.lifting.predict import predict_file
+from skelgnn.tools.demo import demo_sample_path, load_demo_sample
 
 
 @pytest.fixture(scope="module")

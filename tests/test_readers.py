@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skelgnn.errors import FormatError
+from skelgnn.core.errors import FormatError
 from skelgnn.keypoints import read_keypoints
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -179,7 +179,7 @@ def test_csv_columns_by_position_with_explicit_layout(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.suffix != ".md"))
 def test_every_example_file_is_lifted(name, tmp_path):
-    from skelgnn.predict import predict_file
+    from skelgnn.lifting.predict import predict_file
 
     layout = "coco17" if name.endswith(".csv") else None
     pred = predict_file(None, EXAMPLES / name, tmp_path / "out.npz", layout=layout)

@@ -3,8 +3,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from skelgnn.errors import SkelgnnError
-from skelgnn.skeleton import H36M_16, H36M_17, Skeleton, get_skeleton
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.skeleton import H36M_16, H36M_17, Skeleton, get_skeleton
 
 
 def test_h36m17_is_the_videopose3d_tree():

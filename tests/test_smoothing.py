@@ -1,13 +1,14 @@
-"""skelgnn.smoothing: Savitzky-Golay keeps polynomials and removes noise; One-Euro; bone lengths."""
+"""skelgnn.lifting.smoothing: Savitzky-Golay keeps polynomials and removes noise; One-Euro; bone lengths."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.skeleton import H36M_17
-from skelgnn.smoothing import enforce_bone_lengths, median_bone_lengths, one_euro, postprocess, savgol_smooth
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
+from skelgnn.lifting.smoothing import (enforce_bone_lengths, median_bone_lengths, one_euro, postprocess,
+                                       savgol_smooth)
 
 PARENTS = H36M_17.parents
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from skelgnn.cli import main
-from skelgnn.errors import SkelgnnError
-from skelgnn.speed import forward_flops, matmul_throughput, run_speed
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.evaluation.speed import forward_flops, matmul_throughput, run_speed
 
 MODEL_FIELDS = {"name", "receptive_field", "parameters", "input_frames", "flops_per_pose", "flops_by_op",
                 "uncounted_ops", "latency_ms", "poses_per_s_batch1", "poses_per_s", "throughput_calls",

@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from skelgnn.checkpoint import load_checkpoint, read_checkpoint
 from skelgnn.cli import main
-from skelgnn.data.hdm05_files import load_benchmark
+from skelgnn.core.errors import CheckpointError
+from skelgnn.core.skeleton import H36M_17
 from skelgnn.data.hdm05 import benchmark_sequences
+from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.data.windows import PoseWindows
-from skelgnn.errors import CheckpointError
-from skelgnn.skeleton import H36M_17
-from skelgnn.train import validation_mpjpe
+from skelgnn.lifting.checkpoint import load_checkpoint, read_checkpoint
+from skelgnn.training.train import validation_mpjpe
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "skeletal_gnn_hdm05.toml"
 SMALL = {"fc": "{'channels': 64}", "skeletal_gnn": "{'channels': 16}", "skeletal_gnn_t27": "{'channels': 16}"}
@@ -141,7 +141,7 @@ def test_chunks_cover_every_frame_with_the_right_windows(tiny_bench_dir):
 
 def test_default_chunk_keeps_enough_independent_windows_per_batch():
     """Auto chunk: 1 for single-frame models; multi-frame batches keep >= 64 windows (at most 32 frames each)."""
-    from skelgnn.train import default_chunk
+    from skelgnn.training.train import default_chunk
 
     assert default_chunk(1, 256) == 1 and default_chunk(1, 4096) == 1
     assert default_chunk(27, 256) == 4  # 64 windows of 4 target frames
@@ -201,7 +201,7 @@ def test_strided_training_refuses_a_chunk_and_models_without_the_variant(tiny_be
 def test_clip_window_models_train_on_single_windows_and_refuse_chunks_and_strided(tiny_bench_dir, tmp_path,
                                                                                    capsys):
     """o_window = 'clip': auto chunk 1; an explicit chunk > 1 or train.strided is a clear error."""
-    from skelgnn.train import default_chunk
+    from skelgnn.training.train import default_chunk
 
     assert default_chunk(27, 256, windowed=True) == 1 and default_chunk(27, 256) == 4
     clip = "model.kwargs={'channels': 8, 'o_window': 'clip'}"
@@ -240,7 +240,7 @@ def test_clip_window_models_train_on_single_windows_and_refuse_chunks_and_stride
 
 
 def test_reestimate_batchnorm_uses_the_batches_with_dropout_off():
-    from skelgnn.train import reestimate_batchnorm
+    from skelgnn.training.train import reestimate_batchnorm
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Dropout(0.5), torch.nn.BatchNorm1d(3))

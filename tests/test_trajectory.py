@@ -1,4 +1,4 @@
-"""skelgnn.trajectory: the least-squares root recovers a known camera-frame pelvis from its projection."""
+"""skelgnn.lifting.trajectory: the least-squares root recovers a known camera-frame pelvis from its projection."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.trajectory import DEFAULT_FOV_DEG, Intrinsics, fit_root, intrinsics_from_image, place_in_camera, \
-    reprojection_error
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.lifting.trajectory import (DEFAULT_FOV_DEG, Intrinsics, fit_root, intrinsics_from_image,
+                                        place_in_camera, reprojection_error)
 
 
 def _scene(seed=0, T=6):

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from skelgnn.config import DataConfig, load_config
+from skelgnn.core.errors import SkelgnnError
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.datasets import training_sequences
-from skelgnn.errors import SkelgnnError
+from skelgnn.training.config import DataConfig, load_config
+from skelgnn.training.datasets import training_sequences
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ from dataclasses import fields, replace
 import numpy as np
 import pytest
 
-from skelgnn.cameras import project
-from skelgnn.config import DataConfig, load_config
+from skelgnn.core.cameras import project
+from skelgnn.core.errors import SkelgnnError
+from skelgnn.core.normalization import normalize_input
 from skelgnn.data.hdm05 import benchmark_sequences
 from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.data.sequences import SequenceSet
@@ -26,9 +27,8 @@ from skelgnn.data.views import (
     view_generator,
     virtual_view,
 )
-from skelgnn.datasets import training_sequences
-from skelgnn.errors import SkelgnnError
-from skelgnn.normalization import normalize_input
+from skelgnn.training.config import DataConfig, load_config
+from skelgnn.training.datasets import training_sequences
 
 FOCAL_RANGE = (1145.0 * VIEW_FOCAL_FACTOR[0], 1145.0 * VIEW_FOCAL_FACTOR[1])
 
@@ -244,7 +244,7 @@ def test_extra_view_sequences_checks_its_arguments(bench):
 def test_robustness_sequences_are_unchanged_by_the_shared_code(bench):
     """camera_change_sequences now calls skelgnn.data.views; this is its former inline loop, verbatim."""
     from skelgnn.data.hdm05 import NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX
-    from skelgnn.robustness import camera_change, camera_change_sequences, changed_cameras
+    from skelgnn.evaluation.robustness import camera_change, camera_change_sequences, changed_cameras
 
     for name, kind, norm in (("image_1920x1080", "noisy", "bbox"), ("distance_3m", "noisy", "screen"),
                              ("focal_x2", "gt", "screen")):
@@ -282,7 +282,7 @@ def test_robustness_sequences_are_unchanged_by_the_shared_code(bench):
 def test_training_with_extra_views_records_them_and_resumes_only_with_them(tiny_bench_dir, tmp_path, capsys):
     from pathlib import Path
 
-    from skelgnn.checkpoint import read_checkpoint
+    from skelgnn.lifting.checkpoint import read_checkpoint
     from skelgnn.cli import main
 
     config = Path(__file__).resolve().parents[1] / "configs" / "skeletal_gnn_hdm05.toml"

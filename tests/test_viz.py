@@ -10,9 +10,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from skelgnn.errors import ShapeError, SkelgnnError
-from skelgnn.skeleton import H36M_17
-from skelgnn.viz import animate, bone_sides, plot_pair, write_html_viewer
+from skelgnn.core.errors import ShapeError, SkelgnnError
+from skelgnn.core.skeleton import H36M_17
+from skelgnn.lifting.viz import animate, bone_sides, plot_pair, write_html_viewer
 
 
 def _walk(T: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,7 +145,7 @@ def test_still_image_format_follows_the_suffix_or_is_refused(tmp_path):
 
 def test_png_draws_legend_sides_and_ground_truth(tmp_path):
     pytest.importorskip("matplotlib")
-    from skelgnn.viz import GT_COLOR, LEFT_COLOR, RIGHT_COLOR
+    from skelgnn.lifting.viz import GT_COLOR, LEFT_COLOR, RIGHT_COLOR
 
     j2, j3, flags = _walk()
     plain = _rgb(plot_pair(j2[1], j3[1], tmp_path / "a.png", flags=flags[1]))
@@ -163,7 +163,7 @@ def test_gif_is_wide_and_states_its_frame_step(tmp_path):
     pytest.importorskip("matplotlib")
     from PIL import Image
 
-    from skelgnn.viz import animation_frames
+    from skelgnn.lifting.viz import animation_frames
 
     idx, step = animation_frames(7, 3)
     assert step == 3 and idx.tolist() == [0, 3, 6]
@@ -177,7 +177,7 @@ def test_gif_is_wide_and_states_its_frame_step(tmp_path):
 
 def test_mp4_without_ffmpeg_is_refused_before_any_work(tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    import skelgnn.viz as viz
+    import skelgnn.lifting.viz as viz
 
     monkeypatch.setattr(viz, "_ffmpeg_available", lambda: False)
     with pytest.raises(SkelgnnError, match="x.mp4: writing MP4 needs ffmpeg"):
@@ -237,7 +237,7 @@ def test_html_viewer_screenshot_shows_skeleton_scale_and_ground_truth(tmp_path):
     exe = _chromium()
     if exe is None:
         pytest.skip("no chromium on the PATH (Debian/Ubuntu: apt-get install -y chromium)")
-    from skelgnn.viz import GT_COLOR, LEFT_COLOR, RIGHT_COLOR
+    from skelgnn.lifting.viz import GT_COLOR, LEFT_COLOR, RIGHT_COLOR
 
     shots = {}
     for name, gt in (("gt", _walk(6)[1] + [0, 0, 200]), ("plain", None)):

@@ -23,8 +23,8 @@ from typing import Mapping, Union
 
 import numpy as np
 
-from ..errors import FormatError
-from ..skeleton import Skeleton
+from ..core.errors import FormatError
+from ..core.skeleton import Skeleton
 from .asf_amc import MAX_ABS_VALUE, elementary_rotation
 from .mocap_joints import bone_end_points_to_joints
 

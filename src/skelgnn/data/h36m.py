@@ -10,9 +10,9 @@ Layouts read (CONVENTIONS.md §2.1, §2.2, §2.4):
   pixels in the camera order 54138969, 55011271, 58860488, 60457274, plus ``metadata``). Both store
   pickled dicts, so they are read only with an explicit ``allow_pickle=True`` (the CLI flag
   ``--allow-pickle``): unpickling a file can run code, so pass it only for files you trust. Without
-  calibration in the 3D file the built-in Human3.6M cameras of :mod:`skelgnn.cameras` are used.
+  calibration in the 3D file the built-in Human3.6M cameras of :mod:`skelgnn.core.cameras` are used.
 * The same layout **with the cameras inside the 3D file** (key ``cameras``: ``subject -> action ->
-  [camera dicts]`` as written by :meth:`skelgnn.cameras.Camera.to_dict`), which is what ``skelgnn data
+  [camera dicts]`` as written by :meth:`skelgnn.core.cameras.Camera.to_dict`), which is what ``skelgnn data
   hdm05`` writes (``data_3d_hdm05.npz`` / ``data_2d_hdm05_<gt|noisy>.npz``). The reader detects the key
   and then uses those cameras instead of the built-in ones, so HDM05-Lift runs through the very same
   code path as Human3.6M.
@@ -41,10 +41,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cameras import Camera, h36m_camera, world_to_camera
-from ..errors import FormatError, ShapeError, SkelgnnError
-from ..normalization import normalize_input
-from ..skeleton import H36M_17, Skeleton
+from ..core.camera_rigs import h36m_camera
+from ..core.cameras import Camera, world_to_camera
+from ..core.errors import FormatError, ShapeError, SkelgnnError
+from ..core.normalization import normalize_input
+from ..core.skeleton import H36M_17, Skeleton
 from .sequences import SequenceSet
 from .vp3d import read_vp3d_2d, read_vp3d_3d
 
@@ -67,7 +68,7 @@ ACTIONS: tuple[str, ...] = (
 """The 15 action classes after VideoPose3D's renaming (CONVENTIONS §1.1)."""
 
 CAMERA_IDS: tuple[str, ...] = ("54138969", "55011271", "58860488", "60457274")
-"""Camera ids in the order of the 2D lists and of :data:`skelgnn.cameras.H36M_INTRINSICS`."""
+"""Camera ids in the order of the 2D lists and of :data:`skelgnn.core.camera_rigs.H36M_INTRINSICS`."""
 
 DEFAULT_EXCLUDE: tuple[tuple[str, str], ...] = (("S11", "Directions"),)
 """(subject, action) pairs dropped by default: S11 "Directions" is a corrupted video (CONVENTIONS §1.1).
@@ -106,7 +107,7 @@ def reduce_32_to_17(poses: np.ndarray) -> np.ndarray:
         poses: (..., 32, D) array.
 
     Returns:
-        (..., 17, D) array in the 17-joint order of :data:`skelgnn.skeleton.H36M_17`.
+        (..., 17, D) array in the 17-joint order of :data:`skelgnn.core.skeleton.H36M_17`.
     """
     poses = np.asarray(poses)
     if poses.ndim < 2 or poses.shape[-2] != 32:
@@ -120,7 +121,7 @@ def reduced_skeleton() -> Skeleton:
     The 15 unused joints are removed (each child goes to its nearest kept ancestor), then both
     shoulders are re-parented to the thorax, as VideoPose3D does after ``remove_joints`` (in the raw
     tree they hang off the spine through removed joints). The result equals
-    :data:`skelgnn.skeleton.H36M_17` (tested).
+    :data:`skelgnn.core.skeleton.H36M_17` (tested).
     """
     sub = H36M_32.subset(H36M_32_TO_17, name="h36m17")
     parents = list(sub.parents)
@@ -389,12 +390,12 @@ def h36m_sequences(
         downsample: keep every ``downsample``-th frame (frames 0, k, 2k, … after trimming).
         actions: keep only these actions or action classes; ``None`` keeps all.
         input_norm: 2D normalisation, ``"screen"`` (each camera's ``w × h``) or ``"bbox"``
-            (:mod:`skelgnn.normalization`).
+            (:mod:`skelgnn.core.normalization`).
 
     Returns:
         a :class:`SequenceSet`: inputs (T, J, 2) normalised, targets (T, J, 3) camera-frame,
         pelvis-relative, mm; keys ``"<subject>/<action>/<camera>"``; classes without the sub-action
-        suffix; ``rare`` all False (see :func:`skelgnn.rare_poses.attach_rare_flags`).
+        suffix; ``rare`` all False (see :func:`skelgnn.evaluation.rare_poses.attach_rare_flags`).
 
     Raises:
         FormatError: a subject, action or camera is missing, a 2D sequence is shorter than its 3D

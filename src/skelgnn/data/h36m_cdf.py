@@ -2,7 +2,7 @@
 
 :func:`convert_h36m_cdf` reads ``S*/MyPoseFeatures/D3_Positions/*.cdf`` (needs the optional
 ``cdflib`` package: ``pip install "skelgnn[h36m]"``) and writes ``data_3d_h36m.npz``;
-:func:`write_gt_2d_file` projects such a file through the Human3.6M cameras (:func:`skelgnn.cameras.h36m_camera`,
+:func:`write_gt_2d_file` projects such a file through the Human3.6M cameras (:func:`skelgnn.core.camera_rigs.h36m_camera`,
 distortion included) into ``data_2d_h36m_gt.npz``.
 """
 
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cameras import Camera, h36m_camera, project, world_to_camera
-from ..errors import FormatError, SkelgnnError
-from ..skeleton import H36M_17
+from ..core.camera_rigs import h36m_camera
+from ..core.cameras import Camera, project, world_to_camera
+from ..core.errors import FormatError, SkelgnnError
+from ..core.skeleton import H36M_17
 from .h36m import ALL_SUBJECTS, CAMERA_IDS, canonical_action_name, reduce_32_to_17, subject_tuple
 from .vp3d import read_vp3d_3d, write_vp3d_2d, write_vp3d_3d
 

@@ -27,11 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cameras import Camera, project, ring_cameras, world_to_camera
-from ..errors import FormatError, SkelgnnError
-from ..normalization import normalize_input
-from ..skeleton import H36M_17
-from .asf_amc import read_amc, read_asf
+from ..core.camera_rigs import ring_cameras
+from ..core.cameras import Camera, project, world_to_camera
+from ..core.errors import FormatError, SkelgnnError
+from ..core.normalization import normalize_input
+from ..core.skeleton import H36M_17
+from .amc import read_amc
+from .asf_amc import read_asf
 from .mocap_joints import HDM05_TO_H36M17, bone_end_points_to_joints, forward_kinematics
 from .sequences import SequenceSet
 
@@ -327,7 +329,7 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
         input_kind: "gt" or "noisy" 2D input.
         fraction: keep this share of the selected clips (every k-th clip, deterministic).
         max_frames: if > 0, keep only the first ``max_frames`` frames of each clip.
-        input_norm: "screen" or "bbox" (:mod:`skelgnn.normalization`).
+        input_norm: "screen" or "bbox" (:mod:`skelgnn.core.normalization`).
         actors: if given, only these actors' clips (leave-one-actor-out validation, ``data.val_actor``).
     """
     if input_kind not in ("gt", "noisy"):

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
-from ..io import atomic_save_npz, atomic_write_text, read_npz
-from ..skeleton import H36M_17
+from ..core.errors import FormatError
+from ..core.io import atomic_save_npz, atomic_write_text, read_npz
+from ..core.skeleton import H36M_17
 from .hdm05 import ATTRIBUTION, Benchmark, cameras_json
 from .vp3d import write_vp3d_2d, write_vp3d_3d
 

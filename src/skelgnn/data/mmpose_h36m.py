@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..cameras import H36M_INTRINSICS
-from ..errors import FormatError
-from ..io import read_npz
-from ..normalization import normalize_input
+from ..core.camera_rigs import H36M_INTRINSICS
+from ..core.errors import FormatError
+from ..core.io import read_npz
+from ..core.normalization import normalize_input
 from .h36m import (CAMERA_IDS, DEFAULT_EXCLUDE, KEEP_16, action_class, canonical_action_name, check_selection,
                    subject_tuple)
 from .sequences import SequenceSet
@@ -56,7 +56,7 @@ def read_mmpose_h36m(
         downsample: keep every k-th row of each sequence (the fps10 file is already every 5th frame).
         detections: optional ``.npy`` of detected 2D joints (N, 17, 2 or 3) in the same row order
             (e.g. ``cpn_ft_h36m_dbb_test.npy``) used instead of ``part``.
-        input_norm: ``"screen"`` (camera image size from :data:`skelgnn.cameras.H36M_INTRINSICS`) or
+        input_norm: ``"screen"`` (camera image size from :data:`skelgnn.core.camera_rigs.H36M_INTRINSICS`) or
             ``"bbox"``.
 
     Returns:

@@ -1,5 +1,5 @@
 """From mocap bones to our joints: forward kinematics of an ASF/AMC motion, and bone end points mapped onto a
-:class:`~skelgnn.skeleton.Skeleton` (used for ASF/AMC here and for BVH in :mod:`skelgnn.data.bvh`).
+:class:`~skelgnn.core.skeleton.Skeleton` (used for ASF/AMC here and for BVH in :mod:`skelgnn.data.bvh`).
 
 Shape letters: ``T`` frames, ``J`` joints.
 """
@@ -10,10 +10,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import MappingError, ShapeError
-from ..skeleton import Skeleton
+from ..core.errors import MappingError, ShapeError
+from ..core.skeleton import Skeleton
+from .amc import read_amc
 from .asf_amc import (AmcMotion, AsfSkeleton, MappingType, PathType, compose_rotations, euler_to_matrix,
-                      radians_per_unit, read_amc, read_asf)
+                      radians_per_unit, read_asf)
 
 __all__ = ["forward_kinematics", "bone_end_points_to_joints", "read_asf_amc_joints", "HDM05_TO_H36M17"]
 
@@ -36,7 +37,7 @@ HDM05_TO_H36M17: dict[str, str | tuple[str, ...]] = {
     "right_elbow": "rhumerus",
     "right_wrist": "rradius",
 }
-"""HDM05 (CMU-style ASF) bone whose end point is each :data:`~skelgnn.skeleton.H36M_17` joint."""
+"""HDM05 (CMU-style ASF) bone whose end point is each :data:`~skelgnn.core.skeleton.H36M_17` joint."""
 
 
 # ---------------------------------------------------------------------------------------- FK
@@ -163,7 +164,7 @@ def read_asf_amc_joints(asf_path: PathType, amc_path: PathType, skeleton: Skelet
     Args:
         asf_path: the skeleton file.
         amc_path: the motion file.
-        skeleton: target skeleton (e.g. :data:`~skelgnn.skeleton.H36M_17`).
+        skeleton: target skeleton (e.g. :data:`~skelgnn.core.skeleton.H36M_17`).
         mapping: joint name -> bone name or tuple of bone names (e.g. :data:`HDM05_TO_H36M17`).
         frames: optional frame selection, as in :func:`forward_kinematics`.
 

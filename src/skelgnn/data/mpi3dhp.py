@@ -1,4 +1,4 @@
-"""MPI-INF-3DHP test set (TS1–TS6) in the npz most lifters use (scored by :func:`skelgnn.report.score_3dhp`).
+"""MPI-INF-3DHP test set (TS1–TS6) in the npz most lifters use (scored by :func:`skelgnn.evaluation.report.score_3dhp`).
 
 Expected file (``data_test_3dhp.npz``, as produced by P-STMO's ``data_to_npz_3dhp_test.py`` and read by
 its descendants; users bring it, nothing is downloaded here):
@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError, SkelgnnError
-from ..io import read_npz
-from ..normalization import normalize_input
-from ..skeleton import H36M_17
+from ..core.errors import FormatError, SkelgnnError
+from ..core.io import read_npz
+from ..core.normalization import normalize_input
+from ..core.skeleton import H36M_17
 from .sequences import SequenceSet
 
 __all__ = ["MPI3DHP_JOINT_NAMES", "MPI3DHP_TO_H36M17", "TEST_SEQUENCES", "TEST_RESOLUTION", "PCK14_JOINTS",
@@ -53,7 +53,7 @@ MPI3DHP_JOINT_NAMES: tuple[str, ...] = (
 """The MPI-INF-3DHP 17-joint test order (root = pelvis at index 14)."""
 
 MPI3DHP_TO_H36M17: tuple[int, ...] = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)
-"""For each joint of :data:`skelgnn.skeleton.H36M_17`, its index in the 3DHP order (see module docstring)."""
+"""For each joint of :data:`skelgnn.core.skeleton.H36M_17`, its index in the 3DHP order (see module docstring)."""
 
 TEST_SEQUENCES: tuple[str, ...] = ("TS1", "TS2", "TS3", "TS4", "TS5", "TS6")
 

@@ -1,6 +1,6 @@
 """Sequences: the unit every split, model run and report works on, one per (clip or action, camera).
 
-Inputs are normalised 2D joints (:mod:`skelgnn.normalization`); targets are camera-frame joints
+Inputs are normalised 2D joints (:mod:`skelgnn.core.normalization`); targets are camera-frame joints
 relative to the pelvis, in millimetres (the training driver divides by the checkpoint's
 ``target_scale_mm``). Shape letters: ``T`` frames, ``J`` joints.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import SkelgnnError
+from ..core.errors import SkelgnnError
 
 __all__ = ["SequenceSet", "require_finite"]
 

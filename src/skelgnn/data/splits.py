@@ -1,6 +1,6 @@
 """Training, validation and test splits of VideoPose3D-layout data, from plain values.
 
-The standard protocol's values live in :class:`skelgnn.protocol.Protocol` (:meth:`~skelgnn.protocol.Protocol.splits`
+The standard protocol's values live in :class:`skelgnn.evaluation.protocol.Protocol` (:meth:`~skelgnn.evaluation.protocol.Protocol.splits`
 calls :func:`h36m_splits` with them); HDM05-Lift's splits are flagged in the benchmark itself
 (:func:`skelgnn.data.hdm05.benchmark_sequences`).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..errors import SkelgnnError
+from ..core.errors import SkelgnnError
 from .h36m import VP3DPair, h36m_sequences
 from .sequences import SequenceSet
 

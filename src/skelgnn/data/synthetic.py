@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SkelgnnError
-from ..skeleton import H36M_17
+from ..core.errors import SkelgnnError
+from ..core.skeleton import H36M_17
 from .h36m import H36M_32, H36M_32_TO_17
 from .h36m_cdf import h36m_gt_2d
 from .vp3d import write_vp3d_2d, write_vp3d_3d

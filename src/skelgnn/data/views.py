@@ -1,5 +1,5 @@
 """HDM05-Lift clips re-projected through other cameras: the one implementation of projection and 2D noise
-shared by the camera-robustness check (:mod:`skelgnn.robustness`) and by training on extra random virtual
+shared by the camera-robustness check (:mod:`skelgnn.evaluation.robustness`) and by training on extra random virtual
 views (``[data] extra_views``, :func:`extra_view_sequences`).
 
 * :func:`pixel_noise` draws the benchmark's 2D noise model (BENCHMARK.md §2: σ = 4 px on every joint
@@ -14,12 +14,12 @@ views (``[data] extra_views``, :func:`extra_view_sequences`).
 * :func:`extra_view_sequences` adds, for every *training* clip (split ``"train"``; never the validation
   clips, never the test actors), ``views`` sequences seen by random virtual cameras (:func:`draw_view`):
 
-  - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as :func:`skelgnn.cameras.ring_cameras`);
+  - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as :func:`skelgnn.core.camera_rigs.ring_cameras`);
   - camera height uniform in [0.3 m, 2.8 m]; distance from the look-at point uniform in [2.5 m, 9 m];
   - look-at point ``(x̄, h, z̄)``: the clip's mean pelvis x and z, ``h`` uniform in [0.6 m, 1.3 m];
   - focal length 1145 px × a log-uniform factor in [0.5, 2] (fx = fy);
   - image size uniformly one of 1000 × 1000, 1920 × 1080, 1280 × 720, 640 × 480, principal point at
-    its centre; no distortion; the camera looks at the look-at point (:func:`skelgnn.cameras.look_at`).
+    its centre; no distortion; the camera looks at the look-at point (:func:`skelgnn.core.camera_rigs.look_at`).
 
   A draw that would put a joint of the clip (any frame) less than 1 m in front of the camera (or behind
   it) is discarded and drawn again from the same generator (rare: only clips that travel far from
@@ -30,11 +30,11 @@ views (``[data] extra_views``, :func:`extra_view_sequences`).
   kind (gt and noisy see the same cameras) or on ``max_frames_per_clip``, and ``extra_views = n`` adds
   views ``v0 … v{n-1}``, the first views of any larger ``n``.
 * ``bone_jitter = b`` (``data.bone_jitter``, default 0: the actors' own bodies) also gives each extra view
-  its own body proportions: every bone group of :attr:`skelgnn.skeleton.Skeleton.bone_groups` (a bone and
+  its own body proportions: every bone group of :attr:`skelgnn.core.skeleton.Skeleton.bone_groups` (a bone and
   its mirror share one) has its length multiplied by a factor uniform in [1 − b, 1 + b], drawn in group
   order from :func:`bone_generator` (``SeedSequence([seed, crc32(k), i, 1])``, a generator of its own, so
   the cameras and the noise of a view stay those of ``b = 0`` unless the camera had to be redrawn for
-  the new body), and the clip is rebuilt with :func:`skelgnn.skeleton.scale_bones` (joint angles and the
+  the new body), and the clip is rebuilt with :func:`skelgnn.core.skeleton.scale_bones` (joint angles and the
   pelvis trajectory unchanged) before it is projected. Targets carry the new proportions, so the model
   has to read them from the 2D pose instead of recalling the three training actors' bodies (the people
   of other datasets are built differently). The benchmark's own four views are never changed.
@@ -48,10 +48,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cameras import Camera, look_at, project
-from ..errors import SkelgnnError
-from ..normalization import normalize_input
-from ..skeleton import H36M_17, scale_bones
+from ..core.camera_rigs import look_at
+from ..core.cameras import Camera, project
+from ..core.errors import SkelgnnError
+from ..core.normalization import normalize_input
+from ..core.skeleton import H36M_17, scale_bones
 from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
 from .sequences import SequenceSet
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FormatError
-from ..io import atomic_save_npz, read_npz
+from ..core.errors import FormatError
+from ..core.io import atomic_save_npz, read_npz
 
 __all__ = ["write_vp3d_3d", "write_vp3d_2d", "read_vp3d_3d", "read_vp3d_2d"]
 

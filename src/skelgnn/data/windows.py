@@ -1,7 +1,7 @@
 """Training windows: chunks of consecutive frames cut from a :class:`~skelgnn.data.sequences.SequenceSet`.
 
 numpy below the ``Dataset``, torch above it. Flip augmentation mirrors the image about its vertical
-centre line (:func:`skelgnn.skeleton.flip_joints`): normalised x → −x, camera X → −X, and left/right
+centre line (:func:`skelgnn.core.skeleton.flip_joints`): normalised x → −x, camera X → −X, and left/right
 joints swap (exact when the principal point is at the image centre, as in HDM05-Lift).
 """
 
@@ -11,8 +11,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..errors import ShapeError, SkelgnnError
-from ..skeleton import Skeleton, flip_joints
+from ..core.errors import ShapeError, SkelgnnError
+from ..core.skeleton import Skeleton, flip_joints
 from .sequences import SequenceSet, require_finite
 
 __all__ = ["PoseWindows"]

@@ -3,7 +3,7 @@
 A 2D detector (OpenPose, MediaPipe, mmpose, AlphaPose, detectron2, YOLO-pose …) writes keypoints in
 its own *layout*. :func:`read_keypoints` reads them into a :class:`Keypoints` record (pixels, one
 confidence per keypoint, one track per person), :func:`to_h36m` maps them onto the 17 Human3.6M
-joints the lifters expect (:data:`skelgnn.skeleton.H36M_17`), and :func:`fill_missing` fills the
+joints the lifters expect (:data:`skelgnn.core.skeleton.H36M_17`), and :func:`fill_missing` fills the
 holes (missed detections, low confidence) by interpolating over time and flags what it filled.
 
 Layouts (``name`` — keypoints — aliases):
@@ -101,8 +101,9 @@ Shape letters: ``P`` tracks (people), ``T`` frames, ``K`` keypoints of the layou
 
 from __future__ import annotations
 
-from .files import MAX_FPS, MAX_IMAGE_SIDE, read_keypoints, write_keypoints
+from .files import read_keypoints, write_keypoints
 from .layouts import LAYOUTS, Layout, get_layout, layout_for_count, map_to_h36m
+from .tracks import MAX_FPS, MAX_IMAGE_SIDE
 from .tracks import MAX_TRACK_FRAMES, MIN_TRACK_LENGTH, Keypoints, fill_missing, to_h36m
 
 __all__ = [

@@ -12,15 +12,15 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import FormatError, ShapeError, SkelgnnError
-from ..skeleton import H36M_17
+from ..core.errors import FormatError, ShapeError, SkelgnnError
+from ..core.skeleton import H36M_17
 
 __all__ = ["LAYOUTS", "Layout", "get_layout", "layout_for_count", "map_to_h36m"]
 
 
 @dataclass(frozen=True)
 class Layout:
-    """A 2D keypoint layout and its rules onto :data:`~skelgnn.skeleton.H36M_17`.
+    """A 2D keypoint layout and its rules onto :data:`~skelgnn.core.skeleton.H36M_17`.
 
     Args:
         name: short identifier, e.g. ``"coco17"``.

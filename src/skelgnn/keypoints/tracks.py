@@ -9,15 +9,18 @@ Shape letters: ``P`` tracks (people), ``T`` frames, ``K`` keypoints of the layou
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import FormatError, ShapeError, SkelgnnError
-from ..skeleton import H36M_17, Skeleton
+from ..core.errors import FormatError, ShapeError, SkelgnnError
+from ..core.skeleton import H36M_17, Skeleton
 from .layouts import get_layout, map_to_h36m, resolve_layout
+from .readers import Dense
 
-__all__ = ["Keypoints", "to_h36m", "fill_missing", "MIN_TRACK_LENGTH", "MAX_TRACK_FRAMES"]
+__all__ = ["Keypoints", "to_h36m", "fill_missing", "MIN_TRACK_LENGTH", "MAX_TRACK_FRAMES", "MAX_IMAGE_SIDE",
+           "MAX_FPS"]
 
 
 Detection = tuple  # (track id or None, float64 array (K, 3))
@@ -292,3 +295,58 @@ def assemble(frames: dict[int, list[Detection]], path, layout, per_file: dict | 
     xy, conf = clean_points(k)
     return Keypoints(xy, conf, lay.name, np.asarray(uniq), np.arange(first, last + 1), source=str(path),
                      layout_guessed=guessed, short_tracks=short)
+
+
+# ---------------------------------------------------------------------------------------- from files
+def _from_dense(d: Dense, path, layout) -> Keypoints:
+    """A parser's dense (P, T, K, 3) array → :class:`Keypoints` (layout from ``layout`` or the file)."""
+    if layout is None and d.meta.get("layout"):
+        layout = str(d.meta["layout"])
+    P, T, K = d.points.shape[:3]
+    lay, guessed = resolve_layout(layout, K, path)
+    xy, conf = clean_points(d.points)
+    kp = Keypoints(xy, conf, lay.name, np.arange(P) if d.track_ids is None else d.track_ids,
+                   np.arange(T) if d.frames is None else d.frames, source=str(path), layout_guessed=guessed)
+    _apply_meta(kp, d.meta, path)
+    return kp
+
+
+
+
+
+def _meta_number(v) -> float | None:
+    """A JSON number (or numeric string, or one-element list) or a one-element numeric array, as a float."""
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind not in "iuf" or v.size != 1:
+            return None
+        v = v.reshape(-1)[0].item()
+    if isinstance(v, list) and len(v) == 1:
+        v = v[0]
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    try:
+        return float(v)
+    except OverflowError:  # an int beyond float range
+        return math.inf
+
+
+MAX_IMAGE_SIDE = 100_000
+"""Largest image width or height in pixels that inputs and options may state."""
+MAX_FPS = 100_000.0
+
+
+def _apply_meta(kp: Keypoints, meta: dict, path) -> None:
+    for key, cast, top in (("width", int, MAX_IMAGE_SIDE), ("height", int, MAX_IMAGE_SIDE), ("fps", float, MAX_FPS)):
+        if key not in meta or meta[key] is None:
+            continue
+        v = _meta_number(meta[key])
+        if v is None:
+            raise FormatError(path, f"'{key}' must be a number, got {short_repr(meta[key])}")
+        if not (math.isfinite(v) and 0 < v <= top) or (cast is int and v < 1):
+            raise FormatError(path, f"'{key}' must be a positive number of at most {top:g}, got {short_repr(meta[key])}")
+        setattr(kp, key, cast(v))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..errors import SkelgnnError
-from ..skeleton import Skeleton
-from ..validate import check_model_kwargs
+from ..core.errors import SkelgnnError
+from ..core.skeleton import Skeleton
+from ..core.validate import check_model_kwargs
 from .registry import REGISTRY, register
 
 __all__ = ["REGISTRY", "register", "build", "names"]
@@ -27,7 +27,7 @@ def build(name: str, skeleton: Skeleton, **kwargs) -> nn.Module:
         fn = REGISTRY[name]
     except KeyError:
         raise SkelgnnError(f"unknown model {name!r}; known: {sorted(REGISTRY)}") from None
-    check_model_kwargs(name, kwargs)  # shared arguments (channels, dropout, ...): skelgnn.validate
+    check_model_kwargs(name, kwargs)  # shared arguments (channels, dropout, ...): skelgnn.core.validate
     try:
         return fn(skeleton, **kwargs)
     except TypeError as e:

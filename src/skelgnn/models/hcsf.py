@@ -40,7 +40,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..errors import SkelgnnError
+from ..core.errors import SkelgnnError
 from .hops import Dynamic, GraphInit, HopGraph, PairHopWeights, SharedHopWeights, hop_masks_tensor
 from .layers import TemporalConv, center_crop, check_choice
 

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from ..errors import SkelgnnError
+from ..core.errors import SkelgnnError
 from .layers import TemporalConv, check_choice
 
 __all__ = ["HopGraph", "SharedHopWeights", "PairHopWeights", "hop_masks_tensor", "Dynamic", "GraphInit",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..errors import ShapeError, SkelgnnError
+from ..core.errors import ShapeError, SkelgnnError
 
 __all__ = ["check_joints_2d", "check_choice", "Residual", "JointLinear", "TemporalConv", "TemporalTaps",
            "center_crop", "sliding_windows"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from ..skeleton import Skeleton
+from ..core.skeleton import Skeleton
 from .layers import Residual, check_joints_2d
 from .registry import register
 from .zscore import ZScored

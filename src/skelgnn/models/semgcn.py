@@ -27,7 +27,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from ..skeleton import Skeleton
+from ..core.skeleton import Skeleton
 from .layers import check_joints_2d
 from .registry import register
 from .zscore import ZScored

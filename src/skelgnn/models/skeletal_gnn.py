@@ -26,8 +26,8 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
-from ..errors import ShapeError, SkelgnnError
-from ..skeleton import Skeleton
+from ..core.errors import ShapeError, SkelgnnError
+from ..core.skeleton import Skeleton
 from .hcsf import DHCSF, HCSF, ShortRange, Squeeze, WeightMode
 from .hops import Dynamic, GraphInit, HopGraph, OWindow
 from .layers import JointLinear, TemporalConv, TemporalTaps, check_choice, sliding_windows
@@ -149,7 +149,7 @@ class SkeletalGNN(ZScored, nn.Module):
         Without ``strided``, every frame of every layer is computed, so a window of exactly
         ``receptive_field`` frames costs many single-frame passes. Longer chunks give
         ``T - receptive_field + 1`` targets per window at a lower cost per target, but fewer
-        independent windows per batch, which slows learning a lot (:func:`skelgnn.train.default_chunk`).
+        independent windows per batch, which slows learning a lot (:func:`skelgnn.training.train.default_chunk`).
     """
 
     def __init__(self, skeleton: Skeleton, *, channels: int = 64, num_blocks: int = 2, S: int = 1,

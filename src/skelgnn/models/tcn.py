@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..errors import ShapeError, SkelgnnError
-from ..skeleton import Skeleton
+from ..core.errors import ShapeError, SkelgnnError
+from ..core.skeleton import Skeleton
 from .layers import check_joints_2d
 from .registry import register
 from .zscore import ZScored

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import FormatError
+from ...core.errors import FormatError
 from . import Dense, with_confidence
 
 __all__ = ["dense_json", "read_npy"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...errors import FormatError
+from ...core.errors import FormatError
 
 __all__ = ["FRAME_NAMES", "TRACK_NAMES", "Columns", "positional_columns"]
 

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from ...errors import FormatError
+from ...core.errors import FormatError
 from . import Detection
 
 __all__ = ["is_mmpose", "parse_mmpose"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...errors import FormatError
+from ...core.errors import FormatError
 from . import Dense, with_confidence
 
 __all__ = ["is_vp3d_custom", "read_vp3d_custom"]

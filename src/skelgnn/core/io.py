@@ -1,0 +1,164 @@
+"""Atomic file writes (write to a temporary file in the same folder, fsync, then rename) and npz reading.
+
+A crash or a kill at any moment leaves either the old file or the new one, never a torn file. The
+temporary file is named ``.<name>.skelgnn-<pid>-<random>.tmp``; one left behind by a killed process is
+removed by the next successful write of the same file (:func:`stale_temp_files`), and nothing else is.
+:func:`read_npz` reads the members of an npz so that a damaged file only ever raises a
+:class:`~skelgnn.core.errors.FormatError`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from glob import escape as glob_escape
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import FormatError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz",
+           "stale_temp_files"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def stale_temp_files(path: str | os.PathLike) -> list[Path]:
+    """Temporary files of atomic writes of ``path`` whose writing process no longer runs."""
+    path = Path(path)
+    out = []
+    for tmp in path.parent.glob(f".{glob_escape(path.name)}.skelgnn-*-*.tmp"):
+        pid = tmp.name[len(path.name) + len(".skelgnn-") + 1:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            out.append(tmp)
+    return out
+
+
+def atomic_write_with(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
+    """Call ``write(fh)`` on a temporary binary file, fsync it, and rename it onto ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.skelgnn-{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    for stale in stale_temp_files(path):  # left by a killed writer of the same file
+        stale.unlink(missing_ok=True)
+    try:  # make the rename durable
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    return atomic_write_with(path, lambda fh: fh.write(data))
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, *, plain: bool = False,
+                    **arrays) -> Path:
+    """``np.savez`` (or ``savez_compressed``) to ``path`` atomically. Object arrays are pickled by numpy.
+
+    ``plain=True`` (user-facing outputs): every member must be a plain numeric, boolean or string
+    array; a value numpy would store as a pickled object array (a dict, or an int beyond int64) raises
+    :class:`FormatError` naming the member, since reading it back would need unsafe unpickling.
+    """
+    if plain:
+        for key, value in arrays.items():
+            if np.asarray(value).dtype.hasobject:
+                raise FormatError(path, f"member {key!r} ({type(value).__name__}) cannot be stored as a plain "
+                                        "array (numbers, booleans or strings); nothing was written")
+    saver = np.savez_compressed if compressed else np.savez
+    return atomic_write_with(path, lambda fh: saver(fh, **arrays))
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
+
+
+def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allow_pickle: bool = False,
+             encoding: str = "ASCII") -> tuple[list[str], dict[str, np.ndarray]]:
+    """Open an npz and decode its members, turning every decoding failure into a :class:`FormatError`.
+
+    numpy, zipfile, zlib, the npy header parser and (with ``allow_pickle``) pickle raise almost any
+    exception type on a damaged file (found by fuzzing), and numpy hands back the raw bytes of a member
+    that is no ``.npy`` array; callers see only ``FormatError`` naming the file and the member.
+
+    Args:
+        path: the file (must exist).
+        keys: the members to decode (without ``.npy``); those absent from the file are skipped (the
+            caller reports what is missing). ``None``: every member.
+        allow_pickle: passed to :func:`numpy.load` (only for files you trust).
+        encoding: passed to :func:`numpy.load` (``"latin1"`` for Python 2 pickles).
+
+    Returns:
+        ``(names, arrays)``: every member name of the file, and the decoded arrays of ``keys``.
+    """
+    try:
+        npz = np.load(path, allow_pickle=allow_pickle, encoding=encoding)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+        if "allow_pickle" in str(e):  # numpy's last guess for unknown bytes; never suggest unsafe loading
+            raise FormatError(path, "not a readable npz file (neither a zip of .npy arrays nor an .npy array)") \
+                from None
+        raise FormatError(path, f"not a readable npz file ({_first_line(e)})") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        kind = "pickled object" if allow_pickle and not isinstance(npz, np.ndarray) else ".npy array"
+        raise FormatError(path, f"not a readable npz file (it holds a single {kind}, not a zip of arrays)")
+    with npz:
+        names = list(npz.files)
+        arrays = {}
+        for key in names if keys is None else [k for k in keys if k in names]:
+            try:
+                value = npz[key]
+            except ValueError as e:
+                if "allow_pickle" in str(e):
+                    raise FormatError(path, f"member {key!r} holds pickled Python objects, which are not "
+                                            "read (expected plain numeric or string arrays)") from None
+                raise FormatError(path, f"member {key!r} cannot be decoded ({_first_line(e)})") from None
+            except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+                raise FormatError(path, f"member {key!r} cannot be decoded ({_first_line(e)})") from None
+            if not isinstance(value, np.ndarray):
+                raise FormatError(path, f"member {key!r} is not a .npy array (expected {key}.npy)")
+            if value.dtype.kind == "U" and value.size and value.dtype.itemsize:
+                native = value.astype(value.dtype.newbyteorder("=")).reshape(-1)
+                if (np.ascontiguousarray(native).view(np.uint32) > 0x10FFFF).any():
+                    # numpy keeps such code points; Python string methods then fail with SystemError
+                    raise FormatError(path, f"member {key!r} holds invalid text (code points beyond "
+                                            "U+10FFFF)")
+            arrays[key] = value
+    return names, arrays

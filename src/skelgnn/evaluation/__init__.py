@@ -1,0 +1,2 @@
+"""Measuring lifters: evaluation under each protocol, the report, rare poses, camera robustness and
+speed (docs/design.md)."""

@@ -1,0 +1,146 @@
+"""Self-describing checkpoints.
+
+A checkpoint is a plain dict that ``torch.load(path, weights_only=True)`` reads::
+
+    {"format": 1, "package_version": str, "model": {"name": str, "kwargs": dict},
+     "skeleton": Skeleton.to_dict(), "normalization": {...}, "state_dict": {...},
+     "config": dict, "metrics": dict, "resume": {...} (training state, resume checkpoints only)}
+
+:func:`load_checkpoint` rebuilds the model through the registry from the file alone. Writes are
+atomic; a truncated or corrupt file raises :class:`~skelgnn.core.errors.CheckpointError`.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..core.errors import CheckpointError, SkelgnnError
+from ..core.io import atomic_write_bytes
+from ..core.skeleton import Skeleton
+
+__all__ = ["FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
+           "load_checkpoint", "model_from_checkpoint", "check_normalization", "check_finite_weights"]
+
+FORMAT = 1
+DEFAULT_NORMALIZATION = {
+    "input": "screen",          # u/w·2 − 1, v/w·2 − h/w (VideoPose3D); see skelgnn.core.cameras.normalize_screen
+    "target": "camera_root_relative",
+    "target_scale_mm": 1000.0,  # model outputs × this = millimetres
+    "units": "mm",
+}
+
+
+def make_checkpoint(name: str, kwargs: dict, skeleton: Skeleton, model: nn.Module, *,
+                    normalization: dict | None = None, config: dict | None = None,
+                    metrics: dict | None = None, resume: dict | None = None) -> dict:
+    from .. import __version__
+
+    ckpt = {
+        "format": FORMAT, "package_version": __version__,
+        "model": {"name": name, "kwargs": dict(kwargs)},
+        "skeleton": skeleton.to_dict(),
+        "normalization": dict(normalization or DEFAULT_NORMALIZATION),
+        "state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        "config": config or {}, "metrics": metrics or {},
+    }
+    if resume is not None:
+        ckpt["resume"] = resume
+    return ckpt
+
+
+def save_checkpoint(path: str | Path, ckpt: dict) -> Path:
+    """Serialise ``ckpt`` to memory first, then write it atomically (the old file survives a crash)."""
+    buf = io.BytesIO()
+    torch.save(ckpt, buf)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def read_checkpoint(path: str | Path) -> dict:
+    """Load a checkpoint dict safely (``weights_only=True``) and check that it is one of ours."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:  # torch's text suggests unsafe loading: never pass it on
+        detail = next((ln.strip() for ln in str(e).splitlines() if ln.strip() and not any(
+            w in ln for w in ("weights_only", "Weights only", "trusted source", "Check the documentation"))), "")
+        if "GLOBAL" in detail:  # objects beyond tensors and plain containers: never unpickled
+            raise CheckpointError(f"{path}: not a trusted skelgnn checkpoint: it holds Python objects that skelgnn "
+                                  "checkpoints never contain (written by other code, or tampered with); it is not "
+                                  "loaded") from None
+        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): "
+                              f"{detail or 'unpickling failed'}") from None
+    except Exception as e:  # corrupt bytes: the weights-only unpickler raises IndexError, struct.error, ...
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {msg}") from None
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("format"), int) or ckpt["format"] != FORMAT \
+            or "model" not in ckpt:
+        raise CheckpointError(f"{path}: not a skelgnn checkpoint (format {FORMAT} with a 'model' entry expected)")
+    for key in ("state_dict", "skeleton", "normalization"):
+        if key not in ckpt:
+            raise CheckpointError(f"{path}: checkpoint lacks {key!r}")
+    check_normalization(ckpt["normalization"], str(path))
+    if not isinstance(ckpt["state_dict"], dict):
+        raise CheckpointError(f"{path}: 'state_dict' must map parameter names to tensors")
+    return ckpt
+
+
+def check_normalization(norm, source: str = "<checkpoint>") -> None:
+    """A checkpoint's ``normalization``: a dict with ``input`` "screen"|"bbox" and a finite positive scale."""
+    import math
+
+    if not isinstance(norm, dict):
+        raise CheckpointError(f"{source}: 'normalization' must be a table such as {DEFAULT_NORMALIZATION}, "
+                              f"got {type(norm).__name__}")
+    if norm.get("input") not in ("screen", "bbox"):
+        raise CheckpointError(f"{source}: normalization.input must be 'screen' or 'bbox', got {norm.get('input')!r}")
+    scale = norm.get("target_scale_mm")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) \
+            or not 0 < scale < 1e9:
+        raise CheckpointError(f"{source}: normalization.target_scale_mm must be a finite positive number of mm "
+                              f"(1000 for metres), got {scale!r}")
+
+
+def check_finite_weights(state_dict: dict, source: str = "<checkpoint>") -> None:
+    """Every floating-point tensor of ``state_dict`` must be finite (a NaN weight makes every output NaN)."""
+    for key, t in state_dict.items():
+        if isinstance(t, torch.Tensor) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            bad = int((~torch.isfinite(t)).sum())
+            raise CheckpointError(f"{source}: weight {key!r} holds {bad} NaN or infinite value(s); the checkpoint "
+                                  "is damaged (retrain, or use an earlier checkpoint)")
+
+
+def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module:
+    """Rebuild the model described by a checkpoint dict and load its weights (eval mode)."""
+    from ..models import build
+
+    try:
+        skeleton = Skeleton.from_dict(ckpt["skeleton"])
+        model = build(ckpt["model"]["name"], skeleton, **ckpt["model"].get("kwargs", {}))
+        check_finite_weights(ckpt["state_dict"], source)
+        model.load_state_dict(ckpt["state_dict"])
+    except CheckpointError:
+        raise
+    except SkelgnnError as e:
+        raise CheckpointError(f"{source}: cannot rebuild the model: {e}") from None
+    except (RuntimeError, KeyError, TypeError) as e:
+        msg = str(e).splitlines()[0]
+        raise CheckpointError(f"{source}: weights do not fit the model it describes: {msg}") from None
+    except (ValueError, OverflowError, AttributeError, IndexError) as e:  # odd "skeleton"/"model" entries
+        msg = str(e).splitlines()[0] if str(e) else ""
+        raise CheckpointError(f"{source}: cannot rebuild the model: {type(e).__name__}: {msg}") from None
+    return model.eval()
+
+
+def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
+    """Read ``path`` and return ``(model in eval mode, checkpoint dict without the weights)``."""
+    ckpt = read_checkpoint(path)
+    model = model_from_checkpoint(ckpt, str(path))
+    meta = {k: v for k, v in ckpt.items() if k not in ("state_dict", "resume")}
+    return model, meta

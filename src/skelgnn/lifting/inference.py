@@ -1,0 +1,167 @@
+"""Running a lifter: the one place where a model meets 2D joints and returns 3D joints.
+
+Everything that predicts (evaluation, training's validation, ``predict``, the demo, the robustness
+study) calls down into these functions:
+
+* :func:`lift`: one normalised sequence through the model, one output per frame (edges padded; a
+  ``windowed`` model gets one receptive-field window per output frame);
+* :func:`lift_flipped`: the same with optional test-time flip (the average with the mirrored
+  prediction of the mirrored input);
+* :func:`predict_sequences`: every sequence of a :class:`~skelgnn.data.sequences.SequenceSet`, in mm;
+* :func:`lift_keypoints`: one person's 2D joints in pixels, normalised as the checkpoint was trained;
+* :func:`fit_trajectories`: the camera-frame pelvis fitted to the predictions and the 2D input.
+
+Shape letters: ``T`` frames, ``J`` joints.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..core.errors import ShapeError, SkelgnnError
+from ..core.normalization import normalize_input
+from ..core.skeleton import H36M_17, Skeleton, flip_joints
+from ..data.sequences import SequenceSet, require_finite
+from ..models.layers import sliding_windows
+from .trajectory import Intrinsics, fit_root
+
+__all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "fit_trajectories"]
+
+
+@torch.no_grad()
+def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> torch.Tensor:
+    """Lift one sequence, one output per input frame (edges padded by repeating the end frames).
+
+    A model that says ``windowed`` (a Skeletal GNN with ``o_window="clip"``: not translation-equivariant in
+    time) is run on one receptive-field window per output frame, the windows batched, about ``chunk``
+    input frames per call; any other model slides along ``chunk`` output frames per call.
+
+    Args:
+        model: any registered lifter (eval mode is the caller's choice).
+        joints_2d: (T, J, 2) normalised 2D joints.
+        chunk: output frames per model call (``windowed``: input frames, at least one window).
+
+    Returns:
+        (T, J, 3) raw model outputs with the root subtracted.
+    """
+    if not bool(torch.isfinite(joints_2d).all()):
+        raise SkelgnnError("joints_2d contains NaN or infinite values; fill or drop the missing joints first "
+                           "(e.g. skelgnn.keypoints.fill_missing)")
+    rf = int(model.receptive_field)
+    pad = rf // 2
+    x = torch.cat([joints_2d[:1].expand(pad, -1, -1), joints_2d, joints_2d[-1:].expand(pad, -1, -1)])
+    T = joints_2d.shape[0]
+    windowed = bool(getattr(model, "windowed", False))
+    if windowed:
+        chunk = max(1, chunk // rf)
+    outs = []
+    for s in range(0, T, chunk):
+        n = min(chunk, T - s)
+        if windowed:  # (n, rf, J, 2): output frame s + i from input frames s + i .. s + i + rf - 1 alone
+            outs.append(model(sliding_windows(x[s: s + n + rf - 1][None], rf))[:, 0])  # (n, J, 3)
+        else:
+            outs.append(model(x[s: s + n + rf - 1][None])[0])  # (n, J, 3)
+    y = torch.cat(outs)
+    return y - y[:, :1]
+
+
+@torch.no_grad()
+def lift_flipped(model: nn.Module, joints_2d: torch.Tensor, skeleton: Skeleton, *, tta: bool,
+                 chunk: int = 4096) -> torch.Tensor:
+    """:func:`lift`, with ``tta`` averaged with the un-flipped prediction of the flipped input."""
+    y = lift(model, joints_2d, chunk=chunk)
+    if tta:
+        y = 0.5 * (y + flip_joints(lift(model, flip_joints(joints_2d, skeleton), chunk=chunk), skeleton))
+    return y
+
+
+@torch.no_grad()
+def predict_sequences(model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, *, tta: bool = False,
+                      scale_mm: float = 1000.0, chunk: int = 4096) -> list[np.ndarray]:
+    """Predictions in millimetres, one (T, J, 3) float32 array per sequence (root at 0).
+
+    With ``tta`` the prediction is averaged with the un-flipped prediction on the flipped input.
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    preds = []
+    for i, x in enumerate(seqs.inputs):
+        require_finite(x, f"sequence {seqs.key(i)}: the 2D input")
+        xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
+        y = lift_flipped(model, xt, skeleton, tta=tta, chunk=chunk)
+        preds.append((y * scale_mm).float().cpu().numpy())
+    model.train(was_training)
+    return preds
+
+
+def _check_skeleton(meta: dict) -> None:
+    names = tuple(meta.get("skeleton", {}).get("joint_names", ()))
+    if names != H36M_17.joint_names:
+        raise SkelgnnError(f"the checkpoint's model lifts the skeleton {meta.get('skeleton', {}).get('name')!r} "
+                           f"({len(names)} joints); lifting user keypoints needs the 17 Human3.6M joints")
+
+
+def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | None = None,
+                   height: int | None = None, *, tta: bool = False) -> np.ndarray:
+    """Lift one person's 2D joints (pixels) to 3D millimetres with a checkpoint's model.
+
+    The input is normalised the way the checkpoint was trained (``meta["normalization"]["input"]``):
+    ``"screen"`` (:func:`skelgnn.core.cameras.normalize_screen` with the image width and height) or
+    ``"bbox"`` (:func:`skelgnn.core.normalization.normalize_bbox`, no image size needed).
+
+    Args:
+        model: the lifter (from :func:`skelgnn.lifting.checkpoint.load_checkpoint`).
+        meta: the checkpoint's metadata (same call).
+        joints_2d_px: (T, 17, 2) pixels, H36M-17 order, no ``NaN`` (see
+            :func:`skelgnn.keypoints.fill_missing`).
+        width: image width in pixels (needed for ``"screen"``).
+        height: image height in pixels (needed for ``"screen"``).
+        tta: average with the mirrored prediction of the mirrored input.
+
+    Returns:
+        float32 (T, 17, 3) millimetres, camera frame, pelvis at 0.
+    """
+    _check_skeleton(meta)
+    x = np.asarray(joints_2d_px, dtype=np.float64)
+    if x.ndim != 3 or x.shape[1:] != (H36M_17.num_joints, 2) or len(x) == 0:
+        raise ShapeError(f"joints_2d_px must have shape (T, 17, 2) with T >= 1, got {x.shape}")
+    if not np.isfinite(x).all():
+        raise SkelgnnError("joints_2d_px contains NaN or infinite values; fill them first (keypoints.fill_missing)")
+    norm = meta.get("normalization", {})
+    mode = norm.get("input", "screen")
+    if mode == "screen" and (not width or not height or width <= 0 or height <= 0):
+        raise SkelgnnError("this checkpoint normalises 2D input by the image size: give the image width "
+                           "and height in pixels (--width/--height)")
+    xn = normalize_input(x, mode, width or 0, height or 0)
+    scale = float(norm.get("target_scale_mm", 1000.0))
+    dtype = next(model.parameters()).dtype
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        y = lift_flipped(model, torch.as_tensor(xn, dtype=dtype, device=device), H36M_17, tta=tta)
+    finally:
+        model.train(was_training)
+    out = (y * scale).float().cpu().numpy()
+    if not np.isfinite(out).all():
+        bad = int((~np.isfinite(out).all(-1).all(-1)).sum())
+        raise SkelgnnError(f"the model produced NaN or infinite joints in {bad} of {len(out)} frame(s); nothing is "
+                           "written (is the checkpoint damaged, or are the keypoints absurd?)")
+    return out - out[:, :1]
+
+
+def fit_trajectories(preds: list[np.ndarray], seqs: SequenceSet) -> list[np.ndarray]:
+    """Least-squares camera-frame pelvis per sequence (:func:`skelgnn.lifting.trajectory.fit_root`) from each
+    sequence's pixels and intrinsics: a list of (T, 3) float64 mm.
+
+    Raises:
+        SkelgnnError: the sequence set has no pixels/intrinsics (``seqs.has_trajectory`` is False).
+    """
+    if not seqs.has_trajectory:
+        raise SkelgnnError("these sequences carry no 2D pixels, camera roots and intrinsics; "
+                           "the root trajectory cannot be fitted or scored")
+    return [fit_root(p, uv, Intrinsics(*k), strict=False)  # NaN rows where a frame has no solution
+            for p, uv, k in zip(preds, seqs.pixels, seqs.intrinsics)]

@@ -1,0 +1,293 @@
+"""Run configuration: dataclasses read from TOML, with ``--set key=value`` overrides.
+
+A config names a model once (``[model] name = "skeletal_gnn"`` plus ``[model.kwargs]``), the data
+(``[data]``) and the optimisation (``[train]``). Unknown keys are errors. The config is resolved once
+by the CLI and turned into plain values; nothing below the drivers sees this object.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from ..core.errors import SkelgnnError
+from ..core.validate import check_model_kwargs, integer, real
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["ModelSpec", "DataConfig", "TrainConfig", "RunConfig", "load_config", "apply_overrides",
+           "check_train_config"]
+
+
+@dataclass
+class ModelSpec:
+    name: str = "skeletal_gnn"
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    """The ``[data]`` section.
+
+    ``kind = "hdm05"`` (default) reads the benchmark folder written by ``skelgnn data hdm05`` and uses
+    ``path``, ``input`` ("gt" | "noisy"), ``train_fraction``, ``max_frames_per_clip``, ``input_norm``,
+    ``extra_views``, ``view_seed`` and ``val_actor``. ``val_actor = "dg"`` (default "": the benchmark's
+    validation clips, every 10th clip) validates on every clip of that training actor and trains on the other
+    training actors' clips (leave-one-actor-out, :func:`skelgnn.training.datasets.training_sequences`).
+    ``extra_views = n`` (default 0: the benchmark's 4 cameras only) adds to
+    every training clip (never the validation clips, never the test actors) ``n`` sequences seen by random
+    virtual cameras: yaw uniform in [0, 360) deg, camera height uniform in [0.3, 2.8] m, distance from the
+    look-at point uniform in [2.5, 9] m, look-at height uniform in [0.6, 1.3] m above the clip's mean pelvis
+    x, z, focal length 1145 px times a log-uniform factor in [0.5, 2], image 1000x1000, 1920x1080, 1280x720
+    or 640x480 (principal point at the centre); "noisy" input gets the benchmark's noise scaled by
+    max(width, height) / 1000 px; ``view_seed`` (default 0) seeds them (:mod:`skelgnn.data.views`).
+    ``bone_jitter = b`` (default 0; needs ``extra_views``) gives each of those views its own body
+    proportions: every bone (a bone and its mirror together) scaled by a factor uniform in [1 - b, 1 + b].
+    ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
+    ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
+    under the protocol named by the remaining keys (:meth:`skelgnn.evaluation.protocol.Protocol.from_config`);
+    those keys are ignored for ``kind = "hdm05"``.
+    """
+
+    path: str = "data/hdm05"      # folder written by `skelgnn data hdm05` (hdm05) or holding the npz files (h36m)
+    input: str = "gt"             # hdm05: "gt" | "noisy"; h36m: the 2D source in the 2D file name
+    train_fraction: float = 1.0   # hdm05: use a deterministic subset of training clips (smoke runs)
+    max_frames_per_clip: int = 0  # hdm05: 0 = all; >0 keeps only the first frames (smoke runs)
+    input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
+    extra_views: int = 0          # hdm05: random virtual camera views added per training clip (0 = none)
+    view_seed: int = 0            # hdm05: seed of those views' cameras and 2D noise
+    bone_jitter: float = 0.0      # hdm05: each extra view's bone lengths x U[1 - b, 1 + b] (0 = the actors' own)
+    val_actor: str = ""           # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
+    kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
+    # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
+    name: str = "h36m"            # dataset name in the file names ("h36m", or "hdm05" for the HDM05-Lift export)
+    allow_pickle: bool = False    # the layout stores pickled dicts; the CLI sets this only from --allow-pickle
+    train_subjects: list = field(default_factory=lambda: ["S1", "S5", "S6", "S7", "S8"])
+    test_subjects: list = field(default_factory=lambda: ["S9", "S11"])
+    joints: int = 17              # 17 | 16 (Neck/Nose dropped)
+    exclude_s11_directions: bool = True
+    train_downsample: int = 1     # train on every k-th frame
+    test_downsample: int = 1      # evaluate every k-th test frame
+    val_every: int = 10           # validation = every k-th (subject, action) of the training subjects
+    test_flip: bool = True        # test-time flip in `skelgnn evaluate` (CLI --tta/--no-tta overrides)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 256         # target frames per optimiser step
+    chunk: int = 0                # target frames per sample; 0 = auto (skelgnn.training.train.default_chunk: 1 for single-frame
+                                  # models, batch_size // 64 capped at 32 for multi-frame models)
+    strided: bool = False         # multi-frame models: train on single windows of one receptive field, computing
+                                  # only the frames the centre output needs (VideoPose3D's strided variant); chunk 1
+    precise_bn: int = 0           # before every validation, re-estimate BatchNorm statistics on this many training
+                                  # batches with dropout off (skelgnn.training.train.reestimate_batchnorm); 0 = running averages
+    lr: float = 1e-3
+    lr_decay: float = 0.95        # schedule "exp": multiplied into the learning rate after every epoch
+    schedule: str = "exp"         # "exp" (lr × lr_decay per epoch) | "cosine" (half cosine from lr to 0 over epochs)
+    amsgrad: bool = True          # Adam's amsgrad variant (the Martinez et al. MLP recipe uses plain Adam: false)
+    weight_decay: float = 0.0
+    seed: int = 0
+    flip: bool = True             # train-time horizontal flip augmentation
+    loss: str = "mpjpe"           # "mpjpe" (mean joint distance) | "mse" (mean squared coordinate error, metres) | "l1"
+    patience: int = 0             # early stopping on validation MPJPE; 0 = off
+    eval_batch_size: int = 1024
+    threads: int = 0              # torch.set_num_threads; 0 = leave as is
+    device: str = "auto"          # "auto" (cuda:LOCAL_RANK if CUDA is available, else cpu) | "cpu" | "cuda" | "cuda:N"
+    amp: str = "off"              # mixed precision, CUDA only: "off" | "bf16" | "fp16" (with a GradScaler)
+    sync_bn: bool = True          # under torchrun on GPUs: BatchNorm -> SyncBatchNorm (skelgnn.core.distributed)
+
+
+@dataclass
+class RunConfig:
+    model: ModelSpec = field(default_factory=ModelSpec)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_SECTIONS = {"model": ModelSpec, "data": DataConfig, "train": TrainConfig}
+
+
+def _number(v, kind: type, where: str):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise SkelgnnError(f"{where} must be a number, got {v!r}")
+    if kind is int:
+        if v != int(v):
+            raise SkelgnnError(f"{where} must be an integer, got {v!r}")
+        return int(v)
+    return float(v)
+
+
+def _from_dict(d: dict, source: str) -> RunConfig:
+    unknown = set(d) - set(_SECTIONS)
+    if unknown:
+        raise SkelgnnError(f"{source}: unknown section(s) {sorted(unknown)}; expected {sorted(_SECTIONS)}")
+    parts = {}
+    for name, cls in _SECTIONS.items():
+        sec = d.get(name, {})
+        if not isinstance(sec, dict):
+            raise SkelgnnError(f"{source}: [{name}] must be a table")
+        allowed = {f.name: f for f in fields(cls)}
+        bad = set(sec) - set(allowed)
+        if bad:
+            raise SkelgnnError(f"{source}: unknown key(s) {sorted(bad)} in [{name}]; allowed: {sorted(allowed)}")
+        values = {}
+        for k, v in sec.items():
+            default = getattr(cls(), k)
+            if isinstance(default, bool) and not isinstance(v, bool):
+                raise SkelgnnError(f"{source}: {name}.{k} must be true or false, got {v!r}")
+            if isinstance(default, (int, float)) and not isinstance(default, bool):
+                v = _number(v, type(default), f"{source}: {name}.{k}")
+            if isinstance(default, str) and not isinstance(v, str):
+                raise SkelgnnError(f"{source}: {name}.{k} must be a string, got {v!r}")
+            if isinstance(default, dict) and not isinstance(v, dict):
+                raise SkelgnnError(f"{source}: {name}.{k} must be a table, got {v!r}")
+            if isinstance(default, list):
+                if not isinstance(v, (list, tuple)) or not all(isinstance(x, str) for x in v):
+                    raise SkelgnnError(f"{source}: {name}.{k} must be a list of strings, e.g. "
+                                       f"{default!r}, got {v!r}")
+                v = list(v)
+            values[k] = v
+        parts[name] = cls(**values)
+    cfg = RunConfig(**parts)
+    _check_data(cfg.data, source)
+    check_model_kwargs(cfg.model.name, cfg.model.kwargs, f"{source}: model.kwargs")
+    check_train_config(cfg.train, source)
+    return cfg
+
+
+def check_train_config(train: TrainConfig, source: str) -> None:
+    """Types and ranges of every ``[train]`` key; a :class:`~skelgnn.core.validate.ConfigError` names key, value, range."""
+    at = f"{source}: train."
+    integer(train.epochs, at + "epochs", 1, 1_000_000)
+    integer(train.batch_size, at + "batch_size", 1, 1 << 24)
+    integer(train.chunk, at + "chunk", 0, 1 << 16)
+    integer(train.precise_bn, at + "precise_bn", 0, 1 << 20)
+    real(train.lr, at + "lr", 0.0, 10.0, lo_open=True)
+    real(train.lr_decay, at + "lr_decay", 0.0, 1.0, lo_open=True)
+    real(train.weight_decay, at + "weight_decay", 0.0, 10.0)
+    integer(train.seed, at + "seed", 0, 2**32 - 1)
+    integer(train.patience, at + "patience", 0, 1_000_000)
+    integer(train.eval_batch_size, at + "eval_batch_size", 1, 1 << 24)
+    integer(train.threads, at + "threads", 0, 4096)
+    if train.loss not in ("mpjpe", "mse", "l1"):
+        raise SkelgnnError(f"{source}: train.loss must be 'mpjpe', 'mse' or 'l1', got {train.loss!r}")
+    if train.schedule not in ("exp", "cosine"):
+        raise SkelgnnError(f"{source}: train.schedule must be 'exp' or 'cosine', got {train.schedule!r}")
+    if train.amp not in ("off", "bf16", "fp16"):
+        raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {train.amp!r}")
+    if train.strided and train.chunk > 1:
+        raise SkelgnnError(f"{source}: train.strided = true trains on single windows (one target frame each); "
+                           f"set train.chunk = 0 or 1, not {train.chunk}")
+    dev = train.device
+    if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
+        raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")
+
+
+def _check_data(data: DataConfig, source: str) -> None:
+    if data.kind not in ("hdm05", "h36m"):
+        raise SkelgnnError(f"{source}: data.kind must be 'hdm05' or 'h36m', got {data.kind!r}")
+    if data.kind == "hdm05":
+        if data.input not in ("gt", "noisy"):
+            raise SkelgnnError(f"{source}: data.input must be 'gt' or 'noisy', got {data.input!r}")
+    else:
+        for key in ("input", "name"):
+            v = getattr(data, key)
+            if not v or any(c in v for c in "/\\") or v in (".", ".."):
+                raise SkelgnnError(f"{source}: data.{key} must be a plain name (it is part of a file name), "
+                                   f"got {v!r}")
+        for key in ("train_subjects", "test_subjects"):
+            if not getattr(data, key):
+                raise SkelgnnError(f"{source}: data.{key} must name at least one subject")
+        overlap = sorted(set(data.train_subjects) & set(data.test_subjects))
+        if overlap:
+            raise SkelgnnError(f"{source}: subjects {overlap} are in both data.train_subjects and data.test_subjects")
+    if data.joints not in (16, 17):
+        raise SkelgnnError(f"{source}: data.joints must be 17 or 16, got {data.joints!r}")
+    for key, low in (("train_downsample", 1), ("test_downsample", 1), ("val_every", 2)):
+        if getattr(data, key) < low:
+            raise SkelgnnError(f"{source}: data.{key} must be an integer >= {low}, got {getattr(data, key)!r}")
+    if not data.path:
+        raise SkelgnnError(f"{source}: data.path must name the data folder, got {data.path!r}")
+    real(data.train_fraction, f"{source}: data.train_fraction", 0.0, 1.0, lo_open=True)
+    integer(data.max_frames_per_clip, f"{source}: data.max_frames_per_clip", 0)
+    integer(data.extra_views, f"{source}: data.extra_views (random virtual views per training clip)", 0)
+    integer(data.view_seed, f"{source}: data.view_seed", 0, 2**32 - 1)
+    if data.kind != "hdm05" and data.extra_views:
+        raise SkelgnnError(f"{source}: data.extra_views = {data.extra_views} is not supported with "
+                           f"data.kind = {data.kind!r} (random virtual views need the world poses of "
+                           "kind = 'hdm05'); set data.extra_views = 0")
+    real(data.bone_jitter, f"{source}: data.bone_jitter (bone-length factors of the extra views lie in "
+         f"[1 - b, 1 + b])", 0.0, 0.5, hi_open=True)
+    if data.bone_jitter and not data.extra_views:
+        raise SkelgnnError(f"{source}: data.bone_jitter = {data.bone_jitter} changes the bodies of the extra "
+                           "views only; set data.extra_views >= 1 (or data.bone_jitter = 0)")
+    if data.input_norm not in ("screen", "bbox"):
+        raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
+    if not isinstance(data.val_actor, str) or any(c in data.val_actor for c in "/\\ "):
+        raise SkelgnnError(f"{source}: data.val_actor must be a training actor's name (e.g. 'dg') or '' for the "
+                           f"benchmark's validation clips, got {data.val_actor!r}")
+    if data.kind != "hdm05" and data.val_actor:
+        raise SkelgnnError(f"{source}: data.val_actor is for data.kind = 'hdm05'; Human3.6M-layout data "
+                           f"validates on every data.val_every-th (subject, action)")
+
+
+def apply_overrides(d: dict, overrides: list[str]) -> dict:
+    """Apply ``key.path=value`` strings to a nested dict.
+
+    Values are parsed as Python literals (``5``, ``'gt'``, ``['S1', 'S5']``, ``True``), ``true``/``false`` as
+    booleans (as in TOML), and anything else is kept as a string.
+    """
+    for item in overrides:
+        if "=" not in item:
+            raise SkelgnnError(f"--set {item!r}: expected key=value, e.g. train.epochs=5")
+        key, raw = item.split("=", 1)
+        parts = key.strip().split(".")
+        try:
+            value = {"true": True, "false": False}.get(raw.strip()) if raw.strip() in ("true", "false") \
+                else ast.literal_eval(raw)  # TOML spellings of the booleans, else Python literals
+        except (ValueError, SyntaxError):
+            value = raw
+        node = d
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise SkelgnnError(f"--set {item!r}: {p!r} is not a table")
+        node[parts[-1]] = value
+    return d
+
+
+def read_toml(path: str | Path, what: str = "config file") -> dict:
+    """Parse a TOML file; a missing file or bad TOML is a SkelgnnError naming the file."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SkelgnnError(f"{path}: no such {what}") from None
+    except IsADirectoryError:
+        raise SkelgnnError(f"{path}: is a folder; expected a TOML {what}") from None
+    except UnicodeDecodeError:
+        raise SkelgnnError(f"{path}: not a text file (not UTF-8); expected a TOML {what}") from None
+    except OSError as e:
+        raise SkelgnnError(f"{path}: cannot read the {what} ({e.strerror or type(e).__name__})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SkelgnnError(f"{path}: not valid TOML ({e})") from None
+
+
+def load_config(path: str | Path | None, overrides: list[str] = ()) -> RunConfig:
+    """Read a TOML config (or start from defaults when ``path`` is None) and apply overrides."""
+    d: dict = {}
+    source = "defaults"
+    if path is not None:
+        source = str(path)
+        d = read_toml(path)
+    d = apply_overrides(d, list(overrides))
+    return _from_dict(d, source)
