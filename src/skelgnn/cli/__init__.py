@@ -17,7 +17,7 @@ import sys
 
 from .. import __version__
 from ..core.errors import SkelgnnError
-from .data_commands import _add_data_h36m_cdf, _add_data_hdm05
+from .data_commands import _add_data_bandai2, _add_data_h36m_cdf, _add_data_hdm05
 from .experiment_commands import (_add_benchmark, _add_evaluate, _add_evaluate_3dhp, _add_robustness,
                                   _add_speed, _add_train)
 from .lifting_commands import _add_demo, _add_export, _add_models, _add_predict
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="build benchmark data")
     data_sub = data.add_subparsers(dest="dataset", required=True)
     _add_data_hdm05(data_sub)
+    _add_data_bandai2(data_sub)
     _add_train(sub)
     _add_evaluate(sub)
     _add_benchmark(sub)

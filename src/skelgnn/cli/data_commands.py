@@ -1,4 +1,4 @@
-"""``skelgnn data hdm05`` and ``skelgnn data h36m-cdf``: building benchmark data."""
+"""``skelgnn data hdm05``, ``skelgnn data bandai2`` and ``skelgnn data h36m-cdf``: building benchmark data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import argparse
 import time
 from pathlib import Path
 
+from ..data.bandai2 import build_cross
+from ..data.bandai2_files import OUTPUT_FILES as CROSS_FILES
+from ..data.bandai2_files import cross_sanity, save_cross
 from ..data.h36m import ALL_SUBJECTS
 from ..data.h36m_cdf import convert_h36m_cdf, write_gt_2d_file
 from ..data.hdm05 import build_benchmark, format_sanity, sanity_figures
@@ -23,6 +26,21 @@ def _cmd_data_hdm05(args: argparse.Namespace) -> int:
     paths = save_benchmark(bench, args.out, sanity=fig)
     print(format_sanity(fig))
     print(f"Wrote {len(paths)} files to {Path(args.out).resolve()} in {time.perf_counter() - t0:.1f} s:")
+    for p in paths:
+        print(f"  {p.name}")
+    return 0
+
+
+def _cmd_data_bandai2(args: argparse.Namespace) -> int:
+    _guard_outputs(inputs=[args.src, Path(args.src) / "bvh"], folders={"--out": (args.out, CROSS_FILES)})
+    t0 = time.perf_counter()
+    cross = build_cross(args.src, progress=not args.quiet)
+    fig = cross_sanity(cross)
+    paths = save_cross(cross, args.out, sanity=fig)
+    print(f"Bandai2-Cross: {fig['clips']} clips, {fig['frames']} frames x 4 cameras; in view: "
+          f"{fig['in_view_samples']} of {fig['all_samples']} samples (per camera {fig['in_view_share_per_camera']})")
+    print(f"Wrote {len(paths)} files to {Path(args.out).resolve()} in {time.perf_counter() - t0:.1f} s "
+          "(CC BY-NC 4.0: never put them, or weights trained on them, into the package):")
     for p in paths:
         print(f"  {p.name}")
     return 0
@@ -49,6 +67,15 @@ def _add_data_hdm05(data_sub) -> None:
     h.add_argument("--out", required=True, help="output folder")
     h.add_argument("--quiet", action="store_true", help="no progress bar")
     h.set_defaults(func=_cmd_data_hdm05)
+
+
+def _add_data_bandai2(data_sub) -> None:
+    b = data_sub.add_parser("bandai2", help="build Bandai2-Cross, the cross-dataset test set, from the Bandai2 "
+                                            "BVH files (CC BY-NC 4.0; test data only)")
+    b.add_argument("--src", required=True, help="folder with bvh/ and MANIFEST.tsv")
+    b.add_argument("--out", required=True, help="output folder")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=_cmd_data_bandai2)
 
 
 def _add_data_h36m_cdf(data_sub) -> None:

@@ -51,7 +51,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     ev = evaluate(args.checkpoint, args.data, input=args.input, split=args.split, tta=args.tta,
                   allow_pickle=args.allow_pickle, joints=args.joints, keep_s11_directions=args.keep_s11_directions,
                   test_downsample=args.test_downsample, rare=args.rare)
-    print(ev.report.to_markdown(), end="\n" if ev.kind == "hdm05" else "")
+    print(ev.report.to_markdown(), end="\n" if ev.kind in ("hdm05", "bandai2") else "")
     _write_json(args.json, ev.report.to_json())
     if args.save_predictions:
         print(f"Wrote {args.save_predictions}: {ev.save_predictions(args.save_predictions)}")
@@ -121,9 +121,10 @@ def _add_train(sub) -> None:
 def _add_evaluate(sub) -> None:
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift, or on Human3.6M under its protocol")
     e.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
-    e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05`, or the folder holding "
-                                                 "the VideoPose3D-layout npz files (data.kind = 'h36m')")
-    e.add_argument("--input", choices=("gt", "noisy"), default=None, help="HDM05-Lift 2D input setting (default gt)")
+    e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05` or `skelgnn data "
+                                                 "bandai2` (cross-dataset), or the folder holding the "
+                                                 "VideoPose3D-layout npz files (data.kind = 'h36m')")
+    e.add_argument("--input", choices=("gt", "noisy"), default=None, help="HDM05-Lift / Bandai2-Cross 2D input setting (default gt)")
     e.add_argument("--split", choices=("test", "val", "train"), default=None, help="HDM05-Lift split (default test)")
     e.add_argument("--tta", action=argparse.BooleanOptionalAction, default=None,
                    help="test-time flip augmentation (default: off for HDM05-Lift; the config's data.test_flip "

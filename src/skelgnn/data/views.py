@@ -38,6 +38,15 @@ views (``[data] extra_views``, :func:`extra_view_sequences`).
   pelvis trajectory unchanged) before it is projected. Targets carry the new proportions, so the model
   has to read them from the 2D pose instead of recalling the three training actors' bodies (the people
   of other datasets are built differently). The benchmark's own four views are never changed.
+* ``joint_jitter = s`` (``data.joint_jitter``, default 0: HDM05's joint definitions) moves, in each extra
+  view, the joints whose definitions differ most between motion-capture skeletons and 2D detectors
+  (:data:`DEFINITION_JOINTS`: hips, spine, thorax, neck/nose, head, shoulders) along and across the bone to
+  their parent, by offsets constant over the clip (:func:`move_joint_definitions`): along the bone by
+  ``α·L`` with ``α`` uniform in [−s, s], across it by ``β₁·L`` up (hips, shoulders) or sideways (the spine's
+  joints) and ``β₂·L`` forwards, ``β`` uniform in [−s/2, s/2]; ``L`` is the bone's length in that frame. A joint and its
+  mirror share their draws (drawn in :data:`DEFINITION_JOINTS` order of the first of each pair from
+  :func:`definition_generator`, ``SeedSequence([seed, crc32(k), i, 2])``); only the moved joint moves, its
+  children stay. Applied after ``bone_jitter``, before projection, so 2D input and 3D target agree.
 """
 
 from __future__ import annotations
@@ -58,7 +67,8 @@ from .sequences import SequenceSet
 
 __all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM", "VIEW_FOCAL_FACTOR",
            "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise", "append_view",
-           "VIEW_BONE_JITTER_MAX", "view_generator", "bone_generator", "draw_bone_factors", "draw_view",
+           "VIEW_BONE_JITTER_MAX", "VIEW_JOINT_JITTER_MAX", "DEFINITION_JOINTS", "definition_generator",
+           "draw_definition_offsets", "move_joint_definitions", "view_generator", "bone_generator", "draw_bone_factors", "draw_view",
            "virtual_view", "extra_view_sequences"]
 
 VIEW_YAW_DEG = (0.0, 360.0)
@@ -70,6 +80,10 @@ VIEW_IMAGE_SIZES = ((1000, 1000), (1920, 1080), (1280, 720), (640, 480))
 VIEW_MIN_DEPTH_MM = 1000.0           # every joint at least this far in front of the camera
 VIEW_MAX_TRIES = 100
 VIEW_BONE_JITTER_MAX = 0.5           # data.bone_jitter must be below this (a factor of 0 would erase a bone)
+VIEW_JOINT_JITTER_MAX = 1.0          # data.joint_jitter must be below this
+#: (joint, parent) pairs whose definition :func:`move_joint_definitions` moves; a joint and its mirror share
+#: one draw: hips (1, 4), spine 7, thorax 8, neck/nose 9, head 10, shoulders (14, 11), in Human3.6M order.
+DEFINITION_JOINTS: tuple[tuple[int, ...], ...] = ((1, 4), (7,), (8,), (9,), (10,), (14, 11))
 
 
 def noise_scale(width: int, height: int) -> float:
@@ -161,6 +175,59 @@ def bone_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
         [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view), 1])))
 
 
+def definition_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
+    """The generator of view ``view``'s joint definitions: PCG64 of ``SeedSequence([seed, crc32(key), view, 2])``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view), 2])))
+
+
+def draw_definition_offsets(rng: np.random.Generator, jitter: float) -> np.ndarray:
+    """Offsets ``(α, β₁, β₂)`` per group of :data:`DEFINITION_JOINTS`: α ~ U[−s, s], β ~ U[−s/2, s/2];
+    float64 (groups, 3)."""
+    n = len(DEFINITION_JOINTS)
+    along = rng.uniform(-jitter, jitter, size=n)
+    across = rng.uniform(-jitter / 2, jitter / 2, size=(n, 2))
+    return np.concatenate([along[:, None], across], axis=1)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+def move_joint_definitions(world: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Move the :data:`DEFINITION_JOINTS` of a Human3.6M-17 clip along and across their parent bones.
+
+    Args:
+        world: (T, 17, 3) joints, Y up (world frame).
+        offsets: (len(DEFINITION_JOINTS), 3) ``(α, β₁, β₂)`` per group, in units of the bone's length.
+
+    Returns:
+        (T, 17, 3) float64: joint ``j`` of a group moves by ``L·(α·u + β₁·a + β₂·f)`` where ``u`` is the unit
+        bone from its parent, ``a`` the body's up axis (pelvis → thorax) for a left/right pair (hips,
+        shoulders) and its sideways axis (right hip → left hip) for a joint of the spine, ``f`` the forward
+        axis, both made orthogonal to ``u``; every other joint stays.
+    """
+    world = np.asarray(world, dtype=np.float64)
+    parents = H36M_17.parents
+    lateral = _unit(world[:, 4] - world[:, 1])           # towards the left
+    up = _unit(world[:, 8] - world[:, 0])
+    forward = _unit(np.cross(lateral, up))
+    out = world.copy()
+    for group, (alpha, b_1, b_fwd) in zip(DEFINITION_JOINTS, offsets):
+        for j in group:
+            bone = world[:, j] - world[:, parents[j]]
+            length = np.linalg.norm(bone, axis=-1, keepdims=True)
+            u = _unit(bone)
+            # across: a sideways bone (hips, shoulders) moves up/down and forwards, a bone of the spine
+            # sideways and forwards; both axes are shared by a joint and its mirror
+            first = up if len(group) == 2 else lateral
+            first = _unit(first - np.sum(first * u, axis=-1, keepdims=True) * u)
+            fwd = _unit(forward - np.sum(forward * u, axis=-1, keepdims=True) * u
+                        - np.sum(forward * first, axis=-1, keepdims=True) * first)
+            out[:, j] = world[:, j] + length * (alpha * u + b_1 * first + b_fwd * fwd)
+    return out
+
+
 def draw_bone_factors(rng: np.random.Generator, jitter: float, groups: int) -> np.ndarray:
     """``groups`` bone-length factors, uniform in [1 - jitter, 1 + jitter], float64 (groups,)."""
     return rng.uniform(1.0 - jitter, 1.0 + jitter, size=int(groups))
@@ -196,7 +263,8 @@ def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") ->
 
 def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = "gt", input_norm: str = "screen",
                          fraction: float = 1.0, max_frames: int = 0, splits: tuple[str, ...] = ("train",),
-                         actors: tuple[str, ...] | None = None, bone_jitter: float = 0.0) -> SequenceSet:
+                         actors: tuple[str, ...] | None = None, bone_jitter: float = 0.0,
+                         joint_jitter: float = 0.0) -> SequenceSet:
     """The training clips of ``bench`` seen by ``views`` random virtual cameras each (module docstring).
 
     Args:
@@ -210,6 +278,8 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         splits, actors: the training clips: these splits (default the benchmark's "train"), and only these
             actors' clips if given (leave-one-actor-out validation trains on ("train", "val") of the others).
         bone_jitter: each view's bone lengths scaled by factors in [1 - b, 1 + b] (module docstring); 0 = off.
+        joint_jitter: each view's joint definitions moved by up to this share of their bone (module
+            docstring); 0 = off.
 
     Returns:
         one sequence per (training clip, view), keys ``f"{clip_key}/v{i}"``, clip by clip in the order of
@@ -222,6 +292,9 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
     if isinstance(bone_jitter, bool) or not isinstance(bone_jitter, (int, float, np.floating)) \
             or not 0.0 <= float(bone_jitter) < VIEW_BONE_JITTER_MAX:
         raise SkelgnnError(f"bone jitter must be a number in [0, {VIEW_BONE_JITTER_MAX:g}), got {bone_jitter!r}")
+    if isinstance(joint_jitter, bool) or not isinstance(joint_jitter, (int, float, np.floating)) \
+            or not 0.0 <= float(joint_jitter) < VIEW_JOINT_JITTER_MAX:
+        raise SkelgnnError(f"joint jitter must be a number in [0, {VIEW_JOINT_JITTER_MAX:g}), got {joint_jitter!r}")
     out = SequenceSet()
     if views == 0:
         return out
@@ -236,6 +309,10 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
             if bone_jitter > 0:
                 factors = draw_bone_factors(bone_generator(seed, key, i), bone_jitter, H36M_17.num_bone_groups)
                 body_full = scale_bones(world_full, H36M_17, factors)
+            if joint_jitter > 0:
+                offsets = draw_definition_offsets(definition_generator(seed, key, i), joint_jitter)
+                body_full = move_joint_definitions(body_full, offsets)
+            if bone_jitter > 0 or joint_jitter > 0:
                 body = body_full[sl.start - full.start:sl.stop - full.start]
             rng = view_generator(seed, key, i)
             _, cam = virtual_view(body_full, rng, name=f"{key}/v{i}")

@@ -4,6 +4,8 @@
 it reads the data kind from the checkpoint's config and runs one of three drivers:
 
 * :func:`evaluate_checkpoint`: HDM05-Lift (the benchmark folder of ``skelgnn data hdm05``);
+* :func:`evaluate_cross_checkpoint`: an HDM05-trained checkpoint on Bandai2-Cross, the cross-dataset test
+  set (the folder of ``skelgnn data bandai2``, recognised by its ``bandai2_cross.npz``);
 * :func:`evaluate_h36m_checkpoint`: a ``data.kind = "h36m"`` checkpoint on the test subjects of its
   :class:`~skelgnn.evaluation.protocol.Protocol` (VideoPose3D-layout files);
 * :func:`evaluate_3dhp_checkpoint`: cross-dataset PCK / AUC on the MPI-INF-3DHP test set.
@@ -29,6 +31,8 @@ from ..core.errors import SkelgnnError
 from ..core.io import atomic_save_npz
 from ..core.skeleton import Skeleton
 from ..data.h36m import h36m_data_files, load_vp3d_pair
+from ..data.bandai2 import cross_sequences
+from ..data.bandai2_files import is_cross_folder, load_cross
 from ..data.hdm05 import benchmark_sequences
 from ..data.hdm05_files import load_benchmark
 from ..data.mpi3dhp import read_3dhp_test
@@ -37,10 +41,11 @@ from ..lifting.checkpoint import load_checkpoint, read_checkpoint
 from ..lifting.inference import fit_trajectories, predict_sequences
 from .protocol import Protocol
 from .rare_poses import attach_rare_flags, h36m_rare_flags
+from .cross_report import cross_report
 from .report import Note, Report, compute_report, protocol_report, score_3dhp
 
 __all__ = ["Evaluation", "evaluate", "checkpoint_data_kind", "evaluate_checkpoint", "evaluate_h36m_checkpoint",
-           "evaluate_3dhp_checkpoint", "evaluate_protocol", "evaluate_3dhp"]
+           "evaluate_3dhp_checkpoint", "evaluate_protocol", "evaluate_3dhp", "evaluate_cross_checkpoint"]
 
 _H36M_ONLY = {"joints": "--joints", "keep_s11_directions": "--keep-s11-directions",
               "test_downsample": "--test-downsample", "rare": "--rare"}
@@ -52,7 +57,7 @@ class Evaluation:
     """What :func:`evaluate` returns.
 
     Attributes:
-        kind: ``"hdm05"``, ``"h36m"`` or ``"3dhp"``.
+        kind: ``"hdm05"``, ``"bandai2"``, ``"h36m"`` or ``"3dhp"``.
         report: the numbers and their protocol (:meth:`~skelgnn.evaluation.report.Report.to_markdown`, ``to_json``).
         predictions: (T, J, 3) mm per test sequence (empty for ``"3dhp"``).
         sequences: the test sequences (``None`` for ``"3dhp"``).
@@ -82,7 +87,7 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
 
     Args:
         checkpoint: a ``.pt`` file written by ``skelgnn train``.
-        data: the HDM05-Lift folder, the folder of VideoPose3D-layout npz files (``data.kind = "h36m"``
+        data: the HDM05-Lift folder, the Bandai2-Cross folder (HDM05-trained checkpoints), the folder of VideoPose3D-layout npz files (``data.kind = "h36m"``
             checkpoints), or ``data_test_3dhp.npz`` (``kind="3dhp"``).
         kind: ``None`` (from the checkpoint: ``"hdm05"`` or ``"h36m"``) or ``"3dhp"``.
         input, split: HDM05-Lift only: 2D input (``"gt"``, default, or ``"noisy"``) and split (default
@@ -118,6 +123,11 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
     if wrong:
         raise SkelgnnError(f"{', '.join(wrong)}: only for checkpoints trained with data.kind = 'h36m'; "
                            f"{checkpoint} was trained on HDM05-Lift")
+    if is_cross_folder(data):
+        if split not in (None, "test"):
+            raise SkelgnnError(f"--split {split}: every clip of Bandai2-Cross is test data; leave --split out")
+        report, preds, seqs = evaluate_cross_checkpoint(checkpoint, data, input_kind=input or "gt", tta=bool(tta))
+        return Evaluation("bandai2", report, preds, seqs)
     report, preds, seqs = evaluate_checkpoint(checkpoint, data, input_kind=input or "gt", split=split or "test",
                                               tta=bool(tta))
     return Evaluation("hdm05", report, preds, seqs)
@@ -170,6 +180,44 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
     roots = fit_trajectories(preds, seqs)
     report = compute_report(preds, seqs, skeleton, protocol=protocol, roots=roots,
                             title=f"{meta['model']['name']} on HDM05-Lift {input_kind}")
+    report.update(model=meta["model"]["name"], checkpoint=str(checkpoint), **_model_facts(model),
+                  seconds=round(time.perf_counter() - t0, 2))
+    return report, preds, seqs
+
+
+def evaluate_cross_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", tta: bool = False,
+                              max_frames: int = 0) -> tuple[Report, list[np.ndarray], SequenceSet]:
+    """Driver: an HDM05-trained checkpoint on Bandai2-Cross (:mod:`skelgnn.evaluation.cross_report`).
+
+    Args:
+        max_frames: if > 0, only the first frames of each clip (quick checks; not the set's numbers).
+
+    Returns:
+        ``(report, predictions in mm, sequences)``.
+    """
+    model, meta = load_checkpoint(checkpoint)
+    skeleton = Skeleton.from_dict(meta["skeleton"])
+    if skeleton.num_joints != 17:
+        raise SkelgnnError(f"{checkpoint}: Bandai2-Cross scores Human3.6M-17 lifters; this one has "
+                           f"{skeleton.num_joints} joints")
+    norm = meta["normalization"].get("input", "screen")
+    seqs, in_view = cross_sequences(load_cross(data_dir), input_kind, input_norm=norm, max_frames=max_frames)
+    t0 = time.perf_counter()
+    preds = predict_sequences(model, seqs, skeleton, tta=tta, scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    roots = fit_trajectories(preds, seqs)
+    protocol = {
+        "benchmark": "Bandai2-Cross (HDM05-Lift spec v1.2, section 8): another studio, other people, "
+                     "another skeleton; every clip is test data",
+        "input": f"{input_kind} (normalised: {norm})", "test-time flip": "on" if tta else "off",
+        "samples": f"every frame x 4 cameras = {seqs.num_frames}; in view: all 17 gt joints inside the image",
+        "joints": "17 (Human3.6M order; head top = Head + (Head - Neck)); MPJPE13 leaves out 7-10",
+        "PCK/AUC": "16 non-root joints; AUC over thresholds 0, 5, ..., 150 mm",
+        "height given": "each sequence's prediction scaled to the clip's true standing height (skelgnn.core.height)",
+        "reprojection": "prediction placed on its least-squares trajectory, projected with the true intrinsics",
+        "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
+    }
+    report = cross_report(preds, seqs, in_view, roots, skeleton, protocol=protocol,
+                          title=f"{meta['model']['name']} on Bandai2-Cross {input_kind}")
     report.update(model=meta["model"]["name"], checkpoint=str(checkpoint), **_model_facts(model),
                   seconds=round(time.perf_counter() - t0, 2))
     return report, preds, seqs

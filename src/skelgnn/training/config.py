@@ -48,6 +48,9 @@ class DataConfig:
     max(width, height) / 1000 px; ``view_seed`` (default 0) seeds them (:mod:`skelgnn.data.views`).
     ``bone_jitter = b`` (default 0; needs ``extra_views``) gives each of those views its own body
     proportions: every bone (a bone and its mirror together) scaled by a factor uniform in [1 - b, 1 + b].
+    ``joint_jitter = s`` (default 0; needs ``extra_views``) moves those views' hips, spine, thorax, neck,
+    head and shoulders along and across their bones (other skeletons define them elsewhere;
+    :func:`skelgnn.data.views.move_joint_definitions`).
     ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
     ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
     under the protocol named by the remaining keys (:meth:`skelgnn.evaluation.protocol.Protocol.from_config`);
@@ -62,6 +65,7 @@ class DataConfig:
     extra_views: int = 0          # hdm05: random virtual camera views added per training clip (0 = none)
     view_seed: int = 0            # hdm05: seed of those views' cameras and 2D noise
     bone_jitter: float = 0.0      # hdm05: each extra view's bone lengths x U[1 - b, 1 + b] (0 = the actors' own)
+    joint_jitter: float = 0.0     # hdm05: each extra view's hips/spine/neck/head/shoulders moved by <= s bone
     val_actor: str = ""           # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
     # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
@@ -227,6 +231,11 @@ def _check_data(data: DataConfig, source: str) -> None:
                            "kind = 'hdm05'); set data.extra_views = 0")
     real(data.bone_jitter, f"{source}: data.bone_jitter (bone-length factors of the extra views lie in "
          f"[1 - b, 1 + b])", 0.0, 0.5, hi_open=True)
+    real(data.joint_jitter, f"{source}: data.joint_jitter (joint-definition offsets of the extra views, in "
+         f"units of the bone)", 0.0, 1.0, hi_open=True)
+    if data.joint_jitter and not data.extra_views:
+        raise SkelgnnError(f"{source}: data.joint_jitter = {data.joint_jitter} changes the joints of the extra "
+                           "views only; set data.extra_views >= 1 (or data.joint_jitter = 0)")
     if data.bone_jitter and not data.extra_views:
         raise SkelgnnError(f"{source}: data.bone_jitter = {data.bone_jitter} changes the bodies of the extra "
                            "views only; set data.extra_views >= 1 (or data.bone_jitter = 0)")

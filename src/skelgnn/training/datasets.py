@@ -62,7 +62,8 @@ def training_sequences(data_cfg):
                                          input_kind=data_cfg.input, input_norm=data_cfg.input_norm,
                                          fraction=data_cfg.train_fraction, max_frames=data_cfg.max_frames_per_clip,
                                          splits=train_splits, actors=train_actors,
-                                         bone_jitter=float(getattr(data_cfg, "bone_jitter", 0.0)))
+                                         bone_jitter=float(getattr(data_cfg, "bone_jitter", 0.0)),
+                                         joint_jitter=float(getattr(data_cfg, "joint_jitter", 0.0)))
             for f in fields(SequenceSet):
                 getattr(train, f.name).extend(getattr(extra, f.name))
         val = benchmark_sequences(bench, val_splits, data_cfg.input, max_frames=data_cfg.max_frames_per_clip,
