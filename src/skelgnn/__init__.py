@@ -4,7 +4,13 @@ Import the pieces you need from their modules (``skelgnn.skeleton``, ``skelgnn.c
 ``skelgnn.metrics``, ``skelgnn.models``); nothing heavy happens at import time.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+try:  # one source of truth: the version in pyproject.toml, as installed
+    __version__ = _version("skelgnn")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
 
 from .errors import SkelgnnError  # noqa: E402
 from .skeleton import H36M_16, H36M_17, Skeleton  # noqa: E402
