@@ -36,7 +36,8 @@ def main(argv: list[str]) -> int:
     if "--check" in argv:
         same = new == page
         print("docs/results.md tables match bench/hdm05/results.md" if same
-              else "docs/results.md tables differ from bench/hdm05/results.md: run python bench/results_page.py")
+              else "docs/results.md tables differ from bench/hdm05/results.md: "
+                   "run python bench/results_page.py")
         return 0 if same else 1
     fd, tmp = tempfile.mkstemp(dir=PAGE.parent, prefix=".results.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -1,4 +1,4 @@
-"""Registry sweep: every registered lifter obeys the common contract (docs/api/index.md: one contract for every model)."""
+"""Registry sweep: every registered lifter obeys the common contract (docs/api/index.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""One version: pyproject.toml's, read back by skelgnn.__version__, printed by --version, kept in checkpoints."""
+"""One version: pyproject.toml's, read back by skelgnn.__version__, printed by --version, kept in
+checkpoints."""
 
 import re
 import sys
@@ -34,7 +35,8 @@ def test_version_is_pyprojects_and_semantic():
 def test_changelog_has_a_section_for_this_version_and_an_unreleased_one():
     text = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "## [Unreleased]" in text
-    assert re.search(rf"^## \[{re.escape(_pyproject_version())}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, flags=re.M)
+    version = re.escape(_pyproject_version())
+    assert re.search(rf"^## \[{version}\] - \d{{4}}-\d{{2}}-\d{{2}}$", text, flags=re.MULTILINE)
 
 
 def test_cli_version_flag(capsys):

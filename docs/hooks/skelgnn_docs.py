@@ -32,7 +32,8 @@ def _find_parser() -> argparse.ArgumentParser:
     candidates = [cli]
     if hasattr(cli, "__path__"):  # skelgnn.cli is a package: look in its modules too
         import pkgutil
-        candidates += [importlib.import_module(f"skelgnn.cli.{m.name}") for m in pkgutil.iter_modules(cli.__path__)]
+        candidates += [importlib.import_module(f"skelgnn.cli.{m.name}")
+                       for m in pkgutil.iter_modules(cli.__path__)]
     for mod in candidates:
         for name in ("_parser", "build_parser", "make_parser", "parser"):
             fn = getattr(mod, name, None)
@@ -100,7 +101,8 @@ def _api_page(name: str, pkg: bool) -> str:
 def _api_index() -> str:
     lines = ["| module | what it holds |", "|---|---|"]
     for name, pkg, first in _public_entries():
-        lines.append(f"| [`skelgnn.{name}`]({name}.md){' (package)' if pkg else ''} | {first.replace('|', '/')} |")
+        kind = " (package)" if pkg else ""
+        lines.append(f"| [`skelgnn.{name}`]({name}.md){kind} | {first.replace('|', '/')} |")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ try:  # one source of truth: the version in pyproject.toml, as installed
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-from .errors import SkelgnnError  # noqa: E402
-from .skeleton import H36M_16, H36M_17, Skeleton  # noqa: E402
+from .errors import SkelgnnError
+from .skeleton import H36M_16, H36M_17, Skeleton
 
-__all__ = ["__version__", "SkelgnnError", "Skeleton", "H36M_17", "H36M_16"]
+__all__ = ["H36M_16", "H36M_17", "Skeleton", "SkelgnnError", "__version__"]

@@ -457,7 +457,8 @@ def results_markdown(summary: dict) -> str:
 
 
 def _cell(row: dict, key: str) -> str:
-    """A v1.1 metric (docs/benchmarks.md, Metrics) with 1 decimal (2 for Accel), or "–" for runs evaluated before it existed."""
+    """A v1.1 metric (docs/benchmarks.md) with 1 decimal (2 for Accel), or "–" for runs evaluated before it
+    existed."""
     v = row.get(key)
     if v is None:
         return "–"

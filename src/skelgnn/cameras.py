@@ -421,7 +421,7 @@ def ring_cameras(
     height_px: int,
     name_prefix: str = "cam",
 ) -> list[Camera]:
-    """Cameras on a horizontal circle around ``target``, all looking at it (docs/benchmarks.md, HDM05-Lift: Cameras).
+    """Cameras on a horizontal circle around ``target``, all looking at it (docs/benchmarks.md).
 
     Camera ``i`` sits at ``(t_x + radius·cos yaw_i, height, t_z + radius·sin yaw_i)`` (yaw measured
     from +X towards +Z, world up +Y) and looks at ``target`` with :func:`look_at`; no distortion.

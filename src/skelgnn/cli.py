@@ -343,7 +343,7 @@ def _json_object(text: str) -> str:
 
 # ---------------------------------------------------------------------------------------- the parser
 def _add_data_hdm05(data_sub) -> None:
-    h = data_sub.add_parser("hdm05", help="build HDM05-Lift from the HDM05 ASF/AMC files (docs/benchmarks.md)")
+    h = data_sub.add_parser("hdm05", help="build HDM05-Lift from the HDM05 ASF/AMC files")
     h.add_argument("--src", required=True, help="folder with asf/, amc/ and MANIFEST.tsv")
     h.add_argument("--out", required=True, help="output folder")
     h.add_argument("--quiet", action="store_true", help="no progress bar")

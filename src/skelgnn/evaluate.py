@@ -11,7 +11,7 @@ it reads the data kind from the checkpoint's config and runs one of three driver
 Each loads the model (:mod:`skelgnn.checkpoint`) and the data (:mod:`skelgnn.data`), predicts
 (:mod:`skelgnn.inference`) and builds a :class:`~skelgnn.report.Report` (:mod:`skelgnn.report`).
 
-Conventions (docs/benchmarks.md, Metrics): every test frame of every camera is one sample ("frame"); MPJPE is the
+Conventions (docs/benchmarks.md): every test frame of every camera is one sample ("frame"); MPJPE is the
 mean over the 17 joints including the pelvis (error 0 after root alignment); "frame-wise" is the mean
 over samples, "class-wise" the mean over the motion classes of each class's frame-wise mean.
 """

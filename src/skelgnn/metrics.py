@@ -215,7 +215,7 @@ def mpjve(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def accel_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Acceleration error ("Accel", docs/benchmarks.md, Metrics): mean over J of ``‖Δ²pred − Δ²target‖``.
+    """Acceleration error ("Accel", docs/benchmarks.md): mean over J of ``‖Δ²pred − Δ²target‖``.
 
     ``Δ²p[t] = p[t+1] − 2·p[t] + p[t−1]`` for every interior frame t (units per frame², e.g.
     mm/frame² for mm poses at the sequence's frame rate). Pass root-relative poses.
