@@ -33,7 +33,7 @@ def _find_parser() -> argparse.ArgumentParser:
     if hasattr(cli, "__path__"):  # skelgnn.cli is a package: look in its modules too
         import pkgutil
         candidates += [importlib.import_module(f"skelgnn.cli.{m.name}")
-                       for m in pkgutil.iter_modules(cli.__path__)]
+                       for m in pkgutil.iter_modules(cli.__path__) if m.name != "__main__"]  # that one runs
     for mod in candidates:
         for name in ("_parser", "build_parser", "make_parser", "parser"):
             fn = getattr(mod, name, None)
