@@ -1,6 +1,6 @@
 """DistributedDataParallel training with torchrun: 2 gloo processes on CPU against 1 process.
 
-Tolerance (stated in README "Scale"): with a model without BatchNorm (``fc_nobn``, tests/_train_worker.py)
+Tolerance (docs/training.md, "Scale"): with a model without BatchNorm (``fc_nobn``, tests/_train_worker.py)
 and the same global batch, the 2-process weights equal the 1-process weights within an absolute 1e-5
 (measured: 8.9e-8 after 2 epochs of 16 steps) and the validation MPJPE within 1e-3 mm (measured:
 1.8e-6 mm); only the order of float additions differs. BatchNorm statistics are per rank on CPU

@@ -91,7 +91,7 @@ def _qrot(q, v):
 
 
 def test_gt_2d_and_inputs_match_a_hand_projection_through_the_h36m_table(tmp_path):
-    # Table values for S9, camera 2 (58860488), copied from CONVENTIONS.md §2.6
+    # Table values for S9, camera 2 (58860488), of the published calibration
     q = [0.13357827067375183, -0.1367100477218628, 0.7689454555511475, -0.6100738644599915]
     t = np.array([-1670.9921875, 5211.98583984375, 1528.387939453125])
     c = np.array([519.8158569335938, 501.40264892578125])

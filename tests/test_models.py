@@ -1,4 +1,4 @@
-"""Registry sweep: every registered lifter obeys the common contract (STYLE.md §2.4, §2.11)."""
+"""Registry sweep: every registered lifter obeys the common contract (docs/api/index.md)."""
 
 from __future__ import annotations
 

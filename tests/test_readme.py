@@ -1,4 +1,6 @@
-"""The README's set-up commands stay true: exactly two, and .ci/run runs the test one verbatim."""
+"""The README stays a true front page: exactly two set-up commands (.ci/run runs the test one verbatim), at
+most 200 lines, its model table's numbers are bench/hdm05/results.md's, its Python quickstart is the file the
+docs include (and that test_quickstart_runs runs), and docs/results.md holds results.md's tables."""
 
 import re
 from pathlib import Path
@@ -11,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _setup_commands() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     section = text.split("## Set up on a new machine", 1)[1].split("\n## ", 1)[0]
-    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", section, flags=re.S)]
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)]
 
 
 def test_exactly_two_setup_commands_and_ci_runs_the_test_one():
@@ -29,13 +31,72 @@ def test_main_job_uses_a_real_subcommand():
     assert callable(args.func)
 
 
-def test_readme_benchmark_tables_are_the_ones_results_md_holds():
-    """The README's HDM05-Lift tables are copied from bench/hdm05/results.md by bench/readme_tables.py."""
+def _readme() -> str:
+    return (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_is_a_front_page():
+    assert len(_readme().splitlines()) <= 200
+
+
+def test_results_page_tables_are_the_ones_results_md_holds():
+    """docs/results.md's HDM05-Lift tables are copied from bench/hdm05/results.md by bench/results_page.py."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run([sys.executable, str(root / "bench" / "readme_tables.py"), "--check"],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "results_page.py"), "--check"],
+                          check=False, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _results_rows() -> dict[tuple[str, str], str]:
+    """(model, input) -> the MPJPE cell of the comparison tables of bench/hdm05/results.md."""
+    rows = {}
+    inp = None
+    for line in (REPO / "bench" / "hdm05" / "results.md").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"## (gt|noisy) input — comparison", line)
+        if m:
+            inp = m.group(1)
+            continue
+        if line.startswith("## "):
+            inp = None
+        if inp and line.startswith("| ") and not line.startswith(("| model", "|---")):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[(cells[0].removesuffix(" (GPU)"), inp)] = (cells[1], cells[7])  # params, MPJPE
+    return rows
+
+
+def test_readme_model_table_numbers_come_from_results_md():
+    section = _readme().split("## Models", 1)[1].split("\n## ", 1)[0]
+    table = [ln for ln in section.splitlines() if ln.startswith("| `")]
+    assert len(table) >= 5
+    rows = _results_rows()
+    for line in table:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        name, params, gt, noisy, cross = cells[0].strip("`"), cells[2], cells[3], cells[4], cells[5]
+        assert rows[(name, "gt")] == (params, gt), name
+        assert rows[(name, "noisy")] == (params, noisy), name
+        assert cross == "–", f"{name}: a Bandai2-Cross number must come from a results file checked here"
+
+
+def test_readme_python_quickstart_is_the_docs_snippet():
+    blocks = re.findall(r"```python\n(.*?)```", _readme(), flags=re.DOTALL)
+    snippet = (REPO / "docs" / "snippets" / "quickstart.py").read_text(encoding="utf-8")
+    assert blocks == [snippet]
+    assert len(snippet.strip().splitlines()) <= 10
+
+
+def test_readme_cli_quickstart_parses():
+    section = _readme().split("## Command line", 1)[1].split("\n## ", 1)[0]
+    block = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)[0]
+    lines = [ln.split("#", 1)[0].split() for ln in block.splitlines() if ln.startswith("skelgnn ")]
+    assert len(lines) >= 3
+    for words in lines:
+        assert callable(_parser().parse_args(words[1:]).func), words
+
+
+def test_readme_links_point_inside_the_repository():
+    for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", _readme()):
+        assert not target.startswith(("/", "..")), target
+        if "://" not in target:
+            assert (REPO / target).exists(), target

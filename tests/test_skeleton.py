@@ -46,7 +46,7 @@ def test_exact_k_masks_partition_and_counts():
     masks = H36M_17.hop_masks()
     assert masks.shape == (9, 17, 17)
     assert np.array_equal(masks.sum(0), np.ones((17, 17)))  # every pair in exactly one hop set
-    assert [int(m.sum()) for m in masks] == [17, 32, 38, 44, 50, 44, 36, 20, 8]  # PAPER.md §3.1
+    assert [int(m.sum()) for m in masks] == [17, 32, 38, 44, 50, 44, 36, 20, 8]  # pairs per hop
     assert np.array_equal(masks[0], np.eye(17, dtype=bool))
     assert np.array_equal(masks[1], H36M_17.adjacency() > 0)
     beyond = H36M_17.hop_masks(10)

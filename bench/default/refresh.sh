@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every number the README and the model card quote about the bundled default, re-measured in one go.
+# Every number the docs and the model card quote about the bundled default, re-measured in one go.
 #
 #   bash bench/default/refresh.sh [CKPT]      # CKPT defaults to src/skelgnn/assets/default.pt
 #

@@ -62,7 +62,7 @@ def _cmd_data_h36m_cdf(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------------------- the parsers
 def _add_data_hdm05(data_sub) -> None:
-    h = data_sub.add_parser("hdm05", help="build HDM05-Lift from the HDM05 ASF/AMC files (BENCHMARK.md)")
+    h = data_sub.add_parser("hdm05", help="build HDM05-Lift from the HDM05 ASF/AMC files")
     h.add_argument("--src", required=True, help="folder with asf/, amc/ and MANIFEST.tsv")
     h.add_argument("--out", required=True, help="output folder")
     h.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -128,7 +128,7 @@ def ring_cameras(
     height_px: int,
     name_prefix: str = "cam",
 ) -> list[Camera]:
-    """Cameras on a horizontal circle around ``target``, all looking at it (BENCHMARK.md §2).
+    """Cameras on a horizontal circle around ``target``, all looking at it (docs/benchmarks.md).
 
     Camera ``i`` sits at ``(t_x + radius·cos yaw_i, height, t_z + radius·sin yaw_i)`` (yaw measured
     from +X towards +Z, world up +Y) and looks at ``target`` with :func:`look_at`; no distortion.
@@ -173,7 +173,7 @@ _H36M = _h36m_tables()
 H36M_INTRINSICS: list[dict] = _H36M["intrinsics"]
 """The four Human3.6M cameras' intrinsics (pixels) and distortion, in the order of
 :data:`skelgnn.data.h36m.CAMERA_IDS`; read from ``skelgnn/assets/h36m_cameras.json``, the published
-calibration as listed by VideoPose3D (docs/CONVENTIONS.md §2.6)."""
+calibration as listed by VideoPose3D (the ``h36m_cameras.json`` asset)."""
 
 H36M_EXTRINSICS: dict[str, list[dict]] = _H36M["extrinsics"]
 """Per subject, the four cameras' camera→world quaternion ``orientation`` (w, x, y, z) and centre

@@ -3,7 +3,7 @@
 Placing cameras (look-at, rings of virtual cameras, the Human3.6M calibration) is in
 :mod:`skelgnn.core.camera_rigs`.
 
-Conventions (see ``docs/CONVENTIONS.md`` §1.6, §2.6 and ``BENCHMARK.md`` §2):
+Conventions (see ``docs/benchmarks.md``, HDM05-Lift: Cameras):
 
 * A :class:`Camera` stores the world→camera rotation ``R`` and the camera centre ``center`` in
   world coordinates, so ``X_cam = R · (X − center)``. Points are in millimetres.

@@ -215,7 +215,7 @@ def mpjve(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def accel_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Acceleration error ("Accel", BENCHMARK.md §7): mean over J of ``‖Δ²pred − Δ²target‖``.
+    """Acceleration error ("Accel", docs/benchmarks.md): mean over J of ``‖Δ²pred − Δ²target‖``.
 
     ``Δ²p[t] = p[t+1] − 2·p[t] + p[t−1]`` for every interior frame t (units per frame², e.g.
     mm/frame² for mm poses at the sequence's frame rate). Pass root-relative poses.
@@ -262,7 +262,7 @@ def bone_lengths(poses: torch.Tensor, parents: Sequence[int]) -> torch.Tensor:
 
 
 def bone_length_std(poses: torch.Tensor, parents: Sequence[int]) -> torch.Tensor:
-    """Standard deviation over time (population, ddof 0) of every bone's length (BENCHMARK.md §7).
+    """Standard deviation over time (population, ddof 0) of every bone's length (docs/benchmarks.md, Metrics).
 
     Args:
         poses: one sequence or a batch of them, shape (..., T, J, 3), T ≥ 1.

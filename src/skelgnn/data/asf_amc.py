@@ -4,7 +4,7 @@ An ASF file describes a skeleton (bones with a rest direction, length, local axi
 freedom); an AMC file holds one line of dof values per bone per frame. :func:`forward_kinematics`
 turns the two into bone end points in millimetres, vectorised over frames.
 
-Forward kinematics follow the Acclaim convention (see ``docs/BENCHMARK.md`` §1). For bone ``b``
+Forward kinematics follow the Acclaim convention (``docs/benchmarks.md``). For bone ``b``
 with parent ``p``::
 
     M_b = M_p · C_b · R_b · C_b⁻¹

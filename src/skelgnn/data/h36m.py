@@ -1,8 +1,8 @@
 """Human3.6M in the layouts users already have: VideoPose3D npz, mmpose npz, official CDF files.
 
-Nothing here downloads anything; the user brings the data (CONVENTIONS.md §0 item 7, §2).
+Nothing here downloads anything; the user brings the data (docs/data.md).
 
-Layouts read (CONVENTIONS.md §2.1, §2.2, §2.4):
+Layouts read (VideoPose3D's npz files and mmpose's npz; docs/data.md):
 
 * **VideoPose3D** ``data_3d_h36m.npz`` (key ``positions_3d``: pickled dict ``subject -> action ->
   (T, 32, 3)`` float32 world poses in **metres**, Z up; files that already hold 17 joints are accepted)

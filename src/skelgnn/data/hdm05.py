@@ -1,6 +1,6 @@
 """HDM05-Lift: the project's real-data 2D→3D lifting benchmark, built from HDM05 ASF/AMC files.
 
-Implements ``shared/docs/BENCHMARK.md`` (spec v1) exactly:
+Implements the HDM05-Lift specification (``docs/benchmarks.md``) exactly:
 
 * poses: every AMC clip at 30 fps (source frames 0, 4, 8, …), forward kinematics of the actor's ASF,
   17 Human3.6M joints (:data:`skelgnn.data.mocap_joints.HDM05_TO_H36M17`), millimetres, Y up;
@@ -12,7 +12,7 @@ Implements ``shared/docs/BENCHMARK.md`` (spec v1) exactly:
   (4, T, 17, 2) outlier offsets);
 * split: train actors bd, bk, dg; test actors mm, tr. Every 10th training clip (sorted order,
   indices 9, 19, …) is flagged ``val`` for model selection;
-* Rare20: the 20 % of test frames farthest from their nearest training pose (BENCHMARK.md §5).
+* Rare20: the 20 % of test frames farthest from their nearest training pose (docs/benchmarks.md, Metrics).
 
 Data: HDM05, Müller et al. 2007, CC BY-SA 3.0 — "The data used in this project was obtained from
 HDM05." Everything written here is derived from it and carries that attribution.
@@ -156,7 +156,7 @@ def canonical_yaw(joints: np.ndarray) -> np.ndarray:
 
 
 def rare_pose_distances(test: np.ndarray, train: np.ndarray, chunk: int = 2048) -> np.ndarray:
-    """Distance of every test pose to its nearest training pose (BENCHMARK.md §5, Rare20).
+    """Distance of every test pose to its nearest training pose (docs/benchmarks.md, Metrics: Rare20).
 
     Both are canonicalised with :func:`canonical_yaw`; distance = mean per-joint Euclidean distance.
 

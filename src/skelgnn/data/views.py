@@ -2,7 +2,7 @@
 shared by the camera-robustness check (:mod:`skelgnn.evaluation.robustness`) and by training on extra random virtual
 views (``[data] extra_views``, :func:`extra_view_sequences`).
 
-* :func:`pixel_noise` draws the benchmark's 2D noise model (BENCHMARK.md §2: σ = 4 px on every joint
+* :func:`pixel_noise` draws the benchmark's 2D noise model (docs/benchmarks.md: σ = 4 px on every joint
   plus, with probability 3 %, a σ = 20 px outlier offset), both σ multiplied by ``scale`` (the image's
   larger side / 1000 px, :func:`noise_scale`): first the base noise, then the outlier draws, then the
   offsets, each over the whole ``shape`` at once.

@@ -1,6 +1,6 @@
 """The VideoPose3D npz layout: ``data_3d_<name>.npz`` and ``data_2d_<name>_<source>.npz``.
 
-Layout (CONVENTIONS.md §2.1–2.2):
+Layout (VideoPose3D's npz files; docs/data.md):
 
 * 3D file: key ``positions_3d`` = pickled dict ``subject -> action -> (T, J, 3)`` float32 world poses in
   **metres**; our exports add ``cameras`` = pickled dict ``subject -> action -> [4 camera dicts]``.

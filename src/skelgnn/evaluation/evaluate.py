@@ -13,7 +13,7 @@ it reads the data kind from the checkpoint's config and runs one of three driver
 Each loads the model (:mod:`skelgnn.lifting.checkpoint`) and the data (:mod:`skelgnn.data`), predicts
 (:mod:`skelgnn.lifting.inference`) and builds a :class:`~skelgnn.evaluation.report.Report` (:mod:`skelgnn.evaluation.report`).
 
-Conventions (BENCHMARK.md §5): every test frame of every camera is one sample ("frame"); MPJPE is the
+Conventions (docs/benchmarks.md): every test frame of every camera is one sample ("frame"); MPJPE is the
 mean over the 17 joints including the pelvis (error 0 after root alignment); "frame-wise" is the mean
 over samples, "class-wise" the mean over the motion classes of each class's frame-wise mean.
 """

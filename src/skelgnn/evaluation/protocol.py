@@ -1,6 +1,6 @@
 """The evaluation protocol as a value: every switch that changes a reported number is a named field.
 
-Reproduction gaps in this field come from unstated switches (CONVENTIONS.md §0 item 4, §1.8): test-time
+Reproduction gaps in this field come from unstated switches (docs/data.md): test-time
 flip, 16 vs 17 joints, excluded sequences, frame-wise vs action-wise averaging, test-set sampling and
 model selection. A :class:`Protocol` holds them all, :meth:`Protocol.describe` spells them out, and
 :func:`skelgnn.evaluation.report.protocol_report` puts that description next to every number it computes.

@@ -5,7 +5,7 @@ One value, :class:`Report`, serves every dataset: it is the JSON-ready dict of n
 :meth:`Report.to_markdown` prints under the title and the protocol (every switch, first). The three
 builders compute the numbers each benchmark defines:
 
-* :func:`compute_report`: HDM05-Lift (BENCHMARK.md §5, §7): frame-wise and class-wise errors, hard
+* :func:`compute_report`: HDM05-Lift (docs/benchmarks.md, Metrics): frame-wise and class-wise errors, hard
   tail, Rare20, PCK/AUC, smoothness and trajectory metrics;
 * :func:`protocol_report`: Human3.6M-style protocols (:class:`skelgnn.evaluation.protocol.Protocol`): Protocols
   #1-#3 and MPJVE, action-wise and frame-wise, hard and rare poses;
@@ -101,7 +101,7 @@ def stack_targets(preds: list[np.ndarray], seqs: SequenceSet) -> tuple[torch.Ten
 
 
 def jitter_metrics(preds: list[np.ndarray], targets: list[np.ndarray], parents) -> dict:
-    """Smoothness metrics of BENCHMARK.md §7 over sequences (each (T, J, 3) mm, root-relative).
+    """Smoothness metrics of docs/benchmarks.md (Metrics) over sequences (each (T, J, 3) mm, root-relative).
 
     Returns:
         ``accel`` (mm/frame², frame-weighted over interior frames), ``mpjve`` (mm/frame, frame-weighted
@@ -128,7 +128,7 @@ def jitter_metrics(preds: list[np.ndarray], targets: list[np.ndarray], parents) 
 
 
 def trajectory_metrics(preds: list[np.ndarray], roots: list[np.ndarray], seqs: SequenceSet) -> dict:
-    """Trajectory metrics of BENCHMARK.md §7 (mm, frame-weighted over every sample).
+    """Trajectory metrics of docs/benchmarks.md (Metrics) (mm, frame-weighted over every sample).
 
     Args:
         preds: (T, J, 3) root-relative predictions per sequence, mm.

@@ -1,6 +1,6 @@
 """Robustness of a lifter to the camera: HDM05-Lift's test actors seen through changed virtual cameras.
 
-The held-out test actors (mm, tr) are re-projected with the benchmark's camera rule (BENCHMARK.md §2:
+The held-out test actors (mm, tr) are re-projected with the benchmark's camera rule (docs/benchmarks.md:
 4 cameras per clip on a ring around ``(x̄, 900, z̄)`` at 1600 mm height, yaw 45°, 135°, 225°, 315°,
 pinhole, principal point at the image centre) with **one** parameter changed at a time:
 

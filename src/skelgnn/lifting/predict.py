@@ -73,7 +73,7 @@ FRAME_DESCRIPTION = "camera, pelvis-relative"
 DEFAULT_SMOOTH = "savgol"
 """Post-filter ``predict`` applies by default to single-frame models' output (``--smooth``): with the
 bundled model on HDM05-Lift test (noisy 2D) it cuts the acceleration error tenfold and lowers MPJPE
-(README, "Motion"). Multi-frame models (receptive field > 1) are left unfiltered by default. The
+(docs/data.md). Multi-frame models (receptive field > 1) are left unfiltered by default. The
 bone-length step (``--bone-lengths``) is on by default for every model: it lowers MPJPE and the root
 error on HDM05-Lift test (gt and noisy) and makes the skeleton rigid, so a BVH export reproduces it."""
 

@@ -1,5 +1,5 @@
 """HCSF and D-HCSF layers of Zeng et al., "Learning Skeletal Graph Neural Networks for Hard 3D Pose
-Estimation", ICCV 2021, arXiv:2108.07181 (docs/PAPER.md §3.2–3.3).
+Estimation", ICCV 2021, arXiv:2108.07181 (docs/models.md).
 
 An HCSF layer aggregates joint features separately over each exact-k hop set (k = 0..L) with a graph
 G_k, keeps hops 0..S at the full output width C, squeezes every long-range hop k = S+1..L to
@@ -11,7 +11,7 @@ C_k = round(d^(k−S)·C) channels, concatenates the pieces into H_a and fuses t
 A D-HCSF layer takes G_k from a :class:`~skelgnn.models.hops.HopGraph`: a learnable skeleton-initialised M_k plus an
 input-dependent O_k = tanh(θ_k(X)ᵀ φ_k(X)), θ_k and φ_k being convolutions over a window of F frames.
 
-What differs from the paper (whose equations are unavailable, PAPER.md §9) — our choices:
+What differs from the paper (whose equations are unavailable, docs/models.md) — our choices:
     - The squeeze rule d^(k−S) is our reading; ``squeeze="k-S"`` is the default, and ``"k-L"`` is the
       unofficial re-implementation's d^(k−L). Widths are rounded half up and at least 1.
     - Fusion is two-level: hops 0..S are summed at full width (``short_range="sum"``; ``"per_hop"``

@@ -1,4 +1,4 @@
-"""Per-hop pieces of the HCSF layers (docs/PAPER.md §3.2–3.3): the hop graphs G_k and the per-hop weights W^(k).
+"""Per-hop pieces of the HCSF layers (docs/models.md): the hop graphs G_k and the per-hop weights W^(k).
 
 * :class:`HopGraph`: G_k = M_k (learnable, skeleton-initialised) + O_k(X) (input-dependent), the
   dynamic graph of a D-HCSF layer; O_k per output frame (``o_window="frame"``) or one per clip (``"clip"``);

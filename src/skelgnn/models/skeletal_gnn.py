@@ -1,14 +1,14 @@
 """Skeletal GNN lifter of Zeng et al., "Learning Skeletal Graph Neural Networks for Hard 3D Pose
 Estimation", ICCV 2021, arXiv:2108.07181, built from the (D-)HCSF layers of :mod:`.hcsf`.
 
-Layout (PAPER.md §3.4, a reconstruction): a per-joint input layer 2 → C, residual blocks of two
+Layout (docs/models.md, a reconstruction): a per-joint input layer 2 → C, residual blocks of two
 (D-)HCSF layers each followed by BatchNorm, ReLU and Dropout, and a per-joint output layer C → 3.
 The multi-frame variants (VideoPose3D style) start every block with a valid dilated temporal
 convolution (kernel 3, dilations 1, 3, 9[, 27]) on the features of the first D-HCSF layer, whose
 dynamic graph sees F frames at the same dilation; receptive fields 27 and 81.
 
 What differs from the paper (its network, width, depth and hyper-parameters are unpublished):
-    - Width 64 per joint (CPU budget; PAPER.md §3.4 suggests 64–128), 2 blocks, S=1, L=4, d=1/2 are
+    - Width 64 per joint (CPU budget; docs/models.md suggests 64–128), 2 blocks, S=1, L=4, d=1/2 are
       our defaults; shared per-hop weights (``weight_mode="shared"``), not LCN-style per-pair weights.
     - Input and output layers are per-joint linear maps with their own weights for every joint.
     - BatchNorm normalises every (joint, channel) feature separately (statistics over batch × frames).
@@ -107,7 +107,7 @@ class SkeletalGNN(ZScored, nn.Module):
             D-HCSF layer and window from all T_h frames of the layer input (the paper's figure; o_scale then
             divides by √(C_h·T_h)). No parameters change; a clip model is ``windowed``.
         input_layer: ``"joint"`` (a separate linear map 2 → C per joint, the earlier default) or ``"graph"``
-            (an HCSF layer 2 → C on the learnable skeleton graph M_k, PAPER.md §3.4: every joint's first
+            (an HCSF layer 2 → C on the learnable skeleton graph M_k, docs/models.md: every joint's first
             features already mix its hop neighbourhoods, so absolute image positions can be compared).
         temporal_mix: how a block's first layer mixes its 3 temporal taps (multi-frame models):
             ``"joint"`` (default, the earlier layout) a per-joint temporal convolution C·3 → C, then the

@@ -25,7 +25,7 @@ _METRIC_NAMES = {"mpjpe": "MPJPE", "mpjpe_classwise": "class-wise", "p_mpjpe": "
 METRICS = tuple(_METRIC_NAMES)  # with a paired 95 % interval
 _V11_NAMES = {"accel": "Accel", "mpjve": "MPJVE", "bone_std": "bone sd", "root_error": "root err",
               "abs_mpjpe": "abs MPJPE"}
-V11_METRICS = tuple(_V11_NAMES)  # BENCHMARK.md §7 (mean over seeds, no interval)
+V11_METRICS = tuple(_V11_NAMES)  # docs/benchmarks.md, Metrics (mean over seeds, no interval)
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -196,7 +196,7 @@ def results_markdown(summary: dict) -> str:
 
 
 def _cell(row: dict, key: str) -> str:
-    """A v1.1 metric (BENCHMARK.md §7) with 1 decimal (2 for Accel), or "–" for runs evaluated before it existed."""
+    """A v1.1 metric (docs/benchmarks.md) with 1 decimal (2 for Accel), or "–" for runs evaluated before it existed."""
     v = row.get(key)
     if v is None:
         return "–"

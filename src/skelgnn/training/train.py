@@ -118,9 +118,9 @@ def reestimate_batchnorm(model: nn.Module, batches, *, strided: bool = False) ->
     The model runs in eval mode (no dropout) except its BatchNorm layers, which accumulate an equal-weight
     average over the batches (``momentum=None``); gradients are off. The running averages kept during
     training mix statistics of many recent weights and are taken with dropout on; on HDM05-Lift this
-    mismatch cost the trained multi-frame Skeletal GNNs 2 to 42 mm of validation MPJPE (README, the
-    ablation reading; ``bench/precise_bn_check.py``). Returns the number of BatchNorm layers
-    re-estimated (0: ``batches`` is not consumed).
+    mismatch cost the trained multi-frame Skeletal GNNs 2 to 42 mm of validation MPJPE (measured with
+    ``bench/precise_bn_check.py``; docs/training.md, "Multi-frame training"). Returns the number of
+    BatchNorm layers re-estimated (0: ``batches`` is not consumed).
 
     Args:
         model: any module; left in eval mode.
@@ -322,7 +322,7 @@ def default_chunk(receptive_field: int, batch_size: int, windowed: bool = False)
     frames. Chunks share computation between neighbouring targets, but a batch made of a few long
     chunks holds few independent poses: on HDM05-Lift with batch 256, tcn27 reached a validation
     MPJPE of 157 mm after 5 epochs with chunk 32 (8 windows per batch), 114 mm with chunk 8 and
-    79 mm with chunk 4 (see the README, "Multi-frame training"). ``windowed`` models (``o_window =
+    79 mm with chunk 4 (docs/training.md, "Multi-frame training"). ``windowed`` models (``o_window =
     "clip"``): 1, one receptive-field window per target frame.
     """
     if receptive_field == 1 or windowed:
