@@ -71,7 +71,7 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     _guard_outputs(inputs=[args.config], folders={"--out": (args.out, ("results.md", "results.json"))})
     summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
                             train=not args.report_only, shard=args.shard, only=args.only or [],
-                            by_run=args.by_run)
+                            by_run=args.by_run, seeds=args.seed or [], inputs=args.input or [])
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
           f"({summary['wall_seconds_this_call']:.0f} s this call)")
@@ -163,6 +163,10 @@ def _add_benchmark(sub) -> None:
     b.add_argument("--by-run", action="store_true",
                    help="train run by run (all seeds and inputs of one run, then the next; sharded as listed) "
                         "instead of seed round by seed round, so an early stop leaves whole runs finished")
+    b.add_argument("--seed", action="append", type=int, metavar="SEED",
+                   help="train only this seed of each run (repeatable; e.g. seed 0 of every row first)")
+    b.add_argument("--input", action="append", choices=("gt", "noisy"),
+                   help="train only the runs' jobs on this 2D input (repeatable)")
     b.set_defaults(func=_cmd_benchmark)
 
 

@@ -5,6 +5,7 @@ A benchmark config (TOML) lists runs and one shared training budget::
     [benchmark]
     data = "data/hdm05"
     inputs = ["gt", "noisy"]      # each model is trained and tested once per input setting
+    cross = "data/bandai2"        # optional: Bandai2-Cross, scored by every run when it finishes
 
     [train]                      # the shared budget: any TrainConfig key
     epochs = 20
@@ -23,7 +24,10 @@ A benchmark config (TOML) lists runs and one shared training budget::
     note = "d = 1"               # optional: what the arm changes, printed with its reading
 
 For each run, input and seed, the model is trained into ``OUT/runs/<label>__<input>__s<seed>/`` (resumable) and its
-validation-selected checkpoint is evaluated on the test actors with that input. Finished pieces are
+validation-selected checkpoint is evaluated on the test actors with that input and, when ``benchmark.cross``
+names a folder written by ``skelgnn data bandai2``, on Bandai2-Cross with the same input (``cross.json`` beside
+``test.json``, its in-view numbers under ``"cross"``; a finished run without them is scored when its
+``best.pt`` is still there). Finished pieces are
 skipped when the command is run again, so an interrupted benchmark resumes where it stopped.
 Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy→hard, error CDF,
 per-joint MPJPE) in ``OUT``. The tables give mean ± sd over the seeds, and ``benchmark.reference``
@@ -133,7 +137,11 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             r["bases"] = [references[0]]
         if "bases" in r:
             r["base"] = r["bases"][0]  # the main base
-    return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs),
+    cross = bench.get("cross", "")
+    if not isinstance(cross, str):
+        raise SkelgnnError(f"{path}: benchmark.cross must be the folder of `skelgnn data bandai2` (a string), "
+                           f"got {cross!r}")
+    return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs), "cross": cross,
             "train": TrainConfig(**train), "runs": runs, "reference": references[0], "references": references}
 
 
@@ -178,16 +186,40 @@ def _train_values(table, where: str) -> dict:
     return out
 
 
+CROSS_KEYS = ("mpjpe", "p_mpjpe", "n_mpjpe", "ht10", "pck150", "auc", "mpjpe13", "mpjpe_height", "pck150_height",
+              "reproj_px", "samples")
+
+
+def _score_cross(folder: Path, input_kind: str, cfg: dict) -> dict | None:
+    """Bandai2-Cross numbers of a run's ``best.pt`` (in view and all), written to ``cross.json``; ``None``
+    when the benchmark names no cross set or it is not built."""
+    from ..data.bandai2_files import is_cross_folder
+    from ..evaluation.evaluate import evaluate_cross_checkpoint
+
+    cross = cfg.get("cross")
+    if not cross or not is_cross_folder(cross) or not (folder / "best.pt").exists():
+        return None
+    report, _, _ = evaluate_cross_checkpoint(folder / "best.pt", cross, input_kind=input_kind)
+    atomic_write_text(folder / "cross.json", report.to_json())
+    return {part: {k: report[part][k] for k in CROSS_KEYS} for part in ("in_view", "all")}
+
+
 def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:
+    from ..core.metrics import mpjpe
     from ..evaluation.evaluate import evaluate_checkpoint
     from ..evaluation.report import stack_targets
-    from ..core.metrics import mpjpe
     from ..training.train import run_training
 
     folder = run_folder(out, run["label"], input_kind, seed)
     result_path = folder / "test.json"
     if result_path.exists():
-        return json.loads(result_path.read_text())
+        report = json.loads(result_path.read_text())
+        if "cross" not in report:  # finished before the cross set existed: score it if the checkpoint is kept
+            cross = _score_cross(folder, input_kind, cfg)
+            if cross is not None:
+                report["cross"] = cross
+                atomic_write_text(result_path, json.dumps(report, indent=1))
+        return report
     rc = RunConfig(model=ModelSpec(run["model"], dict(run["kwargs"])),
                    data=DataConfig(path=cfg["data"], input=input_kind),
                    train=dataclasses.replace(cfg["train"], **{**run["train"], "seed": seed}))
@@ -203,13 +235,17 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
                   epochs_run=len(history),
                   best_epoch=int(min(history, key=lambda r: r["val_mpjpe"])["epoch"]),
                   best_val_mpjpe=float(min(r["val_mpjpe"] for r in history)))
+    cross = _score_cross(folder, input_kind, cfg)
+    if cross is not None:
+        report["cross"] = cross
     atomic_write_text(result_path, json.dumps(report, indent=1))
     return report
 
 
 def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[str] = (),
                   progress: bool = True, plots: bool = True, train: bool = True,
-                  shard: tuple[int, int] = (1, 1), only: list[str] = (), by_run: bool = False) -> dict:
+                  shard: tuple[int, int] = (1, 1), only: list[str] = (), by_run: bool = False,
+                  seeds: list[int] = (), inputs: list[str] = ()) -> dict:
     """Train and evaluate every run of the config for every input and seed; write results and plots into ``out``.
 
     With ``train=False`` nothing is trained: the tables are made from the runs already finished, and
@@ -218,7 +254,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     covers every job finished so far, by any shard. ``only`` (labels) restricts training to those runs (before
     sharding); the report still covers every finished run. ``by_run`` trains the chosen jobs run by run (every
     seed and input of one run, then the next) instead of seed round by seed round, so that a session that
-    stops early leaves whole runs (all their seeds) finished rather than one seed of each.
+    stops early leaves whole runs (all their seeds) finished rather than one seed of each. ``seeds`` restricts
+    training to those seeds of each run (e.g. seed 0 of every row first), ``inputs`` to those 2D inputs.
     """
     k, n = shard
     if not 1 <= k <= n:
@@ -231,7 +268,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    chosen = [j for j in jobs(cfg) if not only or j[0]["label"] in only]
+    chosen = [j for j in jobs(cfg) if (not only or j[0]["label"] in only) and (not seeds or j[2] in seeds)
+              and (not inputs or j[1] in inputs)]
     if by_run:  # every seed and input of a run before the next run (stable: seeds stay in round order)
         chosen.sort(key=lambda j: labels.index(j[0]["label"]))
 
