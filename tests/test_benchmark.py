@@ -1,6 +1,7 @@
 """The benchmark command on a tiny configuration: tables, JSON, plots, and resume without retraining."""
 
 import json
+import math
 
 import pytest
 
@@ -313,3 +314,147 @@ def test_by_run_trains_every_seed_of_a_run_before_the_next(tmp_path, monkeypatch
     assert trained == [] and summary["missing"] == ["a__gt__s0", "b__gt__s0", "a__gt__s1", "b__gt__s1",
                                                     "a__gt__s2", "b__gt__s2"]
     assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o2"), "--by-run", "--report-only", "--quiet"]) == 0
+
+
+# ------------------------------------------------------ Bandai2-Cross columns, paired table, results page
+def _cross_part(mpjpe, pck150):
+    from skelgnn.tools.benchmark import CROSS_KEYS
+
+    part = dict.fromkeys(CROSS_KEYS, 50.0)  # the keys _score_cross writes into test.json
+    part.update(mpjpe=mpjpe, p_mpjpe=mpjpe - 30.0, n_mpjpe=mpjpe - 10.0, mpjpe_height=mpjpe - 20.0,
+                pck150=pck150, auc=0.3, pck150_height=pck150, samples=1000)
+    return part
+
+
+def _cross_row(label, seed, v, cross=None, group="main"):
+    from skelgnn.tools.benchmark_summary import METRICS
+
+    r = {"label": label, "input": "gt", "seed": seed, "group": group, "parameters": 1e5, "receptive_field": 1,
+         "train_seconds": 1.0, "train_cpu_seconds": 1.0, "epochs_run": 1, "best_epoch": 1,
+         **dict.fromkeys(METRICS, v)}
+    if cross is not None:
+        r["cross"] = {"in_view": _cross_part(*cross), "all": _cross_part(cross[0] + 50.0, cross[1] - 0.1)}
+    return r
+
+
+def _cross_results():
+    """a, b: three seeds with Bandai2-Cross numbers; c: none (finished before the cross set existed); d: one
+    seed of three."""
+    a = [_cross_row("a", s, 40.0 + s, (m, p))
+         for s, m, p in ((0, 90.0, 0.80), (1, 92.0, 0.82), (2, 97.0, 0.81))]
+    b = [_cross_row("b", s, 50.0 + s, (m, p))
+         for s, m, p in ((0, 100.0, 0.70), (1, 101.0, 0.75), (2, 110.0, 0.71))]
+    c = [_cross_row("c", s, 60.0 + s) for s in range(3)]
+    d = [_cross_row("d", s, 45.0 + s, (95.0, 0.77) if s == 0 else None) for s in range(3)]
+    return a + b + c + d
+
+
+def _cross_summary(results, references=("a", "c")):
+    from skelgnn.tools.benchmark_summary import aggregate, cross_paired_differences, paired_differences
+
+    return {"config": "c.toml", "protocol": {}, "results": results, "aggregates": aggregate(results),
+            "references": list(references),
+            "paired": [p for ref in references for p in paired_differences(results, ref)],
+            "cross_paired": [p for ref in references for p in cross_paired_differences(results, ref)]}
+
+
+def test_comparison_table_has_bandai2_cross_columns_with_dashes_and_seed_counts():
+    from skelgnn.tools.benchmark_summary import results_markdown
+
+    summary = _cross_summary(_cross_results())
+    agg = {r["label"]: r for r in summary["aggregates"]}
+    assert agg["c"]["cross"] is None and agg["d"]["cross"]["seeds"] == [0]
+    a = agg["a"]["cross"]
+    assert a["seeds"] == [0, 1, 2] and a["in_view"]["mpjpe"] == pytest.approx(93.0)
+    assert a["in_view"]["mpjpe_sd"] == pytest.approx(13 ** 0.5)  # deviations -3, -1, +4
+    assert a["in_view"]["pck150"] == pytest.approx(0.81)          # stored as in test.json
+    assert a["all"]["mpjpe"] == pytest.approx(143.0)
+    md = results_markdown(summary)
+    lines = md.splitlines()
+    assert lines[lines.index("## gt input — comparison") + 2].endswith(
+        "| abs MPJPE | B2X MPJPE | B2X P-MPJPE | B2X N-MPJPE | B2X PCK@150 % | B2X MPJPE true height |")
+    row = {ln.split(" | ")[0][2:]: ln for ln in lines if ln.startswith("| ") and " M | " in ln}
+    assert row["a"].endswith("| 93.0 ± 3.6 | 63.0 ± 3.6 | 83.0 ± 3.6 | 81.0 ± 1.0 | 73.0 ± 3.6 |")
+    assert row["c"].endswith("| – | – | – | – | – | – | – | – | – | – |")  # v1.1 metrics and cross: none
+    assert row["d"].endswith("| 95.0 | 65.0 | 85.0 | 77.0 | 75.0 |")     # one seed: no ± sd
+    caption = next(ln for ln in lines if ln.startswith("B2X = Bandai2-Cross"))
+    assert caption.endswith("Seeds of the Bandai2-Cross cells where they differ from the HDM05-Lift cells: "
+                            "d 1 seed (0).")
+    # the same rows without any cross number: the columns are there and show "–"; no caption, no cross section
+    plain = [{k: v for k, v in r.items() if k != "cross"} for r in _cross_results()]
+    md = results_markdown(_cross_summary(plain))
+    assert "B2X = " not in md and "Bandai2-Cross paired" not in md
+    assert "| 41.0 ± 1.0 | – | – | – | – | – | – | – | – | – | – |" in md
+
+
+def test_bandai2_cross_paired_table_matches_a_hand_computed_interval():
+    from skelgnn.tools.benchmark_summary import cross_paired_differences, results_markdown
+
+    results = _cross_results()
+    (b, d) = cross_paired_differences(results, "a")  # c has no cross numbers: not paired
+    assert (b["label"], b["seeds"], d["label"], d["seeds"]) == ("b", [0, 1, 2], "d", [0])
+    # a minus b, MPJPE: -10, -9, -13 mm; mean -32/3, sd sqrt(13/3), t(0.975, 2) = 4.303
+    half = 4.303 * (13 / 3) ** 0.5 / 3 ** 0.5
+    assert b["mpjpe"]["mean"] == pytest.approx(-32 / 3)
+    assert b["mpjpe"]["lo"] == pytest.approx(-32 / 3 - half)
+    assert b["mpjpe"]["hi"] == pytest.approx(-32 / 3 + half)
+    assert b["mpjpe"]["real"] and b["mpjpe"]["hi"] < 0
+    # PCK@150 in points: +10, +7, +10; mean 9, sd sqrt(3), half 4.303
+    assert (b["pck150"]["mean"], b["pck150"]["lo"], b["pck150"]["hi"]) == (
+        pytest.approx(9.0), pytest.approx(9.0 - 4.303), pytest.approx(9.0 + 4.303))
+    assert d["mpjpe"]["mean"] == pytest.approx(-5.0) and math.isnan(d["mpjpe"]["lo"])  # one seed
+    md = results_markdown(_cross_summary(results))
+    a_part = md.split("## Bandai2-Cross paired differences, a minus each model")[1].split("\n## ")[0]
+    assert "| model | input | seeds | MPJPE | P-MPJPE | N-MPJPE | PCK@150 % | MPJPE true height |" in a_part
+    assert ("| b | gt | 0,1,2 | -10.7 [-15.8, -5.5]* | -10.7 [-15.8, -5.5]* | -10.7 [-15.8, -5.5]* | "
+            "+9.0 [+4.7, +13.3]* | -10.7 [-15.8, -5.5]* |") in a_part
+    assert "One shared seed (no interval yet): d gt (seed 0)." in a_part and "| d |" not in a_part
+    c_part = md.split("## Bandai2-Cross paired differences, c minus each model")[1]
+    assert "No interval exists yet: no run of c has been scored on Bandai2-Cross." in c_part
+    # one seed of every row scored there (the first cross runs): no interval for anyone yet
+    first = [r if r["seed"] == 0 else {k: v for k, v in r.items() if k != "cross"} for r in results]
+    md = results_markdown(_cross_summary(first, references=("a",)))
+    part = md.split("## Bandai2-Cross paired differences, a minus each model")[1]
+    assert "No interval exists yet: no model shares two or more seeds scored on Bandai2-Cross with a." in part
+    assert "One shared seed (no interval yet): b gt (seed 0); d gt (seed 0)." in part
+    assert "a 1 seed (0); b 1 seed (0); d 1 seed (0)." in md  # the caption's seed counts
+
+
+PAGE = ("# Results\n\nProse kept.\n\n<!-- tables from bench/x/results.md: begin -->\nold tables\n"
+        "<!-- tables from bench/x/results.md: end -->\n\nMore prose.\n")
+
+
+def test_report_only_writes_the_results_page_between_its_markers(tmp_path, monkeypatch, capsys):
+    import skelgnn.tools.benchmark as bm
+    from skelgnn.tools.benchmark_summary import write_results_page
+
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[benchmark]\ninputs = ["gt"]\nreference = ["a"]\n'
+                   + "".join(f'[[runs]]\nlabel = "{lb}"\nmodel = "fc"\nseeds = [0, 1, 2]\n' for lb in "abcd"))
+    out = tmp_path / "out"
+    for r in _cross_results():
+        folder = out / "runs" / f"{r['label']}__gt__s{r['seed']}"
+        folder.mkdir(parents=True)
+        (folder / "test.json").write_text(json.dumps(r))
+    page = tmp_path / "results.md"
+    command = ["benchmark", str(cfg), "--out", str(out), "--report-only", "--quiet",
+               "--results-page", str(page)]
+    page.write_text("no markers\n")
+    assert main(command) == 2
+    assert "no marker lines" in capsys.readouterr().err and not (out / "results.md").exists()  # checked first
+    page.write_text(PAGE)
+    monkeypatch.setattr(bm, "_plots", lambda summary, out: None)
+    assert main(command) == 0
+    capsys.readouterr()
+    md = (out / "results.md").read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Results\n\nProse kept.\n\n<!-- tables from bench/x/results.md: begin -->\n\n"
+                           "### gt input — comparison\n")
+    assert text.endswith("\n<!-- tables from bench/x/results.md: end -->\n\nMore prose.\n")
+    assert "old tables" not in text
+    body = "#" + md[md.index("## gt input — comparison"):].rstrip().replace("\n## ", "\n### ")
+    assert body in text and "### Bandai2-Cross paired differences, a minus" in text
+    summary = json.loads((out / "results.json").read_text())
+    assert summary["references"] == ["a"] and [p["label"] for p in summary["cross_paired"]] == ["b", "d"]
+    assert [r["label"] for r in summary["aggregates"] if r["cross"] is None] == ["c"]
+    assert not write_results_page(page, md)  # what bench/results_page.py --check compares: nothing to change

@@ -71,10 +71,13 @@ def _cmd_benchmark(args: argparse.Namespace) -> int:
     _guard_outputs(inputs=[args.config], folders={"--out": (args.out, ("results.md", "results.json"))})
     summary = run_benchmark(args.config, args.out, overrides=args.set or [], progress=not args.quiet,
                             train=not args.report_only, shard=args.shard, only=args.only or [],
-                            by_run=args.by_run, seeds=args.seed or [], inputs=args.input or [])
+                            by_run=args.by_run, seeds=args.seed or [], inputs=args.input or [],
+                            results_page=args.results_page)
     print((Path(args.out) / "results.md").read_text(encoding="utf-8"))
     print(f"Wrote results.md, results.json and plots to {Path(args.out).resolve()} "
           f"({summary['wall_seconds_this_call']:.0f} s this call)")
+    if args.results_page:
+        print(f"Wrote the tables into {args.results_page}")
     return 0
 
 
@@ -154,6 +157,9 @@ def _add_benchmark(sub) -> None:
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.add_argument("--report-only", action="store_true",
                    help="train nothing: tables and plots from the runs already finished (lists the others)")
+    b.add_argument("--results-page", metavar="PAGE",
+                   help="also write the tables into this markdown page between its marker lines "
+                        "('<!-- tables from SOURCE: begin -->' ... ': end -->'), e.g. docs/results.md")
     b.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
                    help="train only every N-th run starting at the K-th, so N processes or machines share the "
                         "benchmark (default 1/1: all); --report-only merges what any shard finished")

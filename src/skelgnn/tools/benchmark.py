@@ -30,10 +30,13 @@ names a folder written by ``skelgnn data bandai2``, on Bandai2-Cross with the sa
 ``best.pt`` is still there). Finished pieces are
 skipped when the command is run again, so an interrupted benchmark resumes where it stopped.
 Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy→hard, error CDF,
-per-joint MPJPE) in ``OUT``. The tables give mean ± sd over the seeds, and ``benchmark.reference``
+per-joint MPJPE) in ``OUT``, and with ``results_page`` (``--results-page docs/results.md``) the same tables in
+that page between its marker lines. The tables give mean ± sd over the seeds (the comparison tables also the
+Bandai2-Cross in-view numbers, over the seeds scored there), and ``benchmark.reference``
 (a label, default ``skeletal_gnn``, or a list of labels: one paired table each) is compared with every other
 main run by seed-paired differences with a 95 % t interval: a difference is called real only when that
-interval excludes 0. Every ablation arm with two or more seeds shared with a ``base`` gets a written reading
+interval excludes 0; the same on the Bandai2-Cross numbers wherever two runs share two or more seeds scored
+there. Every ablation arm with two or more seeds shared with a ``base`` gets a written reading
 per metric (arm minus base): the difference and its interval where the interval excludes 0, otherwise "no
 difference measured at this precision".
 
@@ -58,8 +61,17 @@ from ..core.errors import SkelgnnError
 from ..core.io import atomic_save_npz, atomic_write_text
 from ..core.validate import check_model_kwargs
 from ..training.config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number, check_train_config
-from .benchmark_summary import (_plots, ablation_readings, aggregate, paired_differences, results_markdown,
-                                run_folder)
+from .benchmark_summary import (
+    _plots,
+    ablation_readings,
+    aggregate,
+    check_results_page,
+    cross_paired_differences,
+    paired_differences,
+    results_markdown,
+    run_folder,
+    write_results_page,
+)
 
 __all__ = ["load_benchmark_config", "run_benchmark", "results_markdown"]
 
@@ -245,7 +257,8 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
 def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[str] = (),
                   progress: bool = True, plots: bool = True, train: bool = True,
                   shard: tuple[int, int] = (1, 1), only: list[str] = (), by_run: bool = False,
-                  seeds: list[int] = (), inputs: list[str] = ()) -> dict:
+                  seeds: list[int] = (), inputs: list[str] = (),
+                  results_page: str | Path | None = None) -> dict:
     """Train and evaluate every run of the config for every input and seed; write results and plots into ``out``.
 
     With ``train=False`` nothing is trained: the tables are made from the runs already finished, and
@@ -256,11 +269,16 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     seed and input of one run, then the next) instead of seed round by seed round, so that a session that
     stops early leaves whole runs (all their seeds) finished rather than one seed of each. ``seeds`` restricts
     training to those seeds of each run (e.g. seed 0 of every row first), ``inputs`` to those 2D inputs.
+    ``results_page`` (a markdown page such as ``docs/results.md``): also put ``results.md``'s tables into that
+    page between its two marker lines (``<!-- tables from SOURCE: begin -->`` / ``... end -->``), the rest of
+    the page kept; checked before anything trains.
     """
     k, n = shard
     if not 1 <= k <= n:
         raise SkelgnnError(f"shard must be K/N with 1 <= K <= N, got {k}/{n}")
     cfg = load_benchmark_config(config_path, overrides)
+    if results_page is not None:
+        check_results_page(results_page)
     labels = [r["label"] for r in cfg["runs"]]
     unknown = [x for x in only if x not in labels]
     if unknown:
@@ -300,13 +318,18 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
         "config": str(config_path), "wall_seconds_this_call": round(time.perf_counter() - t0, 1),
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
         "aggregates": aggregate(results),
+        "references": cfg["references"],
         "paired": [p for ref in cfg["references"] for p in paired_differences(results, ref)],
+        "cross_paired": [p for ref in cfg["references"] for p in cross_paired_differences(results, ref)],
         "readings": ablation_readings(results, {r["label"]: (r["bases"], r.get("note", ""))
                                                 for r in cfg["runs"] if r.get("bases")}),
         "missing": missing,
     }
     atomic_write_text(out / "results.json", json.dumps(summary, indent=1))
-    atomic_write_text(out / "results.md", results_markdown(summary))
+    markdown = results_markdown(summary)
+    atomic_write_text(out / "results.md", markdown)
+    if results_page is not None:
+        write_results_page(results_page, markdown)
     if plots:
         _plots(summary, out)
     return summary

@@ -1,18 +1,24 @@
-"""Summaries of a benchmark: mean ± sd per run, seed-paired differences with a 95 % t interval, the
-ablation readings, ``results.md`` and the plots (:func:`skelgnn.tools.benchmark.run_benchmark` writes
-them); where each run's folder is (:func:`run_folder`)."""
+"""Summaries of a benchmark: mean ± sd per run, seed-paired differences with a 95 % t interval (on
+HDM05-Lift and, for runs scored there, on Bandai2-Cross), the ablation readings, ``results.md``, the results
+page's tables and the plots (:func:`skelgnn.tools.benchmark.run_benchmark` writes them); where each run's
+folder is (:func:`run_folder`)."""
 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["METRICS", "V11_METRICS", "t_interval", "aggregate", "paired_differences", "ablation_readings",
-           "reading_text", "results_markdown", "run_folder"]
+from ..core.errors import SkelgnnError
+from ..core.io import atomic_write_text
+
+__all__ = ["METRICS", "V11_METRICS", "CROSS_METRICS", "t_interval", "aggregate", "paired_differences",
+           "cross_paired_differences", "ablation_readings", "reading_text", "results_markdown",
+           "results_page", "check_results_page", "write_results_page", "run_folder"]
 
 def run_folder(out: Path, label: str, input_kind: str, seed: int) -> Path:
     """Where one run trains and writes its ``test.json``."""
@@ -26,6 +32,12 @@ METRICS = tuple(_METRIC_NAMES)  # with a paired 95 % interval
 _V11_NAMES = {"accel": "Accel", "mpjve": "MPJVE", "bone_std": "bone sd", "root_error": "root err",
               "abs_mpjpe": "abs MPJPE"}
 V11_METRICS = tuple(_V11_NAMES)  # docs/benchmarks.md, Metrics (mean over seeds, no interval)
+# Bandai2-Cross (in-view samples, the run's own 2D input) in the comparison tables and the cross paired
+# tables: key of test.json's "cross" part -> (column head, factor from the stored unit to the printed one)
+_CROSS_NAMES = {"mpjpe": ("MPJPE", 1.0), "p_mpjpe": ("P-MPJPE", 1.0), "n_mpjpe": ("N-MPJPE", 1.0),
+                "pck150": ("PCK@150 %", 100.0), "mpjpe_height": ("MPJPE true height", 1.0)}
+CROSS_METRICS = tuple(_CROSS_NAMES)
+_CROSS_HEAD = "B2X"  # column prefix: Bandai2-Cross
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -62,7 +74,28 @@ def aggregate(results: list[dict]) -> list[dict]:
         for m in V11_METRICS:  # runs evaluated before these metrics existed have none
             if all(r.get(m) is not None for r in rows):
                 row[m] = float(np.mean([r[m] for r in rows]))
+        row["cross"] = _aggregate_cross(rows)
         out.append(row)
+    return out
+
+
+def _aggregate_cross(rows: list[dict]) -> dict | None:
+    """Bandai2-Cross numbers of one (label, input) over the seeds that have them: ``{"seeds": [...],
+    "in_view": {metric: mean, metric + "_sd": sample sd (NaN for one seed)}, "all": {...}}`` in test.json's
+    units (mm, px; PCK and AUC as fractions), or ``None`` when no seed was scored there (runs finished before
+    the cross set existed)."""
+    scored = [r for r in rows if r.get("cross")]
+    if not scored:
+        return None
+    out = {"seeds": [r.get("seed") for r in scored]}
+    for part in ("in_view", "all"):
+        stats = {}
+        for m in scored[0]["cross"].get(part, {}):
+            if all(r["cross"].get(part, {}).get(m) is not None for r in scored):
+                v = np.asarray([r["cross"][part][m] for r in scored], dtype=np.float64)
+                stats[m] = float(v.mean())
+                stats[m + "_sd"] = float(v.std(ddof=1)) if len(v) > 1 else math.nan
+        out[part] = stats
     return out
 
 
@@ -73,6 +106,22 @@ def paired_differences(results: list[dict], reference: str) -> list[dict]:
     Each entry: label, input, seeds, and per metric the mean difference with its 95 % t interval
     (negative: the reference is better) and ``real`` = the interval excludes 0.
     """
+    return _paired(results, reference, {m: (lambda r, m=m: r[m]) for m in METRICS})
+
+
+def cross_paired_differences(results: list[dict], reference: str) -> list[dict]:
+    """As :func:`paired_differences`, on the Bandai2-Cross in-view numbers (:data:`CROSS_METRICS`), over the
+    seeds that both runs have scored there (``"cross"`` in their test.json). Differences in mm, PCK@150 in
+    percentage points (reference minus run: negative is better for the reference in mm, positive for PCK).
+    Entries with one shared seed have NaN bounds (no interval)."""
+    scored = [r for r in results if (r.get("cross") or {}).get("in_view")]
+    return _paired(scored, reference, {m: (lambda r, m=m, f=f: f * r["cross"]["in_view"][m])
+                                       for m, (_, f) in _CROSS_NAMES.items()})
+
+
+def _paired(results: list[dict], reference: str, metrics: dict) -> list[dict]:
+    """``reference`` minus every other (label, input) over their shared seeds; ``metrics``: key -> the value
+    of a run."""
     by = {(r["label"], r["input"], r.get("seed")): r for r in results}
     out = []
     ordered = sorted(results, key=lambda r: r["group"] != "main")  # stable: comparison rows, then ablations
@@ -84,8 +133,8 @@ def paired_differences(results: list[dict], reference: str) -> list[dict]:
             continue
         entry = {"label": label, "input": input_kind, "reference": reference, "seeds": seeds,
                  "group": by[(label, input_kind, seeds[0])]["group"]}
-        for m in METRICS:
-            d = [by[(reference, input_kind, s)][m] - by[(label, input_kind, s)][m] for s in seeds]
+        for m, value in metrics.items():
+            d = [value(by[(reference, input_kind, s)]) - value(by[(label, input_kind, s)]) for s in seeds]
             mean, lo, hi = t_interval(d)
             entry[m] = {"mean": mean, "lo": lo, "hi": hi, "real": bool(lo > 0 or hi < 0)}
         out.append(entry)
@@ -154,21 +203,30 @@ def results_markdown(summary: dict) -> str:
         lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
     columns = ["model", "params", "rf", "seeds", "epochs (best)", "train s", "CPU s",
                *(_METRIC_NAMES[m] for m in METRICS), *(_V11_NAMES[m] for m in V11_METRICS)]
-    head = "| " + " | ".join(columns) + " |\n" + "|---" * len(columns) + "|"
+    cross_columns = [f"{_CROSS_HEAD} {name}" for name, _ in _CROSS_NAMES.values()]
     aggregates = summary.get("aggregates") or aggregate(summary["results"])
     for input_kind in dict.fromkeys(r["input"] for r in aggregates):
         for group in ("main", "ablation"):
             rows = [r for r in aggregates if r["input"] == input_kind and r["group"] == group]
             if not rows:
                 continue
-            lines += ["", f"## {input_kind} input — {'comparison' if group == 'main' else 'ablations'}", "", head]
+            # Bandai2-Cross columns: always in the comparison tables, in an ablation table once one of its
+            # rows has been scored there
+            cross = group == "main" or any(r.get("cross") for r in rows)
+            head = columns + (cross_columns if cross else [])
+            lines += ["", f"## {input_kind} input — {'comparison' if group == 'main' else 'ablations'}", "",
+                      "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
             for r in rows:
                 epochs = "/".join(str(e) for e in r["epochs_run"]) + " (" + "/".join(str(e) for e in r["best_epoch"]) + ")"
                 label = r["label"] + (" (GPU)" if r.get("gpu") else "")
                 lines.append(f"| {label} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
                              f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} | "
                              f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " | "
-                             + " | ".join(_cell(r, k) for k in V11_METRICS) + " |")
+                             + " | ".join(_cell(r, k) for k in V11_METRICS)
+                             + "".join(" | " + _cross_cell(r, m) for m in CROSS_METRICS if cross) + " |")
+            caption = _cross_caption(rows) if cross else ""
+            if caption:
+                lines += ["", caption]
     all_paired = summary.get("paired", [])
     for reference in dict.fromkeys(p["reference"] for p in all_paired):
         paired = [p for p in all_paired if p["reference"] == reference]
@@ -183,6 +241,7 @@ def results_markdown(summary: dict) -> str:
                                                     f" [{d['lo']:+.1f}, {d['hi']:+.1f}]{'*' if d['real'] else ''}"))
             lines.append(f"| {p['label']}{' (ablation)' if p.get('group') == 'ablation' else ''} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
                          + " | ".join(cells) + " |")
+    lines += _cross_paired_lines(summary)
     readings = summary.get("readings", [])
     if readings:
         lines += ["", "## Ablation readings (each arm minus its base, same seeds; mm, 95 % t interval; negative = "
@@ -193,6 +252,121 @@ def results_markdown(summary: dict) -> str:
         lines += ["", "Runs with their own training settings (over the shared budget):"]
         lines += [f"- {label}: " + ", ".join(f"train.{k} = {v!r}" for k, v in t.items()) for label, t in own.items()]
     return "\n".join(lines) + "\n"
+
+
+# the results page (docs/results.md) holds results.md's tables between two marker lines
+_PAGE_BEGIN = re.compile(r"^<!-- tables from (.+): begin -->$", re.MULTILINE)
+
+
+def _page_span(page: str, where: str) -> tuple[int, int]:
+    """Where the tables go in a results page: from the end of its begin marker line to the start of its end
+    marker line (``<!-- tables from SOURCE: begin -->`` ... ``<!-- tables from SOURCE: end -->``)."""
+    begin = _PAGE_BEGIN.search(page)
+    end = page.find(f"<!-- tables from {begin.group(1)}: end -->", begin.end()) if begin else -1
+    if end < 0:
+        raise SkelgnnError(f"{where}: no marker lines for the tables; put "
+                           "'<!-- tables from SOURCE: begin -->' and '<!-- tables from SOURCE: end -->' "
+                           "(each on its own line) where they go")
+    return begin.end(), end
+
+
+def results_page(page: str, results_md: str, where: str = "results page") -> str:
+    """``page`` with the tables of ``results_md`` (from its first section on, headings one level down) between
+    its two marker lines; the rest of the page is kept as it is."""
+    start, end = _page_span(page, where)
+    body = results_md[results_md.index("\n## ") + 1:] if "\n## " in results_md else ""
+    tables = "\n".join(f"#{ln}" if ln.startswith("## ") else ln for ln in body.splitlines()).rstrip() + "\n"
+    return page[:start] + "\n\n" + tables + "\n" + page[end:]
+
+
+def check_results_page(path: str | Path) -> None:
+    """Raise :class:`SkelgnnError` unless ``path`` is a page with the two marker lines (checked before any
+    training)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SkelgnnError(f"results page {path}: not a file")
+    _page_span(path.read_text(encoding="utf-8"), str(path))
+
+
+def write_results_page(path: str | Path, results_md: str) -> bool:
+    """Put the tables of ``results_md`` into the page at ``path`` between its marker lines (atomically);
+    returns whether the page changed."""
+    path = Path(path)
+    page = path.read_text(encoding="utf-8")
+    new = results_page(page, results_md, str(path))
+    if new != page:
+        atomic_write_text(path, new)
+    return new != page
+
+
+def _cross_cell(row: dict, m: str) -> str:
+    """A Bandai2-Cross in-view column: mean ± sd over the seeds scored there (PCK@150 in %), "–" without."""
+    stats = (row.get("cross") or {}).get("in_view", {})
+    if stats.get(m) is None:
+        return "–"
+    f = _CROSS_NAMES[m][1]
+    sd = stats.get(m + "_sd", math.nan)
+    return f"{f * stats[m]:.1f}" if math.isnan(sd) else f"{f * stats[m]:.1f} ± {f * sd:.1f}"
+
+
+def _seed_text(seeds: list) -> str:
+    return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({','.join(str(s) for s in seeds)})"
+
+
+def _cross_caption(rows: list[dict]) -> str:
+    """What the Bandai2-Cross columns of a table cover, and which rows' cross cells cover other seeds than
+    their HDM05-Lift cells; "" when no row of the table has been scored there."""
+    scored = [r for r in rows if r.get("cross")]
+    if not scored:
+        return ""
+    text = (f"{_CROSS_HEAD} = Bandai2-Cross (another studio's people, HDM05-Lift's camera ring), in-view "
+            "samples, each run's own 2D input; mean ± sd over the seeds scored there; \"true height\": the "
+            "output scaled to each clip's true standing height; – = not scored there yet.")
+    other = [r for r in scored if list(r["cross"]["seeds"]) != list(r["seeds"])]
+    if other:
+        text += (" Seeds of the Bandai2-Cross cells where they differ from the HDM05-Lift cells: "
+                 + "; ".join(f"{r['label']} {_seed_text(r['cross']['seeds'])}" for r in other) + ".")
+    else:
+        text += " Every Bandai2-Cross cell covers the same seeds as its row's HDM05-Lift cells."
+    return text
+
+
+def _cross_paired_lines(summary: dict) -> list[str]:
+    """The Bandai2-Cross paired tables (one per reference), or, where no pair shares two seeds scored there,
+    the statement that no interval exists yet; nothing when no run has been scored there."""
+    if not any(r.get("cross") for r in summary["results"]):
+        return []
+    cross_paired = summary.get("cross_paired", [])
+    references = summary.get("references") or list(dict.fromkeys(
+        p["reference"] for p in summary.get("paired", []) + cross_paired))
+    scored = {r["label"] for r in summary["results"] if r.get("cross")}
+    lines = []
+    for reference in references:
+        pairs = [p for p in cross_paired if p["reference"] == reference]
+        lines += ["", (f"## Bandai2-Cross paired differences, {reference} minus each model (in view, "
+                       "each run's own 2D input; seeds scored there by both; mm, PCK@150 in points; "
+                       "95 % t interval; negative = the reference is better, for PCK@150 positive; "
+                       "* = the interval excludes 0)"), ""]
+        intervals = [p for p in pairs if len(p["seeds"]) >= 2]
+        if intervals:
+            lines += ["| model | input | seeds | " + " | ".join(n for n, _ in _CROSS_NAMES.values()) + " |",
+                      "|---|---|---|" + "---|" * len(CROSS_METRICS)]
+            for p in intervals:
+                cells = [f"{p[m]['mean']:+.1f} [{p[m]['lo']:+.1f}, {p[m]['hi']:+.1f}]"
+                         + ("*" if p[m]["real"] else "") for m in CROSS_METRICS]
+                arm = " (ablation)" if p.get("group") == "ablation" else ""
+                lines.append(f"| {p['label']}{arm} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
+                             + " | ".join(cells) + " |")
+        elif reference not in scored:
+            lines.append(f"No interval exists yet: no run of {reference} has been scored on Bandai2-Cross.")
+        else:
+            lines.append("No interval exists yet: no model shares two or more seeds scored on Bandai2-Cross "
+                         f"with {reference}.")
+        single = [p for p in pairs if len(p["seeds"]) < 2]
+        if single:
+            lines += ["", "One shared seed (no interval yet): "
+                      + "; ".join(f"{p['label']} {p['input']} (seed {p['seeds'][0]})" for p in single) + "."]
+    return lines
 
 
 def _cell(row: dict, key: str) -> str:
