@@ -19,12 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from skelgnn.core.io import atomic_write_text
-from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.hdm05 import benchmark_sequences
 from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.lifting.bvh_export import read_bvh_h36m, write_bvh
-from skelgnn.lifting.checkpoint import load_checkpoint
-from skelgnn.lifting.inference import fit_trajectories, predict_sequences
+from skelgnn.lifting.api import Lifter
+from skelgnn.lifting.inference import fit_trajectories
 from skelgnn.lifting.predict import default_checkpoint
 from skelgnn.lifting.smoothing import postprocess
 
@@ -42,14 +41,14 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(1)
     ckpt = args.checkpoint or default_checkpoint()
-    model, meta = load_checkpoint(ckpt)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    lifter = Lifter.load(ckpt)
+    skeleton = lifter.skeleton
     seqs = benchmark_sequences(load_benchmark(args.data), "test", args.input,
-                               input_norm=meta["normalization"].get("input", "screen"))
+                               input_norm=lifter.input_norm)
     keep = [i for i, k in enumerate(seqs.keys) if int(k.rsplit("/", 1)[1]) < args.cameras]
     seqs = seqs.subset(keep)
     t0 = time.perf_counter()
-    preds = predict_sequences(model, seqs, skeleton, scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    preds = lifter.predict_sequences(seqs)
     roots = fit_trajectories(preds, seqs)
     variants = {
         "ground truth": lambda i: seqs.targets[i].astype(np.float64),
@@ -86,7 +85,7 @@ def main(argv=None) -> int:
                   title=f"{seqs.keys[0]} frame {t + 1}: BVH read back by skelgnn.data.bvh")
         print(f"Wrote {args.png}")
     print(f"BVH round trip on HDM05-Lift test ({args.input} 2D, {len(seqs)} clip x camera sequences, "
-          f"{seqs.num_frames} frames, {meta['model']['name']}):")
+          f"{seqs.num_frames} frames, {lifter.name}):")
     for name, r in result["variants"].items():
         print(f"| {name} | {r['mean_mm']:.2f} mm | {r['p95_mm']:.2f} mm |")
     if args.json:

@@ -20,17 +20,18 @@ from torch.utils.data import DataLoader, RandomSampler
 
 from skelgnn.core.io import atomic_write_text
 from skelgnn.data.windows import PoseWindows
-from skelgnn.lifting.checkpoint import load_checkpoint
+from skelgnn.lifting.api import Lifter
 from skelgnn.training.config import DataConfig
 from skelgnn.training.datasets import training_sequences
 from skelgnn.training.train import default_chunk, reestimate_batchnorm, validation_mpjpe
 
 
 def check(path: str, batches: int) -> dict:
-    net, meta = load_checkpoint(path)
-    train_cfg, data_cfg = meta["config"]["train"], meta["config"]["data"]
+    lifter = Lifter.load(path)
+    net = lifter.model
+    train_cfg, data_cfg = lifter.info.train_config, lifter.info.data_config
     train, val, skeleton = training_sequences(DataConfig(**data_cfg))
-    scale = float(meta["normalization"]["target_scale_mm"])
+    scale = lifter.scale_mm
     net.eval()
     before = validation_mpjpe(net, val, skeleton, scale)
     strided = bool(train_cfg.get("strided")) and net.receptive_field > 1
@@ -42,7 +43,7 @@ def check(path: str, batches: int) -> dict:
                         sampler=RandomSampler(windows, generator=g))
     reestimate_batchnorm(net, itertools.islice(loader, batches), strided=strided)
     after = validation_mpjpe(net, val, skeleton, scale)
-    return {"checkpoint": path, "model": meta["model"]["name"], "epoch": meta["metrics"].get("epoch"),
+    return {"checkpoint": path, "model": lifter.name, "epoch": lifter.metrics.get("epoch"),
             "input": data_cfg["input"], "val_mpjpe_running_stats": round(before, 1),
             "val_mpjpe_reestimated": round(after, 1), "batches": batches}
 

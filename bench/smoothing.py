@@ -24,12 +24,11 @@ import torch
 
 from skelgnn.core.io import atomic_write_text
 from skelgnn.core.metrics import mpjpe, p_mpjpe
-from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.hdm05 import benchmark_sequences
 from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.evaluation.report import jitter_metrics, trajectory_metrics
-from skelgnn.lifting.checkpoint import load_checkpoint
-from skelgnn.lifting.inference import fit_trajectories, predict_sequences
+from skelgnn.lifting.api import Lifter
+from skelgnn.lifting.inference import fit_trajectories
 from skelgnn.lifting.predict import default_checkpoint
 from skelgnn.lifting.smoothing import enforce_bone_lengths, one_euro, savgol_smooth
 
@@ -77,18 +76,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     ckpt = args.checkpoint or default_checkpoint()
-    model, meta = load_checkpoint(ckpt)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    lifter = Lifter.load(ckpt)
+    skeleton = lifter.skeleton
     parents = skeleton.parents
-    norm = meta["normalization"].get("input", "screen")
-    scale = float(meta["normalization"]["target_scale_mm"])
+    norm = lifter.input_norm
     bench = load_benchmark(args.data)
     t0 = time.perf_counter()
     data = {}
     for split, kind in itertools.product(("val", "test"), ("gt", "noisy")):
         seqs = benchmark_sequences(bench, split, kind, input_norm=norm)
         seqs = seqs.subset([i for i, k in enumerate(seqs.keys) if int(k.rsplit("/", 1)[1]) < args.cameras])
-        data[split, kind] = (seqs, predict_sequences(model, seqs, skeleton, scale_mm=scale))
+        data[split, kind] = (seqs, lifter.predict_sequences(seqs))
         print(f"predicted {split} {kind}: {seqs.num_frames} samples ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
     def val_choice(grid, make):
@@ -111,13 +109,13 @@ def main(argv=None) -> int:
         seqs, preds = data["test", kind]
         test[kind] = {name: scores(apply(preds, fn), seqs, parents, roots=True)
                       for name, fn in filters(parents, sg["params"], oe["params"]).items()}
-    result = {"checkpoint": str(ckpt), "model": meta["model"]["name"], "cameras_per_clip": args.cameras,
+    result = {"checkpoint": str(ckpt), "model": lifter.name, "cameras_per_clip": args.cameras,
               "selection": "validation clips of bd, bk, dg; lowest mean Accel (gt, noisy) with mean validation "
                            "MPJPE at most 0.5 mm above the unfiltered one",
               "savgol": sg, "one_euro": oe, "validation_raw": raw_val, "savgol_grid": sg_rows,
               "one_euro_grid": oe_rows, "test": test, "seconds": round(time.perf_counter() - t0, 1)}
     for kind in ("gt", "noisy"):
-        print(f"\n{kind} 2D, HDM05-Lift test ({meta['model']['name']}, {args.cameras} camera(s) per clip):")
+        print(f"\n{kind} 2D, HDM05-Lift test ({lifter.name}, {args.cameras} camera(s) per clip):")
         print("| post-filter | MPJPE | P-MPJPE | Accel | MPJVE | bone sd | root err | root err % | abs MPJPE |")
         print("|---|---|---|---|---|---|---|---|---|")
         for name, s in test[kind].items():

@@ -14,12 +14,11 @@ import argparse
 import torch
 
 from skelgnn.core.metrics import mpjpe
-from skelgnn.core.skeleton import Skeleton
 from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.evaluation.report import trajectory_metrics
 from skelgnn.evaluation.robustness import camera_change, camera_change_sequences
-from skelgnn.lifting.checkpoint import load_checkpoint
-from skelgnn.lifting.inference import fit_trajectories, predict_sequences
+from skelgnn.lifting.api import Lifter
+from skelgnn.lifting.inference import fit_trajectories
 from skelgnn.lifting.predict import default_checkpoint
 from skelgnn.lifting.smoothing import postprocess
 
@@ -35,17 +34,17 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     ckpt = args.checkpoint or default_checkpoint()
-    model, meta = load_checkpoint(ckpt)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    lifter = Lifter.load(ckpt)
+    skeleton = lifter.skeleton
     bench = load_benchmark(args.data)
     print(f"| camera change ({args.input} 2D, {args.cameras} camera(s) per clip) | MPJPE | root error (mm) "
           "| root error (% of distance) | depth error (%) | abs MPJPE |")
     print("|---|---|---|---|---|---|")
     for name in args.changes:
         seqs, _ = camera_change_sequences(bench, camera_change(name), input_kind=args.input,
-                                          input_norm=meta["normalization"].get("input", "screen"))
+                                          input_norm=lifter.input_norm)
         seqs = seqs.subset([i for i, k in enumerate(seqs.keys) if int(k.rsplit("/", 1)[1]) < args.cameras])
-        preds = predict_sequences(model, seqs, skeleton, scale_mm=float(meta["normalization"]["target_scale_mm"]))
+        preds = lifter.predict_sequences(seqs)
         preds = [postprocess(p, skeleton.parents, smooth="savgol", bones=True).astype("float32") for p in preds]
         m = trajectory_metrics(preds, fit_trajectories(preds, seqs), seqs)
         e = float(mpjpe(torch.cat([torch.from_numpy(p - p[:, :1]) for p in preds]).double(),

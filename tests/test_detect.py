@@ -98,7 +98,7 @@ def test_predict_file_on_a_photo(cv2, tmp_path):
     pytest.importorskip("torch")
     from skelgnn.lifting.checkpoint import make_checkpoint, save_checkpoint
     from skelgnn.models import build
-    from skelgnn.lifting.predict import predict_file
+    from skelgnn.lifting.api import predict_file
     from skelgnn.core.skeleton import H36M_17
 
     ckpt = tmp_path / "tiny.pt"

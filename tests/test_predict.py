@@ -13,7 +13,8 @@ from skelgnn.core.errors import SkelgnnError
 from skelgnn.core.skeleton import H36M_16, H36M_17
 from skelgnn.keypoints import Keypoints, write_keypoints
 from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
-from skelgnn.lifting.predict import lift_keypoints, predict_file
+from skelgnn.lifting.api import predict_file
+from skelgnn.lifting.predict import lift_keypoints
 from skelgnn.models import build
 
 from _flip import with_flip  # tests/_flip.py

@@ -9,7 +9,7 @@ from skelgnn.cli import main
 from skelgnn.core.errors import SkelgnnError
 from skelgnn.core.metrics import accel_error
 from skelgnn.lifting.bvh_export import read_bvh_h36m
-from skelgnn.lifting.predict import predict_file
+from skelgnn.lifting.api import predict_file
 from skelgnn.tools.demo import demo_sample_path, load_demo_sample
 
 

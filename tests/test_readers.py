@@ -179,7 +179,7 @@ def test_csv_columns_by_position_with_explicit_layout(tmp_path):
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.suffix != ".md"))
 def test_every_example_file_is_lifted(name, tmp_path):
-    from skelgnn.lifting.predict import predict_file
+    from skelgnn.lifting.api import predict_file
 
     layout = "coco17" if name.endswith(".csv") else None
     pred = predict_file(None, EXAMPLES / name, tmp_path / "out.npz", layout=layout)

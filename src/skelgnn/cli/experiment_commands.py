@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from ..core.distributed import is_main_process
-from ..core.errors import SkelgnnError
+from ..core.errors import ParameterError, SkelgnnError
 from ..core.io import atomic_write_text
 from ..core.validate import check_model_kwargs
 from ..evaluation.evaluate import evaluate
@@ -45,12 +45,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+_EVALUATE_OPTIONS = {"input": "--input", "split": "--split", "joints": "--joints",
+                     "keep_s11_directions": "--keep-s11-directions", "test_downsample": "--test-downsample",
+                     "rare": "--rare", "tta": "--tta", "allow_pickle": "--allow-pickle"}
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     _guard_outputs({"--json": args.json, "--save-predictions": args.save_predictions},
                    inputs=[args.checkpoint, args.data])
-    ev = evaluate(args.checkpoint, args.data, input=args.input, split=args.split, tta=args.tta,
-                  allow_pickle=args.allow_pickle, joints=args.joints, keep_s11_directions=args.keep_s11_directions,
-                  test_downsample=args.test_downsample, rare=args.rare)
+    try:
+        ev = evaluate(args.checkpoint, args.data, input=args.input, split=args.split, tta=args.tta,
+                      allow_pickle=args.allow_pickle, joints=args.joints,
+                      keep_s11_directions=args.keep_s11_directions, test_downsample=args.test_downsample,
+                      rare=args.rare)
+    except ParameterError as e:  # the library names its parameters; say the options that set them
+        raise e.renamed(_EVALUATE_OPTIONS) from None
     print(ev.report.to_markdown(), end="\n" if ev.kind in ("hdm05", "bandai2") else "")
     _write_json(args.json, ev.report.to_json())
     if args.save_predictions:

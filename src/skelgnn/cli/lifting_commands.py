@@ -7,15 +7,25 @@ import sys
 from pathlib import Path
 
 from ..core.errors import SkelgnnError
+from ..core.height import check_subject_height
 from ..core.skeleton import H36M_17
 from ..keypoints import MIN_TRACK_LENGTH
+from ..lifting.api import predict_file
 from ..lifting.export import TOLERANCE, check_export, export_checkpoint
 from ..lifting.predict import (OUTSIDE_MARGIN, check_image_size, check_pictures, default_checkpoint,
-                               predict_file, unknown_meta, write_pictures)
+                               size_statement, unknown_meta, write_pictures)
 from ..models import build, names
 from ..tools.demo import OUTPUT_FILES as DEMO_FILES
 from ..tools.demo import run_demo
 from .common import _confidence, _guard_outputs, _positive_float, _positive_int
+
+
+def _subject_height(s: str) -> float:
+    try:
+        return check_subject_height(float(s), "the subject's height")
+    except (ValueError, SkelgnnError) as e:
+        msg = str(e) if isinstance(e, SkelgnnError) else f"the subject's height must be a number of metres, got {s!r}"
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 _PREDICT_EPILOG = """\
@@ -26,7 +36,10 @@ frame lists, mmpose inferencer/demo output, generic frames, COCO/AlphaPose resul
 and examples/), or, with `pip install "skelgnn[detect]"`, an image or a video.
 Without CKPT the bundled checkpoint is used. OUT.npz holds joints_3d (P, T, 17, 3) in mm,
 camera frame (x right, y down, z forward), pelvis-relative, plus joints_2d, flags (filled
-joints), track_ids and metadata; OUT.csv holds one row per track and frame.
+joints), track_ids and metadata; OUT.csv holds one row per track and frame. The body size is
+a typical adult's as learned from the training data unless --subject-height gives the person's
+standing height (joints, trajectory and BVH are then scaled to it; docs/data.md says how the
+height is measured on the 17 joints).
 """
 
 
@@ -59,7 +72,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                         fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta,
                         min_track_length=args.min_track_length, smooth=smooth,
                         bones=args.bone_lengths, trajectory=args.trajectory, focal_px=args.focal, fov_deg=args.fov,
-                        bvh_path=args.bvh, bvh_unit=args.bvh_unit, bvh_track=args.track)
+                        subject_height=args.subject_height, bvh_path=args.bvh, bvh_unit=args.bvh_unit, bvh_track=args.track)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
@@ -83,6 +96,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         print("Frame rate: unknown (not in the input; pass --fps); recorded as unknown"
               + ("; the GIF/HTML play at 30 fps (assumed)." if args.gif or args.html else "."))
     print(f"Post-filter: {pred.postfilter}.")
+    print(f"Size: {size_statement(pred)}.")
     print(f"Wrote {pred.out_path}: 3D joints in mm, camera frame, pelvis-relative.")
     if pred.root_3d is not None:
         k = pred.intrinsics
@@ -127,10 +141,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------- export
 def _cmd_export(args: argparse.Namespace) -> int:
     _guard_outputs({"-o/--output": args.output}, inputs=[args.checkpoint])
-    model, meta, path = export_checkpoint(args.checkpoint, args.output, frames=args.frames, opset=args.opset,
-                                          exporter=args.exporter)
+    lifter, path = export_checkpoint(args.checkpoint, args.output, frames=args.frames, opset=args.opset,
+                                     exporter=args.exporter)
+    model = lifter.model
     time_axis = "dynamic (T >= receptive field)" if args.frames is None else f"fixed T = {args.frames}"
-    print(f"Wrote {path} ({path.stat().st_size / 1e6:.2f} MB): {meta['model']['name']}, "
+    print(f"Wrote {path} ({path.stat().st_size / 1e6:.2f} MB): {lifter.name}, "
           f"receptive field {int(model.receptive_field)}, "
           f"input joints_2d (B, T, {model.num_joints}, 2) with dynamic batch, time {time_axis}")
     if not args.check:
@@ -187,6 +202,9 @@ def _add_predict(sub) -> None:
                                                          "(default: assumed from the image size and --fov)")
     p.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image side, "
                                                        "used when --focal is not given (default 55)")
+    p.add_argument("--subject-height", type=_subject_height, metavar="METRES",
+                   help="the person's standing height in metres (e.g. 1.72): joints, root trajectory and BVH are "
+                        "scaled to it (default: the typical adult size the model learned, recorded as such)")
     p.add_argument("--bvh", help="also write the track (--track, default the first) as a BVH animation")
     p.add_argument("--bvh-unit", choices=("cm", "m", "mm"), default="cm", help="BVH length unit (default cm)")
     p.set_defaults(func=_cmd_predict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["SkelgnnError", "FormatError", "ShapeError", "MappingError", "CheckpointError"]
+__all__ = ["SkelgnnError", "FormatError", "ShapeError", "MappingError", "CheckpointError", "ParameterError"]
 
 
 class SkelgnnError(Exception):
@@ -47,3 +47,30 @@ class MappingError(SkelgnnError, KeyError):
 
 class CheckpointError(SkelgnnError):
     """A checkpoint is missing, truncated, corrupt or not a skelgnn checkpoint."""
+
+
+class ParameterError(SkelgnnError, ValueError):
+    """Arguments that do not apply to the call (or values they cannot take), named as the function names them.
+
+    The message is ``template`` with every ``{name}`` replaced by the parameter's name; a front end with its
+    own names for them (the CLI's options) renders it with :meth:`renamed`.
+
+    Args:
+        template: the message, with ``{name}`` where a parameter is named.
+        params: the parameters the template names.
+    """
+
+    def __init__(self, template: str, params) -> None:
+        self.template = template
+        self.params = tuple(params)
+        super().__init__(self.render({}))
+
+    def render(self, names: dict[str, str]) -> str:
+        """The message with each parameter called ``names.get(param, param)``."""
+        return self.template.format(**{p: names.get(p, p) for p in self.params})
+
+    def renamed(self, names: dict[str, str]) -> ParameterError:
+        """The same error, its parameters called by ``names`` (e.g. ``{"split": "--split"}``)."""
+        out = ParameterError(self.template, self.params)
+        out.args = (self.render(names),)
+        return out

@@ -20,9 +20,12 @@ import numpy as np
 
 from .errors import SkelgnnError
 
-__all__ = ["STATURE_PER_CHAIN", "chain_length", "standing_height", "scale_to_height"]
+__all__ = ["STATURE_PER_CHAIN", "SUBJECT_HEIGHT_RANGE_M", "chain_length", "check_subject_height", "standing_height",
+           "scale_to_height"]
 
 STATURE_PER_CHAIN = 1.10
+SUBJECT_HEIGHT_RANGE_M = (0.5, 2.5)
+"""The standing heights (metres) a subject may be given: anything outside is a typo (or centimetres)."""
 # (joint, parent) pairs of the chain, Human3.6M-17 order
 _LEGS = (((3, 2), (2, 1)), ((6, 5), (5, 4)))
 _TRUNK = ((7, 0), (8, 7), (9, 8), (10, 9))
@@ -76,3 +79,21 @@ def scale_to_height(joints_rel: np.ndarray, height: float) -> tuple[np.ndarray, 
         raise SkelgnnError("the lifted pose has zero size; it cannot be scaled to a height")
     factor = float(height) / h
     return np.asarray(joints_rel, dtype=np.float64) * factor, factor
+
+
+def check_subject_height(height, what: str = "subject_height") -> float:
+    """A subject's standing height in metres: a finite number in :data:`SUBJECT_HEIGHT_RANGE_M`, as a float.
+
+    Raises:
+        SkelgnnError: one line naming ``what`` (the parameter or option), the range and the value.
+    """
+    lo, hi = SUBJECT_HEIGHT_RANGE_M
+    try:
+        h = float(height) if not isinstance(height, (bool, str)) else float("nan")
+    except (TypeError, ValueError, OverflowError):
+        h = float("nan")
+    if not np.isfinite(h) or not lo <= h <= hi:
+        hint = f" (centimetres? give metres, e.g. {h / 100:g})" if np.isfinite(h) and 50 <= h <= 250 else ""
+        raise SkelgnnError(f"{what} must be the subject's standing height in metres, a number between {lo:g} and "
+                           f"{hi:g}; got {height!r}{hint}")
+    return h

@@ -10,7 +10,7 @@ it reads the data kind from the checkpoint's config and runs one of three driver
   :class:`~skelgnn.evaluation.protocol.Protocol` (VideoPose3D-layout files);
 * :func:`evaluate_3dhp_checkpoint`: cross-dataset PCK / AUC on the MPI-INF-3DHP test set.
 
-Each loads the model (:mod:`skelgnn.lifting.checkpoint`) and the data (:mod:`skelgnn.data`), predicts
+Each loads the model (:class:`skelgnn.lifting.api.Lifter`) and the data (:mod:`skelgnn.data`), predicts
 (:mod:`skelgnn.lifting.inference`) and builds a :class:`~skelgnn.evaluation.report.Report` (:mod:`skelgnn.evaluation.report`).
 
 Conventions (docs/benchmarks.md): every test frame of every camera is one sample ("frame"); MPJPE is the
@@ -27,9 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..core.errors import SkelgnnError
+from ..core.errors import ParameterError, SkelgnnError
 from ..core.io import atomic_save_npz
-from ..core.skeleton import Skeleton
 from ..data.h36m import h36m_data_files, load_vp3d_pair
 from ..data.bandai2 import cross_sequences
 from ..data.bandai2_files import is_cross_folder, load_cross
@@ -37,8 +36,9 @@ from ..data.hdm05 import benchmark_sequences
 from ..data.hdm05_files import load_benchmark
 from ..data.mpi3dhp import read_3dhp_test
 from ..data.sequences import SequenceSet
-from ..lifting.checkpoint import load_checkpoint, read_checkpoint
-from ..lifting.inference import fit_trajectories, predict_sequences
+from ..lifting.api import Lifter
+from ..lifting.checkpoint import CheckpointInfo, read_checkpoint
+from ..lifting.inference import fit_trajectories
 from .protocol import Protocol
 from .rare_poses import attach_rare_flags, h36m_rare_flags
 from .cross_report import cross_report
@@ -47,9 +47,8 @@ from .report import Note, Report, compute_report, protocol_report, score_3dhp
 __all__ = ["Evaluation", "evaluate", "checkpoint_data_kind", "evaluate_checkpoint", "evaluate_h36m_checkpoint",
            "evaluate_3dhp_checkpoint", "evaluate_protocol", "evaluate_3dhp", "evaluate_cross_checkpoint"]
 
-_H36M_ONLY = {"joints": "--joints", "keep_s11_directions": "--keep-s11-directions",
-              "test_downsample": "--test-downsample", "rare": "--rare"}
-_HDM05_ONLY = {"input": "--input", "split": "--split"}
+_H36M_ONLY = ("joints", "keep_s11_directions", "test_downsample", "rare")
+_HDM05_ONLY = ("input", "split")
 
 
 @dataclass
@@ -99,7 +98,8 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
         order: joint order of the 3DHP file (:func:`skelgnn.data.mpi3dhp.read_3dhp_test`).
 
     Raises:
-        SkelgnnError: an override that does not apply to the data kind, or any error of the drivers.
+        ParameterError: an override that does not apply to the data kind (named as the parameter).
+        SkelgnnError: any error of the drivers.
     """
     if kind is None:
         kind = checkpoint_data_kind(checkpoint)
@@ -108,24 +108,25 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
                                                            order=order), [])
     if kind == "h36m":  # VideoPose3D layout: the protocol comes from the config
         given = {"input": input, "split": split}
-        wrong = [flag for name, flag in _HDM05_ONLY.items() if given[name] is not None]
+        wrong = [name for name in _HDM05_ONLY if given[name] is not None]
         if wrong:
-            raise SkelgnnError(f"{' and '.join(wrong)} apply to HDM05-Lift checkpoints; this checkpoint was trained "
-                               "with data.kind = 'h36m': its 2D source is the config's data.input and it is "
-                               "evaluated on the protocol's test subjects")
+            raise ParameterError(" and ".join(f"{{{n}}}" for n in wrong) + " apply to HDM05-Lift checkpoints; this "
+                                 "checkpoint was trained with data.kind = 'h36m': its 2D source is the config's "
+                                 "data.input and it is evaluated on the protocol's test subjects", wrong)
         report, preds, seqs, protocol = evaluate_h36m_checkpoint(
             checkpoint, data, allow_pickle=allow_pickle, tta=tta, joints=joints,
             keep_s11_directions=keep_s11_directions, test_downsample=test_downsample, rare=rare)
         return Evaluation("h36m", report, preds, seqs, protocol)
     values = {"joints": joints, "keep_s11_directions": keep_s11_directions, "test_downsample": test_downsample,
               "rare": rare}
-    wrong = [flag for name, flag in _H36M_ONLY.items() if values[name]]
+    wrong = [name for name in _H36M_ONLY if values[name]]
     if wrong:
-        raise SkelgnnError(f"{', '.join(wrong)}: only for checkpoints trained with data.kind = 'h36m'; "
-                           f"{checkpoint} was trained on HDM05-Lift")
+        raise ParameterError(", ".join(f"{{{n}}}" for n in wrong) + ": only for checkpoints trained with data.kind "
+                             f"= 'h36m'; {_braces(checkpoint)} was trained on HDM05-Lift", wrong)
     if is_cross_folder(data):
         if split not in (None, "test"):
-            raise SkelgnnError(f"--split {split}: every clip of Bandai2-Cross is test data; leave --split out")
+            raise ParameterError(f"{{split}} {_braces(split)}: every clip of Bandai2-Cross is test data; leave "
+                                 "{split} out", ["split"])
         report, preds, seqs = evaluate_cross_checkpoint(checkpoint, data, input_kind=input or "gt", tta=bool(tta))
         return Evaluation("bandai2", report, preds, seqs)
     report, preds, seqs = evaluate_checkpoint(checkpoint, data, input_kind=input or "gt", split=split or "test",
@@ -135,13 +136,16 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
 
 def checkpoint_data_kind(checkpoint) -> str:
     """``data.kind`` of the config stored in a checkpoint: ``"hdm05"`` (also for older checkpoints) or ``"h36m"``."""
-    data = (read_checkpoint(checkpoint).get("config") or {}).get("data") or {}
-    return str(data.get("kind", "hdm05"))
+    return CheckpointInfo.from_meta(read_checkpoint(checkpoint)).data_kind
 
 
-def _model_facts(model: torch.nn.Module) -> dict:
-    return {"parameters": int(sum(p.numel() for p in model.parameters())),
-            "receptive_field": int(model.receptive_field)}
+def _braces(value) -> str:
+    """``value`` as text that :meth:`str.format` keeps as it is (a path or value inside a message template)."""
+    return str(value).replace("{", "{{").replace("}", "}}")
+
+
+def _model_facts(lifter: Lifter) -> dict:
+    return {"parameters": lifter.num_parameters, "receptive_field": lifter.receptive_field}
 
 
 # ---------------------------------------------------------------------------------------- HDM05-Lift
@@ -152,15 +156,13 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
     Returns:
         ``(report, predictions in mm, sequences)``.
     """
-    model, meta = load_checkpoint(checkpoint)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
-    norm = meta["normalization"].get("input", "screen")
+    lifter = Lifter.load(checkpoint)
+    skeleton, norm = lifter.skeleton, lifter.input_norm
     seqs = benchmark_sequences(load_benchmark(data_dir), split, input_kind, input_norm=norm)
     if len(seqs) == 0:
         raise SkelgnnError(f"{data_dir}: the split {split!r} has no clips")
     t0 = time.perf_counter()
-    preds = predict_sequences(model, seqs, skeleton, tta=tta,
-                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    preds = lifter.predict_sequences(seqs, tta=tta)
     protocol = {
         "benchmark": "HDM05-Lift (spec v1)",
         "split": "test (actors mm, tr)" if split == "test" else split,
@@ -170,7 +172,7 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
         "averaging": "frame-wise (mean over samples) and class-wise (mean over the motion classes)",
         "hard tail": "HT10 = mean MPJPE of the worst 10 % samples of this model",
         "rare poses": "Rare20 = MPJPE over the fixed 20 % test frames farthest from any training pose",
-        "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
+        "model": lifter.info.description,
         "model selection": "lowest validation MPJPE (validation clips of the training actors)",
     }
     protocol["smoothness"] = ("Accel = mean |second difference error| per joint, mm/frame^2 at 30 fps; MPJVE the same "
@@ -179,8 +181,8 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
                               "(skelgnn.lifting.trajectory.fit_root); absolute MPJPE keeps the root")
     roots = fit_trajectories(preds, seqs)
     report = compute_report(preds, seqs, skeleton, protocol=protocol, roots=roots,
-                            title=f"{meta['model']['name']} on HDM05-Lift {input_kind}")
-    report.update(model=meta["model"]["name"], checkpoint=str(checkpoint), **_model_facts(model),
+                            title=f"{lifter.name} on HDM05-Lift {input_kind}")
+    report.update(model=lifter.name, checkpoint=str(checkpoint), **_model_facts(lifter),
                   seconds=round(time.perf_counter() - t0, 2))
     return report, preds, seqs
 
@@ -195,15 +197,15 @@ def evaluate_cross_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", t
     Returns:
         ``(report, predictions in mm, sequences)``.
     """
-    model, meta = load_checkpoint(checkpoint)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    lifter = Lifter.load(checkpoint)
+    skeleton = lifter.skeleton
     if skeleton.num_joints != 17:
         raise SkelgnnError(f"{checkpoint}: Bandai2-Cross scores Human3.6M-17 lifters; this one has "
                            f"{skeleton.num_joints} joints")
-    norm = meta["normalization"].get("input", "screen")
+    norm = lifter.input_norm
     seqs, in_view = cross_sequences(load_cross(data_dir), input_kind, input_norm=norm, max_frames=max_frames)
     t0 = time.perf_counter()
-    preds = predict_sequences(model, seqs, skeleton, tta=tta, scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    preds = lifter.predict_sequences(seqs, tta=tta)
     roots = fit_trajectories(preds, seqs)
     protocol = {
         "benchmark": "Bandai2-Cross (HDM05-Lift spec v1.2, section 8): another studio, other people, "
@@ -214,43 +216,42 @@ def evaluate_cross_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", t
         "PCK/AUC": "16 non-root joints; AUC over thresholds 0, 5, ..., 150 mm",
         "height given": "each sequence's prediction scaled to the clip's true standing height (skelgnn.core.height)",
         "reprojection": "prediction placed on its least-squares trajectory, projected with the true intrinsics",
-        "model": f"{meta['model']['name']} {meta['model']['kwargs']}",
+        "model": lifter.info.description,
     }
     report = cross_report(preds, seqs, in_view, roots, skeleton, protocol=protocol,
-                          title=f"{meta['model']['name']} on Bandai2-Cross {input_kind}")
-    report.update(model=meta["model"]["name"], checkpoint=str(checkpoint), **_model_facts(model),
+                          title=f"{lifter.name} on Bandai2-Cross {input_kind}")
+    report.update(model=lifter.name, checkpoint=str(checkpoint), **_model_facts(lifter),
                   seconds=round(time.perf_counter() - t0, 2))
     return report, preds, seqs
 
 
 # ---------------------------------------------------------------------------------------- Human3.6M layout
-def _protocol_predictions(model: torch.nn.Module, meta: dict, seqs: SequenceSet, protocol: Protocol, *,
+def _protocol_predictions(lifter: Lifter, seqs: SequenceSet, protocol: Protocol, *,
                           chunk: int = 4096, title: str = "Results") -> tuple[Report, list[np.ndarray]]:
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    skeleton = lifter.skeleton
     if skeleton.num_joints != protocol.joints:
         raise SkelgnnError(f"the checkpoint's skeleton has {skeleton.num_joints} joints, the protocol "
                            f"{protocol.joints}")
-    preds = predict_sequences(model, seqs, skeleton, tta=protocol.test_flip, chunk=chunk,
-                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    preds = lifter.predict_sequences(seqs, tta=protocol.test_flip, chunk=chunk)
     report = protocol_report(preds, seqs, protocol, title=title)
-    report["model"] = f"{meta['model']['name']} {meta['model'].get('kwargs', {})}"
+    report["model"] = lifter.info.description
     return report, preds
 
 
-def evaluate_protocol(model: torch.nn.Module, meta: dict, seqs: SequenceSet, protocol: Protocol, *,
-                      chunk: int = 4096) -> Report:
+def evaluate_protocol(model: torch.nn.Module, meta: dict | CheckpointInfo, seqs: SequenceSet, protocol: Protocol,
+                      *, chunk: int = 4096) -> Report:
     """Predict ``seqs`` with a loaded checkpoint (test-time flip per ``protocol``) and report.
 
     Args:
         model: from :func:`skelgnn.lifting.checkpoint.load_checkpoint`.
-        meta: its checkpoint dict (``skeleton``, ``normalization``, ``model``).
+        meta: its checkpoint dict (``skeleton``, ``normalization``, ``model``) or its description.
         seqs: the test sequences, read with ``joints = protocol.joints``.
         protocol: the protocol.
 
     Returns:
         :func:`~skelgnn.evaluation.report.protocol_report`'s report plus ``model``.
     """
-    return _protocol_predictions(model, meta, seqs, protocol, chunk=chunk)[0]
+    return _protocol_predictions(Lifter(model, meta), seqs, protocol, chunk=chunk)[0]
 
 
 def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False, tta: bool | None = None,
@@ -274,10 +275,10 @@ def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False
         SkelgnnError: the checkpoint is not an ``h36m`` one, ``joints`` differs from the checkpoint's
             skeleton, ``allow_pickle`` is false, or a file is missing or malformed.
     """
-    model, meta = load_checkpoint(checkpoint)
-    data = dict((meta.get("config") or {}).get("data") or {})
-    if data.get("kind", "hdm05") != "h36m":
-        raise SkelgnnError(f"{checkpoint}: trained with data.kind = {data.get('kind', 'hdm05')!r}, not 'h36m'")
+    lifter = Lifter.load(checkpoint)
+    data = lifter.info.data_config
+    if lifter.info.data_kind != "h36m":
+        raise SkelgnnError(f"{checkpoint}: trained with data.kind = {lifter.info.data_kind!r}, not 'h36m'")
     protocol = Protocol.from_config(data)
     changes: dict = {}
     if tta is not None:
@@ -289,24 +290,24 @@ def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False
     if joints is not None:
         changes["joints"] = joints
     protocol = protocol.replace(**changes) if changes else protocol
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    skeleton = lifter.skeleton
     if skeleton.num_joints != protocol.joints:
         raise SkelgnnError(f"{checkpoint}: the model was trained on {skeleton.num_joints} joints, so it cannot be "
                            f"evaluated with {protocol.joints} joints; the 16-joint protocol needs a model trained "
                            "with data.joints = 16 (and the 17-joint one a 17-joint model)")
     p3, p2 = h36m_data_files(data_dir, str(data.get("name", "h36m")), protocol.input_2d, allow_pickle=allow_pickle)
     pair = load_vp3d_pair(p3, p2, allow_pickle=True)
-    seqs = protocol.splits(pair, splits=("test",), input_norm=meta["normalization"].get("input", "screen"))["test"]
+    seqs = protocol.splits(pair, splits=("test",), input_norm=lifter.input_norm)["test"]
     if len(seqs) == 0:
         raise SkelgnnError(f"{p3}: no test sequences for subjects {list(protocol.test_subjects)}")
     t0 = time.perf_counter()
     if rare:
         flags, _ = h36m_rare_flags(protocol, pair)
         attach_rare_flags(seqs, flags)
-    report, preds = _protocol_predictions(model, meta, seqs, protocol)
+    report, preds = _protocol_predictions(lifter, seqs, protocol)
     report.title = f"{report['model']} on {protocol.dataset}, 2D {protocol.input_2d}"
-    sel = dict(meta.get("metrics") or {})
-    report.update(checkpoint=str(checkpoint), **_model_facts(model), files=[str(p3), str(p2)], selection=sel,
+    sel = dict(lifter.metrics)
+    report.update(checkpoint=str(checkpoint), **_model_facts(lifter), files=[str(p3), str(p2)], selection=sel,
                   seconds=round(time.perf_counter() - t0, 2))
     if "val_mpjpe" in sel:
         report.blocks.append(Note((f"Checkpoint {checkpoint}: epoch {sel.get('epoch')}, validation MPJPE "
@@ -316,7 +317,8 @@ def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False
 
 
 # ---------------------------------------------------------------------------------------- MPI-INF-3DHP
-def evaluate_3dhp(model: torch.nn.Module, meta: dict, path: str | Path, *, allow_pickle: bool = False,
+def evaluate_3dhp(model: torch.nn.Module, meta: dict | CheckpointInfo, path: str | Path, *,
+                  allow_pickle: bool = False,
                   tta: bool = False, order: str = "mpi", chunk: int = 4096) -> Report:
     """Cross-dataset evaluation of a loaded checkpoint on the MPI-INF-3DHP test set.
 
@@ -324,7 +326,7 @@ def evaluate_3dhp(model: torch.nn.Module, meta: dict, path: str | Path, *, allow
 
     Args:
         model: from :func:`skelgnn.lifting.checkpoint.load_checkpoint`.
-        meta: its checkpoint dict (skeleton with 17 or 16 joints, normalization).
+        meta: its checkpoint dict (skeleton with 17 or 16 joints, normalization) or its description.
         path: ``data_test_3dhp.npz``.
         allow_pickle: must be ``True`` (pickled layout).
         tta: test-time flip augmentation.
@@ -334,13 +336,13 @@ def evaluate_3dhp(model: torch.nn.Module, meta: dict, path: str | Path, *, allow
         :func:`~skelgnn.evaluation.report.score_3dhp`'s report plus ``protocol`` (a description of every switch) and
         ``model``.
     """
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    lifter = Lifter(model, meta)
+    skeleton = lifter.skeleton
     if skeleton.num_joints not in (16, 17):
         raise SkelgnnError(f"the checkpoint's skeleton has {skeleton.num_joints} joints; 3DHP needs 17 or 16")
-    norm = meta.get("normalization", {}).get("input", "screen")
+    norm = lifter.input_norm
     test = read_3dhp_test(path, allow_pickle=allow_pickle, joints=skeleton.num_joints, order=order, input_norm=norm)
-    preds = predict_sequences(model, test.seqs, skeleton, tta=tta, chunk=chunk,
-                              scale_mm=float(meta["normalization"]["target_scale_mm"]))
+    preds = lifter.predict_sequences(test.seqs, tta=tta, chunk=chunk)
     report = score_3dhp(preds, test, skeleton.joint_names)
     report["protocol"] = {
         "dataset": "MPI-INF-3DHP test set (" + ", ".join(test.seqs.classes) + ")",
@@ -353,7 +355,7 @@ def evaluate_3dhp(model: torch.nn.Module, meta: dict, path: str | Path, *, allow
         "AUC": "mean PCK over thresholds 0..149 mm in 1 mm steps",
         "averaging": "overall = pooled over all valid frames; sequence_mean = mean over sequences",
     }
-    report["model"] = f"{meta['model']['name']} {meta['model'].get('kwargs', {})}"
+    report["model"] = lifter.info.description
     return report
 
 
@@ -366,11 +368,11 @@ def evaluate_3dhp_checkpoint(checkpoint, path, *, allow_pickle: bool = False, tt
     Returns:
         :func:`evaluate_3dhp`'s report plus ``checkpoint``.
     """
-    model, meta = load_checkpoint(checkpoint)
+    lifter = Lifter.load(checkpoint)
     if tta is None:
-        data = (meta.get("config") or {}).get("data") or {}
-        tta = bool(data.get("test_flip", False)) if data.get("kind", "hdm05") == "h36m" else False
-    report = evaluate_3dhp(model, meta, path, allow_pickle=allow_pickle, tta=tta, order=order)
+        info = lifter.info
+        tta = bool(info.data_config.get("test_flip", False)) if info.data_kind == "h36m" else False
+    report = evaluate_3dhp(lifter.model, lifter.info, path, allow_pickle=allow_pickle, tta=tta, order=order)
     report.title = f"{report['model']} on MPI-INF-3DHP (cross-dataset)"
     report["checkpoint"] = str(checkpoint)
     return report

@@ -26,7 +26,7 @@ benchmark's stored ``noisy`` input, i.e. ``skelgnn evaluate --input noisy`` (up 
 Projection and noise are :func:`skelgnn.data.views.append_view` and :func:`skelgnn.data.views.pixel_noise`,
 the code that also makes the random training views of ``data.extra_views``.
 
-The 2D is normalised the way the checkpoint was trained (``meta["normalization"]["input"]``):
+The 2D is normalised the way the checkpoint was trained (its ``normalization.input``):
 ``screen`` divides by the image width, so a model trained on 1000 × 1000 images sees different
 numbers when the focal length or the image changes; ``bbox`` (pelvis-centred, divided by half the
 box side) is exactly invariant to the focal length and to the image size without noise, and only the
@@ -43,14 +43,14 @@ import numpy as np
 from ..core.camera_rigs import ring_cameras
 from ..core.cameras import Camera
 from ..core.errors import SkelgnnError
-from ..core.skeleton import H36M_17, Skeleton
+from ..core.skeleton import H36M_17
 from ..data.hdm05 import (FOCAL_PX, IMAGE_SIZE, LOOK_AT_HEIGHT_MM, NOISE_SEED, NOISE_SIGMA_PX, OUTLIER_PROB,
                            OUTLIER_SIGMA_PX, RING_HEIGHT_MM, RING_RADIUS_MM, YAWS_DEG)
 from ..data.hdm05_files import load_benchmark
 from ..data.sequences import SequenceSet
 from ..data.views import append_view, noise_scale, pixel_noise
-from ..lifting.checkpoint import load_checkpoint
-from ..lifting.inference import fit_trajectories, predict_sequences
+from ..lifting.api import Lifter
+from ..lifting.inference import fit_trajectories
 from .report import compute_report
 
 __all__ = ["CAMERA_CHANGES", "CameraChange", "camera_change", "camera_change_sequences", "changed_cameras",
@@ -188,20 +188,19 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
     """
     import time
 
-    model, meta = load_checkpoint(checkpoint)
-    skeleton = Skeleton.from_dict(meta["skeleton"])
+    lifter = Lifter.load(checkpoint)
+    skeleton = lifter.skeleton
     if tuple(skeleton.joint_names) != H36M_17.joint_names:
         raise SkelgnnError(f"{checkpoint}: its skeleton {skeleton.name!r} is not the 17 Human3.6M joints "
                            "of HDM05-Lift")
-    norm = str(meta["normalization"].get("input", "screen"))
-    scale = float(meta["normalization"]["target_scale_mm"])
+    norm = lifter.input_norm
     todo = [camera_change(n) for n in changes] if changes else list(CAMERA_CHANGES)
     bench = load_benchmark(data_dir)
     t0 = time.perf_counter()
     rows = []
     for ch in todo:
         seqs, stats = camera_change_sequences(bench, ch, input_kind=input_kind, input_norm=norm, seed=seed)
-        preds = predict_sequences(model, seqs, skeleton, tta=tta, scale_mm=scale)
+        preds = lifter.predict_sequences(seqs, tta=tta)
         rep = compute_report(preds, seqs, skeleton, roots=fit_trajectories(preds, seqs))
         rows.append({**asdict(ch), "focal_px": ch.focal_px,
                      "noise_sigma_px": NOISE_SIGMA_PX * ch.noise_scale if input_kind == "noisy" else 0.0,
@@ -216,7 +215,7 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
              f"sigma {NOISE_SIGMA_PX:g} px + {100 * OUTLIER_PROB:g} % outliers sigma {OUTLIER_SIGMA_PX:g} px, "
              f"both x max(width, height)/1000, PCG64 seed {seed}")
     return {
-        "checkpoint": str(checkpoint), "model": meta["model"]["name"], "input_norm": norm,
+        "checkpoint": str(checkpoint), "model": lifter.name, "input_norm": norm,
         "input": input_kind,
         "seed": seed, "tta": tta, "seconds": round(time.perf_counter() - t0, 2),
         "protocol": {

@@ -101,7 +101,7 @@ Shape letters: ``P`` tracks (people), ``T`` frames, ``K`` keypoints of the layou
 
 from __future__ import annotations
 
-from .files import read_keypoints, write_keypoints
+from .files import keypoints_from_array, read_keypoints, write_keypoints
 from .layouts import LAYOUTS, Layout, get_layout, layout_for_count, map_to_h36m
 from .tracks import MAX_FPS, MAX_IMAGE_SIDE
 from .tracks import MAX_TRACK_FRAMES, MIN_TRACK_LENGTH, Keypoints, fill_missing, to_h36m
@@ -116,6 +116,7 @@ __all__ = [
     "Layout",
     "fill_missing",
     "get_layout",
+    "keypoints_from_array",
     "layout_for_count",
     "map_to_h36m",
     "read_keypoints",

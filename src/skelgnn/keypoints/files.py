@@ -21,13 +21,13 @@ import numpy as np
 from ..core.errors import FormatError, SkelgnnError
 from ..core.io import atomic_save_npz, atomic_write_text
 from .layouts import Layout, get_layout
-from .readers.arrays import dense_json, read_npy
+from .readers.arrays import dense_array, dense_json, read_npy
 from .readers.mmpose import is_mmpose, parse_mmpose
 from .npz_csv import _read_csv, _read_npz
 from .tracks import _apply_meta, _from_dense
 from .tracks import MIN_TRACK_LENGTH, Detection, Keypoints, assemble, check_number, short_repr
 
-__all__ = ["read_keypoints", "write_keypoints"]
+__all__ = ["keypoints_from_array", "read_keypoints", "write_keypoints"]
 
 
 # ---------------------------------------------------------------------------------------- readers
@@ -69,6 +69,21 @@ def read_keypoints(path: str | os.PathLike, *, layout: str | Layout | None = Non
         return _from_dense(read_npy(p), p, layout)
     raise FormatError(p, f"unknown keypoint file type {suffix or '(no extension)'!r}; expected an OpenPose "
                          f"folder of *_keypoints.json files, or a .json, .npz, .npy or .csv file")
+
+
+def keypoints_from_array(points, *, layout: str | Layout | None = None, source: str = "<array>") -> Keypoints:
+    """Keypoints from an in-memory array, read as a ``.npy`` file of the same shape would be.
+
+    Args:
+        points: (T, K, 2|3) one person or (P, T, K, 2|3) P people: x, y in pixels (and confidence);
+            ``NaN`` (or ``(0, 0, 0)``) where missing.
+        layout: the keypoint layout; guessed from ``K`` if ``None`` (17 keypoints: COCO-17).
+        source: how errors and outputs name the array.
+
+    Raises:
+        FormatError: not a non-empty numeric array of one of those shapes.
+    """
+    return _from_dense(dense_array(np.asarray(points), source), source, layout)
 
 
 

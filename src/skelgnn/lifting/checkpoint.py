@@ -8,12 +8,15 @@ A checkpoint is a plain dict that ``torch.load(path, weights_only=True)`` reads:
 
 :func:`load_checkpoint` rebuilds the model through the registry from the file alone. Writes are
 atomic; a truncated or corrupt file raises :class:`~skelgnn.core.errors.CheckpointError`.
+:class:`CheckpointInfo` is the one place that reads the entries of a checkpoint's metadata: every other
+module asks it (or :class:`skelgnn.lifting.api.Lifter`, which holds one next to the model).
 """
 
 from __future__ import annotations
 
 import io
 import pickle
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -23,7 +26,7 @@ from ..core.errors import CheckpointError, SkelgnnError
 from ..core.io import atomic_write_bytes
 from ..core.skeleton import Skeleton
 
-__all__ = ["FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
+__all__ = ["CheckpointInfo", "FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
            "load_checkpoint", "model_from_checkpoint", "check_normalization", "check_finite_weights"]
 
 FORMAT = 1
@@ -144,3 +147,77 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     model = model_from_checkpoint(ckpt, str(path))
     meta = {k: v for k, v in ckpt.items() if k not in ("state_dict", "resume")}
     return model, meta
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What a checkpoint says about its model, unpacked once from its metadata (:func:`load_checkpoint`'s dict).
+
+    Attributes:
+        name: the registered model name; ``kwargs`` its constructor arguments.
+        skeleton: the skeleton it lifts; ``skeleton_dict`` the entry as stored.
+        normalization: how its 2D input is normalised and its output scaled (:data:`DEFAULT_NORMALIZATION`).
+        config: the training configuration (empty when not recorded); ``metrics`` its selection metrics.
+        package_version: the skelgnn version that wrote it (``""`` when not recorded).
+    """
+
+    name: str
+    kwargs: dict
+    skeleton: Skeleton
+    skeleton_dict: dict
+    normalization: dict
+    config: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    package_version: str = ""
+
+    @classmethod
+    def from_meta(cls, meta: dict | CheckpointInfo) -> CheckpointInfo:
+        """Unpack a checkpoint dict (with or without its weights); a :class:`CheckpointInfo` is returned as is.
+
+        Raises:
+            CheckpointError: no model name, or an unreadable skeleton.
+        """
+        if isinstance(meta, CheckpointInfo):
+            return meta
+        model = meta.get("model") or {}
+        if not isinstance(model, dict) or "name" not in model:
+            raise CheckpointError("the checkpoint names no model ('model': {'name': ...} expected)")
+        sk = meta.get("skeleton") or {}
+        try:
+            skeleton = Skeleton.from_dict(sk)
+        except SkelgnnError as e:
+            raise CheckpointError(f"the checkpoint's skeleton: {e}") from None
+        return cls(name=str(model["name"]), kwargs=dict(model.get("kwargs") or {}), skeleton=skeleton,
+                   skeleton_dict=dict(sk), normalization=dict(meta.get("normalization") or DEFAULT_NORMALIZATION),
+                   config=dict(meta.get("config") or {}), metrics=dict(meta.get("metrics") or {}),
+                   package_version=str(meta.get("package_version") or ""))
+
+    @property
+    def input_norm(self) -> str:
+        """How the 2D input is normalised: ``"screen"`` or ``"bbox"``."""
+        return str(self.normalization.get("input", "screen"))
+
+    @property
+    def scale_mm(self) -> float:
+        """Model outputs × this = millimetres."""
+        return float(self.normalization.get("target_scale_mm", 1000.0))
+
+    @property
+    def data_config(self) -> dict:
+        """The ``data`` table of the training configuration (empty when not recorded)."""
+        return dict(self.config.get("data") or {})
+
+    @property
+    def train_config(self) -> dict:
+        """The ``train`` table of the training configuration (empty when not recorded)."""
+        return dict(self.config.get("train") or {})
+
+    @property
+    def data_kind(self) -> str:
+        """``data.kind`` of the training configuration: ``"hdm05"`` (also for older checkpoints) or ``"h36m"``."""
+        return str(self.data_config.get("kind", "hdm05"))
+
+    @property
+    def description(self) -> str:
+        """``"<name> <kwargs>"``, as reports print the model."""
+        return f"{self.name} {self.kwargs}"

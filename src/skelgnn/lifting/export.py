@@ -33,7 +33,7 @@ from torch import nn
 
 from ..core.errors import ShapeError, SkelgnnError
 from ..core.io import atomic_write_bytes
-from .checkpoint import load_checkpoint
+from .api import Lifter
 
 __all__ = ["export_onnx", "check_onnx", "onnx_metadata", "export_checkpoint", "check_export", "TOLERANCE"]
 
@@ -273,7 +273,7 @@ def check_onnx(model: nn.Module, path: str | os.PathLike, inputs: torch.Tensor |
 
 
 def export_checkpoint(checkpoint: str | os.PathLike, path: str | os.PathLike, *, frames: int | None = None,
-                      opset: int = 17, exporter: Exporter = "torchscript") -> tuple[nn.Module, dict, Path]:
+                      opset: int = 17, exporter: Exporter = "torchscript") -> tuple[Lifter, Path]:
     """Export a checkpoint's lifter (:func:`export_onnx`), with the checkpoint's description as metadata.
 
     The file's ``metadata_props`` hold ``skelgnn.model``, ``skelgnn.model_kwargs``, ``skelgnn.skeleton``,
@@ -281,17 +281,18 @@ def export_checkpoint(checkpoint: str | os.PathLike, path: str | os.PathLike, *,
     ``skelgnn.receptive_field`` and ``skelgnn.num_joints``.
 
     Returns:
-        ``(model, checkpoint dict, path)``.
+        ``(the loaded Lifter, path)``.
     """
-    model, meta = load_checkpoint(checkpoint)
+    lifter = Lifter.load(checkpoint)
+    info = lifter.info
     metadata = {
-        "skelgnn.model": str(meta["model"]["name"]),
-        "skelgnn.model_kwargs": json.dumps(meta["model"].get("kwargs", {}), default=str),
-        "skelgnn.skeleton": json.dumps(meta["skeleton"]),
-        "skelgnn.normalization": json.dumps(meta.get("normalization", {}), default=str),
-        "skelgnn.package_version": str(meta.get("package_version", "")),
+        "skelgnn.model": info.name,
+        "skelgnn.model_kwargs": json.dumps(info.kwargs, default=str),
+        "skelgnn.skeleton": json.dumps(info.skeleton_dict),
+        "skelgnn.normalization": json.dumps(info.normalization, default=str),
+        "skelgnn.package_version": info.package_version,
     }
-    return model, meta, export_onnx(model, path, frames=frames, opset=opset, exporter=exporter, metadata=metadata)
+    return lifter, export_onnx(lifter.model, path, frames=frames, opset=opset, exporter=exporter, metadata=metadata)
 
 
 def check_export(model: nn.Module, path: str | os.PathLike, *, frames: int | None = None,

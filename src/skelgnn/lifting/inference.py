@@ -25,6 +25,7 @@ from ..core.normalization import normalize_input
 from ..core.skeleton import H36M_17, Skeleton, flip_joints
 from ..data.sequences import SequenceSet, require_finite
 from ..models.layers import sliding_windows
+from .checkpoint import CheckpointInfo
 from .trajectory import Intrinsics, fit_root
 
 __all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "fit_trajectories"]
@@ -97,24 +98,24 @@ def predict_sequences(model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, *
     return preds
 
 
-def _check_skeleton(meta: dict) -> None:
-    names = tuple(meta.get("skeleton", {}).get("joint_names", ()))
+def _check_skeleton(info: CheckpointInfo) -> None:
+    names = tuple(info.skeleton.joint_names)
     if names != H36M_17.joint_names:
-        raise SkelgnnError(f"the checkpoint's model lifts the skeleton {meta.get('skeleton', {}).get('name')!r} "
+        raise SkelgnnError(f"the checkpoint's model lifts the skeleton {info.skeleton.name!r} "
                            f"({len(names)} joints); lifting user keypoints needs the 17 Human3.6M joints")
 
 
-def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | None = None,
+def lift_keypoints(model, meta: dict | CheckpointInfo, joints_2d_px: np.ndarray, width: int | None = None,
                    height: int | None = None, *, tta: bool = False) -> np.ndarray:
     """Lift one person's 2D joints (pixels) to 3D millimetres with a checkpoint's model.
 
-    The input is normalised the way the checkpoint was trained (``meta["normalization"]["input"]``):
+    The input is normalised the way the checkpoint was trained (its ``normalization.input``):
     ``"screen"`` (:func:`skelgnn.core.cameras.normalize_screen` with the image width and height) or
     ``"bbox"`` (:func:`skelgnn.core.normalization.normalize_bbox`, no image size needed).
 
     Args:
         model: the lifter (from :func:`skelgnn.lifting.checkpoint.load_checkpoint`).
-        meta: the checkpoint's metadata (same call).
+        meta: the checkpoint's metadata (same call), or its :class:`~skelgnn.lifting.checkpoint.CheckpointInfo`.
         joints_2d_px: (T, 17, 2) pixels, H36M-17 order, no ``NaN`` (see
             :func:`skelgnn.keypoints.fill_missing`).
         width: image width in pixels (needed for ``"screen"``).
@@ -124,19 +125,19 @@ def lift_keypoints(model, meta: dict, joints_2d_px: np.ndarray, width: int | Non
     Returns:
         float32 (T, 17, 3) millimetres, camera frame, pelvis at 0.
     """
-    _check_skeleton(meta)
+    info = CheckpointInfo.from_meta(meta)
+    _check_skeleton(info)
     x = np.asarray(joints_2d_px, dtype=np.float64)
     if x.ndim != 3 or x.shape[1:] != (H36M_17.num_joints, 2) or len(x) == 0:
         raise ShapeError(f"joints_2d_px must have shape (T, 17, 2) with T >= 1, got {x.shape}")
     if not np.isfinite(x).all():
         raise SkelgnnError("joints_2d_px contains NaN or infinite values; fill them first (keypoints.fill_missing)")
-    norm = meta.get("normalization", {})
-    mode = norm.get("input", "screen")
+    mode = info.input_norm
     if mode == "screen" and (not width or not height or width <= 0 or height <= 0):
         raise SkelgnnError("this checkpoint normalises 2D input by the image size: give the image width "
                            "and height in pixels (--width/--height)")
     xn = normalize_input(x, mode, width or 0, height or 0)
-    scale = float(norm.get("target_scale_mm", 1000.0))
+    scale = info.scale_mm
     dtype = next(model.parameters()).dtype
     device = next(model.parameters()).device
     was_training = model.training

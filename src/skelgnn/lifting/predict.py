@@ -1,7 +1,8 @@
 """Lift a user's own 2D keypoints (or, with the ``detect`` extra, an image or video) to 3D.
 
 The pipeline is ``read_keypoints → to_h36m → fill_missing → lift_keypoints`` per tracked person,
-one function each, and :func:`predict_file` runs it from files to an output file:
+one function each (:func:`predict_keypoints`), and :func:`skelgnn.lifting.api.predict_file` runs it
+from files to an output file:
 
 * ``.npz`` (default): ``joints_3d`` (P, T, 17, 3) float32 millimetres in the camera frame (x right,
   y down, z forward), pelvis-relative (the pelvis is at 0); ``joints_2d`` (P, T, 17, 2) float32
@@ -22,7 +23,11 @@ one function each, and :func:`predict_file` runs it from files to an output file
   camera frame fitted by least squares to the 2D keypoints (:mod:`skelgnn.lifting.trajectory`);
   ``joints_3d_camera`` (P, T, 17, 3) float32 mm (``joints_3d + root_3d``); ``intrinsics`` (4,)
   ``fx, fy, cx, cy`` px and ``intrinsics_source`` (given or how they were assumed). Always:
-  ``postfilter`` (the smoothing / bone-length steps applied, or "none").
+  ``postfilter`` (the smoothing / bone-length steps applied, or "none"). The body size: ``size`` (in
+  words: a typical adult's as learned from the training data, not measured; or scaled to the subject's
+  height), ``standing_height_mm`` (P,) (:func:`skelgnn.core.height.standing_height` of each track's
+  output) and, with ``subject_height``, ``subject_height_m`` and ``height_factor`` (P,), the factor
+  that scaled each track's joints and root trajectory (the CSV says the same in its comments).
 
 Shape letters: ``P`` tracks, ``T`` frames, ``J`` = 17 joints.
 """
@@ -36,15 +41,14 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import SkelgnnError
+from ..core.height import check_subject_height, standing_height
 from ..core.io import atomic_save_npz, atomic_write_text
 from ..core.skeleton import H36M_17
 from ..keypoints import MAX_IMAGE_SIDE, fill_missing, read_keypoints, to_h36m
 from . import viz
-from .bvh_export import write_bvh
-from .checkpoint import load_checkpoint
+from .checkpoint import CheckpointInfo
 from .detect import detect_file, to_keypoints
 from .inference import lift_keypoints
-from .outputs import check_outputs
 from .smoothing import postprocess
 from .trajectory import DEFAULT_FOV_DEG, fit_root, intrinsics_from_image
 
@@ -55,10 +59,10 @@ __all__ = [
     "Prediction",
     "default_checkpoint",
     "lift_keypoints",
-    "predict_file",
     "predict_keypoints",
     "read_input",
     "save_prediction",
+    "size_statement",
     "unknown_meta",
 ]
 
@@ -119,7 +123,7 @@ def default_checkpoint() -> Path:
 
 @dataclass
 class Prediction:
-    """The result of :func:`predict_file` (arrays as written to the npz; see the module docstring)."""
+    """The result of :func:`predict_keypoints` (arrays as written to the npz; see the module docstring)."""
 
     joints_3d: np.ndarray
     joints_2d: np.ndarray
@@ -143,6 +147,9 @@ class Prediction:
     joints_3d_camera: np.ndarray | None = None
     intrinsics: object | None = None
     postfilter: str = "none"
+    subject_height: float | None = None  # metres, when given
+    height_factor: np.ndarray | None = None  # (P,): the scale applied per track (subject_height only)
+    standing_height_mm: np.ndarray | None = None  # (P,): standing height of each track's output
 
     @property
     def filled_fraction(self) -> float:
@@ -163,11 +170,11 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_
     return read_keypoints(p, layout=layout, min_track_length=min_track_length)
 
 
-def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height: int | None = None,
+def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | None = None, height: int | None = None,
                       fps: float | None = None, conf_threshold: float = 0.3, tta: bool = False,
                       checkpoint: str = "", smooth: str | None = "default", bones: bool = True,
                       trajectory: bool = False, focal_px: float | None = None,
-                      fov_deg: float | None = None) -> Prediction:
+                      fov_deg: float | None = None, subject_height: float | None = None) -> Prediction:
     """Map, fill and lift every track of a :class:`~skelgnn.keypoints.Keypoints`.
 
     Tracks without a single valid joint are dropped (their ids are listed in
@@ -179,7 +186,14 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
     pelvis is fitted per frame (:func:`skelgnn.lifting.trajectory.fit_root`; filled joints weigh 0.05) with the
     focal length ``focal_px`` if given, else one assumed from the image size and ``fov_deg``
     (default :data:`skelgnn.lifting.trajectory.DEFAULT_FOV_DEG`).
+
+    With ``subject_height`` (metres) every track's joints and root trajectory are multiplied by one factor
+    per track so that its :func:`skelgnn.core.height.standing_height` is that height (the projection of
+    the body on its trajectory is unchanged); without it the size is the model's typical adult.
     """
+    info = CheckpointInfo.from_meta(meta)
+    if subject_height is not None:
+        subject_height = check_subject_height(subject_height)
     width = width or kp.width
     height = height or kp.height
     fps = fps or kp.fps
@@ -196,7 +210,7 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
                                            focal_px=focal_px)
     j2d, conf = to_h36m(kp)
     far = outside_image(j2d, width, height)
-    roots = []
+    roots, factors, statures = [], [], []
     outs3, outs2, flags, confs, ids, dropped, outside = [], [], [], [], [], [], []
     all_far = 0
     for p in range(kp.num_tracks):
@@ -209,12 +223,24 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
             dropped.append(tid)
             continue
         outside.append(far[p])
-        j3 = lift_keypoints(model, meta, filled, width, height, tta=tta)
+        j3 = lift_keypoints(model, info, filled, width, height, tta=tta)
         if smooth is not None or bones:
             j3 = postprocess(j3, H36M_17.parents, smooth=smooth, bones=bones, fps=float(fps or 30.0))
             j3 = (j3 - j3[:, :1]).astype(np.float32)
-        if intrinsics is not None:
-            roots.append(fit_root(j3, filled, intrinsics, weights=np.where(flag, 0.05, 1.0)).astype(np.float32))
+        factor = 1.0
+        if subject_height is not None:
+            own = standing_height(j3)
+            if not own > 0:
+                raise SkelgnnError(f"{kp.source}: track {tid}: the lifted pose has no size; it cannot be scaled "
+                                   "to the subject's height")
+            factor = 1000.0 * subject_height / own
+            factors.append(factor)
+        if intrinsics is not None:  # fitted to the unscaled body, then scaled with it: the projection is kept
+            root = fit_root(j3, filled, intrinsics, weights=np.where(flag, 0.05, 1.0))
+            roots.append((np.asarray(root, dtype=np.float64) * factor).astype(np.float32))
+        if factor != 1.0:
+            j3 = (j3.astype(np.float64) * factor).astype(np.float32)
+        statures.append(standing_height(j3))
         outs3.append(j3)
         outs2.append(filled.astype(np.float32))
         flags.append(flag)
@@ -231,12 +257,24 @@ def predict_keypoints(model, meta: dict, kp, *, width: int | None = None, height
         joints_3d=np.stack(outs3).astype(np.float32), joints_2d=np.stack(outs2), flags=np.stack(flags),
         confidence=np.stack(confs), track_ids=np.asarray(ids, dtype=np.int64), frames=kp.frames.copy(),
         fps=fps, width=width, height=height, layout=kp.layout, layout_guessed=kp.layout_guessed,
-        model=str(meta.get("model", {}).get("name", "?")), checkpoint=checkpoint, source=kp.source,
+        model=info.name, checkpoint=checkpoint, source=kp.source,
         dropped_tracks=dropped, outside=np.stack(outside), short_tracks=kp.short_tracks, intrinsics=intrinsics,
         root_3d=np.stack(roots) if roots else None,
         joints_3d_camera=(np.stack(outs3) + np.stack(roots)[:, :, None]).astype(np.float32) if roots else None,
         postfilter=", ".join(x for x in (f"smoothing {smooth}" if smooth else "",
-                                         "bone lengths = track medians" if bones else "") if x) or "none")
+                                         "bone lengths = track medians" if bones else "") if x) or "none",
+        subject_height=subject_height, height_factor=np.asarray(factors) if factors else None,
+        standing_height_mm=np.asarray(statures, dtype=np.float64))
+
+
+def size_statement(pred: Prediction) -> str:
+    """The body size of a prediction, in words (the npz's ``size``, a CSV comment)."""
+    if pred.subject_height is None:
+        return ("typical adult: the body size is the one the model learned from its training data, not measured "
+                "(give the subject's standing height in metres to scale it)")
+    factors = ", ".join(f"{f:.4f}" for f in np.atleast_1d(pred.height_factor))
+    return (f"scaled to the subject's standing height {pred.subject_height:g} m: joints and root trajectory "
+            f"multiplied by {factors} (per track)")
 
 
 def unknown_meta(pred: Prediction) -> list[str]:
@@ -263,6 +301,7 @@ def _csv_comments(pred: Prediction) -> list[str]:
         f"fps: {pred.fps:g}" if pred.fps else "fps: unknown",
         f"image size of the 2D input: {size}",
         f"model: {pred.model}; checkpoint: {pred.checkpoint}; input: {pred.source} (layout {pred.layout})",
+        f"size: {size_statement(pred)}",
     ]
 
 
@@ -292,6 +331,11 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
         extra = dict(root_3d=pred.root_3d.astype(np.float32), joints_3d_camera=pred.joints_3d_camera.astype(np.float32),
                      intrinsics=np.asarray([k.fx, k.fy, k.cx, k.cy], dtype=np.float64),
                      intrinsics_source=np.asarray(k.source))
+    if pred.subject_height is not None:
+        extra.update(subject_height_m=np.asarray(float(pred.subject_height)),
+                     height_factor=np.asarray(pred.height_factor, dtype=np.float64))
+    if pred.standing_height_mm is not None:
+        extra["standing_height_mm"] = np.asarray(pred.standing_height_mm, dtype=np.float64)
     return atomic_save_npz(
         out, plain=True,
         joints_3d=pred.joints_3d.astype(np.float32), joints_2d=pred.joints_2d.astype(np.float32),
@@ -303,66 +347,8 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
         units=np.asarray("mm"), frame=np.asarray(FRAME_DESCRIPTION), **_known_meta(pred),
         unknown=np.asarray(unknown_meta(pred), dtype=str), layout=np.asarray(pred.layout),
         model=np.asarray(pred.model), checkpoint=np.asarray(pred.checkpoint), source=np.asarray(pred.source),
-        postfilter=np.asarray(pred.postfilter), **extra,
+        postfilter=np.asarray(pred.postfilter), size=np.asarray(size_statement(pred)), **extra,
     )
-
-
-def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathLike,
-                 out_path: str | os.PathLike | None, *, layout: str | None = None, width: int | None = None,
-                 height: int | None = None, fps: float | None = None, conf_threshold: float = 0.3,
-                 tta: bool = False, min_track_length: int | None = None, smooth: str | None = "default", bones: bool = True, trajectory: bool = False,
-                 focal_px: float | None = None, fov_deg: float | None = None, bvh_path: str | os.PathLike | None = None,
-                 bvh_unit: str = "cm", bvh_track: int | None = None) -> Prediction:
-    """Read 2D keypoints (or detect them), lift every person, and write the result.
-
-    Args:
-        ckpt_path: a checkpoint; ``None`` uses the bundled one (:func:`default_checkpoint`).
-        input_path: keypoint file or OpenPose folder (see :mod:`skelgnn.keypoints`), or an image or
-            video (needs the ``detect`` extra).
-        out_path: ``.npz`` or ``.csv`` output (module docstring); ``None`` writes nothing.
-        layout: input keypoint layout; guessed when ``None``.
-        width: image width in pixels (overrides the file's).
-        height: image height in pixels (overrides the file's).
-        fps: frame rate (overrides the file's; only recorded).
-        conf_threshold: joints below this confidence are treated as missing and filled.
-        tta: test-time flip augmentation.
-        min_track_length: tracks detected in fewer frames are dropped (``None``:
-            :data:`skelgnn.keypoints.MIN_TRACK_LENGTH`; see :func:`skelgnn.keypoints.read_keypoints`).
-        smooth, bones, trajectory, focal_px, fov_deg: post-filters and root trajectory
-            (:func:`predict_keypoints`).
-        bvh_path: also write this track's motion as BVH (:func:`skelgnn.lifting.bvh_export.write_bvh`), with the
-            root trajectory when ``trajectory``; frame time from the fps (30 fps when unknown).
-        bvh_unit: ``"cm"`` (default), ``"m"`` or ``"mm"``.
-        bvh_track: the track id written to the BVH (default the first track).
-
-    Returns:
-        the :class:`Prediction` (also what was written).
-
-    Raises:
-        SkelgnnError: bad input (FormatError names the file and what was expected), a missing
-            checkpoint or image size.
-    """
-    if out_path is not None and Path(out_path).suffix.lower() not in (".npz", ".csv"):
-        raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
-                           f"{Path(out_path).suffix or '(no extension)'!r}")
-    ckpt = Path(ckpt_path) if ckpt_path is not None else default_checkpoint()
-    if bvh_path is not None and Path(bvh_path).suffix.lower() != ".bvh":
-        raise SkelgnnError(f"{bvh_path}: the BVH output must end in .bvh")
-    if out_path is not None or bvh_path is not None:
-        check_outputs({k: v for k, v in (("output", out_path), ("--bvh", bvh_path)) if v is not None},
-                      inputs=[ckpt, input_path])
-    kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
-    model, meta = load_checkpoint(ckpt)
-    pred = predict_keypoints(model, meta, kp, width=width, height=height, fps=fps,
-                             conf_threshold=conf_threshold, tta=tta, checkpoint=str(ckpt), smooth=smooth,
-                             bones=bones, trajectory=trajectory, focal_px=focal_px, fov_deg=fov_deg)
-    if out_path is not None:
-        pred.out_path = save_prediction(pred, out_path)
-    if bvh_path is not None:
-        p = track_index(pred, bvh_track)
-        write_bvh(bvh_path, pred.joints_3d[p], fps=float(pred.fps or 30.0), unit=bvh_unit,
-                  root=None if pred.root_3d is None else pred.root_3d[p])
-    return pred
 
 
 def track_index(pred: Prediction, track: int | None) -> int:

@@ -38,8 +38,8 @@ from ..data.hdm05 import ATTRIBUTION, FPS, TEST_ACTORS
 from ..data.hdm05_files import SPEC_VERSION, load_benchmark
 from ..lifting import viz
 from ..lifting.bvh_export import write_bvh
-from ..lifting.checkpoint import load_checkpoint
-from ..lifting.predict import FRAME_DESCRIPTION, default_checkpoint, predict_file
+from ..lifting.api import Lifter
+from ..lifting.predict import FRAME_DESCRIPTION, default_checkpoint
 
 __all__ = [
     "DEFAULT_CAMERA",
@@ -223,7 +223,9 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     files: dict[str, Path] = {}
     t0 = time.perf_counter()
     focal = float(np.asarray(s["camera_f"]).reshape(-1)[0]) if "camera_f" in s else None
-    pred = predict_file(ckpt, sample_path, out / "prediction.npz", layout="h36m17", trajectory=True, focal_px=focal)
+    lifter = Lifter.load(ckpt)
+    pred = lifter.lift(sample_path, layout="h36m17", trajectory=True, focal_px=focal)
+    pred.out_path = pred.to_npz(out / "prediction.npz")
     seconds = time.perf_counter() - t0
     files["npz"] = pred.out_path
     j3 = pred.joints_3d[0].astype(np.float64)
@@ -235,8 +237,7 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     e = float(mpjpe(pt, gt_t).mean())
     pe = float(p_mpjpe(pt, gt_t).mean())
 
-    meta = load_checkpoint(ckpt)[1]
-    norm = str(meta.get("normalization", {}).get("input", "screen"))
+    norm = lifter.input_norm
     if frame is not None and not 1 <= int(frame) <= len(gt):
         raise SkelgnnError(f"frame {frame}: the sample has {len(gt)} frames (1..{len(gt)})")
     t_png = (len(gt) - 1) // 2 if frame is None else int(frame) - 1

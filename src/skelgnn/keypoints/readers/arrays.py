@@ -19,7 +19,7 @@ import numpy as np
 from ...core.errors import FormatError
 from . import Dense, with_confidence
 
-__all__ = ["dense_json", "read_npy"]
+__all__ = ["dense_array", "dense_json", "read_npy"]
 
 
 def _depth(obj) -> int:
@@ -85,6 +85,12 @@ def read_npy(path: Path) -> Dense:
         raise FormatError(path, f"not a readable .npy array ({str(e).splitlines()[0] if str(e) else e!r})") from None
     except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
         raise FormatError(path, f"not a readable .npy array ({type(e).__name__})") from None
+    return dense_array(a, path)
+
+
+def dense_array(a, path) -> Dense:
+    """A numeric array ``(T, K, 2|3)`` or ``(P, T, K, 2|3)`` of pixels as :class:`Dense` (``path``: its name
+    in errors)."""
     if not isinstance(a, np.ndarray) or a.dtype.kind not in "iuf" or a.ndim not in (3, 4) or a.shape[-1] not in (2, 3):
         got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
         raise FormatError(path, f"expected a numeric array of shape (T, K, 2|3) (one person) or (P, T, K, 2|3) "
