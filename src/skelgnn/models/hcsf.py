@@ -277,7 +277,7 @@ class DHCSF(nn.Module):
         """The HCSF layer on ``graph``. A fixed graph's dense weight is folded once and kept for later
         inference calls (eval mode, no autograd), so batch-1 inference does not rebuild it. The kept weight
         is dropped explicitly: on ``train()``/``eval()``, ``load_state_dict`` (a hook), every optimiser
-        step (a global step hook, :data:`optimizer_steps`), any call that may not use it (training or
+        step (a global step hook, :func:`optimizer_steps`), any call that may not use it (training or
         autograd), and by :meth:`clear_cache` (after editing weights in place by hand); it is refolded when
         a parameter moves to other storage, another dtype or device (``model.to(...)``)."""
         if graph.dim() != 3:
