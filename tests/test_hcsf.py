@@ -131,16 +131,83 @@ def test_old_checkpoints_give_the_same_outputs():
             assert (out - case["y"]).abs().max() <= 1e-5 * scale, (case["name"], case["kwargs"])
 
 
-def test_cached_dense_weight_follows_parameter_updates():
+def _cached_model():
+    """A model whose fixed-graph layers fold a dense weight, with its first output (eval, no grad)."""
+    torch.manual_seed(0)
     model = build("skeletal_gnn_plus", H36M_17, channels=8).eval()
-    x = torch.randn(2, 1, J, 2)
+    x = torch.randn(2, 1, J, 2, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         before = model(x)
-        model.blocks[0].first.hcsf.fuse.weight.mul_(2.0)  # in place, as an optimiser step
+    assert model.blocks[0].first._dense_cache is not None  # the folded weight is kept
+    return model, x, before
+
+
+def _fresh(model, x):
+    """The output computed without any kept weight."""
+    model.clear_cache()
+    with torch.no_grad():
+        return model(x)
+
+
+def test_cached_dense_weight_is_dropped_by_clear_cache_after_an_edit_by_hand():
+    model, x, before = _cached_model()
+    with torch.no_grad():
+        model.blocks[0].first.hcsf.fuse.weight.mul_(2.0)  # in place, by hand: the documented call follows
+        model.clear_cache()
         after = model(x)
-        fresh = model.train().eval()(x)
     assert not torch.allclose(before, after)
-    torch.testing.assert_close(after, fresh)
+    torch.testing.assert_close(after, _fresh(model, x), rtol=0, atol=0)
+
+
+def test_cached_dense_weight_is_dropped_after_an_optimizer_step():
+    model, x, before = _cached_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    model(torch.randn(8, 1, J, 2)).square().mean().backward()  # eval mode with autograd: BatchNorm unchanged
+    with torch.no_grad():
+        assert torch.equal(model(x), before)  # cached again, weights unchanged so far
+    opt.step()  # the step changes the weights of an eval-mode model that holds a folded weight
+    with torch.no_grad():
+        after = model(x)
+    assert not torch.allclose(before, after)
+    torch.testing.assert_close(after, _fresh(model, x), rtol=0, atol=0)
+
+
+def test_cached_dense_weight_is_dropped_by_load_state_dict_and_train():
+    model, x, before = _cached_model()
+    torch.manual_seed(5)
+    other = build("skeletal_gnn_plus", H36M_17, channels=8).eval()
+    with torch.no_grad():
+        expected = other(x)
+        model.load_state_dict(other.state_dict())  # copies in place into the same storage
+        assert model.blocks[0].first._dense_cache is None
+        loaded = model(x)
+    torch.testing.assert_close(loaded, expected, rtol=0, atol=0)
+    assert not torch.allclose(before, loaded)
+    model.train()
+    assert all(m._dense_cache is None for m in model.modules() if isinstance(m, DHCSF))
+    with torch.no_grad():
+        model.blocks[0].first.hcsf.fuse.weight.mul_(2.0)  # in train mode nothing is kept
+        model.eval()
+        torch.testing.assert_close(model(x), _fresh(model, x), rtol=0, atol=0)
+
+
+def test_cached_dense_weight_follows_dtype_and_device():
+    model, x, before = _cached_model()
+    with torch.no_grad():
+        double = model.double()(x.double())
+    assert double.dtype == torch.float64
+    torch.testing.assert_close(double.float(), before, rtol=1e-5, atol=1e-6)
+    with torch.no_grad():
+        torch.testing.assert_close(model.float()(x), before, rtol=1e-5, atol=1e-6)
+
+
+def test_no_cache_is_keyed_on_private_torch_fields():
+    import inspect
+
+    from skelgnn.models import hcsf, hops, skeletal_gnn
+
+    for module in (hcsf, hops, skeletal_gnn):
+        assert "_version" not in inspect.getsource(module)
 
 
 @pytest.mark.parametrize("weight_mode", ["shared", "lcn"])
@@ -335,12 +402,13 @@ def test_plus_variant_combines_the_validated_ablation_choices():
     """skeletal_gnn_plus = skeletal_gnn with root-relative input, d = 1, L = 8, lcn weights and M_k only."""
     plus = build("skeletal_gnn_plus", H36M_17, channels=8)
     same = build("skeletal_gnn", H36M_17, channels=8, root_relative=True, d=1.0, L=8, weight_mode="lcn", dynamic="m")
-    assert plus._settings == same._settings
-    assert plus._settings["d"] == 1.0 and plus._settings["L"] == 8 and plus._settings["dynamic"] == "m"
+    assert plus.as_kwargs() == same.as_kwargs() and plus.options == same.options
+    assert plus.arguments["d"] == 1.0 and plus.arguments["L"] == 8 and plus.arguments["dynamic"] == "m"
+    assert plus.options.changed() == {"weight_mode": "lcn", "root_relative": True}
     assert plus.embed.weight.shape[1] == 4
     assert [n for n, _ in plus.named_parameters()] == [n for n, _ in same.named_parameters()]
     # keyword arguments still override the variant's choices (used by ablations of the variant)
-    assert build("skeletal_gnn_plus", H36M_17, channels=8, L=4)._settings["L"] == 4
+    assert build("skeletal_gnn_plus", H36M_17, channels=8, L=4).arguments["L"] == 4
 
 
 def test_dynamic_graph_switches_scale_softmax_and_gate():
@@ -367,9 +435,9 @@ def test_dynamic_graph_switches_scale_softmax_and_gate():
         HopGraph(masks, 8, o_norm="relu")
 
 
-def test_graph_input_layer_and_channel_batchnorm():
-    model = build("skeletal_gnn", H36M_17, channels=8, input_layer="graph", norm="channel")
-    assert isinstance(model.embed, DHCSF) and model.blocks[0].post1.norm.num_features == 8
+def test_graph_input_layer():
+    model = build("skeletal_gnn", H36M_17, channels=8, input_layer="graph")
+    assert isinstance(model.embed, DHCSF) and model.blocks[0].post1.norm.num_features == J * 8
     x = torch.randn(4, 1, J, 2)
     model(x).square().mean().backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in model.parameters())
@@ -380,7 +448,7 @@ def test_graph_input_layer_and_channel_batchnorm():
         y[:, :, 3] += 0.5
         changed = (model.embed(y) - model.embed(x)).abs().amax(dim=(0, 1, 3)) > 1e-6
     assert changed.sum() > 1
-    t27 = build("skeletal_gnn_t27", H36M_17, channels=8, input_layer="graph", norm="channel").eval()
+    t27 = build("skeletal_gnn_t27", H36M_17, channels=8, input_layer="graph").eval()
     clip = torch.randn(2, 27, J, 2)
     with torch.no_grad():
         torch.testing.assert_close(t27(clip, strided=True), t27(clip), rtol=1e-4, atol=1e-5)
@@ -521,7 +589,7 @@ def test_clip_switch_is_recorded_and_round_trips_through_a_checkpoint(tmp_path):
     default = build("skeletal_gnn_t27", H36M_17, channels=8).eval()
     torch.manual_seed(0)
     explicit = build("skeletal_gnn_t27", H36M_17, channels=8, o_window="frame").eval()
-    assert "o_window" not in default._settings and default._settings == explicit._settings
+    assert "o_window" not in default.as_kwargs() and default.as_kwargs() == explicit.as_kwargs()
     assert not default.windowed and default.supports_strided
     x = torch.randn(2, 30, J, 2)
     with torch.no_grad():
@@ -529,11 +597,11 @@ def test_clip_switch_is_recorded_and_round_trips_through_a_checkpoint(tmp_path):
     kwargs = {"channels": 8, "o_window": "clip"}
     torch.manual_seed(0)
     clip = build("skeletal_gnn_t27", H36M_17, **kwargs).eval()
-    assert clip._settings == {**default._settings, "o_window": "clip"} and "o_window='clip'" in repr(clip)
+    assert clip.as_kwargs() == {**default.as_kwargs(), "o_window": "clip"} and "o_window='clip'" in repr(clip)
     assert list(clip.state_dict()) == list(default.state_dict())  # no parameter added or renamed
     save_checkpoint(tmp_path / "clip.pt", make_checkpoint("skeletal_gnn_t27", kwargs, H36M_17, clip))
     loaded, meta = load_checkpoint(tmp_path / "clip.pt")
-    assert meta["model"]["kwargs"] == kwargs and loaded.windowed and loaded._settings == clip._settings
+    assert meta["model"]["kwargs"] == kwargs and loaded.windowed and loaded.options == clip.options
     with torch.no_grad():
         assert torch.equal(loaded(x), clip(x))
         assert not torch.allclose(clip(x), default(x))  # same weights, the other graph

@@ -53,7 +53,7 @@ def real(v, where: str, lo: float | None = None, hi: float | None = None, *, lo_
 
 # name -> check(value, where); shared builder arguments of the registered lifters
 _POSITIVE_INT = {"channels": (1, 8192), "S": (0, 64), "L": (1, 64), "knn": (1, 64),
-                 "temporal_kernel": (1, 1023), "graph_hidden": (1, 1 << 16)}
+                 "temporal_kernel": (1, 1023)}
 _BOOLS = ("max_norm", "nonlocal_layers", "mask_dynamic", "root_relative", "o_scale", "o_gate")
 
 
@@ -64,8 +64,6 @@ def check_model_kwargs(name: str, kwargs, where: str = "model.kwargs") -> None:
     for key, v in kwargs.items():
         at = f"{where}.{key} (model {name!r})"
         if key in _POSITIVE_INT:
-            if key == "graph_hidden" and v is None:
-                continue
             integer(v, at, *_POSITIVE_INT[key])
         elif key == "num_blocks":
             integer(v, at, 0, 1000)

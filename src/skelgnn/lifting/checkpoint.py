@@ -6,8 +6,10 @@ A checkpoint is a plain dict that ``torch.load(path, weights_only=True)`` reads:
      "skeleton": Skeleton.to_dict(), "normalization": {...}, "state_dict": {...},
      "config": dict, "metrics": dict, "resume": {...} (training state, resume checkpoints only)}
 
-:func:`load_checkpoint` rebuilds the model through the registry from the file alone. Writes are
-atomic; a truncated or corrupt file raises :class:`~skelgnn.core.errors.CheckpointError`.
+:func:`load_checkpoint` rebuilds the model through the registry from the file alone. A checkpoint written by
+an older skelgnn is first brought into the current form by the migrations its model registered for the
+version that wrote it (``package_version``; :func:`migrate_checkpoint`, :func:`skelgnn.models.migrate`).
+Writes are atomic; a truncated or corrupt file raises :class:`~skelgnn.core.errors.CheckpointError`.
 :class:`CheckpointInfo` is the one place that reads the entries of a checkpoint's metadata: every other
 module asks it (or :class:`skelgnn.lifting.api.Lifter`, which holds one next to the model).
 """
@@ -27,7 +29,8 @@ from ..core.io import atomic_write_bytes
 from ..core.skeleton import Skeleton
 
 __all__ = ["CheckpointInfo", "FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
-           "load_checkpoint", "model_from_checkpoint", "check_normalization", "check_finite_weights"]
+           "load_checkpoint", "migrate_checkpoint", "model_from_checkpoint", "check_normalization",
+           "check_finite_weights"]
 
 FORMAT = 1
 DEFAULT_NORMALIZATION = {
@@ -119,11 +122,37 @@ def check_finite_weights(state_dict: dict, source: str = "<checkpoint>") -> None
                                   "is damaged (retrain, or use an earlier checkpoint)")
 
 
+def migrate_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> dict:
+    """``ckpt`` with its model's keywords and weights in the current form (:func:`skelgnn.models.migrate`,
+    keyed by the ``package_version`` that wrote it); ``ckpt`` itself when no migration applies, else a
+    shallow copy. ``package_version`` stays the writer's. A checkpoint that cannot be migrated (a switch
+    removed with a value other than its only remaining one) raises :class:`CheckpointError`."""
+    from ..models import migrate
+
+    model = ckpt.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("name"), str) \
+            or not isinstance(model.get("kwargs", {}), dict) or not isinstance(ckpt.get("state_dict"), dict):
+        return ckpt  # odd entries: model_from_checkpoint names the problem
+    kwargs, state_dict = model.get("kwargs", {}), ckpt["state_dict"]
+    try:
+        new_kwargs, new_state = migrate(model["name"], kwargs, state_dict, ckpt.get("package_version"))
+    except SkelgnnError as e:
+        raise CheckpointError(f"{source}: cannot rebuild the model: {e}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError, RuntimeError) as e:  # odd values
+        msg = str(e).splitlines()[0] if str(e) else ""
+        raise CheckpointError(f"{source}: cannot rebuild the model: {type(e).__name__}: {msg}") from None
+    if new_kwargs is kwargs and new_state is state_dict:
+        return ckpt
+    return {**ckpt, "model": {**model, "kwargs": new_kwargs}, "state_dict": new_state}
+
+
 def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module:
-    """Rebuild the model described by a checkpoint dict and load its weights (eval mode)."""
+    """Rebuild the model described by a checkpoint dict (migrated first, :func:`migrate_checkpoint`) and load
+    its weights (eval mode)."""
     from ..models import build
 
     try:
+        ckpt = migrate_checkpoint(ckpt, source)
         skeleton = Skeleton.from_dict(ckpt["skeleton"])
         model = build(ckpt["model"]["name"], skeleton, **ckpt["model"].get("kwargs", {}))
         check_finite_weights(ckpt["state_dict"], source)
@@ -142,8 +171,9 @@ def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module
 
 
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
-    """Read ``path`` and return ``(model in eval mode, checkpoint dict without the weights)``."""
-    ckpt = read_checkpoint(path)
+    """Read ``path`` and return ``(model in eval mode, checkpoint dict without the weights)``; the dict is in
+    the current form (:func:`migrate_checkpoint`)."""
+    ckpt = migrate_checkpoint(read_checkpoint(path), str(path))
     model = model_from_checkpoint(ckpt, str(path))
     meta = {k: v for k, v in ckpt.items() if k not in ("state_dict", "resume")}
     return model, meta

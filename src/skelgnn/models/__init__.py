@@ -16,8 +16,9 @@ from ..core.errors import SkelgnnError
 from ..core.skeleton import Skeleton
 from ..core.validate import check_model_kwargs
 from .registry import REGISTRY, register
+from .registry import migrate as _migrate
 
-__all__ = ["REGISTRY", "register", "build", "names"]
+__all__ = ["REGISTRY", "register", "build", "names", "migrate"]
 
 
 def build(name: str, skeleton: Skeleton, **kwargs) -> nn.Module:
@@ -37,6 +38,13 @@ def build(name: str, skeleton: Skeleton, **kwargs) -> nn.Module:
     except (ValueError, RuntimeError, ZeroDivisionError, OverflowError, IndexError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise SkelgnnError(f"model {name!r}: cannot be built with {kwargs}: {msg}") from None
+
+
+def migrate(name: str, kwargs: dict, state_dict: dict, written_by) -> tuple[dict, dict]:
+    """A checkpoint's builder keywords and weights, written by skelgnn ``written_by`` (its
+    ``package_version``), rewritten into the form the current builders take (:mod:`.registry`)."""
+    _load_all()
+    return _migrate(name, kwargs, state_dict, written_by)
 
 
 def names() -> list[str]:

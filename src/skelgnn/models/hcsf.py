@@ -39,12 +39,14 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
+from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from ..core.errors import SkelgnnError
 from .hops import Dynamic, GraphInit, HopGraph, PairHopWeights, SharedHopWeights, hop_masks_tensor
 from .layers import TemporalConv, center_crop, check_choice
 
-__all__ = ["squeeze_widths", "TemporalConv", "HopGraph", "HCSF", "DHCSF", "Dynamic", "GraphInit"]
+__all__ = ["squeeze_widths", "TemporalConv", "HopGraph", "HCSF", "DHCSF", "Dynamic", "GraphInit",
+           "optimizer_steps"]
 
 WeightMode = Literal["shared", "lcn"]
 Squeeze = Literal["k-S", "k-L"]
@@ -196,6 +198,26 @@ class HCSF(nn.Module):
         return self.apply_dynamic(x, graph)
 
 
+_steps = [0]  # optimiser steps taken in this process, by any optimiser
+
+
+def _count_step(optimizer, args, kwargs) -> None:
+    _steps[0] += 1
+
+
+register_optimizer_step_post_hook(_count_step)
+
+
+def optimizer_steps() -> int:
+    """Optimiser steps taken in this process (a step hook common to all torch optimisers counts them): a
+    dense weight folded before the last step is stale."""
+    return _steps[0]
+
+
+def _clear_after_load(module: DHCSF, incompatible_keys) -> None:
+    module.clear_cache()
+
+
 class DHCSF(nn.Module):
     """D-HCSF: an HCSF layer fed by a :class:`HopGraph`, optionally after a temporal convolution.
 
@@ -219,6 +241,8 @@ class DHCSF(nn.Module):
         if (conv_frames - graph.frames_consumed) % 2:
             raise SkelgnnError("graph window and temporal convolution must differ by an even frame count")
         self.frames_consumed = max(graph.frames_consumed, conv_frames)
+        self._dense_cache: tuple | None = None
+        self.register_load_state_dict_post_hook(_clear_after_load)
 
     @property
     def stride(self) -> int:
@@ -236,21 +260,33 @@ class DHCSF(nn.Module):
             return True
         return embed.dilation == self.temporal.dilation and embed.kernel_size <= self.temporal.kernel_size
 
+    def clear_cache(self) -> None:
+        """Drop the folded dense weight kept for inference (:meth:`_layer`)."""
+        self._dense_cache = None
+
+    def train(self, mode: bool = True) -> DHCSF:
+        self.clear_cache()
+        return super().train(mode)
+
     def _cacheable(self) -> bool:
         if self.training or torch.is_grad_enabled() or torch.onnx.is_in_onnx_export():
             return False
         return not (torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling())
 
     def _layer(self, x: Tensor, graph: Tensor) -> Tensor:
-        """The HCSF layer on ``graph``; a fixed graph's dense weight is kept between inference calls while the
-        parameters are unchanged (eval mode, no grad), so batch-1 inference does not rebuild it."""
+        """The HCSF layer on ``graph``. A fixed graph's dense weight is folded once and kept for later
+        inference calls (eval mode, no autograd), so batch-1 inference does not rebuild it. The kept weight
+        is dropped explicitly: on ``train()``/``eval()``, ``load_state_dict`` (a hook), every optimiser
+        step (a global step hook, :func:`optimizer_steps`), any call that may not use it (training or
+        autograd), and by :meth:`clear_cache` (after editing weights in place by hand); it is refolded when
+        a parameter moves to other storage, another dtype or device (``model.to(...)``)."""
         if graph.dim() != 3:
             return self.hcsf.apply_dynamic(x, graph)
         if not self._cacheable():
             self._dense_cache = None
             return self.hcsf(x, graph)
-        key = tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in self.parameters())
-        cache = getattr(self, "_dense_cache", None)
+        key = (optimizer_steps(), tuple((p.data_ptr(), p.dtype, p.device) for p in self.parameters()))
+        cache = self._dense_cache
         if cache is None or cache[0] != key:
             cache = self._dense_cache = (key, self.hcsf.dense_weight(graph))
         return self.hcsf.apply_dense(x, cache[1])

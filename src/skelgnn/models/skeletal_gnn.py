@@ -1,11 +1,16 @@
-"""Skeletal GNN lifter of Zeng et al., "Learning Skeletal Graph Neural Networks for Hard 3D Pose
-Estimation", ICCV 2021, arXiv:2108.07181, built from the (D-)HCSF layers of :mod:`.hcsf`.
+"""Skeletal GNN lifter of Zeng et al., "Learning Skeletal Graph Neural Networks for Hard 3D Pose Estimation",
+ICCV 2021, arXiv:2108.07181, built from the (D-)HCSF layers of :mod:`.hcsf`.
 
 Layout (docs/models.md, a reconstruction): a per-joint input layer 2 → C, residual blocks of two
 (D-)HCSF layers each followed by BatchNorm, ReLU and Dropout, and a per-joint output layer C → 3.
 The multi-frame variants (VideoPose3D style) start every block with a valid dilated temporal
 convolution (kernel 3, dilations 1, 3, 9[, 27]) on the features of the first D-HCSF layer, whose
 dynamic graph sees F frames at the same dilation; receptive fields 27 and 81.
+
+The constructor takes the paper's hyper-parameters (C, blocks, S, L, d, the graph, F, the dilations);
+every other choice (the ablation switches, our additions, the data setting) is one
+:class:`SkeletalGNNOptions` value. A registry builder (``build("skeletal_gnn", skeleton, **kwargs)``,
+``model.kwargs`` in a config) takes both as one flat table (:meth:`SkeletalGNN.from_kwargs`).
 
 What differs from the paper (its network, width, depth and hyper-parameters are unpublished):
     - Width 64 per joint (CPU budget; docs/models.md suggests 64–128), 2 blocks, S=1, L=4, d=1/2 are
@@ -17,11 +22,16 @@ What differs from the paper (its network, width, depth and hyper-parameters are 
     - O_k is computed per output frame from F frames by default; ``o_window="clip"`` computes one O_k per
       layer and window from all its frames, as the paper's figure draws it (:mod:`.hcsf`). Such a model
       is applied to one receptive-field window per output frame (``windowed``), never slid along a clip.
+
+Checkpoints written by earlier versions are rewritten into the current form when they are loaded
+(:func:`skelgnn.models.migrate`; the migrations of this model are at the end of this module).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -31,41 +41,121 @@ from ..core.skeleton import Skeleton
 from .hcsf import DHCSF, HCSF, ShortRange, Squeeze, WeightMode
 from .hops import Dynamic, GraphInit, HopGraph, OWindow
 from .layers import JointLinear, TemporalConv, TemporalTaps, check_choice, sliding_windows
-from .registry import register
+from .registry import register, register_migration
 from .zscore import ZScored
 
-__all__ = ["SkeletalGNN"]
+__all__ = ["ARGUMENTS", "OPTIONS", "REMOVED", "SkeletalGNN", "SkeletalGNNOptions"]
+
+#: The constructor's keywords besides the skeleton and ``options``: the paper's hyper-parameters.
+ARGUMENTS = ("channels", "num_blocks", "S", "L", "d", "dynamic", "temporal_kernel", "dilations")
+
+#: Switches removed in 0.3.0, with their only value: unused by every config, benchmark run, bundled model
+#: and test fixture, and never measured (docs/models.md). A checkpoint that sets one to this value loads.
+REMOVED = {"norm": "joint", "graph_hidden": None}
+
+
+@dataclass(frozen=True)
+class SkeletalGNNOptions:
+    """Every choice of a :class:`SkeletalGNN` beyond the paper's hyper-parameters; the defaults are the
+    network as reconstructed (docs/models.md, "Switches of SkeletalGNN").
+
+    Attributes:
+        weight_mode: ``"shared"`` (one matrix per hop) or ``"lcn"`` (one per joint pair).
+        squeeze: ``"k-S"`` (C_k = d^(k−S)·C) or ``"k-L"`` (the unofficial code's d^(k−L)·C).
+        short_range: ``"sum"`` (hops 0..S summed) or ``"per_hop"`` (concatenated).
+        graph_init: normalisation of A_k for M_k and the fixed graph: ``"row"``, ``"sym"``, ``"binary"``.
+        mask_dynamic: restrict O_k to the exact-k pairs.
+        o_norm, o_scale, o_gate: how O_k is formed (:class:`~.hops.HopGraph`): ``"tanh"`` or ``"softmax"``,
+            scaled by 1/√C_h or not, gated by a learnable α_k initialised at 0 or not. Defaults: the
+            figure's unscaled, ungated tanh.
+        o_window: ``"frame"``: O_k per output frame from its F-frame window; ``"clip"``: one O_k per D-HCSF
+            layer and window from all T_h frames of the layer input (the paper's figure; ``o_scale`` then
+            divides by √(C_h·T_h)). No parameters change; a clip model is ``windowed``.
+        input_layer: ``"joint"`` (a separate linear map 2 → C per joint) or ``"graph"`` (an HCSF layer
+            2 → C on the learnable skeleton graph M_k: every joint's first features already mix its hop
+            neighbourhoods, so absolute image positions can be compared).
+        temporal_mix: how a block's first layer mixes its 3 temporal taps (multi-frame models):
+            ``"joint"`` a per-joint temporal convolution C·3 → C, then the layer's hop weights mix the
+            joints; ``"graph"`` the taps are stacked (C·3 features per joint, :class:`~.layers.TemporalTaps`)
+            and the layer's hop weights mix joints and frames at once (3× the hop weights of those layers,
+            no temporal convolution weights).
+        root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
+            joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
+            (x_j, y_j) (``skeletal_gnn_rel``).
+        zscore: standardise the 2D input and the 3D output per dimension with training-set statistics
+            (Martinez et al.'s data setting, :mod:`skelgnn.models.zscore`); applied before the
+            root-relative transform. Off by default (the paper normalises screen coordinates only).
+        dropout: after every hidden layer.
+
+    Example:
+        >>> SkeletalGNNOptions(o_gate=True, zscore=True).changed()
+        {'o_gate': True, 'zscore': True}
+    """
+
+    weight_mode: WeightMode = "shared"
+    squeeze: Squeeze = "k-S"
+    short_range: ShortRange = "sum"
+    graph_init: GraphInit = "row"
+    mask_dynamic: bool = False
+    o_norm: Literal["tanh", "softmax"] = "tanh"
+    o_scale: bool = False
+    o_gate: bool = False
+    o_window: OWindow = "frame"
+    input_layer: Literal["joint", "graph"] = "joint"
+    temporal_mix: Literal["joint", "graph"] = "joint"
+    root_relative: bool = False
+    zscore: bool = False
+    dropout: float = 0.25
+
+    def __post_init__(self) -> None:
+        for name, allowed in (("weight_mode", ("shared", "lcn")), ("squeeze", ("k-S", "k-L")),
+                              ("short_range", ("sum", "per_hop")), ("graph_init", ("row", "sym", "binary")),
+                              ("o_norm", ("tanh", "softmax")), ("o_window", ("frame", "clip")),
+                              ("input_layer", ("joint", "graph")), ("temporal_mix", ("joint", "graph"))):
+            check_choice(name, getattr(self, name), allowed)
+        for name in ("mask_dynamic", "o_scale", "o_gate", "root_relative", "zscore"):
+            object.__setattr__(self, name, bool(getattr(self, name)))
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) \
+                or not 0.0 <= self.dropout < 1.0:
+            raise SkelgnnError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        object.__setattr__(self, "dropout", float(self.dropout))
+
+    def changed(self) -> dict:
+        """The options that differ from the defaults, in field order."""
+        default = SkeletalGNNOptions()
+        return {k: v for k, v in asdict(self).items() if getattr(default, k) != v}
+
+    def replace(self, **changes) -> SkeletalGNNOptions:
+        """A copy with ``changes`` applied (checked like a new value)."""
+        return replace(self, **changes)
+
+
+OPTIONS = tuple(f.name for f in fields(SkeletalGNNOptions))
 
 
 class _Post(nn.Module):
-    """BatchNorm → ReLU → Dropout. Shapes: (N, T, J, C) -> same.
+    """BatchNorm (statistics per joint and channel over batch and frames) → ReLU → Dropout.
+    Shapes: (N, T, J, C) -> same."""
 
-    ``per_joint=True``: statistics per (joint, channel) over (batch, frames); False: per channel over
-    (batch, frames, joints), shared by the joints.
-    """
-
-    def __init__(self, num_joints: int, channels: int, dropout: float, per_joint: bool = True) -> None:
+    def __init__(self, num_joints: int, channels: int, dropout: float) -> None:
         super().__init__()
-        self.per_joint = per_joint
-        self.norm = nn.BatchNorm1d(num_joints * channels if per_joint else channels)
+        self.norm = nn.BatchNorm1d(num_joints * channels)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: Tensor) -> Tensor:
         N, T, J, C = x.shape
-        flat = x.reshape(N * T, J * C) if self.per_joint else x.reshape(N * T * J, C)
-        x = self.norm(flat).view(N, T, J, C)
+        x = self.norm(x.reshape(N * T, J * C)).view(N, T, J, C)
         return self.drop(torch.relu(x))
 
 
 class _Block(nn.Module):
     """Two D-HCSF layers (each + BatchNorm, ReLU, Dropout) with a centre-cropped residual."""
 
-    def __init__(self, first: DHCSF, second: DHCSF, num_joints: int, channels: int, dropout: float,
-                 per_joint: bool = True) -> None:
+    def __init__(self, first: DHCSF, second: DHCSF, num_joints: int, channels: int, dropout: float) -> None:
         super().__init__()
         self.first, self.second = first, second
-        self.post1 = _Post(num_joints, channels, dropout, per_joint)
-        self.post2 = _Post(num_joints, channels, dropout, per_joint)
+        self.post1 = _Post(num_joints, channels, dropout)
+        self.post2 = _Post(num_joints, channels, dropout)
         self.frames_consumed = first.frames_consumed + second.frames_consumed
 
     def forward(self, x: Tensor, strided: bool = False) -> Tensor:
@@ -87,45 +177,17 @@ class SkeletalGNN(ZScored, nn.Module):
         S: last short-range hop (full width).
         L: last hop aggregated; hops beyond the skeleton's reach are empty and give zero features.
         d: channel-squeezing ratio of the long-range hops.
-        weight_mode: ``"shared"`` (one matrix per hop) or ``"lcn"`` (one per joint pair).
         dynamic: graph of every layer: ``"none"`` (fixed A_k, plain HCSF), ``"m"`` (learnable M_k),
             ``"o"`` (input-dependent O_k), ``"mo"`` (M_k + O_k, the paper's D-HCSF).
         temporal_kernel: F, frames seen by the dynamic graph of each block's first layer (odd).
         dilations: one per block for the multi-frame model: the block starts with a valid temporal
             convolution of kernel 3 at this dilation, and its graph window is dilated alike. Empty:
             no temporal convolution (single frame when F = 1).
-        dropout: after every hidden layer.
-        squeeze: ``"k-S"`` (C_k = d^(k−S)·C, default) or ``"k-L"`` (unofficial code's d^(k−L)·C).
-        short_range: ``"sum"`` (hops 0..S summed, default) or ``"per_hop"`` (concatenated).
-        mask_dynamic: restrict O_k to the exact-k pairs.
-        graph_init: normalisation of A_k for M_k and the fixed graph: ``"row"``, ``"sym"``, ``"binary"``.
-        graph_hidden: C_h of θ_k, φ_k (default C / 4).
-        o_norm, o_scale, o_gate: how O_k is formed (:class:`~.hcsf.HopGraph`): ``"tanh"`` or ``"softmax"``,
-            scaled by 1/√C_h or not, gated by a learnable α_k initialised at 0 or not. Defaults: the
-            unscaled, ungated tanh of the earlier versions (old checkpoints load unchanged).
-        o_window: ``"frame"`` (default): O_k per output frame from its F-frame window; ``"clip"``: one O_k per
-            D-HCSF layer and window from all T_h frames of the layer input (the paper's figure; o_scale then
-            divides by √(C_h·T_h)). No parameters change; a clip model is ``windowed``.
-        input_layer: ``"joint"`` (a separate linear map 2 → C per joint, the earlier default) or ``"graph"``
-            (an HCSF layer 2 → C on the learnable skeleton graph M_k, docs/models.md: every joint's first
-            features already mix its hop neighbourhoods, so absolute image positions can be compared).
-        temporal_mix: how a block's first layer mixes its 3 temporal taps (multi-frame models):
-            ``"joint"`` (default, the earlier layout) a per-joint temporal convolution C·3 → C, then the
-            layer's hop weights mix the joints; ``"graph"`` the taps are stacked (C·3 features per joint,
-            :class:`~.layers.TemporalTaps`) and the layer's hop weights mix joints and frames at once, a
-            spatio-temporal graph layer (issue 14 §2: temporal mixing that mixes joints). ``"graph"`` has
-            3× the hop weights of those layers and no temporal convolution weights.
-        norm: BatchNorm statistics ``"joint"`` (per joint and channel, the earlier default) or ``"channel"``
-            (per channel over batch, frames and joints).
-        zscore: standardise the 2D input and the 3D output per dimension with training-set statistics
-            (Martinez et al.'s data setting, :mod:`skelgnn.models.zscore`); applied before the
-            root-relative transform. Off by default (the paper normalises screen coordinates only).
-        root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
-            joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
-            (x_j, y_j). The same information, but the per-joint features no longer shift with the
-            person's place in the image (``skeletal_gnn_rel``).
+        options: every other choice (:class:`SkeletalGNNOptions`; default: the network as reconstructed).
 
     Attributes:
+        options: the :class:`SkeletalGNNOptions` the model was built with.
+        arguments: the constructor's other keywords, as a dict (``dilations`` a tuple).
         receptive_field: input frames per output frame, 1 + the frames every block consumes.
         supports_strided: whether ``strided=True`` computes the same function (never with
             ``o_window="clip"``).
@@ -150,19 +212,20 @@ class SkeletalGNN(ZScored, nn.Module):
         ``receptive_field`` frames costs many single-frame passes. Longer chunks give
         ``T - receptive_field + 1`` targets per window at a lower cost per target, but fewer
         independent windows per batch, which slows learning a lot (:func:`skelgnn.training.train.default_chunk`).
+
+        In eval mode without autograd, a layer whose graph does not depend on the input keeps its folded
+        dense weight between calls (:class:`~.hcsf.DHCSF`). It is dropped on ``train()``/``eval()``,
+        ``load_state_dict``, a change of device or dtype and every optimiser step; after editing weights in
+        place by hand, call :meth:`clear_cache`.
     """
 
-    def __init__(self, skeleton: Skeleton, *, channels: int = 64, num_blocks: int = 2, S: int = 1,
-                 L: int = 4, d: float = 0.5, weight_mode: WeightMode = "shared", dynamic: Dynamic = "mo",
-                 temporal_kernel: int = 1, dilations: Sequence[int] = (), dropout: float = 0.25,
-                 squeeze: Squeeze = "k-S", short_range: ShortRange = "sum", mask_dynamic: bool = False,
-                 graph_init: GraphInit = "row", graph_hidden: int | None = None,
-                 root_relative: bool = False, o_norm: str = "tanh", o_scale: bool = False,
-                 o_gate: bool = False, o_window: OWindow = "frame", input_layer: str = "joint",
-                 norm: str = "joint", temporal_mix: str = "joint", zscore: bool = False) -> None:
+    def __init__(self, skeleton: Skeleton, *, channels: int = 64, num_blocks: int = 2, S: int = 1, L: int = 4,
+                 d: float = 0.5, dynamic: Dynamic = "mo", temporal_kernel: int = 1,
+                 dilations: Sequence[int] = (), options: SkeletalGNNOptions | None = None) -> None:
         super().__init__()
-        check_choice("o_window", o_window, ("frame", "clip"))
-        check_choice("temporal_mix", temporal_mix, ("joint", "graph"))
+        opt = SkeletalGNNOptions() if options is None else options
+        if not isinstance(opt, SkeletalGNNOptions):
+            raise SkelgnnError(f"options must be a SkeletalGNNOptions, got {type(opt).__name__}")
         dilations = tuple(int(x) for x in dilations)
         if dilations and len(dilations) != num_blocks:
             raise SkelgnnError(f"num_blocks={num_blocks} but {len(dilations)} dilations {dilations}")
@@ -170,53 +233,38 @@ class SkeletalGNN(ZScored, nn.Module):
             raise SkelgnnError(f"dilations must be >= 1 and num_blocks >= 0, got {dilations}, {num_blocks}")
         J, C = skeleton.num_joints, channels
         masks = skeleton.hop_masks(L)
-        self.num_joints, self.root, self.root_relative = J, skeleton.root, bool(root_relative)
-        self._settings = dict(channels=C, blocks=num_blocks, S=S, L=L, d=d, weight_mode=weight_mode,
-                              dynamic=dynamic, F=temporal_kernel, dilations=dilations)
-        if self.root_relative:
-            self._settings["root_relative"] = True
-        if (o_norm, o_scale, o_gate) != ("tanh", False, False):
-            self._settings.update(o_norm=o_norm, o_scale=o_scale, o_gate=o_gate)
-        if o_window != "frame":
-            self._settings["o_window"] = o_window
-        if temporal_mix != "joint":
-            self._settings["temporal_mix"] = temporal_mix
-        if input_layer not in ("joint", "graph") or norm not in ("joint", "channel"):
-            raise SkelgnnError(f"input_layer must be 'joint' or 'graph' and norm 'joint' or 'channel', "
-                               f"got {input_layer!r}, {norm!r}")
-        if (input_layer, norm) != ("joint", "joint"):
-            self._settings.update(input_layer=input_layer, norm=norm)
-        per_joint = norm == "joint"
-        self._init_zscore(J, zscore)  # skelgnn.models.zscore; off: no buffers (old checkpoints load)
-        if self.zscore:
-            self._settings["zscore"] = True
+        self.options = opt
+        self.arguments = {"channels": C, "num_blocks": num_blocks, "S": S, "L": L, "d": d, "dynamic": dynamic,
+                          "temporal_kernel": temporal_kernel, "dilations": dilations}
+        self.num_joints, self.root, self.root_relative = J, skeleton.root, opt.root_relative
+        self._init_zscore(J, opt.zscore)  # skelgnn.models.zscore; off: no buffers
+        hcsf = {"S": S, "d": d, "weight_mode": opt.weight_mode, "squeeze": opt.squeeze,
+                "short_range": opt.short_range}
 
         def layer(kernel: int, dilation: int, temporal: bool) -> DHCSF:
             conv: TemporalConv | None = None
             if temporal:
-                conv = (TemporalTaps(C, 3, dilation) if temporal_mix == "graph"
+                conv = (TemporalTaps(C, 3, dilation) if opt.temporal_mix == "graph"
                         else TemporalConv(C, C, 3, dilation, bias=False))
             return DHCSF(
-                HCSF(masks, C if conv is None else conv.out_channels, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
-                     short_range=short_range),
+                HCSF(masks, C if conv is None else conv.out_channels, C, **hcsf),
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
-                         hidden_channels=graph_hidden, mask_dynamic=mask_dynamic, init=graph_init,
-                         o_norm=o_norm, o_scale=o_scale, o_gate=o_gate, o_window=o_window),
+                         mask_dynamic=opt.mask_dynamic, init=opt.graph_init, o_norm=opt.o_norm,
+                         o_scale=opt.o_scale, o_gate=opt.o_gate, o_window=opt.o_window),
                 conv,
             )
 
         c_in = 4 if self.root_relative else 2
-        if input_layer == "graph":
-            self.embed = DHCSF(HCSF(masks, c_in, C, S=S, d=d, weight_mode=weight_mode, squeeze=squeeze,
-                                    short_range=short_range),
+        if opt.input_layer == "graph":
+            self.embed = DHCSF(HCSF(masks, c_in, C, **hcsf),
                                HopGraph(masks, c_in, dynamic="m" if dynamic in ("m", "mo") else "none",
-                                        init=graph_init))
+                                        init=opt.graph_init))
         else:
             self.embed = JointLinear(J, c_in, C)
-        self.embed_post = _Post(J, C, dropout, per_joint)
+        self.embed_post = _Post(J, C, opt.dropout)
         self.blocks = nn.ModuleList(
             _Block(layer(temporal_kernel, dilations[b] if dilations else 1, bool(dilations)),
-                   layer(1, 1, False), J, C, dropout, per_joint)
+                   layer(1, 1, False), J, C, opt.dropout)
             for b in range(num_blocks)
         )
         self.head = JointLinear(J, C, 3)
@@ -233,8 +281,46 @@ class SkeletalGNN(ZScored, nn.Module):
         self.windowed = any(layer.graph.per_clip for block in self.blocks
                             for layer in (block.first, block.second))
 
+    @classmethod
+    def from_kwargs(cls, skeleton: Skeleton, **kwargs) -> SkeletalGNN:
+        """Build from one flat table (a config's ``model.kwargs``, a checkpoint's): the keys of
+        :data:`ARGUMENTS` go to the constructor, those of :class:`SkeletalGNNOptions` into ``options``.
+
+        Example:
+            >>> from skelgnn import H36M_17
+            >>> SkeletalGNN.from_kwargs(H36M_17, channels=128, o_gate=True).options.o_gate
+            True
+        """
+        removed = sorted(set(kwargs) & set(REMOVED))
+        if removed:
+            raise SkelgnnError(f"{', '.join(removed)}: removed in skelgnn 0.3.0 (docs/models.md); leave "
+                               f"{'it' if len(removed) == 1 else 'them'} out")
+        unknown = sorted(set(kwargs) - set(ARGUMENTS) - set(OPTIONS))
+        if unknown:
+            raise TypeError(f"unexpected keyword argument(s) {unknown}; known: {sorted(ARGUMENTS + OPTIONS)}")
+        options = SkeletalGNNOptions(**{k: v for k, v in kwargs.items() if k in OPTIONS})
+        return cls(skeleton, options=options, **{k: v for k, v in kwargs.items() if k in ARGUMENTS})
+
+    def as_kwargs(self) -> dict:
+        """The flat table that :meth:`from_kwargs` rebuilds this model from: every constructor keyword and
+        the options that differ from the defaults."""
+        return {**self.arguments, "dilations": list(self.arguments["dilations"]), **self.options.changed()}
+
+    def clear_cache(self) -> None:
+        """Drop the folded weights kept for inference (call it after editing weights in place by hand)."""
+        for module in self.modules():
+            if isinstance(module, DHCSF):
+                module.clear_cache()
+
     def extra_repr(self) -> str:
-        s = ", ".join(f"{k}={v}" for k, v in self._settings.items())
+        a = self.arguments
+        s = ", ".join(f"{k}={v}" for k, v in (("channels", a["channels"]), ("blocks", a["num_blocks"]),
+                                              ("S", a["S"]), ("L", a["L"]), ("d", a["d"]),
+                                              ("weight_mode", self.options.weight_mode),
+                                              ("dynamic", a["dynamic"]), ("F", a["temporal_kernel"]),
+                                              ("dilations", a["dilations"])))
+        extra = {k: v for k, v in self.options.changed().items() if k != "weight_mode"}
+        s += "".join(f", {k}={v}" for k, v in extra.items())
         return (f"{s}, receptive_field={self.receptive_field}\n"
                 "(paper's widths, depth, squeeze rule and temporal design unpublished: ours, see module doc)")
 
@@ -274,19 +360,19 @@ class SkeletalGNN(ZScored, nn.Module):
 @register("skeletal_gnn")
 def skeletal_gnn(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """Single frame, D-HCSF with M_k + O_k (the paper's full model)."""
-    return SkeletalGNN(skeleton, **kwargs)
+    return SkeletalGNN.from_kwargs(skeleton, **kwargs)
 
 
 @register("skeletal_gnn_static")
 def skeletal_gnn_static(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """Single frame, plain HCSF on the fixed exact-k skeleton graphs."""
-    return SkeletalGNN(skeleton, **{"dynamic": "none", **kwargs})
+    return SkeletalGNN.from_kwargs(skeleton, **{"dynamic": "none", **kwargs})
 
 
 @register("skeletal_gnn_rel")
 def skeletal_gnn_rel(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """Ours: single-frame D-HCSF fed root-relative 2D plus the root position (``root_relative``)."""
-    return SkeletalGNN(skeleton, **{"root_relative": True, **kwargs})
+    return SkeletalGNN.from_kwargs(skeleton, **{"root_relative": True, **kwargs})
 
 
 @register("skeletal_gnn_plus")
@@ -298,18 +384,47 @@ def skeletal_gnn_plus(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     of the training actors (configs/benchmark_hdm05.toml ablations), never on the test actors.
     """
     defaults = {"root_relative": True, "d": 1.0, "L": 8, "weight_mode": "lcn", "dynamic": "m"}
-    return SkeletalGNN(skeleton, **{**defaults, **kwargs})
+    return SkeletalGNN.from_kwargs(skeleton, **{**defaults, **kwargs})
 
 
 @register("skeletal_gnn_t27")
 def skeletal_gnn_t27(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """27 frames: 3 blocks at dilations 1, 3, 9, D-HCSF with F = 3."""
     kwargs = {"dilations": (1, 3, 9), "temporal_kernel": 3, **kwargs}
-    return SkeletalGNN(skeleton, **{"num_blocks": len(kwargs["dilations"]), **kwargs})
+    return SkeletalGNN.from_kwargs(skeleton, **{"num_blocks": len(kwargs["dilations"]), **kwargs})
 
 
 @register("skeletal_gnn_t81")
 def skeletal_gnn_t81(skeleton: Skeleton, **kwargs) -> SkeletalGNN:
     """81 frames: 4 blocks at dilations 1, 3, 9, 27, D-HCSF with F = 3."""
     kwargs = {"dilations": (1, 3, 9, 27), "temporal_kernel": 3, **kwargs}
-    return SkeletalGNN(skeleton, **{"num_blocks": len(kwargs["dilations"]), **kwargs})
+    return SkeletalGNN.from_kwargs(skeleton, **{"num_blocks": len(kwargs["dilations"]), **kwargs})
+
+
+# ---------------------------------------------------------------------------- checkpoint migrations
+# Each function rewrites the model description of a checkpoint written before a version into that version's
+# form (skelgnn.models.registry.register_migration); it must leave a description already in that form alone.
+_BUILDERS = ("skeletal_gnn", "skeletal_gnn_static", "skeletal_gnn_rel", "skeletal_gnn_plus",
+             "skeletal_gnn_t27", "skeletal_gnn_t81")
+_DEFAULT_DYNAMIC = {"skeletal_gnn_static": "none", "skeletal_gnn_plus": "m"}  # the builders' own; else "mo"
+
+
+@register_migration(*_BUILDERS, before="0.3.0")
+def _drop_removed_switches(name: str, kwargs: dict, state_dict: dict) -> tuple[dict, dict]:
+    """0.3.0 removed ``norm`` and ``graph_hidden``: a checkpoint that set them to what the model does anyway
+    (``norm="joint"``; ``graph_hidden`` unset, C / 4, or without an O_k) loads without them; any other value
+    is refused, naming the last version that builds it. The weights are unchanged."""
+    kwargs = dict(kwargs)
+    if kwargs.get("norm", "joint") != "joint":
+        raise SkelgnnError(f"norm={kwargs['norm']!r} (BatchNorm per channel) was removed in skelgnn 0.3.0; "
+                           "load this checkpoint with skelgnn 0.2")
+    kwargs.pop("norm", None)
+    hidden = kwargs.pop("graph_hidden", None)
+    if hidden is not None:
+        channels = kwargs.get("channels", 64)
+        dynamic = kwargs.get("dynamic", _DEFAULT_DYNAMIC.get(name, "mo"))
+        with_o = dynamic in ("o", "mo")
+        if with_o and hidden != max(1, int(channels) // 4):
+            raise SkelgnnError(f"graph_hidden={hidden!r} (C_h of θ_k, φ_k other than C / 4) was removed in "
+                               "skelgnn 0.3.0; load this checkpoint with skelgnn 0.2")
+    return kwargs, state_dict
