@@ -251,3 +251,15 @@ def test_clip_joints_names_a_missing_joint(tmp_path):
                     " End Site\n {\n  OFFSET 0 1 0\n }\n}\nMOTION\nFrames: 1\nFrame Time: 0.0333333\n0 0 0\n")
     with pytest.raises(FormatError, match="UpperLeg_R"):
         clip_joints(path)
+
+
+def test_reprojection_of_the_truth_on_its_true_root_is_zero(cross):
+    from skelgnn.evaluation.report import reprojection_errors
+
+    seqs, _ = cross_sequences(cross, "gt")
+    err = reprojection_errors(seqs.targets, seqs.roots, seqs)
+    assert err.shape == (seqs.num_frames, 17) and np.nanmax(err) < 0.05  # float32 storage only
+    shifted = [t + np.array([0.0, 0.0, 0.0]) for t in seqs.targets]
+    roots = [r + np.array([100.0, 0.0, 0.0]) for r in seqs.roots]  # 10 cm sideways: about 25 px at 4.5 m
+    moved = reprojection_errors(shifted, roots, seqs)
+    assert 15 < np.nanmean(moved) < 40

@@ -28,25 +28,13 @@ import torch
 from ..data.sequences import SequenceSet
 from ..core.height import standing_height
 from ..core.metrics import auc, group_means, hard_tail, joint_errors, mpjpe, n_mpjpe, p_mpjpe, pck
-from .report import Report, Table
+from .report import Report, Table, reprojection_errors
 from ..core.skeleton import Skeleton
 
 __all__ = ["AUC_THRESHOLDS_MM", "AGREE_JOINTS", "cross_metrics", "cross_report"]
 
 AUC_THRESHOLDS_MM = tuple(float(t) for t in range(0, 151, 5))
 AGREE_JOINTS = tuple(j for j in range(17) if j not in (7, 8, 9, 10))
-
-
-def _reprojection(preds, roots, seqs: SequenceSet) -> np.ndarray:
-    """Per-sample, per-joint pixel distance between the placed prediction's projection and the 2D input,
-    (N, J); NaN where the trajectory had no solution."""
-    out = []
-    for p, r, uv, (fx, fy, cx, cy) in zip(preds, roots, seqs.pixels, seqs.intrinsics):
-        q = np.asarray(p, dtype=np.float64) - np.asarray(p, dtype=np.float64)[:, :1] + np.asarray(r)[:, None]
-        z = np.where(q[..., 2] > 1e-6, q[..., 2], np.nan)
-        proj = np.stack([fx * q[..., 0] / z + cx, fy * q[..., 1] / z + cy], axis=-1)
-        out.append(np.linalg.norm(proj - np.asarray(uv, dtype=np.float64), axis=-1))
-    return np.concatenate(out)
 
 
 def cross_metrics(pred: torch.Tensor, target: torch.Tensor, classes: np.ndarray, scaled: torch.Tensor,
@@ -102,7 +90,7 @@ def cross_report(preds: Sequence[np.ndarray], seqs: SequenceSet, in_view: Sequen
     scaled_t = torch.from_numpy(np.concatenate(scaled))
     classes = np.concatenate([[c] * len(x) for c, x in zip(seqs.classes, seqs.targets)])
     mask = torch.from_numpy(np.concatenate([np.asarray(v, dtype=bool) for v in in_view]))
-    reproj = _reprojection(preds, roots, seqs)
+    reproj = reprojection_errors(preds, roots, seqs)
     m = mask.numpy()
     values = {
         "in_view": cross_metrics(pred[mask], target[mask], classes[m], scaled_t[mask], reproj[m], skeleton),

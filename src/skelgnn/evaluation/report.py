@@ -33,7 +33,8 @@ from ..data.mpi3dhp import PCK14_JOINTS, MPI3DHPTest
 from ..data.sequences import SequenceSet, require_finite
 from .protocol import Protocol
 
-__all__ = ["Report", "Table", "Note", "stack_targets", "compute_report", "jitter_metrics", "trajectory_metrics", "protocol_report",
+__all__ = ["Report", "Table", "Note", "stack_targets", "compute_report", "jitter_metrics", "trajectory_metrics",
+           "reprojection_errors", "protocol_report",
            "per_frame_errors", "hard_pose_analysis", "score_3dhp"]
 
 
@@ -127,6 +128,20 @@ def jitter_metrics(preds: list[np.ndarray], targets: list[np.ndarray], parents) 
             "bone_std_target": float(torch.stack(bstd_t).mean()) if bstd_t else nan}
 
 
+def reprojection_errors(preds, roots, seqs: SequenceSet) -> np.ndarray:
+    """Pixel distance per sample and joint, (N, J), between the 2D input and the projection (true intrinsics)
+    of each root-relative prediction placed on its fitted camera-frame root; NaN where a root has no solution
+    or a joint falls behind the camera."""
+    out = []
+    for p, r, uv, (fx, fy, cx, cy) in zip(preds, roots, seqs.pixels, seqs.intrinsics):
+        p = np.asarray(p, dtype=np.float64)
+        q = p - p[:, :1] + np.asarray(r, dtype=np.float64)[:, None]
+        z = np.where(q[..., 2] > 1e-6, q[..., 2], np.nan)
+        proj = np.stack([fx * q[..., 0] / z + cx, fy * q[..., 1] / z + cy], axis=-1)
+        out.append(np.linalg.norm(proj - np.asarray(uv, dtype=np.float64), axis=-1))
+    return np.concatenate(out)
+
+
 def trajectory_metrics(preds: list[np.ndarray], roots: list[np.ndarray], seqs: SequenceSet) -> dict:
     """Trajectory metrics of docs/benchmarks.md (Metrics) (mm, frame-weighted over every sample).
 
@@ -201,6 +216,11 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
     }
     if roots is not None:
         report.update(trajectory_metrics(preds, roots, seqs))
+        reproj = reprojection_errors(preds, roots, seqs)
+        report["reproj_px"] = float(np.nanmean(reproj))
+        per_joint_rp = np.nanmean(reproj, axis=0)
+        report["per_joint_reproj_px"] = {skeleton.joint_names[j]: float(per_joint_rp[j])
+                                         for j in range(skeleton.num_joints)}
     return Report(report, title=title, blocks=_hdm05_tables(report))
 
 
@@ -213,7 +233,8 @@ def _hdm05_tables(report: dict) -> list[Table]:
     rows.append(("PCK@150mm / AUC", f"{100 * report['pck150']:.1f} % / {100 * report['auc']:.1f} %"))
     for k, label in (("accel", "Accel (mm/frame²)"), ("bone_std", "bone-length sd over time"),
                      ("bone_std_target", "bone-length sd over time, ground truth"),
-                     ("root_error", "root position error (camera frame)"), ("abs_mpjpe", "absolute MPJPE (root kept)")):
+                     ("root_error", "root position error (camera frame)"), ("abs_mpjpe", "absolute MPJPE (root kept)"),
+                     ("reproj_px", "2D reprojection error on the fitted trajectory (px)")):
         if k in report:
             rows.append((label, f"{report[k]:.2f}"))
     if "root_error_pct" in report:
@@ -221,10 +242,15 @@ def _hdm05_tables(report: dict) -> list[Table]:
                      f"{report['root_error_pct']:.2f} % / {report['root_depth_error_pct']:.2f} %"))
     per_class = tuple((c, f"{r['mpjpe']:.2f}", f"{r['p_mpjpe']:.2f}", str(r["samples"]))
                       for c, r in report["per_class"].items())
-    per_joint = tuple((j, f"{v:.2f}") for j, v in report["per_joint"].items())
+    rp = report.get("per_joint_reproj_px")
+    if rp:
+        per_joint = tuple((j, f"{v:.2f}", f"{rp[j]:.2f}") for j, v in report["per_joint"].items())
+        joint_table = Table(("joint", "MPJPE", "reprojection px"), per_joint, "Per joint:")
+    else:
+        joint_table = Table(("joint", "MPJPE"), tuple((j, f"{v:.2f}") for j, v in report["per_joint"].items()),
+                            "Per joint:")
     return [Table(("metric", "mm"), tuple(rows)),
-            Table(("class", "MPJPE", "P-MPJPE", "samples"), per_class, "Per class (easy → hard):"),
-            Table(("joint", "MPJPE"), per_joint, "Per joint:")]
+            Table(("class", "MPJPE", "P-MPJPE", "samples"), per_class, "Per class (easy → hard):"), joint_table]
 
 
 # ---------------------------------------------------------------------------------------- Human3.6M protocols
