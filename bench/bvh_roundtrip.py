@@ -3,7 +3,8 @@ forward kinematics → joints again; prints the mean per-joint distance (mm) bet
 re-read joints, per variant of the exported motion (raw lifter output, Savitzky-Golay smoothed, and with
 the bone-length step), and the ground truth itself as a check of the IK on a real skeleton.
 
-    python bench/bvh_roundtrip.py --data data/hdm05 --input noisy --cameras 1 --json bench/postfilter/bvh_roundtrip.json \
+    python bench/bvh_roundtrip.py --data data/hdm05 --input noisy --cameras 1 --json
+    bench/postfilter/bvh_roundtrip.json \
         --png bench/postfilter/bvh_readback.png
 """
 
@@ -21,8 +22,8 @@ import numpy as np
 from skelgnn.core.io import atomic_write_text
 from skelgnn.data.hdm05 import benchmark_sequences
 from skelgnn.data.hdm05_files import load_benchmark
-from skelgnn.lifting.bvh_export import read_bvh_h36m, write_bvh
 from skelgnn.lifting.api import Lifter
+from skelgnn.lifting.bvh_export import read_bvh_h36m, write_bvh
 from skelgnn.lifting.inference import fit_trajectories
 from skelgnn.lifting.predict import default_checkpoint
 from skelgnn.lifting.smoothing import postprocess
@@ -35,7 +36,8 @@ def main(argv=None) -> int:
     ap.add_argument("--input", choices=("gt", "noisy"), default="noisy")
     ap.add_argument("--cameras", type=int, default=4, help="cameras per clip (1-4, default all)")
     ap.add_argument("--json")
-    ap.add_argument("--png", help="also draw a frame of the first sequence's BVH, as read back, with skelgnn.lifting.viz")
+    ap.add_argument("--png", help="also draw a frame of the first sequence's BVH, as read back, with "
+                    "skelgnn.lifting.viz")
     args = ap.parse_args(argv)
     import torch
 
@@ -53,7 +55,8 @@ def main(argv=None) -> int:
     variants = {
         "ground truth": lambda i: seqs.targets[i].astype(np.float64),
         "raw": lambda i: preds[i].astype(np.float64),
-        "savgol + bone lengths": lambda i: postprocess(preds[i], skeleton.parents, smooth="savgol", bones=True),
+        "savgol + bone lengths": lambda i: postprocess(preds[i], skeleton.parents, smooth="savgol",
+                                                       bones=True),
     }
     result = {"checkpoint": str(ckpt), "input": args.input, "sequences": len(seqs), "frames": seqs.num_frames,
               "unit": "cm", "with_root_trajectory": True, "variants": {}}
@@ -70,9 +73,11 @@ def main(argv=None) -> int:
                 per_seq.append(float(e.mean()))
             e = np.concatenate(errs)
             result["variants"][name] = {"mean_mm": float(e.mean()), "median_mm": float(np.median(e)),
-                                        "p95_mm": float(np.percentile(e, 95)), "worst_clip_mean_mm": max(per_seq)}
-            print(f"{name:>24}: mean {e.mean():.2f} mm, median {np.median(e):.2f}, 95th pct {np.percentile(e, 95):.2f}, "
-                  f"worst clip mean {max(per_seq):.2f} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+                                        "p95_mm": float(np.percentile(e, 95)),
+                                        "worst_clip_mean_mm": max(per_seq)}
+            print(f"{name:>24}: mean {e.mean():.2f} mm, median {np.median(e):.2f}, 95th pct "
+                  f"{np.percentile(e, 95):.2f}, worst clip mean {max(per_seq):.2f} "
+                  f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
     if args.png:
         from skelgnn.lifting.viz import plot_pair
 

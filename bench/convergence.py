@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path, help="benchmark output folder (holds runs/)")
     ap.add_argument("--last", type=int, default=5, help="epochs to look back (default 5)")
-    ap.add_argument("--limit", type=float, default=1.0, help="mm; a change at or above it is marked (default 1)")
+    ap.add_argument("--limit", type=float, default=1.0, help="mm; a change at or above it is marked (default "
+                    "1)")
     a = ap.parse_args(argv)
     runs = sorted(p.parent for p in (a.out / "runs").glob("*/test.json"))
     if not runs:
@@ -40,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         mark = " (not converged)" if change >= a.limit else ""
         flagged += bool(mark)
         print(f"| {run.name} | {len(best)} | {best[-1]:.2f} | {change:.2f}{mark} |")
-    print(f"\n{len(runs)} finished runs, {flagged} at or above {a.limit} mm; {cpu / 3600:.1f} CPU-hours of training")
+    print(f"\n{len(runs)} finished runs, {flagged} at or above {a.limit} mm; {cpu / 3600:.1f} CPU-hours of "
+          "training")
     return 0
 
 

@@ -3,9 +3,9 @@
     python bench/per_class.py bench/hdm05 skeletal_gnn sgnn_graph_input fc
     python bench/per_class.py bench/hdm05 skeletal_gnn sgnn_graph_input --input noisy
 
-Reads ``runs/<label>__<input>__s<seed>/test.json`` (its ``per_class`` block) for the seeds all the labels share
-and prints one markdown row per motion class, sorted by the difference of the first two labels (first minus
-second, largest last), so that where a change helps most is at the bottom.
+Reads ``runs/<label>__<input>__s<seed>/test.json`` (its ``per_class`` block) for the seeds all the labels
+share and prints one markdown row per motion class, sorted by the difference of the first two labels (first
+minus second, largest last), so that where a change helps most is at the bottom.
 """
 from __future__ import annotations
 
@@ -31,12 +31,14 @@ def main(argv: list[str] | None = None) -> int:
                 found.add(int(m.group(1)))
         seeds = found if seeds is None else seeds & found
     if not seeds:
-        print(f"no seed finished by every one of {a.labels} on {a.input} under {a.out / 'runs'}", file=sys.stderr)
+        print(f"no seed finished by every one of {a.labels} on {a.input} under {a.out / 'runs'}",
+              file=sys.stderr)
         return 1
     seeds = sorted(seeds)
     table = {}  # label -> class -> mean MPJPE over the seeds
     for label in a.labels:
-        per_seed = [json.loads((a.out / "runs" / f"{label}__{a.input}__s{s}" / "test.json").read_text())["per_class"]
+        runs = a.out / "runs"
+        per_seed = [json.loads((runs / f"{label}__{a.input}__s{s}" / "test.json").read_text())["per_class"]
                     for s in seeds]
         table[label] = {c: sum(ps[c]["mpjpe"] for ps in per_seed) / len(per_seed) for c in per_seed[0]}
     classes = list(table[a.labels[0]])

@@ -2,8 +2,9 @@
 
 A diagnostic, not a test (it reads the benchmark's checkpoints, which are not committed; rerun the benchmark
 to make them). For each checkpoint: the validation MPJPE as saved, then after
-:func:`skelgnn.training.train.reestimate_batchnorm` on ``--batches`` batches of training windows (batch and chunk as
-the run trained, flips as in its first epoch, dropout off). Nothing is written back to the checkpoints.
+:func:`skelgnn.training.train.reestimate_batchnorm` on ``--batches`` batches of training windows (batch and
+chunk as the run trained, flips as in its first epoch, dropout off). Nothing is written back to the
+checkpoints.
 
     python bench/precise_bn_check.py bench/hdm05/runs/*/last.pt --json bench/hdm05/precise_bn.json
 """
@@ -35,8 +36,10 @@ def check(path: str, batches: int) -> dict:
     net.eval()
     before = validation_mpjpe(net, val, skeleton, scale)
     strided = bool(train_cfg.get("strided")) and net.receptive_field > 1
-    chunk = 1 if strided else train_cfg["chunk"] or default_chunk(net.receptive_field, train_cfg["batch_size"])
-    windows = PoseWindows(train, net.receptive_field, skeleton, flip=train_cfg["flip"], seed=train_cfg["seed"],
+    chunk = 1 if strided else train_cfg["chunk"] or default_chunk(net.receptive_field,
+                                                                  train_cfg["batch_size"])
+    windows = PoseWindows(train, net.receptive_field, skeleton, flip=train_cfg["flip"],
+                          seed=train_cfg["seed"],
                           chunk=chunk)
     g = torch.Generator().manual_seed(12345)
     loader = DataLoader(windows, batch_size=max(1, train_cfg["batch_size"] // chunk),

@@ -1,4 +1,5 @@
-"""Post-filters on HDM05-Lift: choose their parameters on validation clips, then measure them on the test actors.
+"""Post-filters on HDM05-Lift: choose their parameters on validation clips, then measure them on the test
+actors.
 
 1. Predict the validation clips (every 10th clip of the training actors bd, bk, dg; never mm, tr) and the
    test clips with a checkpoint (default: the bundled one), for gt and noisy 2D.
@@ -33,7 +34,9 @@ from skelgnn.lifting.predict import default_checkpoint
 from skelgnn.lifting.smoothing import enforce_bone_lengths, one_euro, savgol_smooth
 
 SAVGOL_GRID = [{"window": w, "order": o} for w, o in itertools.product((5, 9, 15), (1, 2))]
-ONE_EURO_GRID = [{"min_cutoff": c, "beta": b, "d_cutoff": 1.0} for c, b in itertools.product((0.5, 1.5), (0.0, 0.01, 0.05))]
+ONE_EURO_GRID = [{"min_cutoff": c, "beta": b, "d_cutoff": 1.0} for c, b in itertools.product((0.5, 1.5),
+                                                                                             (0.0, 0.01,
+                                                                                              0.05))]
 FPS = 30.0
 
 
@@ -87,13 +90,15 @@ def main(argv=None) -> int:
         seqs = benchmark_sequences(bench, split, kind, input_norm=norm)
         seqs = seqs.subset([i for i, k in enumerate(seqs.keys) if int(k.rsplit("/", 1)[1]) < args.cameras])
         data[split, kind] = (seqs, lifter.predict_sequences(seqs))
-        print(f"predicted {split} {kind}: {seqs.num_frames} samples ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+        print(f"predicted {split} {kind}: {seqs.num_frames} samples ({time.perf_counter() - t0:.0f} s)",
+              file=sys.stderr)
 
     def val_choice(grid, make):
         raw = {k: scores(data["val", k][1], data["val", k][0], parents) for k in ("gt", "noisy")}
         rows = []
         for params in grid:
-            s = {k: scores(apply(data["val", k][1], make(params)), data["val", k][0], parents) for k in ("gt", "noisy")}
+            s = {k: scores(apply(data["val", k][1], make(params)), data["val", k][0], parents) for k in ("gt",
+                                                                                                         "noisy")}
             rows.append({"params": params, **{f"{k}_{m}": s[k][m] for k in s for m in ("mpjpe", "accel")}})
         ok = [r for r in rows if np.mean([r["gt_mpjpe"], r["noisy_mpjpe"]])
               <= np.mean([raw["gt"]["mpjpe"], raw["noisy"]["mpjpe"]]) + 0.5]
@@ -102,7 +107,8 @@ def main(argv=None) -> int:
 
     sg, sg_rows, raw_val = val_choice(SAVGOL_GRID, lambda p: (lambda x: savgol_smooth(x, **p)))
     oe, oe_rows, _ = val_choice(ONE_EURO_GRID, lambda p: (lambda x: one_euro(x, FPS, **p)))
-    print(f"validation choice: savgol {sg['params']}, one_euro {oe['params']} ({time.perf_counter() - t0:.0f} s)",
+    print(f"validation choice: savgol {sg['params']}, one_euro {oe['params']} "
+          f"({time.perf_counter() - t0:.0f} s)",
           file=sys.stderr)
     test = {}
     for kind in ("gt", "noisy"):
@@ -110,17 +116,19 @@ def main(argv=None) -> int:
         test[kind] = {name: scores(apply(preds, fn), seqs, parents, roots=True)
                       for name, fn in filters(parents, sg["params"], oe["params"]).items()}
     result = {"checkpoint": str(ckpt), "model": lifter.name, "cameras_per_clip": args.cameras,
-              "selection": "validation clips of bd, bk, dg; lowest mean Accel (gt, noisy) with mean validation "
-                           "MPJPE at most 0.5 mm above the unfiltered one",
+              "selection": "validation clips of bd, bk, dg; lowest mean Accel (gt, noisy) with mean "
+                           "validation MPJPE at most 0.5 mm above the unfiltered one",
               "savgol": sg, "one_euro": oe, "validation_raw": raw_val, "savgol_grid": sg_rows,
               "one_euro_grid": oe_rows, "test": test, "seconds": round(time.perf_counter() - t0, 1)}
     for kind in ("gt", "noisy"):
         print(f"\n{kind} 2D, HDM05-Lift test ({lifter.name}, {args.cameras} camera(s) per clip):")
-        print("| post-filter | MPJPE | P-MPJPE | Accel | MPJVE | bone sd | root err | root err % | abs MPJPE |")
+        print("| post-filter | MPJPE | P-MPJPE | Accel | MPJVE | bone sd | root err | root err % | abs MPJPE "
+              "|")
         print("|---|---|---|---|---|---|---|---|---|")
         for name, s in test[kind].items():
             print(f"| {name} | {s['mpjpe']:.2f} | {s['p_mpjpe']:.2f} | {s['accel']:.2f} | {s['mpjve']:.2f} | "
-                  f"{s['bone_std']:.2f} | {s['root_error']:.1f} | {s['root_error_pct']:.2f} | {s['abs_mpjpe']:.1f} |")
+                  f"{s['bone_std']:.2f} | {s['root_error']:.1f} | {s['root_error_pct']:.2f} | "
+                  f"{s['abs_mpjpe']:.1f} |")
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1))
         print(f"\nWrote {args.json}")

@@ -1,7 +1,8 @@
 """Root-trajectory error of a checkpoint on HDM05-Lift's test actors under changed virtual cameras.
 
-The same camera changes as ``skelgnn robustness`` (:data:`skelgnn.evaluation.robustness.CAMERA_CHANGES`), optionally on
-fewer cameras per clip to save time; the root is fitted by least squares with each change's intrinsics.
+The same camera changes as ``skelgnn robustness`` (:data:`skelgnn.evaluation.robustness.CAMERA_CHANGES`),
+optionally on fewer cameras per clip to save time; the root is fitted by least squares with each change's
+intrinsics.
 
     python bench/trajectory_robustness.py --data data/hdm05 --input gt --cameras 1 \\
         --changes baseline distance_3m distance_8m focal_x0.5 focal_x2
@@ -45,7 +46,8 @@ def main(argv=None) -> int:
                                           input_norm=lifter.input_norm)
         seqs = seqs.subset([i for i, k in enumerate(seqs.keys) if int(k.rsplit("/", 1)[1]) < args.cameras])
         preds = lifter.predict_sequences(seqs)
-        preds = [postprocess(p, skeleton.parents, smooth="savgol", bones=True).astype("float32") for p in preds]
+        preds = [postprocess(p, skeleton.parents, smooth="savgol",
+                             bones=True).astype("float32") for p in preds]
         m = trajectory_metrics(preds, fit_trajectories(preds, seqs), seqs)
         e = float(mpjpe(torch.cat([torch.from_numpy(p - p[:, :1]) for p in preds]).double(),
                         torch.cat([torch.from_numpy(t - t[:, :1]) for t in seqs.targets]).double()).mean())

@@ -11,8 +11,12 @@ from skelgnn.core.errors import FormatError, MappingError
 from skelgnn.core.skeleton import H36M_17, Skeleton
 from skelgnn.data.amc import read_amc
 from skelgnn.data.asf_amc import euler_to_matrix, read_asf
-from skelgnn.data.mocap_joints import (HDM05_TO_H36M17, bone_end_points_to_joints, forward_kinematics,
-                                       read_asf_amc_joints)
+from skelgnn.data.mocap_joints import (
+    HDM05_TO_H36M17,
+    bone_end_points_to_joints,
+    forward_kinematics,
+    read_asf_amc_joints,
+)
 
 MM = 25.4 / 0.45  # millimetres per ASF unit for ':units length 0.45'
 
@@ -202,7 +206,8 @@ def test_euler_to_matrix_order():
     rx, ry, rz = (euler_to_matrix(np.eye(3)[i] * a[i]) for i in range(3))
     np.testing.assert_allclose(euler_to_matrix(a, "XYZ"), rz @ ry @ rx, atol=1e-12)
     np.testing.assert_allclose(euler_to_matrix(a, "ZYX"), rx @ ry @ rz, atol=1e-12)
-    np.testing.assert_allclose(euler_to_matrix(np.array([0, 0, np.pi / 2])) @ [1, 0, 0], [0, 1, 0], atol=1e-12)
+    np.testing.assert_allclose(euler_to_matrix(np.array([0, 0, np.pi / 2])) @ [1, 0, 0], [0, 1, 0],
+                               atol=1e-12)
 
 
 def test_crlf_latin1_fewer_dofs_and_reordered_lines(tmp_path):
@@ -354,7 +359,7 @@ def test_real_hdm05_file(hdm05_dir):
 
 
 def test_motion_from_another_skeleton(tiny, tmp_path):
-    asf, motion = tiny
+    _asf, motion = tiny
     other = read_asf(_write(tmp_path, "o.asf", ASF.replace("name b", "name bb").replace("a b\n", "a bb\n")
                             .replace("b c\n", "bb c\n")))
     with pytest.raises(MappingError, match="'bb'"):

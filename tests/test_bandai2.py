@@ -162,7 +162,8 @@ def test_files_round_trip_and_vp3d_layout(cross, tmp_path):
     assert len(cams["bandai2"][str(cross.clip_keys[0])]) == 4
     assert sorted(pos3d["bandai2"]) == sorted(str(k) for k in cross.clip_keys)
     key = str(cross.clip_keys[1])
-    np.testing.assert_allclose(pos3d["bandai2"][key], cross.joints_world[cross.clip_frames(1)] / 1000.0, rtol=1e-6)
+    np.testing.assert_allclose(pos3d["bandai2"][key], cross.joints_world[cross.clip_frames(1)] / 1000.0,
+                               rtol=1e-6)
     pos2d, meta = read_vp3d_2d(tmp_path / "data_2d_bandai2_gt.npz", allow_pickle=True)
     assert len(pos2d["bandai2"][key]) == 4 and meta["res_w"] == 1000
     assert "CC BY-NC" in (tmp_path / "README.md").read_text()
@@ -178,7 +179,7 @@ def test_damaged_or_missing_files_are_clear_errors(cross, tmp_path):
     np.savez(tmp_path / CROSS_FILE, **arrays)
     with pytest.raises(FormatError, match="in_view"):
         load_cross(tmp_path)
-    with pytest.raises(FormatError, match="MANIFEST.tsv"):
+    with pytest.raises(FormatError, match=r"MANIFEST\.tsv"):
         find_clips(tmp_path / "nowhere")
 
 

@@ -235,7 +235,8 @@ def test_training_fits_the_fc_statistics_before_the_first_epoch(tmp_path):
 
 
 @pytest.mark.parametrize("name, size", [("fc", {"num_blocks": 1}), ("skeletal_gnn", {"num_blocks": 1}),
-                                        ("lcn", {"num_blocks": 1}), ("semgcn", {"num_blocks": 1}), ("tcn1", {})])
+                                        ("lcn", {"num_blocks": 1}), ("semgcn", {"num_blocks": 1}),
+                                        ("tcn1", {})])
 def test_zscore_switch_round_trips_and_predicts_the_root_as_its_mean(name, size):
     torch.manual_seed(1)
     J = H36M_17.num_joints

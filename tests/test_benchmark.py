@@ -70,7 +70,8 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
     assert main(["benchmark", str(cfg), "--out", str(out), "--quiet", "--report-only"]) == 0
     partial = json.loads((out / "results.json").read_text())
     assert partial["missing"] == ["lcn__noisy__s0"] and len(partial["results"]) == 4
-    assert "Not finished yet (rerun the benchmark to train them): lcn__noisy__s0" in (out / "results.md").read_text()
+    results_md = (out / "results.md").read_text()
+    assert "Not finished yet (rerun the benchmark to train them): lcn__noisy__s0" in results_md
     assert not (out / "runs" / "lcn__noisy__s0" / "test.json").exists()  # report-only trained nothing
     capsys.readouterr()
 
@@ -98,7 +99,8 @@ def test_bad_benchmark_configs(tmp_path):
     cfg.write_text('[train]\nflip = "yes"\n[[runs]]\nlabel = "a"\nmodel = "fc"\n')
     with pytest.raises(SkelgnnError, match="flip must be true or false"):
         load_benchmark_config(cfg)
-    cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["gt"]\n[[runs]]\nlabel = "b"\nmodel = "fc"\n')
+    cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\ninputs = ["gt"]\n[[runs]]\nlabel = "b"\nmodel = '
+                   '"fc"\n')
     runs = load_benchmark_config(cfg)["runs"]
     assert runs[0]["inputs"] == ["gt"] and runs[1]["inputs"] == ["gt", "noisy"]
 
@@ -107,15 +109,15 @@ def test_seeds_and_shards_partition_the_jobs(tmp_path):
     from skelgnn.tools.benchmark import jobs
 
     cfg = tmp_path / "b.toml"
-    cfg.write_text('[benchmark]\ninputs = ["gt", "noisy"]\n[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [0, 1, 2]\n'
-                   '[[runs]]\nlabel = "c"\nmodel = "fc"\ninputs = ["gt"]\n'
+    cfg.write_text('[benchmark]\ninputs = ["gt", "noisy"]\n[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [0, '
+                   '1, 2]\n[[runs]]\nlabel = "c"\nmodel = "fc"\ninputs = ["gt"]\n'
                    '[[runs]]\nlabel = "b"\nmodel = "fc"\ngroup = "ablation"\ninputs = ["gt"]\n')
     all_jobs = [(r["label"], i, s) for r, i, s in jobs(load_benchmark_config(cfg))]
     # seeds round by round; the one-seed row "c" in the last round; ablations after the comparison
     assert all_jobs == [("a", "gt", 0), ("a", "noisy", 0), ("a", "gt", 1), ("a", "noisy", 1), ("a", "gt", 2),
                         ("a", "noisy", 2), ("c", "gt", 0), ("b", "gt", 0)]
     shards = [all_jobs[k::3] for k in range(3)]  # what --shard k/3 trains
-    assert sorted(sum(shards, [])) == sorted(all_jobs)
+    assert sorted(j for shard in shards for j in shard) == sorted(all_jobs)
     cfg.write_text('[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [1, 1]\n')
     with pytest.raises(SkelgnnError, match="seeds must be"):
         load_benchmark_config(cfg)
@@ -126,12 +128,14 @@ def test_seeds_and_shards_partition_the_jobs(tmp_path):
 def test_paired_differences_and_their_interval():
     from skelgnn.tools.benchmark_summary import METRICS, aggregate, paired_differences, t_interval
 
-    mean, lo, hi = t_interval([1.0, 2.0, 3.0])
+    mean, _lo, hi = t_interval([1.0, 2.0, 3.0])
     assert mean == 2.0 and hi - mean == pytest.approx(4.303 * 1.0 / 3 ** 0.5)
     def row(label, seed, v):
-        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
+        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1,
+                "receptive_field": 1,
                 "train_seconds": 1.0, **{m: v for m in METRICS}}
-    results = [row("ref", s, 50.0 + s) for s in range(3)] + [row("base", s, 60.0 + s + 0.1 * (s % 2)) for s in range(3)]
+    results = [row("ref", s, 50.0 + s) for s in range(3)] + [row("base", s,
+                                                                 60.0 + s + 0.1 * (s % 2)) for s in range(3)]
     results.append(row("base", 7, 0.0))  # a seed the reference does not have: not paired
     arm = [dict(row("arm", s, 45.0 + s), group="ablation") for s in range(3)]
     (p, a) = paired_differences(arm + results, "ref")  # comparison rows first, then the ablation arms
@@ -145,8 +149,8 @@ def test_paired_differences_and_their_interval():
 
 
 def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_table(tmp_path):
-    from skelgnn.tools.benchmark_summary import METRICS, results_markdown, paired_differences
     from skelgnn.tools.benchmark import load_benchmark_config
+    from skelgnn.tools.benchmark_summary import METRICS, paired_differences, results_markdown
 
     base = (tmp_path / "b.toml")
     runs = '[[runs]]\nlabel = "a"\nmodel = "fc"\n[[runs]]\nlabel = "b"\nmodel = "fc"\n'
@@ -154,11 +158,12 @@ def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_ta
     cfg = load_benchmark_config(base)
     assert cfg["references"] == ["a", "b"] and cfg["reference"] == "a"
     base.write_text('[benchmark]\nreference = ["a", 3]\n' + runs)
-    with pytest.raises(SkelgnnError, match="benchmark.reference"):
+    with pytest.raises(SkelgnnError, match=r"benchmark\.reference"):
         load_benchmark_config(base)
 
     def row(label, seed, v):
-        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
+        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1,
+                "receptive_field": 1,
                 "train_seconds": 1.0, "train_cpu_seconds": 1.0, "epochs_run": 1, "best_epoch": 1,
                 **{m: v for m in METRICS}}
     results = [row(lb, s, v + s) for s in range(3) for lb, v in (("a", 50.0), ("b", 40.0), ("c", 60.0))]
@@ -166,7 +171,8 @@ def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_ta
     assert [(p["reference"], p["label"]) for p in paired] == [("a", "b"), ("a", "c"), ("b", "a"), ("b", "c")]
     summary = {"config": "b.toml", "protocol": {}, "results": results, "paired": paired}
     md = results_markdown(summary)
-    assert "## Paired differences, a minus each model" in md and "## Paired differences, b minus each model" in md
+    assert "## Paired differences, a minus each model" in md
+    assert "## Paired differences, b minus each model" in md
     b_table = md.split("## Paired differences, b minus each model")[1]
     assert "| c | gt | 0,1,2 | -20.0" in b_table and "| a | gt | 0,1,2 | -10.0" in b_table
 
@@ -174,7 +180,8 @@ def test_benchmark_reference_may_list_several_labels_each_with_its_own_paired_ta
 def test_results_markdown_prints_the_v1_1_columns_and_dashes_for_older_runs():
     from skelgnn.tools.benchmark_summary import results_markdown
 
-    base = {"label": "a", "input": "gt", "group": "main", "parameters": 1e5, "receptive_field": 1, "train_seconds": 1,
+    base = {"label": "a", "input": "gt", "group": "main", "parameters": 1e5, "receptive_field": 1,
+            "train_seconds": 1,
             "mpjpe": 80.0, "mpjpe_classwise": 81.0, "p_mpjpe": 60.0, "ht10": 150.0, "rare20": 100.0}
     new = dict(base, label="b", accel=3.456, mpjve=8.44, bone_std=16.7, root_error=186.2, abs_mpjpe=198.9)
     md = results_markdown({"config": "c.toml", "protocol": {}, "results": [base, new]})
@@ -214,12 +221,14 @@ def test_bench_convergence_script_marks_runs_whose_best_validation_still_moves(t
         d = tmp_path / "runs" / name
         d.mkdir(parents=True)
         d.joinpath("log.jsonl").write_text("".join(
-            json.dumps({"epoch": i + 1, "best_val_mpjpe": b, "cpu_seconds": 360.0}) + "\n" for i, b in enumerate(bests)))
+            json.dumps({"epoch": i + 1, "best_val_mpjpe": b,
+                        "cpu_seconds": 360.0}) + "\n" for i, b in enumerate(bests)))
         if finished:
             d.joinpath("test.json").write_text("{}")
 
-    run("flat__gt__s0", [90, 60, 50, 49.9, 49.8, 49.8, 49.5, 49.4])      # moved 0.6 mm over the last 5 (50 -> 49.4)
-    run("falling__gt__s0", [90, 80, 70, 60, 55, 52, 50, 48])              # moved 22 mm (70 -> 48): still learning
+    # moved 0.6 mm over the last 5 (50 -> 49.4)
+    run("flat__gt__s0", [90, 60, 50, 49.9, 49.8, 49.8, 49.5, 49.4])
+    run("falling__gt__s0", [90, 80, 70, 60, 55, 52, 50, 48])  # moved 22 mm (70 -> 48): still learning
     run("unfinished__gt__s0", [90, 80], finished=False)                   # no test.json: not counted
     assert mod.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -233,10 +242,12 @@ def test_results_markdown_labels_gpu_rows_and_lists_the_devices():
     from skelgnn.tools.benchmark_summary import METRICS, aggregate, results_markdown
 
     def row(label, seed, device=None):
-        r = {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1, "receptive_field": 1,
+        r = {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1,
+             "receptive_field": 1,
              "train_seconds": 1.0, **{m: 50.0 for m in METRICS}}
         return r if device is None else dict(r, device=device)
-    results = [row("a", 0, "cuda: NVIDIA H200"), row("a", 1, "cuda: NVIDIA H200"), row("b", 0, "cpu: AMD EPYC"),
+    results = [row("a", 0, "cuda: NVIDIA H200"), row("a", 1, "cuda: NVIDIA H200"),
+               row("b", 0, "cpu: AMD EPYC"),
                row("c", 0)]
     agg = {a["label"]: a for a in aggregate(results)}
     assert agg["a"]["gpu"] and not agg["b"]["gpu"] and not agg["c"]["gpu"]
@@ -246,22 +257,24 @@ def test_results_markdown_labels_gpu_rows_and_lists_the_devices():
 
 
 def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_zero(tmp_path):
-    from skelgnn.tools.benchmark_summary import METRICS, ablation_readings, results_markdown
     from skelgnn.tools.benchmark import load_benchmark_config
+    from skelgnn.tools.benchmark_summary import METRICS, ablation_readings, results_markdown
 
     def row(label, seed, v, group="ablation", **per_metric):
-        return {"label": label, "input": "gt", "seed": seed, "group": group, "parameters": 1, "receptive_field": 1,
+        return {"label": label, "input": "gt", "seed": seed, "group": group, "parameters": 1,
+                "receptive_field": 1,
                 "train_seconds": 1.0, "train_cpu_seconds": 1.0, "epochs_run": 1, "best_epoch": 1,
                 **{m: per_metric.get(m, v) for m in METRICS}}
     base = [row("ref", s, 50.0 + s, group="main") for s in range(3)]
-    better = [row("better", s, 45.0 + s + 0.1 * s * s) for s in range(3)]          # about 5 mm lower on every seed
-    noise = [row("noise", s, 50.0 + s + 4.0 * (-1) ** s) for s in range(3)]        # +4, -4, +4: interval spans 0
+    better = [row("better", s, 45.0 + s + 0.1 * s * s) for s in range(3)]  # about 5 mm lower on every seed
+    noise = [row("noise", s, 50.0 + s + 4.0 * (-1) ** s) for s in range(3)]  # +4, -4, +4: interval spans 0
     mixed = [row("mixed", s, 50.0 + s, mpjpe=47.0 + s + 0.1 * s, ht10=60.0 + s - 0.1 * s) for s in range(3)]
     lone = [row("lone", 0, 10.0)]                                                     # one seed: no interval
     arms = {"better": ("ref", "d = 1"), "noise": ("ref", ""), "mixed": ("ref", ""), "lone": ("ref", "")}
     readings = {r["arm"]: r for r in ablation_readings(base + better + noise + mixed + lone, arms)}
     assert set(readings) == {"better", "noise", "mixed"}
-    assert readings["better"]["mpjpe"]["mean"] == pytest.approx(-5.0 + 0.5 / 3) and readings["better"]["mpjpe"]["real"]
+    assert readings["better"]["mpjpe"]["mean"] == pytest.approx(-5.0 + 0.5 / 3)
+    assert readings["better"]["mpjpe"]["real"]
     assert not any(readings["noise"][m]["real"] for m in METRICS)
     md = results_markdown({"config": "c.toml", "protocol": {}, "results": base, "paired": [],
                            "readings": list(readings.values())})
@@ -276,17 +289,19 @@ def test_ablation_readings_state_a_difference_only_where_the_interval_excludes_z
     cfg.write_text('[benchmark]\nreference = "a"\n' + runs)
     assert load_benchmark_config(cfg)["runs"][1]["base"] == "a"                     # default: the reference
     three = runs + '[[runs]]\nlabel = "c"\nmodel = "fc"\ngroup = "ablation"\nbase = ["a", "b"]\n'
-    cfg.write_text('[benchmark]\nreference = "a"\n' + three)                      # a list: one reading per base
+    cfg.write_text('[benchmark]\nreference = "a"\n' + three)  # a list: one reading per base
     assert [r.get("bases") for r in load_benchmark_config(cfg)["runs"]] == [None, ["a"], ["a", "b"]]
     two = ablation_readings(base + better + noise, {"better": (["ref", "noise"], "")})
     assert [(r["arm"], r["base"]) for r in two] == [("better", "ref"), ("better", "noise")]
     cfg.write_text('[benchmark]\nreference = "a"\n' + three.replace('["a", "b"]', '["a", "a"]'))
-    with pytest.raises(SkelgnnError, match=r"runs\[2\] base must be a run label or a list of distinct run labels"):
+    with pytest.raises(SkelgnnError, match=r"runs\[2\] base must be a run label or a list of distinct run "
+                       r"labels"):
         load_benchmark_config(cfg)
     cfg.write_text('[benchmark]\nreference = "a"\n' + runs + 'base = "nope"\n')
     with pytest.raises(SkelgnnError, match=r"runs\[1\] \(b\) base 'nope' must be the label of another run"):
         load_benchmark_config(cfg)
-    cfg.write_text('[benchmark]\nreference = "a"\n' + runs.replace('model = "fc"\n[[', 'model = "fc"\nbase = "b"\n[[', 1))
+    cfg.write_text('[benchmark]\nreference = "a"\n' + runs.replace('model = "fc"\n[[', 'model = "fc"\nbase = '
+                                                                   '"b"\n[[', 1))
     with pytest.raises(SkelgnnError, match="only ablation arms take a base"):
         load_benchmark_config(cfg)
 
@@ -299,7 +314,8 @@ def test_by_run_trains_every_seed_of_a_run_before_the_next(tmp_path, monkeypatch
                    '[[runs]]\nlabel = "a"\nmodel = "fc"\nseeds = [0, 1, 2]\n'
                    '[[runs]]\nlabel = "b"\nmodel = "fc"\nseeds = [0, 1, 2]\n')
     trained = []
-    monkeypatch.setattr(bm, "_run_one", lambda run, i, s, cfg, out, progress: trained.append((run["label"], s)))
+    monkeypatch.setattr(bm, "_run_one",
+                        lambda run, i, s, cfg, out, progress: trained.append((run["label"], s)))
     kw = dict(progress=False, plots=False)
     bm.run_benchmark(cfg, tmp_path / "o", **kw)                       # default: seed round by seed round
     assert trained == [("a", 0), ("b", 0), ("a", 1), ("b", 1), ("a", 2), ("b", 2)]
@@ -307,13 +323,15 @@ def test_by_run_trains_every_seed_of_a_run_before_the_next(tmp_path, monkeypatch
     bm.run_benchmark(cfg, tmp_path / "o", by_run=True, **kw)
     assert trained == [("a", 0), ("a", 1), ("a", 2), ("b", 0), ("b", 1), ("b", 2)]
     trained.clear()
-    bm.run_benchmark(cfg, tmp_path / "o", by_run=True, shard=(2, 2), **kw)  # shards split the run-ordered list
+    # shards split the run-ordered list
+    bm.run_benchmark(cfg, tmp_path / "o", by_run=True, shard=(2, 2), **kw)
     assert trained == [("a", 1), ("b", 0), ("b", 2)]
     trained.clear()
     summary = bm.run_benchmark(cfg, tmp_path / "o", train=False, by_run=True, **kw)
     assert trained == [] and summary["missing"] == ["a__gt__s0", "b__gt__s0", "a__gt__s1", "b__gt__s1",
                                                     "a__gt__s2", "b__gt__s2"]
-    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o2"), "--by-run", "--report-only", "--quiet"]) == 0
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o2"), "--by-run", "--report-only",
+                 "--quiet"]) == 0
 
 
 # ------------------------------------------------------ Bandai2-Cross columns, paired table, results page

@@ -1,5 +1,5 @@
-"""Other body proportions for the extra training views (``data.bone_jitter``): skelgnn.core.skeleton.scale_bones and
-its use in skelgnn.data.views.extra_view_sequences."""
+"""Other body proportions for the extra training views (``data.bone_jitter``):
+skelgnn.core.skeleton.scale_bones and its use in skelgnn.data.views.extra_view_sequences."""
 
 from __future__ import annotations
 
@@ -133,7 +133,7 @@ def test_config_checks_bone_jitter(tmp_path):
     path.write_text('[model]\nname = "fc"\n[data]\nextra_views = 2\nbone_jitter = 0.1\n')
     assert load_config(path).data.bone_jitter == 0.1
     path.write_text('[model]\nname = "fc"\n[data]\nbone_jitter = 0.1\n')
-    with pytest.raises(SkelgnnError, match="extra views only; set data.extra_views >= 1"):
+    with pytest.raises(SkelgnnError, match=r"extra views only; set data\.extra_views >= 1"):
         load_config(path)
     path.write_text('[model]\nname = "fc"\n[data]\nextra_views = 2\nbone_jitter = 0.7\n')
     with pytest.raises(SkelgnnError, match=r"data.bone_jitter .* must be a finite number >= 0 and < 0.5"):

@@ -11,10 +11,24 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from skelgnn.core.camera_rigs import (H36M_EXTRINSICS, H36M_INTRINSICS, H36M_SUBJECTS, h36m_camera, look_at,
-                                      quaternion_to_matrix, ring_cameras)
-from skelgnn.core.cameras import (Camera, camera_to_world, denormalize_screen, normalize_screen, project,
-                                  project_world, world_to_camera)
+from skelgnn.core.camera_rigs import (
+    H36M_EXTRINSICS,
+    H36M_INTRINSICS,
+    H36M_SUBJECTS,
+    h36m_camera,
+    look_at,
+    quaternion_to_matrix,
+    ring_cameras,
+)
+from skelgnn.core.cameras import (
+    Camera,
+    camera_to_world,
+    denormalize_screen,
+    normalize_screen,
+    project,
+    project_world,
+    world_to_camera,
+)
 from skelgnn.core.errors import ShapeError, SkelgnnError
 
 

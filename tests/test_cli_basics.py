@@ -17,7 +17,8 @@ def test_bare_skelgnn_prints_the_help(capsys):
 
 def test_training_prints_a_header_before_the_progress_bar(tiny_bench_dir, tmp_path, capsys):
     assert main(["train", str(CONFIG), "--out", str(tmp_path), "--set", f"data.path='{tiny_bench_dir}'",
-                 "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set", "train.epochs=1",
+                 "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set",
+                 "train.epochs=1",
                  "--set", "train.batch_size=64", "--set", "train.threads=1"]) == 0
     out = capsys.readouterr().out
     header = out.splitlines()[0]

@@ -88,7 +88,8 @@ def test_bad_data_values_are_clear_errors(override, message):
 
 def test_h36m_values_are_checked_for_h36m():
     h = ["data.kind='h36m'"]
-    cfg = load_config(None, h + ["data.input='cpn_ft_h36m_dbb'", "data.joints=16", "data.train_subjects=('S1',)"])
+    cfg = load_config(None,
+                      h + ["data.input='cpn_ft_h36m_dbb'", "data.joints=16", "data.train_subjects=('S1',)"])
     assert cfg.data.train_subjects == ["S1"] and Protocol.from_config(cfg.data).skeleton == H36M_16
     with pytest.raises(SkelgnnError, match="in both"):
         load_config(None, h + ["data.test_subjects=['S1', 'S9']"])

@@ -31,7 +31,9 @@ def test_default_config_is_the_documented_default():
     cfg = load_config(REPO / "configs" / "default_hdm05.toml")
     assert (cfg.model.name, cfg.data.input, cfg.data.input_norm) == ("skeletal_gnn_plus", "noisy", "bbox")
     assert (cfg.train.epochs, cfg.train.threads, cfg.train.seed) == (70, 1, 0)
-    from skelgnn.lifting.checkpoint import read_checkpoint  # the bundled weights were trained by exactly this config
+    from skelgnn.lifting.checkpoint import (
+        read_checkpoint,  # the bundled weights were trained by exactly this config
+    )
     from skelgnn.lifting.predict import default_checkpoint
 
     recorded = read_checkpoint(default_checkpoint())["config"]
@@ -43,8 +45,8 @@ def test_default_config_is_the_documented_default():
 
 
 def test_bundled_sample_is_small_attributed_and_consistent():
-    from skelgnn.tools.demo import demo_sample_path, load_demo_sample
     from skelgnn.keypoints import read_keypoints
+    from skelgnn.tools.demo import demo_sample_path, load_demo_sample
 
     path = demo_sample_path()
     assert path.stat().st_size < 200_000
@@ -72,9 +74,9 @@ def test_bundled_sample_is_small_attributed_and_consistent():
 
 
 def test_make_demo_sample_from_a_benchmark(tiny_bench_dir, tmp_path):
+    from skelgnn.core.errors import SkelgnnError
     from skelgnn.data.hdm05_files import load_benchmark
     from skelgnn.tools.demo import load_demo_sample, make_demo_sample
-    from skelgnn.core.errors import SkelgnnError
 
     bench = load_benchmark(tiny_bench_dir)
     c = int(np.flatnonzero(bench.clip_split == "test")[0])
@@ -112,7 +114,8 @@ def test_cli_demo_with_a_checkpoint(bbox_ckpt, tmp_path, capsys):
         assert z["joints_3d"].shape[2:] == (17, 3) and np.isfinite(z["joints_3d"]).all()
         assert str(z["units"]) == "mm"
     # the picture says which frame it shows (the middle one) and its error, and draws the ground truth
-    m = re.search(r"frame (\d+) of (\d+) \(the middle one unless --frame\), MPJPE ([0-9.]+) mm in that frame", text)
+    m = re.search(r"frame (\d+) of (\d+) \(the middle one unless --frame\), MPJPE ([0-9.]+) mm in that frame",
+                  text)
     assert m and int(m.group(1)) == (int(m.group(2)) - 1) // 2 + 1
     from PIL import Image
 
@@ -142,10 +145,10 @@ def test_cli_demo_with_the_bundled_default(tmp_path, capsys):
 
 def test_cli_demo_without_a_bundled_default(no_bundled_checkpoint, tmp_path, capsys):
     """The installation lacks default.pt (made so by the fixture, whether or not it ships one)."""
-    from skelgnn.tools.demo import run_demo
-    from skelgnn.core.errors import SkelgnnError
-
     import importlib.resources
+
+    from skelgnn.core.errors import SkelgnnError
+    from skelgnn.tools.demo import run_demo
 
     assert not importlib.resources.files("skelgnn").joinpath("assets/default.pt").is_file()
     assert main(["demo", "--out", str(tmp_path / "d")]) == 2
@@ -175,9 +178,8 @@ def test_robustness_rows_and_json(bbox_ckpt, tiny_bench_dir, tmp_path, capsys):
 
 
 def test_robustness_baseline_is_the_benchmark_and_bbox_is_focal_invariant(tiny_bench_dir):
-    from skelgnn.data.hdm05 import clip_cameras
+    from skelgnn.data.hdm05 import benchmark_sequences, clip_cameras
     from skelgnn.data.hdm05_files import load_benchmark
-    from skelgnn.data.hdm05 import benchmark_sequences
     from skelgnn.evaluation.robustness import camera_change, camera_change_sequences, changed_cameras
 
     bench = load_benchmark(tiny_bench_dir)

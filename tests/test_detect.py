@@ -75,7 +75,8 @@ def test_real_photo_and_video(cv2, tmp_path):
     k = det.keypoints[0]
     assert (k[:, 0] > -50).all() and (k[:, 0] < 690).all()
     # upright: nose above shoulders above hips above knees above ankles (image v grows downwards)
-    nose, sho, hip, knee, ankle = k[0, 1], k[[11, 12], 1].mean(), k[[23, 24], 1].mean(), k[[25, 26], 1].mean(), \
+    nose, sho, hip, knee, ankle = k[0, 1], k[[11, 12], 1].mean(), k[[23, 24], 1].mean(), k[[25, 26],
+                                                                                           1].mean(), \
         k[[27, 28], 1].mean()
     assert nose < sho < hip < knee < ankle
     # the man stands in the left third of the picture
@@ -96,10 +97,10 @@ def test_predict_file_on_a_photo(cv2, tmp_path):
     if not PHOTO.is_file():
         pytest.skip(f"no sample photo at {PHOTO} (Debian: apt-get install opencv-doc)")
     pytest.importorskip("torch")
+    from skelgnn.core.skeleton import H36M_17
+    from skelgnn.lifting.api import predict_file
     from skelgnn.lifting.checkpoint import make_checkpoint, save_checkpoint
     from skelgnn.models import build
-    from skelgnn.lifting.api import predict_file
-    from skelgnn.core.skeleton import H36M_17
 
     ckpt = tmp_path / "tiny.pt"
     save_checkpoint(ckpt, make_checkpoint("fc", {"channels": 16}, H36M_17, build("fc", H36M_17, channels=16)))

@@ -31,7 +31,8 @@ VAL_ATOL_MM = 1e-3  # validation MPJPE
 
 def _args(bench_dir, out, model, kwargs, epochs):
     return ["train", str(CONFIG), "--out", str(out), "--quiet", "--set", f"data.path='{bench_dir}'",
-            "--set", f"model.name='{model}'", "--set", f"model.kwargs={kwargs}", "--set", f"train.epochs={epochs}",
+            "--set", f"model.name='{model}'", "--set", f"model.kwargs={kwargs}", "--set",
+            f"train.epochs={epochs}",
             "--set", "train.batch_size=64", "--set", "train.lr=0.002", "--set", "train.threads=1"]
 
 
@@ -43,7 +44,8 @@ def _free_port() -> int:
 
 def _torchrun(target: list[str], args: list[str], nproc: int = 2) -> subprocess.CompletedProcess:
     env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1",
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}",
+           "--master_addr=127.0.0.1",
            f"--master_port={_free_port()}", *target, *args]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -90,7 +92,8 @@ def test_torchrun_runs_the_cli_with_batchnorm(tiny_bench_dir, tmp_path):
     (row,) = _history(tmp_path / "log.jsonl")
     assert torch.isfinite(torch.tensor(row["val_mpjpe"]))
     ckpt = read_checkpoint(tmp_path / "best.pt")
-    assert not any(k.startswith("module.") for k in ckpt["state_dict"])  # the plain model, not the DDP wrapper
+    # the plain model, not the DDP wrapper
+    assert not any(k.startswith("module.") for k in ckpt["state_dict"])
 
 
 def test_global_batch_must_split_evenly():
@@ -110,7 +113,8 @@ def test_mixed_precision_needs_cuda(tiny_bench_dir, tmp_path, capsys):
     args = _args(tiny_bench_dir, tmp_path, "fc", "{'channels': 32}", 1) + ["--set", "train.amp='bf16'"]
     assert main(args) == 2
     assert "train.amp = 'bf16' needs a CUDA device" in capsys.readouterr().err
-    assert main(_args(tiny_bench_dir, tmp_path, "fc", "{'channels': 32}", 1) + ["--set", "train.amp='fp8'"]) == 2
+    assert main(_args(tiny_bench_dir, tmp_path, "fc", "{'channels': 32}", 1) + ["--set",
+                                                                                "train.amp='fp8'"]) == 2
     assert "train.amp must be 'off', 'bf16' or 'fp16'" in capsys.readouterr().err
 
 
@@ -118,7 +122,8 @@ def test_mixed_precision_needs_cuda(tiny_bench_dir, tmp_path, capsys):
 @pytest.mark.parametrize("amp", ["bf16", "fp16"])
 def test_mixed_precision_trains_and_resumes_on_cuda(tiny_bench_dir, tmp_path, amp):
     for epochs in (1, 2):  # the second call resumes
-        args = _args(tiny_bench_dir, tmp_path, "fc", "{'channels': 32}", epochs) + ["--set", f"train.amp='{amp}'"]
+        args = _args(tiny_bench_dir, tmp_path, "fc", "{'channels': 32}", epochs) + ["--set",
+                                                                                    f"train.amp='{amp}'"]
         assert main(args) == 0
     ckpt = read_checkpoint(tmp_path / "last.pt")
     assert ("scaler" in ckpt["resume"]) == (amp == "fp16")

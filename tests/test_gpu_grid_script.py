@@ -35,7 +35,8 @@ inputs = ["gt"]
 
 
 def _setup(tiny_bench_dir: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
-    """The device call's view: the one data file it carries, the tiny config; returns (config, OUTDIR, OUT)."""
+    """The device call's view: the one data file it carries, the tiny config; returns (config, OUTDIR,
+    OUT)."""
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(tiny_bench_dir / "hdm05_lift.npz", data)  # the one file the device call carries
@@ -44,11 +45,12 @@ def _setup(tiny_bench_dir: Path, tmp_path: Path) -> tuple[Path, Path, Path]:
     return cfg, tmp_path / "gpu_bench", tmp_path / "returned"
 
 
-@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, timeout")
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, "
+                    "timeout")
 def test_gpu_grid_script_trains_in_shards_and_packs_only_the_finished_runs(tiny_bench_dir, tmp_path):
     cfg, out, res = _setup(tiny_bench_dir, tmp_path)
-    env = dict(os.environ, DEVICE="cpu", SHARDS="2", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out), OUT=str(res),
-               PYTHON=sys.executable, SET="train.threads=1")
+    env = dict(os.environ, DEVICE="cpu", SHARDS="2", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out),
+               OUT=str(res), PYTHON=sys.executable, SET="train.threads=1")
     proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_grid.sh")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -80,7 +82,8 @@ def test_gpu_grid_script_refuses_to_start_without_cuda_when_asked_for_it(tmp_pat
     assert not (tmp_path / "o").exists()  # nothing started
 
 
-@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, timeout")
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, "
+                    "timeout")
 def test_gpu_grid_script_returns_the_checkpoints_of_cut_off_runs_with_keep_ckpt(tiny_bench_dir, tmp_path):
     cfg, out, res = _setup(tiny_bench_dir, tmp_path)
     cut = out / "runs" / "fc__gt__s0"  # a run stopped at LIMIT elsewhere: checkpoints, no test.json
@@ -88,7 +91,8 @@ def test_gpu_grid_script_returns_the_checkpoints_of_cut_off_runs_with_keep_ckpt(
     payload = {"last.pt": os.urandom(40_000), "best.pt": os.urandom(30_000), "log.jsonl": b'{"epoch": 1}\n'}
     for name, blob in payload.items():
         (cut / name).write_bytes(blob)
-    env = dict(os.environ, DEVICE="cpu", SHARDS="1", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out), OUT=str(res),
+    env = dict(os.environ, DEVICE="cpu", SHARDS="1", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out),
+               OUT=str(res),
                PYTHON=sys.executable, SET="train.threads=1", ONLY="lcn", BY_RUN="1", KEEP_CKPT="1")
     proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_grid.sh")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)

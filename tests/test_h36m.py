@@ -13,12 +13,24 @@ import types
 import numpy as np
 import pytest
 import torch
+from _flip import with_flip  # tests/_flip.py
 
 from skelgnn.core.errors import FormatError, ShapeError, SkelgnnError
 from skelgnn.core.skeleton import H36M_16, H36M_17
-from skelgnn.data.h36m import (CAMERA_IDS, H36M_32, H36M_32_TO_17, KEEP_16, action_class, canonical_action_name,
-                               h36m_sequences, h36m_world_poses, load_vp3d_pair, reduce_32_to_17, reduced_skeleton,
-                               vp3d_file_paths)
+from skelgnn.data.h36m import (
+    CAMERA_IDS,
+    H36M_32,
+    H36M_32_TO_17,
+    KEEP_16,
+    action_class,
+    canonical_action_name,
+    h36m_sequences,
+    h36m_world_poses,
+    load_vp3d_pair,
+    reduce_32_to_17,
+    reduced_skeleton,
+    vp3d_file_paths,
+)
 from skelgnn.data.h36m_cdf import convert_h36m_cdf, h36m_gt_2d, write_gt_2d_file
 from skelgnn.data.mmpose_h36m import read_mmpose_h36m
 from skelgnn.data.sequences import SequenceSet
@@ -30,12 +42,11 @@ from skelgnn.evaluation.protocol import Protocol
 from skelgnn.evaluation.rare_poses import attach_rare_flags, h36m_rare_flags, rare_pose_flags
 from skelgnn.evaluation.report import hard_pose_analysis, protocol_report
 
-from _flip import with_flip  # tests/_flip.py
-
 SUBJECTS = ("S1", "S5", "S9", "S11")
 ACTS = ("Directions", "Directions 1", "Walking", "TakingPhoto 1")
 T = 12
-META = {"layout_name": "h36m", "num_joints": 17, "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)]}
+META = {"layout_name": "h36m", "num_joints": 17,
+        "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)]}
 
 
 @pytest.fixture(scope="module")
@@ -197,7 +208,8 @@ def test_missing_actions_subjects_and_cameras(tmp_path, positions):
     three = {s: {a: list(v) for a, v in acts.items()} for s, acts in gt.items()}
     three["S11"]["Walking"] = three["S11"]["Walking"][:3]
     bad = write_vp3d_2d(tmp_path / "data_2d_h36m_3cams.npz", three, META)
-    with pytest.raises(FormatError, match=r"data_2d_h36m_3cams\.npz.*positions_2d\['S11'\]\['Walking'\] has 3 camera"):
+    with pytest.raises(FormatError, match=r"data_2d_h36m_3cams\.npz.*positions_2d\['S11'\]\['Walking'\] has "
+                       r"3 camera"):
         h36m_sequences(p3, bad, subjects=["S9", "S11"], allow_pickle=True)
     # a subject with no calibration (S2 has none in the Human3.6M tables)
     p3s2 = write_vp3d_3d(tmp_path / "data_3d_s2.npz", {"S2": positions["S9"]})
@@ -212,8 +224,8 @@ def test_2d_shorter_than_3d_is_an_error_naming_subject_action_camera(tmp_path, p
     short["S9"]["Directions 1"][2] = short["S9"]["Directions 1"][2][:T - 1]
     p3 = write_vp3d_3d(tmp_path / "data_3d_h36m.npz", positions)
     p2 = write_vp3d_2d(tmp_path / "data_2d_h36m_short.npz", short, META)
-    with pytest.raises(FormatError, match=r"data_2d_h36m_short\.npz.*positions_2d\['S9'\]\['Directions 1'\]\[2\] "
-                                          r"\(camera 2\) has 11 frames, fewer than the 12"):
+    with pytest.raises(FormatError, match=r"data_2d_h36m_short\.npz.*positions_2d\['S9'\]\['Directions "
+                                          r"1'\]\[2\] \(camera 2\) has 11 frames, fewer than the 12"):
         h36m_sequences(p3, p2, subjects=["S9"], allow_pickle=True)
 
 
@@ -323,14 +335,16 @@ def test_protocol_fields_and_description():
     assert p.exclude == (("S11", "Directions"),) and p.joints == 17 and p.test_downsample == 1
     assert p.skeleton is H36M_17 and p.replace(joints=16).skeleton is H36M_16
     base = p.describe()
-    changes = {"joints": 16, "test_flip": not p.test_flip, "exclude_s11_directions": False, "test_downsample": 64,
+    changes = {"joints": 16, "test_flip": not p.test_flip, "exclude_s11_directions": False,
+               "test_downsample": 64,
                "headline_average": "frame-wise", "input_2d": "gt", "test_subjects": ("S11",)}
     for field, value in changes.items():
         d = p.replace(**{field: value}).describe()
         changed = {k for k in base if base[k] != d[k]}
         assert len(changed) == 1, (field, changed)
     assert p.replace(exclude_s11_directions=False).exclude == ()
-    assert p.replace(extra_exclude=[["S9", "Sitting 1"]]).exclude == (("S11", "Directions"), ("S9", "Sitting 1"))
+    assert p.replace(extra_exclude=[["S9", "Sitting 1"]]).exclude == (("S11", "Directions"), ("S9", "Sitting "
+                                                                                              "1"))
     for bad in ({"joints": 15}, {"test_downsample": 0}, {"headline_average": "median"},
                 {"train_subjects": ("S9",)}, {"up_axis": "x"}, {"test_flip": "yes"}):
         with pytest.raises(SkelgnnError):
@@ -341,7 +355,8 @@ def test_protocol_fields_and_description():
     # from a [data] config section (dict or object); absent keys keep the defaults
     q = Protocol.from_config({"name": "h36m", "input": "gt", "joints": 16, "test_flip": False,
                               "train_subjects": ["S1"], "test_downsample": 64})
-    assert (q.input_2d, q.joints, q.test_flip, q.train_subjects, q.test_downsample) == ("gt", 16, False, ("S1",), 64)
+    assert (q.input_2d, q.joints, q.test_flip, q.train_subjects, q.test_downsample) == ("gt", 16, False,
+                                                                                        ("S1",), 64)
     assert q.test_subjects == ("S9", "S11") and q.dataset == "Human3.6M" and q.up_axis == "z"
     h = Protocol.from_config(types.SimpleNamespace(name="hdm05", input="noisy", train_subjects=["bd"],
                                                    test_subjects=["mm"], exclude_s11_directions=False))
@@ -362,8 +377,8 @@ def test_h36m_splits_follow_the_protocol(files):
 
 # ---------------------------------------------------------------------------------------- HDM05-Lift export
 def test_hdm05_vp3d_export_gives_the_benchmark_targets(tiny_bench_dir):
-    from skelgnn.data.hdm05_files import load_benchmark
     from skelgnn.data.hdm05 import benchmark_sequences
+    from skelgnn.data.hdm05_files import load_benchmark
 
     bench = load_benchmark(tiny_bench_dir)
     ref = _by_key(benchmark_sequences(bench, "test", "gt"))
@@ -395,7 +410,8 @@ def test_mmpose_layout_groups_sorts_and_renames(tmp_path):
     for subj, seq, n in (("S9", "TakingPhoto_1", 5), ("S11", "Directions", 4), ("S11", "Directions_1", 3)):
         for cam in (CAMERA_IDS[0], CAMERA_IDS[2]):
             for fr in range(n):
-                rows.append((f"{subj}/{subj}_{seq}.{cam}/{subj}_{seq}.{cam}_{1 + 5 * fr:06d}.jpg", subj, seq, cam, fr))
+                rows.append((f"{subj}/{subj}_{seq}.{cam}/{subj}_{seq}.{cam}_{1 + 5 * fr:06d}.jpg", subj, seq,
+                             cam, fr))
     order = rng.permutation(len(rows))
     rows = [rows[i] for i in order]
     N = len(rows)
@@ -426,7 +442,8 @@ def test_mmpose_layout_groups_sorts_and_renames(tmp_path):
     det = tmp_path / "cpn_test.npy"
     np.save(det, np.full((N, 17, 2), 500.0))
     withdet = read_mmpose_h36m(path, detections=det)
-    np.testing.assert_allclose(withdet.inputs[0], np.broadcast_to([0.0, -0.002], (5, 17, 2)), atol=1e-6)  # 1000x1002
+    # 1000x1002
+    np.testing.assert_allclose(withdet.inputs[0], np.broadcast_to([0.0, -0.002], (5, 17, 2)), atol=1e-6)
     np.testing.assert_allclose(withdet.inputs[1], 0.0, atol=1e-6)  # camera 2 is 1000x1000
 
 
@@ -437,7 +454,8 @@ def test_mmpose_bad_files(tmp_path):
     np.savez(tmp_path / "nokey.npz", imgname=good["imgname"], S=good["S"])
     with pytest.raises(FormatError, match=r"nokey\.npz.*'part'"):
         read_mmpose_h36m(tmp_path / "nokey.npz")
-    np.savez(tmp_path / "badname.npz", **{**good, "imgname": np.array(["a.jpg", "S9_Walking.54138969_000002.jpg"])})
+    np.savez(tmp_path / "badname.npz",
+             **{**good, "imgname": np.array(["a.jpg", "S9_Walking.54138969_000002.jpg"])})
     with pytest.raises(FormatError, match=r"badname\.npz.*imgname\[0\]"):
         read_mmpose_h36m(tmp_path / "badname.npz")
     np.savez(tmp_path / "badcam.npz", **{**good, "imgname": np.array(["S9_Walking.123_000001.jpg"] * 2)})
@@ -479,7 +497,8 @@ def test_cdf_converter_with_a_fake_cdflib(tmp_path, monkeypatch):
     for subject in ("S1", "S9"):
         folder = tmp_path / "h36m" / subject / "MyPoseFeatures" / "D3_Positions"
         folder.mkdir(parents=True)
-        for raw, name in (("Directions", "Directions"), ("TakingPhoto 1", "Photo 1"), ("WalkingDog", "WalkDog"),
+        for raw, name in (("Directions", "Directions"), ("TakingPhoto 1", "Photo 1"),
+                          ("WalkingDog", "WalkDog"),
                           ("_ALL", None)):
             f = folder / f"{raw}.cdf"
             f.write_bytes(b"")
@@ -523,7 +542,8 @@ def test_cdf_converter_without_cdflib_says_how_to_install(tmp_path, monkeypatch)
 def _tiny_set() -> SequenceSet:
     rng = np.random.default_rng(0)
     s = SequenceSet()
-    for key, cls, n in (("S9/Walking/0", "Walking", 6), ("S9/Walking 1/0", "Walking", 2), ("S11/Sitting/0", "Sitting", 2)):
+    for key, cls, n in (("S9/Walking/0", "Walking", 6), ("S9/Walking 1/0", "Walking", 2),
+                        ("S11/Sitting/0", "Sitting", 2)):
         y = rng.normal(0, 200, (n, 17, 3)).astype(np.float32)
         y -= y[:, :1]
         s.inputs.append(np.zeros((n, 17, 2), np.float32))
@@ -549,7 +569,8 @@ def test_protocol_report_frame_vs_action_wise_by_hand():
     assert rep["protocol_2"]["frame_wise"] < rep["protocol_1"]["frame_wise"]
     assert list(rep["per_action"]) == ["Walking", "Sitting"]  # easy -> hard
     assert rep["per_action"]["Walking"]["samples"] == 8
-    assert rep["mpjve"]["frame_wise"] == pytest.approx(0.0, abs=1e-9)  # constant offsets have no velocity error
+    # constant offsets have no velocity error
+    assert rep["mpjve"]["frame_wise"] == pytest.approx(0.0, abs=1e-9)
     assert rep["hard_poses"]["ht20"] == pytest.approx(sit)  # worst 2 of 10 samples
     assert rep["hard_poses"]["actions_easy_to_hard"][-1]["action"] == "Sitting"
     assert rep["protocol"] == Protocol().describe() and "rare_poses" not in rep
@@ -633,18 +654,20 @@ def test_rare_flags_from_files_fit_the_test_split(files):
     n = sum(len(x) for x in flags.values())
     assert sum(int(f.sum()) for f in flags.values()) == round(0.2 * n)
     rep = protocol_report([t.copy() for t in test.targets], test, p)
-    assert rep["rare_poses"]["rare_mpjpe"] == 0.0 and rep["rare_poses"]["fraction"] == pytest.approx(0.2, abs=0.05)
+    assert rep["rare_poses"]["rare_mpjpe"] == 0.0 and rep["rare_poses"]["fraction"] == pytest.approx(0.2,
+                                                                                                     abs=0.05)
 
 
 def test_end_to_end_on_the_hdm05_export_through_the_h36m_path(tiny_bench_dir, tmp_path):
-    from skelgnn.lifting.checkpoint import load_checkpoint
-    from skelgnn.training.config import TrainConfig
     from skelgnn.data.windows import PoseWindows
+    from skelgnn.lifting.checkpoint import load_checkpoint
     from skelgnn.models import build
+    from skelgnn.training.config import TrainConfig
     from skelgnn.training.train import fit
 
     p = Protocol(dataset="HDM05-Lift (VideoPose3D export)", input_2d="gt", train_subjects=("bd", "bk", "dg"),
-                 test_subjects=("mm", "tr"), exclude_s11_directions=False, up_axis="y", fps=30.0, test_flip=False)
+                 test_subjects=("mm", "tr"), exclude_s11_directions=False, up_axis="y", fps=30.0,
+                 test_flip=False)
     pair = load_vp3d_pair(tiny_bench_dir / "data_3d_hdm05.npz", tiny_bench_dir / "data_2d_hdm05_gt.npz",
                           allow_pickle=True)
     sp = p.splits(pair)

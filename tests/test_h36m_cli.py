@@ -55,7 +55,8 @@ def _error_line(capsys) -> str:
 
 # ---------------------------------------------------------------------------------------- train
 def test_train_needs_allow_pickle_and_names_the_file(h36m_dir, tmp_path, capsys):
-    assert main(["train", str(GT_RECIPE), "--out", str(tmp_path), "--set", f"data.path={h36m_dir}", *SMALL]) == 2
+    assert main(["train", str(GT_RECIPE), "--out", str(tmp_path), "--set", f"data.path={h36m_dir}",
+                 *SMALL]) == 2
     err = _error_line(capsys)
     assert str(h36m_dir / "data_3d_h36m.npz") in err and "--allow-pickle" in err and "run code" in err
     assert not (tmp_path / "last.pt").exists()
@@ -84,8 +85,8 @@ def test_train_writes_checkpoints_with_the_protocol_in_the_config(run_dir):
 
 
 def test_training_sequences_follow_the_protocol(h36m_dir):
-    from skelgnn.training.datasets import training_sequences
     from skelgnn.core.errors import FormatError
+    from skelgnn.training.datasets import training_sequences
 
     cfg = DataConfig(kind="h36m", path=str(h36m_dir), allow_pickle=True)
     train, val, skeleton = training_sequences(cfg)
@@ -107,12 +108,14 @@ def test_evaluate_prints_the_protocol_first_then_both_averages(run_dir, h36m_dir
     out = capsys.readouterr().out
     head = out.split("|", 1)[0]  # everything before the first table
     assert head.startswith("## skeletal_gnn") and "Protocol:" in head
-    for text in ("dataset: Human3.6M", "2D input: gt", "train subjects: S1, S5, S6, S7, S8", "test subjects: S9, S11",
+    for text in ("dataset: Human3.6M", "2D input: gt", "train subjects: S1, S5, S6, S7, S8", "test subjects: "
+                 "S9, S11",
                  "excluded sequences: S11 'Directions'", "joints: 17", "test-time flip: on", "every frame",
                  "averaging: both reported", "action-wise", "frame-wise", "model selection"):
         assert text in head, text
     assert "| metric | action-wise (mm) | frame-wise (mm) |" in out
-    assert "| Protocol #1 MPJPE |" in out and "| Protocol #2 P-MPJPE |" in out and "| Protocol #3 N-MPJPE |" in out
+    assert "| Protocol #1 MPJPE |" in out and "| Protocol #2 P-MPJPE |" in out
+    assert "| Protocol #3 N-MPJPE |" in out
     assert "Per action (easy → hard)" in out and "HT10" in out
     report = json.loads(js.read_text())
     for key in ("protocol_1", "protocol_2"):
@@ -125,13 +128,13 @@ def test_evaluate_prints_the_protocol_first_then_both_averages(run_dir, h36m_dir
 
 
 def test_evaluate_numbers_are_those_of_evaluate_protocol(run_dir, h36m_dir, tmp_path):
-    from skelgnn.lifting.checkpoint import load_checkpoint
-    from skelgnn.evaluation.evaluate import evaluate_h36m_checkpoint
     from skelgnn.data.h36m import load_vp3d_pair
-    from skelgnn.evaluation.evaluate import evaluate_protocol
+    from skelgnn.evaluation.evaluate import evaluate_h36m_checkpoint, evaluate_protocol
     from skelgnn.evaluation.protocol import Protocol
+    from skelgnn.lifting.checkpoint import load_checkpoint
 
-    report, _preds, _seqs, protocol = evaluate_h36m_checkpoint(run_dir / "best.pt", h36m_dir, allow_pickle=True)
+    report, _preds, _seqs, protocol = evaluate_h36m_checkpoint(run_dir / "best.pt", h36m_dir,
+                                                               allow_pickle=True)
     model, meta = load_checkpoint(run_dir / "best.pt")
     p = Protocol.from_config(meta["config"]["data"])
     assert protocol == p
@@ -144,7 +147,8 @@ def test_evaluate_numbers_are_those_of_evaluate_protocol(run_dir, h36m_dir, tmp_
 
 def test_evaluate_switches_change_the_protocol(run_dir, h36m_dir, tmp_path, capsys):
     js = tmp_path / "r.json"
-    assert _eval(run_dir, h36m_dir, "--allow-pickle", "--no-tta", "--keep-s11-directions", "--test-downsample", "4",
+    assert _eval(run_dir, h36m_dir, "--allow-pickle", "--no-tta", "--keep-s11-directions",
+                 "--test-downsample", "4",
                  "--rare", "--json", str(js)) == 0
     out = capsys.readouterr().out
     assert "test-time flip: off" in out and "excluded sequences: none" in out and "every 4th frame" in out
@@ -167,7 +171,8 @@ def test_evaluate_errors(run_dir, h36m_dir, capsys):
 
 def test_sixteen_joints_train_and_evaluate(h36m_dir, tmp_path, capsys):
     run = tmp_path / "run16"
-    assert main(["train", str(GT_RECIPE), "--out", str(run), "--allow-pickle", "--set", f"data.path={h36m_dir}",
+    assert main(["train", str(GT_RECIPE), "--out", str(run), "--allow-pickle", "--set",
+                 f"data.path={h36m_dir}",
                  "--set", "data.joints=16", "--set", "train.flip=false", *SMALL]) == 0
     capsys.readouterr()
     js = tmp_path / "r16.json"
@@ -249,17 +254,21 @@ def _no_cdflib(real):
 
 # ---------------------------------------------------------------------------------------- HDM05-Lift
 def test_hdm05_export_end_to_end_through_the_h36m_commands(tiny_bench_dir, tmp_path, capsys):
-    """Real data: HDM05-Lift exported in the VideoPose3D layout, trained and evaluated with the h36m commands."""
+    """Real data: HDM05-Lift exported in the VideoPose3D layout, trained and evaluated with the h36m
+    commands."""
     run = tmp_path / "run"
     assert main(["train", str(GT_RECIPE), "--out", str(run), "--allow-pickle",
-                 "--set", f"data.path={tiny_bench_dir}", "--set", "data.kind='h36m'", "--set", "data.name='hdm05'",
+                 "--set", f"data.path={tiny_bench_dir}", "--set", "data.kind='h36m'", "--set",
+                 "data.name='hdm05'",
                  "--set", "data.input='gt'", "--set", "data.train_subjects=['bd','bk','dg']",
                  "--set", "data.test_subjects=['mm','tr']", "--set", "data.exclude_s11_directions=false",
-                 "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 32}", "--set", "train.epochs=1",
+                 "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 32}", "--set",
+                 "train.epochs=1",
                  "--set", "train.batch_size=256", "--set", "train.lr=0.002", "--quiet"]) == 0
     capsys.readouterr()
     js = tmp_path / "r.json"
-    assert main(["evaluate", str(run / "best.pt"), "--data", str(tiny_bench_dir), "--allow-pickle", "--no-tta",
+    assert main(["evaluate", str(run / "best.pt"), "--data", str(tiny_bench_dir), "--allow-pickle",
+                 "--no-tta",
                  "--rare", "--json", str(js)]) == 0
     out = capsys.readouterr().out
     head = out.split("|", 1)[0]
@@ -272,11 +281,12 @@ def test_hdm05_export_end_to_end_through_the_h36m_commands(tiny_bench_dir, tmp_p
 
 
 def test_hdm05_path_is_unchanged(tiny_bench_dir, tmp_path, capsys):
-    """kind = "hdm05" reads exactly what run_training read before; `evaluate` prints what it printed before."""
-    from skelgnn.data.hdm05_files import load_benchmark
+    """kind = "hdm05" reads exactly what run_training read before; `evaluate` prints what it printed
+    before."""
     from skelgnn.data.hdm05 import benchmark_sequences
-    from skelgnn.training.datasets import training_sequences
+    from skelgnn.data.hdm05_files import load_benchmark
     from skelgnn.evaluation.evaluate import evaluate_checkpoint
+    from skelgnn.training.datasets import training_sequences
 
     cfg = DataConfig(path=str(tiny_bench_dir), input="noisy", train_fraction=0.5, max_frames_per_clip=20)
     train, val, skeleton = training_sequences(cfg)
@@ -292,7 +302,8 @@ def test_hdm05_path_is_unchanged(tiny_bench_dir, tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", str(REPO / "configs" / "skeletal_gnn_hdm05.toml"), "--out", str(run), "--quiet",
                  "--set", f"data.path='{tiny_bench_dir}'", "--set", "model.name='fc'",
-                 "--set", "model.kwargs={'channels': 32}", "--set", "train.epochs=1", "--set", "train.threads=0"]) == 0
+                 "--set", "model.kwargs={'channels': 32}", "--set", "train.epochs=1", "--set",
+                 "train.threads=0"]) == 0
     capsys.readouterr()
     assert main(["evaluate", str(run / "best.pt"), "--data", str(tiny_bench_dir), "--input", "noisy"]) == 0
     out = capsys.readouterr().out

@@ -58,7 +58,8 @@ def test_unsqueezed_layer_when_d_is_one_or_L_equals_S(weight_mode):
 # ---------------------------------------------------------------------------- a slow, obvious reference
 def _reference_hops(layer: HCSF, x: torch.Tensor, graph: torch.Tensor) -> list[torch.Tensor]:
     """h_i^(k) = Σ_j G_k[i, j] · W^(k) x_j (shared) or Σ_{j: d(i,j) = k} G_k[i, j] · W^(k)_ij x_j (lcn), with
-    loops over hops, joints and pairs, straight from the stored parameters. Returns L+1 tensors (N, T, J, C_k)."""
+    loops over hops, joints and pairs, straight from the stored parameters. Returns L+1 tensors (N, T, J,
+    C_k)."""
     N, T, _, _ = x.shape
     widths, L = layer.widths, len(layer.widths) - 1
     g = graph.expand(N, T, L + 1, J, J) if graph.dim() == 3 else graph
@@ -87,7 +88,8 @@ def _reference_layer(layer: HCSF, x: torch.Tensor, graph: torch.Tensor) -> torch
     return layer.fuse(torch.cat(short + hops[S + 1:], dim=-1))
 
 
-CASES = [dict(), dict(S=0, d=0.25), dict(S=2, short_range="per_hop"), dict(L=6, squeeze="k-L"), dict(L=8, d=1.0),
+CASES = [dict(), dict(S=0, d=0.25), dict(S=2, short_range="per_hop"), dict(L=6, squeeze="k-L"),
+         dict(L=8, d=1.0),
          dict(weight_mode="lcn"), dict(weight_mode="lcn", L=8, d=1.0), dict(weight_mode="lcn", S=0, d=0.5,
                                                                             short_range="per_hop")]
 
@@ -221,8 +223,8 @@ def test_exact_k_masks_are_used(weight_mode):
         for j in range(J):
             y = x.clone()
             y[:, :, j] += 1.0
-            hops_changed = torch.stack([(a - b).abs().amax(dim=(0, 1, 3)) > 1e-6
-                                        for a, b in zip(_reference_hops(layer, y, graph), base_hops)])  # (L+1, J)
+            hops_changed = torch.stack([(a - b).abs().amax(dim=(0, 1, 3)) > 1e-6  # (L+1, J)
+                                        for a, b in zip(_reference_hops(layer, y, graph), base_hops)])
             out_changed = (layer(y, graph) - base).abs().amax(dim=(0, 1, 3)) > 1e-6  # (J,)
             for k in range(L + 1):  # hop k of joint i sees joint j iff d(i, j) == k exactly
                 assert torch.equal(hops_changed[k], DIST[:, j] == k), (j, k)
@@ -389,7 +391,8 @@ def test_root_relative_variant_sees_positions_relative_to_the_root():
     """skeletal_gnn_rel: with the root-position inputs switched off it ignores where the person stands."""
     torch.manual_seed(0)
     model = build("skeletal_gnn_rel", H36M_17, channels=8).eval()
-    assert model.embed.weight.shape[1] == 4 and build("skeletal_gnn", H36M_17, channels=8).embed.weight.shape[1] == 2
+    assert model.embed.weight.shape[1] == 4 and build("skeletal_gnn", H36M_17,
+                                                      channels=8).embed.weight.shape[1] == 2
     x = torch.randn(3, 1, 17, 2)
     shifted = x + torch.tensor([0.4, -0.3])
     assert not torch.allclose(model(x), model(shifted), atol=1e-4)  # the root position is an input
@@ -401,7 +404,8 @@ def test_root_relative_variant_sees_positions_relative_to_the_root():
 def test_plus_variant_combines_the_validated_ablation_choices():
     """skeletal_gnn_plus = skeletal_gnn with root-relative input, d = 1, L = 8, lcn weights and M_k only."""
     plus = build("skeletal_gnn_plus", H36M_17, channels=8)
-    same = build("skeletal_gnn", H36M_17, channels=8, root_relative=True, d=1.0, L=8, weight_mode="lcn", dynamic="m")
+    same = build("skeletal_gnn", H36M_17, channels=8, root_relative=True, d=1.0, L=8, weight_mode="lcn",
+                 dynamic="m")
     assert plus.as_kwargs() == same.as_kwargs() and plus.options == same.options
     assert plus.arguments["d"] == 1.0 and plus.arguments["L"] == 8 and plus.arguments["dynamic"] == "m"
     assert plus.options.changed() == {"weight_mode": "lcn", "root_relative": True}
@@ -420,14 +424,16 @@ def test_dynamic_graph_switches_scale_softmax_and_gate():
     scaled = HopGraph(masks, 8, dynamic="o", o_scale=True)
     with torch.no_grad():
         raw = torch.atanh(plain.dynamic_graph(x).clamp(-0.999999, 0.999999))
-        torch.testing.assert_close(scaled.dynamic_graph(x), torch.tanh(raw / 2 ** 0.5), rtol=1e-4, atol=1e-5)  # C_h = 2
+        # C_h = 2
+        torch.testing.assert_close(scaled.dynamic_graph(x), torch.tanh(raw / 2 ** 0.5), rtol=1e-4, atol=1e-5)
     soft = HopGraph(masks, 8, dynamic="o", o_norm="softmax", mask_dynamic=True)
     o = soft.dynamic_graph(x)
     rows = o.sum(-1)  # each non-empty exact-k row sums to 1, off-hop entries are 0
     torch.testing.assert_close(rows, torch.as_tensor(masks).any(-1).float().expand_as(rows))
     assert (o * (1 - torch.as_tensor(masks).float())).abs().max() == 0
     gated = HopGraph(masks, 8, dynamic="mo", o_gate=True)
-    assert gated.gate.shape == (5, 1, 1) and torch.equal(gated(x)[0, 0], gated.static_graph())  # starts at M_k
+    # starts at M_k
+    assert gated.gate.shape == (5, 1, 1) and torch.equal(gated(x)[0, 0], gated.static_graph())
     model = build("skeletal_gnn", H36M_17, channels=8, o_gate=True, o_scale=True)
     model(torch.randn(4, 1, J, 2)).square().mean().backward()
     assert model.blocks[0].first.graph.gate.grad.abs().sum() > 0
@@ -573,7 +579,8 @@ def test_clip_model_runs_one_window_per_output_frame():
         torch.testing.assert_close(lift(model, seq, chunk=chunk), ref, rtol=1e-5, atol=1e-6)
 
     class _Seqs:  # the two attributes predict_sequences reads
-        inputs = [seq.numpy()]
+        def __init__(self):
+            self.inputs = [seq.numpy()]
 
         def key(self, i):
             return "seq"

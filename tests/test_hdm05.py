@@ -40,8 +40,10 @@ def test_build_is_deterministic_and_file_round_trip_is_exact(tiny_hdm05_src, ben
 
 def test_frame_rate_and_split(bench, tiny_hdm05_src):
     clips = find_clips(tiny_hdm05_src)
-    src_frames = {c.key: sum(1 for line in open(c.amc, encoding="latin-1") if line.strip().isdigit())
-                  for c in clips}
+    src_frames = {}
+    for c in clips:
+        with open(c.amc, encoding="latin-1") as f:
+            src_frames[c.key] = sum(1 for line in f if line.strip().isdigit())
     for c, key in enumerate(bench.clip_keys):
         assert bench.clip_length[c] == (src_frames[str(key)] + 3) // 4  # frames 0, 4, 8, ...
     train_clips = [k for k, a in zip(bench.clip_keys, bench.clip_actor) if a in ("bd", "bk", "dg")]
@@ -83,7 +85,8 @@ def test_vp3d_exports_match(tiny_bench_dir, bench):
     pos3d, cams = read_vp3d_3d(tiny_bench_dir / "data_3d_hdm05.npz", allow_pickle=True)
     gt, meta = read_vp3d_2d(tiny_bench_dir / "data_2d_hdm05_gt.npz", allow_pickle=True)
     noisy, _ = read_vp3d_2d(tiny_bench_dir / "data_2d_hdm05_noisy.npz", allow_pickle=True)
-    assert meta["num_joints"] == 17 and meta["keypoints_symmetry"] == [list(H36M_17.left), list(H36M_17.right)]
+    assert meta["num_joints"] == 17 and meta["keypoints_symmetry"] == [list(H36M_17.left),
+                                                                       list(H36M_17.right)]
     for c, key in enumerate(bench.clip_keys):
         s, a = str(key).split("/")
         sl = bench.clip_frames(c)

@@ -45,7 +45,7 @@ def test_only_the_definition_joints_move_and_zero_moves_nothing(bench):
 def test_along_moves_by_the_share_of_the_bone(bench):
     w = _clip(bench)
     off = np.zeros((len(DEFINITION_JOINTS), 3))
-    g = [i for i, grp in enumerate(DEFINITION_JOINTS) if grp == (14, 11)][0]
+    g = next(i for i, grp in enumerate(DEFINITION_JOINTS) if grp == (14, 11))
     off[g, 0] = -0.5  # shoulders half-way towards the thorax (another studio's 105 mm against HDM05's ~210)
     m = move_joint_definitions(w, off)
     for j in (11, 14):

@@ -146,4 +146,5 @@ def test_evaluate_names_parameters_and_the_cli_names_options(tmp_path):
         evaluate(REPO / "src" / "skelgnn" / "assets" / "default.pt", tmp_path, joints=17, rare=True)
     assert str(e.value).startswith("joints, rare: only for checkpoints trained with data.kind = 'h36m'")
     assert "--" not in str(e.value)
-    assert e.value.renamed({"joints": "--joints", "rare": "--rare"}).args[0].startswith("--joints, --rare: only")
+    assert e.value.renamed({"joints": "--joints", "rare": "--rare"}).args[0].startswith("--joints, --rare: "
+                                                                                        "only")

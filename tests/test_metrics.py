@@ -10,8 +10,19 @@ import torch
 from torch.testing import assert_close
 
 from skelgnn.core.errors import ShapeError, SkelgnnError
-from skelgnn.core.metrics import (auc, classwise_mean, group_means, hard_tail, joint_errors, mpjpe, mpjve,
-                                  n_mpjpe, p_mpjpe, pck, procrustes_align)
+from skelgnn.core.metrics import (
+    auc,
+    classwise_mean,
+    group_means,
+    hard_tail,
+    joint_errors,
+    mpjpe,
+    mpjve,
+    n_mpjpe,
+    p_mpjpe,
+    pck,
+    procrustes_align,
+)
 
 
 def _gen(seed: int = 0) -> torch.Generator:

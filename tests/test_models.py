@@ -128,7 +128,7 @@ def test_state_dict_round_trip(built, tmp_path):
 
 
 def test_wrong_input_shape_raises(built):
-    name, model, _ = built
+    _name, model, _ = built
     J, rf = H36M_17.num_joints, model.receptive_field
     model.eval()
     bad = [torch.zeros(B, rf, J, 3), torch.zeros(B, rf, J + 1, 2), torch.zeros(rf, J, 2),

@@ -5,16 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _flip import with_flip  # tests/_flip.py
 
 from skelgnn.core.errors import FormatError, SkelgnnError
 from skelgnn.core.io import atomic_save_npz
 from skelgnn.core.skeleton import H36M_16, H36M_17
-from skelgnn.data.mpi3dhp import MPI3DHP_JOINT_NAMES, MPI3DHP_TO_H36M17, PCK14_JOINTS, TEST_RESOLUTION, read_3dhp_test
+from skelgnn.data.mpi3dhp import (
+    MPI3DHP_JOINT_NAMES,
+    MPI3DHP_TO_H36M17,
+    PCK14_JOINTS,
+    TEST_RESOLUTION,
+    read_3dhp_test,
+)
 from skelgnn.data.synthetic import synthetic_h36m_positions
 from skelgnn.evaluation.evaluate import evaluate_3dhp
 from skelgnn.evaluation.report import score_3dhp
-
-from _flip import with_flip  # tests/_flip.py
 
 T = 10
 
@@ -53,7 +58,8 @@ def sample(tmp_path_factory):
 def test_mapping_is_a_permutation_matching_joint_names():
     assert sorted(MPI3DHP_TO_H36M17) == list(range(17))
     assert MPI3DHP_JOINT_NAMES[14] == "pelvis" and MPI3DHP_TO_H36M17[0] == 14
-    same = {"pelvis", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle", "spine",
+    same = {"pelvis", "right_hip", "right_knee", "right_ankle", "left_hip", "left_knee", "left_ankle",
+            "spine",
             "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow", "right_wrist"}
     for j, m in enumerate(MPI3DHP_TO_H36M17):
         if H36M_17.joint_names[j] in same:
@@ -78,7 +84,8 @@ def test_read_maps_joints_centres_and_normalises(sample):
     t16 = read_3dhp_test(path, allow_pickle=True, joints=16)
     np.testing.assert_array_equal(t16.seqs.targets[0], np.delete(test.seqs.targets[0], 9, axis=1))
     # a file already in Human3.6M order
-    assert read_3dhp_test(path, allow_pickle=True, order="h36m", sequences=("TS5",)).seqs.keys == ["TS5/test/0"]
+    assert read_3dhp_test(path, allow_pickle=True, order="h36m",
+                          sequences=("TS5",)).seqs.keys == ["TS5/test/0"]
 
 
 def test_scores_on_valid_frames_only(sample):
@@ -173,7 +180,8 @@ def test_bad_files(tmp_path, sample):
     with pytest.raises(FormatError, match=r"list\.npz.*'data' holds list"):
         read_3dhp_test(p, allow_pickle=True)
     good = {"data_3d": np.zeros((T, 17, 3)), "data_2d": np.zeros((T, 17, 2)), "valid": np.ones(T)}
-    p = atomic_save_npz(tmp_path / "novalid.npz", data=_obj({"TS2": {k: v for k, v in good.items() if k != "valid"}}))
+    p = atomic_save_npz(tmp_path / "novalid.npz",
+                        data=_obj({"TS2": {k: v for k, v in good.items() if k != "valid"}}))
     with pytest.raises(FormatError, match=r"novalid\.npz.*data\['TS2'\] lacks \['valid'\]"):
         read_3dhp_test(p, allow_pickle=True)
     p = atomic_save_npz(tmp_path / "shape.npz", data=_obj({"TS2": {**good, "data_3d": np.zeros((T, 14, 3))}}))

@@ -32,7 +32,8 @@ FILES = ("best.pt", "last.pt", "log.jsonl")
 
 def _args(bench_dir, out, epochs):
     return ["train", str(CONFIG), "--out", str(out), "--quiet", "--set", f"data.path='{bench_dir}'",
-            "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 32}", "--set", f"train.epochs={epochs}",
+            "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 32}", "--set",
+            f"train.epochs={epochs}",
             "--set", "train.batch_size=64", "--set", "train.lr=0.002", "--set", "train.threads=1"]
 
 
@@ -85,8 +86,10 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(tiny_bench_di
         torch.testing.assert_close(b["state_dict"][k], a["state_dict"][k], rtol=0, atol=0)
     timing = ("seconds", "cpu_seconds")  # the clock differs between runs; everything else must not
     strip = [{k: v for k, v in r.items() if k not in timing} for r in json.loads(a["resume"]["history"])]
-    assert [{k: v for k, v in r.items() if k not in timing} for r in json.loads(b["resume"]["history"])] == strip
-    assert read_checkpoint(out / "best.pt")["metrics"] == read_checkpoint(tmp_path / "full" / "best.pt")["metrics"]
+    assert [{k: v for k, v in r.items() if k not in timing}
+            for r in json.loads(b["resume"]["history"])] == strip
+    full = read_checkpoint(tmp_path / "full" / "best.pt")
+    assert read_checkpoint(out / "best.pt")["metrics"] == full["metrics"]
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])

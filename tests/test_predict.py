@@ -7,17 +7,16 @@ import csv
 import numpy as np
 import pytest
 import torch
+from _flip import with_flip  # tests/_flip.py
 
 from skelgnn.cli import main
 from skelgnn.core.errors import SkelgnnError
 from skelgnn.core.skeleton import H36M_16, H36M_17
 from skelgnn.keypoints import Keypoints, write_keypoints
-from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
 from skelgnn.lifting.api import predict_file
+from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION, make_checkpoint, save_checkpoint
 from skelgnn.lifting.predict import lift_keypoints
 from skelgnn.models import build
-
-from _flip import with_flip  # tests/_flip.py
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +77,7 @@ def test_lift_keypoints_screen_and_bbox(tiny_ckpt):
         model, bbox_meta, x, None, None), atol=1e-4)
     with pytest.raises(SkelgnnError, match="NaN"):
         lift_keypoints(model, meta, np.full((2, 17, 2), np.nan), 1000, 800)
-    with pytest.raises(SkelgnnError, match="17 Human3.6M joints"):
+    with pytest.raises(SkelgnnError, match=r"17 Human3\.6M joints"):
         lift_keypoints(model, {**meta, "skeleton": H36M_16.to_dict()}, x, 1000, 800)
 
 
@@ -159,7 +158,7 @@ def test_missing_default_checkpoint_is_clear(no_bundled_checkpoint, tmp_path, ca
     with pytest.raises(SkelgnnError, match=r"^no bundled checkpoint \(skelgnn/assets/default\.pt\) in this "
                                            r"installation; give a checkpoint path"):
         default_checkpoint()
-    with pytest.raises(SkelgnnError, match="^no bundled checkpoint .*give a checkpoint path"):
+    with pytest.raises(SkelgnnError, match=r"^no bundled checkpoint .*give a checkpoint path"):
         predict_file(None, src, tmp_path / "o.npz")
     assert not (tmp_path / "o.npz").exists()
     assert main(["predict", str(src), "-o", str(tmp_path / "cli.npz")]) == 2
@@ -199,7 +198,8 @@ def test_unknown_size_and_fps_stay_unknown(tiny_ckpt, tmp_path, capsys):
     assert pred.fps is None
     assert main(["predict", str(tiny_ckpt), str(tmp_path / "bare.npz"), "-o", str(tmp_path / "c.csv"),
                  "--width", "1000", "--height", "800"]) == 0
-    assert "Frame rate: unknown (not in the input; pass --fps); recorded as unknown." in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Frame rate: unknown (not in the input; pass --fps); recorded as unknown." in printed
     assert "# fps: unknown" in (tmp_path / "c.csv").read_text().splitlines()[:6]
 
 

@@ -8,8 +8,8 @@ import pytest
 from skelgnn.cli import main
 from skelgnn.core.errors import SkelgnnError
 from skelgnn.core.metrics import accel_error
-from skelgnn.lifting.bvh_export import read_bvh_h36m
 from skelgnn.lifting.api import predict_file
+from skelgnn.lifting.bvh_export import read_bvh_h36m
 from skelgnn.tools.demo import demo_sample_path, load_demo_sample
 
 
@@ -20,7 +20,8 @@ def sample():
 
 def test_trajectory_with_the_true_focal_places_the_person_near_the_true_pelvis(sample, tmp_path):
     f = float(sample["camera_f"][0])
-    pred = predict_file(None, demo_sample_path(), tmp_path / "o.npz", layout="h36m17", trajectory=True, focal_px=f)
+    pred = predict_file(None, demo_sample_path(), tmp_path / "o.npz", layout="h36m17", trajectory=True,
+                        focal_px=f)
     with np.load(tmp_path / "o.npz") as z:
         d = {k: z[k] for k in z.files}
     root, cam = d["root_3d"][0], d["joints_3d_camera"][0]

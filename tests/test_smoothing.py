@@ -7,8 +7,13 @@ import pytest
 
 from skelgnn.core.errors import ShapeError, SkelgnnError
 from skelgnn.core.skeleton import H36M_17
-from skelgnn.lifting.smoothing import (enforce_bone_lengths, median_bone_lengths, one_euro, postprocess,
-                                       savgol_smooth)
+from skelgnn.lifting.smoothing import (
+    enforce_bone_lengths,
+    median_bone_lengths,
+    one_euro,
+    postprocess,
+    savgol_smooth,
+)
 
 PARENTS = H36M_17.parents
 

@@ -28,7 +28,7 @@ def test_cli_speed_writes_json_and_markdown(tmp_path, capsys):
     assert report["matmul_flops_per_s"] > 0 and report["machine"]["device"] == "cpu"
     assert [r["name"] for r in report["models"]] == ["fc", "tcn27"]
     for row in report["models"]:
-        assert MODEL_FIELDS <= set(row)
+        assert set(row) >= MODEL_FIELDS
         assert row["flops_per_pose"] > 0 and row["poses_per_s"] > 0 and row["latency_ms"] > 0
         assert row["achieved_flops_per_s"] == pytest.approx(row["flops_per_pose"] * row["poses_per_s"])
     assert report["models"][1]["receptive_field"] == 27 and report["models"][1]["input_frames"] == 27
@@ -54,7 +54,8 @@ def test_unknown_model():
 
 def test_cli_speed_train_adds_training_throughput(tmp_path):
     out_json = tmp_path / "speed.json"
-    argv = ["speed", "--models", "fc", "skeletal_gnn_t27", "--batch", "4", "--repeats", "1", "--matmul-size", "64",
+    argv = ["speed", "--models", "fc", "skeletal_gnn_t27", "--batch", "4", "--repeats", "1", "--matmul-size",
+            "64",
             "--model-kwargs", '{"channels": 8}', "--train", "--train-batch", "8", "--budget", "0.2",
             "--json", str(out_json), "--quiet"]
     assert main(argv) == 0

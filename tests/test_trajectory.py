@@ -1,4 +1,5 @@
-"""skelgnn.lifting.trajectory: the least-squares root recovers a known camera-frame pelvis from its projection."""
+"""skelgnn.lifting.trajectory: the least-squares root recovers a known camera-frame pelvis from its
+projection."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import numpy as np
 import pytest
 
 from skelgnn.core.errors import ShapeError, SkelgnnError
-from skelgnn.lifting.trajectory import (DEFAULT_FOV_DEG, Intrinsics, fit_root, intrinsics_from_image,
-                                        place_in_camera, reprojection_error)
+from skelgnn.lifting.trajectory import (
+    DEFAULT_FOV_DEG,
+    Intrinsics,
+    fit_root,
+    intrinsics_from_image,
+    place_in_camera,
+    reprojection_error,
+)
 
 
 def _scene(seed=0, T=6):
@@ -74,7 +81,7 @@ def test_intrinsics_from_image_and_errors():
         intrinsics_from_image(640, 480, fov_deg=180.0)
     with pytest.raises(SkelgnnError, match="focal"):
         Intrinsics(0.0, 1.0, 0.0, 0.0)
-    rel, root, k, uv = _scene()
+    rel, _root, k, uv = _scene()
     with pytest.raises(ShapeError):
         fit_root(rel, uv[:, :16], k)
     nan = uv.copy()

@@ -56,7 +56,8 @@ def test_extra_views_follow_the_training_actors(tiny_bench_dir, bench):
 def test_bad_val_actor_is_a_clear_error(tiny_bench_dir, bench):
     test_actor = next(str(a) for a, s in zip(bench.clip_actor, bench.clip_split) if s == "test")
     cfg = DataConfig(path=str(tiny_bench_dir), input="gt")
-    with pytest.raises(SkelgnnError, match=rf"val_actor = '{test_actor}' is not a training actor.*expected one of"):
+    with pytest.raises(SkelgnnError, match=rf"val_actor = '{test_actor}' is not a training actor.*expected "
+                       r"one of"):
         training_sequences(replace(cfg, val_actor=test_actor))
     with pytest.raises(SkelgnnError, match=r"data.val_actor must be a string, got 3"):
         load_config(None, ["data.val_actor=3"])
@@ -65,4 +66,5 @@ def test_bad_val_actor_is_a_clear_error(tiny_bench_dir, bench):
     with pytest.raises(SkelgnnError, match=r"data.val_actor is for data.kind = 'hdm05'"):
         load_config(None, ["data.kind='h36m'", "data.input='gt'", "data.val_actor='S1'"])
     cfg = load_config(None, ["data.val_actor='dg'"])
-    assert cfg.data.val_actor == "dg" and cfg.to_dict()["data"]["val_actor"] == "dg"  # recorded in checkpoints
+    # recorded in checkpoints
+    assert cfg.data.val_actor == "dg" and cfg.to_dict()["data"]["val_actor"] == "dg"

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 import skelgnn
-from skelgnn.lifting.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
 from skelgnn.cli import _parser
-from skelgnn.models import build
 from skelgnn.core.skeleton import H36M_17
+from skelgnn.lifting.checkpoint import load_checkpoint, make_checkpoint, save_checkpoint
+from skelgnn.models import build
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -151,7 +151,8 @@ def test_drawn_cameras_lie_in_the_documented_ranges(bench):
     for name, (lo, hi) in (("height_mm", VIEW_HEIGHT_MM), ("distance_mm", VIEW_DISTANCE_MM),
                            ("look_at_height_mm", VIEW_LOOK_AT_HEIGHT_MM), ("focal_px", FOCAL_RANGE)):
         v = np.array([getattr(d, name) for d in draws])
-        assert v.min() >= lo and v.max() <= hi and v.min() < lo + 0.05 * (hi - lo) and v.max() > hi - 0.05 * (hi - lo)
+        assert v.min() >= lo and v.max() <= hi
+        assert v.min() < lo + 0.05 * (hi - lo) and v.max() > hi - 0.05 * (hi - lo)
     log_f = np.log([d.focal_px / 1145.0 for d in draws])
     assert abs(np.median(log_f)) < 0.05  # log-uniform: as many views zoomed in as out
     assert {(d.width, d.height) for d in draws} == set(VIEW_IMAGE_SIZES)
@@ -228,8 +229,9 @@ def test_extra_views_are_recorded_and_h36m_refuses_them(tmp_path):
     assert d.extra_views == 0 and d.view_seed == 0
     with pytest.raises(SkelgnnError, match=r"data.extra_views = 2 is not supported with data.kind = 'h36m'"):
         load_config(None, ["data.kind='h36m'", "data.input='gt'", "data.extra_views=2"])
-    assert load_config(None, ["data.kind='h36m'", "data.input='gt'", "data.extra_views=0"]).data.extra_views == 0
-    with pytest.raises(SkelgnnError, match="not supported with data.kind = 'h36m'"):
+    assert load_config(None,
+                       ["data.kind='h36m'", "data.input='gt'", "data.extra_views=0"]).data.extra_views == 0
+    with pytest.raises(SkelgnnError, match=r"not supported with data\.kind = 'h36m'"):
         training_sequences(DataConfig(kind="h36m", path=str(tmp_path), extra_views=1))
 
 
@@ -282,15 +284,17 @@ def test_robustness_sequences_are_unchanged_by_the_shared_code(bench):
 def test_training_with_extra_views_records_them_and_resumes_only_with_them(tiny_bench_dir, tmp_path, capsys):
     from pathlib import Path
 
-    from skelgnn.lifting.checkpoint import read_checkpoint
     from skelgnn.cli import main
+    from skelgnn.lifting.checkpoint import read_checkpoint
 
     config = Path(__file__).resolve().parents[1] / "configs" / "skeletal_gnn_hdm05.toml"
 
     def train(out, *sets):
         args = ["train", str(config), "--out", str(out), "--set", f"data.path='{tiny_bench_dir}'",
-                "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set", "train.epochs=1",
-                "--set", "train.batch_size=64", "--set", "train.threads=1", "--set", "data.max_frames_per_clip=40"]
+                "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set",
+                "train.epochs=1",
+                "--set", "train.batch_size=64", "--set", "train.threads=1", "--set",
+                "data.max_frames_per_clip=40"]
         for s in sets:
             args += ["--set", s]
         return main(args)

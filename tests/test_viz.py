@@ -18,7 +18,8 @@ from skelgnn.lifting.viz import animate, bone_sides, plot_pair, write_html_viewe
 def _walk(T: int = 4) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A person walking in place: (T, 17, 2) pixels, (T, 17, 3) mm camera frame, (T, 17) flags."""
     base = np.array([[0, 0, 0], [-130, 0, 0], [-140, 450, 0], [-150, 880, 0], [130, 0, 0], [140, 450, 0],
-                     [150, 880, 0], [0, -230, 0], [0, -480, 0], [0, -580, -80], [0, -700, -20], [170, -450, 0],
+                     [150, 880, 0], [0, -230, 0], [0, -480, 0], [0, -580, -80], [0, -700, -20],
+                     [170, -450, 0],
                      [230, -200, 0], [260, 30, 0], [-170, -450, 0], [-230, -200, 0], [-260, 30, 0]], float)
     s = np.sin(np.arange(T) * 2 * np.pi / max(T, 2))[:, None]
     j3 = np.repeat(base[None], T, 0)
@@ -55,7 +56,7 @@ def test_png_and_gif_are_valid_images(tmp_path):
         plot_pair(np.full((17, 2), np.nan), j3[0], tmp_path / "x.png")
     with pytest.raises(ShapeError):
         plot_pair(j2, j3, tmp_path / "x.png")
-    with pytest.raises(SkelgnnError, match=".gif or .mp4"):
+    with pytest.raises(SkelgnnError, match=r"\.gif or \.mp4"):
         animate(j2, j3, tmp_path / "x.avi")
 
 
@@ -114,7 +115,7 @@ def test_html_viewer_draws_in_headless_chromium(tmp_path):
     assert not console, console
 
 
-# ---------------------------------------------------------------------------------------- issue 16: readable pictures
+# ------------------------------------------------------------------------------ issue 16: readable pictures
 
 def _count(rgb: np.ndarray, hex_color: str, tol: int = 40) -> int:
     """Pixels of an (H, W, 3) uint8 image within ``tol`` of a colour."""
@@ -131,14 +132,14 @@ def _rgb(path) -> np.ndarray:
 
 def test_still_image_format_follows_the_suffix_or_is_refused(tmp_path):
     pytest.importorskip("matplotlib")
-    j2, j3, flags = _walk()
+    j2, j3, _flags = _walk()
     magic = {"p.png": b"\x89PNG", "p.jpg": b"\xff\xd8\xff", "p.jpeg": b"\xff\xd8\xff", "p.pdf": b"%PDF",
              "p.svg": b"<?xml"}
     for name, head in magic.items():
         plot_pair(j2[0], j3[0], tmp_path / name, dpi=40)
         assert (tmp_path / name).read_bytes()[:len(head)] == head, name
     for bad in ("p.bmp", "p.gif", "p"):
-        with pytest.raises(SkelgnnError, match="a picture is written as .png, .jpg, .jpeg, .svg, .pdf"):
+        with pytest.raises(SkelgnnError, match=r"a picture is written as \.png, \.jpg, \.jpeg, \.svg, \.pdf"):
             plot_pair(j2[0], j3[0], tmp_path / bad)
         assert not (tmp_path / bad).exists()
 
@@ -180,10 +181,10 @@ def test_mp4_without_ffmpeg_is_refused_before_any_work(tmp_path, monkeypatch):
     import skelgnn.lifting.viz as viz
 
     monkeypatch.setattr(viz, "_ffmpeg_available", lambda: False)
-    with pytest.raises(SkelgnnError, match="x.mp4: writing MP4 needs ffmpeg"):
+    with pytest.raises(SkelgnnError, match=r"x\.mp4: writing MP4 needs ffmpeg"):
         viz.check_animation_path(tmp_path / "x.mp4")
     assert viz.check_animation_path(tmp_path / "x.gif") == ".gif"
-    with pytest.raises(SkelgnnError, match="not '.avi'"):
+    with pytest.raises(SkelgnnError, match=r"not '\.avi'"):
         viz.check_animation_path(tmp_path / "x.avi")
 
 
@@ -194,7 +195,8 @@ def _viewer(tmp_path, name="v.html", **kw):
 
 
 def test_html_viewer_numbers_frames_from_one_and_says_assumed_fps(tmp_path):
-    text = _viewer(tmp_path, fps=None, frame_numbers=np.arange(6), gt_3d=_walk(6)[1]).read_text(encoding="utf-8")
+    text = _viewer(tmp_path, fps=None, frame_numbers=np.arange(6),
+                   gt_3d=_walk(6)[1]).read_text(encoding="utf-8")
     assert "30 fps (assumed: the input gives no frame rate)" in text
     assert 'id="gt" type="checkbox" checked' in text and "ground truth (3D)" in text
     assert '"frame " + (t + 1) + " of " + T' in text and "(#" not in text
@@ -224,7 +226,8 @@ def test_html_viewer_controls_and_views_fit_the_window(tmp_path, size):
     path = _viewer(tmp_path, frame_numbers=np.arange(10, 16), gt_3d=_walk(6)[1])
     tag, label = _dom(exe, path, size)
     assert 'data-ready="1"' in tag and "data-error" not in tag
-    w, h = (int(v) for v in re.search(r'data-viewport="(\d+)x(\d+)"', tag).groups())  # the page's own viewport
+    # the page's own viewport
+    w, h = (int(v) for v in re.search(r'data-viewport="(\d+)x(\d+)"', tag).groups())
     assert w <= 1000 and (w <= 600) == size.startswith("390")
     assert label == "frame 1 of 6 · input frame number 10"
     assert 0 < _attr(tag, "controls-bottom") <= h  # play/slider visible without scrolling

@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
-from skelgnn.data.hdm05_files import load_benchmark
 from skelgnn.core.height import chain_length
+from skelgnn.data.hdm05_files import load_benchmark
 
 bench = load_benchmark(sys.argv[1] if len(sys.argv) > 1 else "data/hdm05")
 ratios: dict[str, list[float]] = {}
@@ -22,4 +22,4 @@ for c in range(len(bench.clip_keys)):
     ratios.setdefault(actor, []).append(float(np.percentile(w[:, 10, 1], 95)) / chain_length(w))
 for actor, r in sorted(ratios.items()):
     print(f"{actor}: median {np.median(r):.4f} over {len(r)} clips")
-print(f"all training clips: median {np.median(sum(ratios.values(), [])):.4f}")
+print(f"all training clips: median {np.median([x for r in ratios.values() for x in r]):.4f}")

@@ -14,8 +14,8 @@ try:  # one source of truth: the version in pyproject.toml, as installed
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-from .core.errors import SkelgnnError  # noqa: E402
-from .core.skeleton import H36M_16, H36M_17, Skeleton  # noqa: E402
+from .core.errors import SkelgnnError
+from .core.skeleton import H36M_16, H36M_17, Skeleton
 
 __all__ = ["H36M_16", "H36M_17", "LiftResult", "Lifter", "Skeleton", "SkelgnnError", "__version__"]
 

@@ -1,5 +1,7 @@
-"""Outputs of the pre-rewrite (commit 09b760a) Skeletal GNN layers for fixed parameters: a regression fixture."""
+"""Outputs of the pre-rewrite (commit 09b760a) Skeletal GNN layers for fixed parameters: a regression
+fixture."""
 import torch
+
 from skelgnn import H36M_17
 from skelgnn.models import build
 
@@ -27,8 +29,10 @@ for i, (name, kw) in enumerate(CASES):
     with torch.no_grad():  # non-trivial BatchNorm statistics
         for m in model.modules():
             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.running_mean.normal_(0, 0.3); m.running_var.uniform_(0.5, 2.0)
-                m.weight.uniform_(0.5, 1.5); m.bias.normal_(0, 0.2)
+                m.running_mean.normal_(0, 0.3)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_(0, 0.2)
     model.eval()
     g = torch.Generator().manual_seed(100 + i)
     x = torch.randn(3, model.receptive_field + 2, 17, 2, generator=g) * 0.4

@@ -39,9 +39,9 @@ def measure(x: str) -> dict:
 
 def main(names: list[str]) -> None:
     m = {x: measure(x) for x in names}
-    print("| candidate | score (P+N)/2 | B2 gt P-MPJPE | B2 gt N-MPJPE | B2 gt MPJPE | B2 gt MPJPE, height given | "
-          "B2 gt PCK@150, height given | B2 gt PCK@150 | B2 noisy P-MPJPE | HDM05 gt MPJPE | HDM05 noisy MPJPE | "
-          "worst camera ratio | passes |")
+    print("| candidate | score (P+N)/2 | B2 gt P-MPJPE | B2 gt N-MPJPE | B2 gt MPJPE | B2 gt MPJPE, height "
+          "given | B2 gt PCK@150, height given | B2 gt PCK@150 | B2 noisy P-MPJPE | HDM05 gt MPJPE | HDM05 "
+          "noisy MPJPE | worst camera ratio | passes |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for x, v in m.items():
         g, n = v["cross_gt"], v["cross_noisy"]

@@ -36,6 +36,7 @@ a GradScaler whose state is saved in ``last.pt``. Validation always runs in floa
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -53,7 +54,8 @@ __all__ = ["Context", "setup", "teardown", "is_main_process", "resolve_device", 
 
 @dataclass(frozen=True)
 class Context:
-    """Where this process stands: ``world_size`` processes, this one is ``rank`` (``local_rank`` on its node)."""
+    """Where this process stands: ``world_size`` processes, this one is ``rank`` (``local_rank`` on its
+    node)."""
 
     world_size: int = 1
     rank: int = 0
@@ -77,7 +79,8 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise SkelgnnError(f"environment variable {name}={raw!r} is not an integer (set by torchrun)") from None
+        raise SkelgnnError(f"environment variable {name}={raw!r} is not an integer "
+                           "(set by torchrun)") from None
 
 
 def is_main_process() -> bool:
@@ -87,7 +90,8 @@ def is_main_process() -> bool:
 
 def resolve_device(name: str, local_rank: int | None = None) -> torch.device:
     """``"auto"`` → ``cuda:<local_rank>`` when CUDA is available, else ``cpu``; ``"cpu"``; ``"cuda"`` →
-    ``cuda:<local_rank>``; ``"cuda:N"`` as given. ``local_rank`` None: torchrun's ``LOCAL_RANK`` (0 without it)."""
+    ``cuda:<local_rank>``; ``"cuda:N"`` as given. ``local_rank`` None: torchrun's ``LOCAL_RANK`` (0 without
+    it)."""
     if local_rank is None:
         local_rank = _env_int("LOCAL_RANK", 0)
     if name == "cpu" or (name == "auto" and not torch.cuda.is_available()):
@@ -154,10 +158,9 @@ def setup(device: str = "auto") -> Context:
 def teardown(ctx: Context) -> None:
     """Destroy the process group if :func:`setup` created it."""
     if ctx.owns_group and dist.is_initialized():
-        try:  # let every rank finish its last collective before any rank tears its connections down
+        # let every rank finish its last collective before any rank tears its connections down
+        with contextlib.suppress(RuntimeError):
             dist.barrier()
-        except RuntimeError:
-            pass
         dist.destroy_process_group()
 
 
@@ -165,9 +168,10 @@ def per_rank_batch(batch_size: int, chunk: int, world_size: int) -> int:
     """Samples per rank and step: ``max(1, batch_size // chunk) / world_size`` (must divide evenly)."""
     samples = max(1, batch_size // chunk)
     if world_size > 1 and samples % world_size:
-        raise SkelgnnError(f"train.batch_size = {batch_size} frames is {samples} sample(s) of {chunk} frame(s), "
-                           f"which do not split evenly over {world_size} processes; choose a batch size that is a "
-                           f"multiple of {world_size * chunk} frames (or another process count)")
+        raise SkelgnnError(f"train.batch_size = {batch_size} frames is {samples} sample(s) of {chunk} "
+                           f"frame(s), which do not split evenly over {world_size} processes; choose a batch "
+                           f"size that is a multiple of {world_size * chunk} frames (or another process "
+                           "count)")
     return samples // world_size
 
 
@@ -180,7 +184,8 @@ def train_loader(ctx: Context, dataset: Dataset, batch: int, seed: int, epoch: i
     sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=seed,
                                  drop_last=True)
     sampler.set_epoch(epoch)
-    return DataLoader(dataset, batch_size=batch, sampler=sampler, drop_last=batch > 1 and len(sampler) % batch == 1)
+    return DataLoader(dataset, batch_size=batch, sampler=sampler,
+                      drop_last=batch > 1 and len(sampler) % batch == 1)
 
 
 def wrap_model(ctx: Context, model: nn.Module) -> nn.Module:

@@ -20,7 +20,8 @@ import numpy as np
 
 from .errors import SkelgnnError
 
-__all__ = ["STATURE_PER_CHAIN", "SUBJECT_HEIGHT_RANGE_M", "chain_length", "check_subject_height", "standing_height",
+__all__ = ["STATURE_PER_CHAIN", "SUBJECT_HEIGHT_RANGE_M", "chain_length", "check_subject_height",
+           "standing_height",
            "scale_to_height"]
 
 STATURE_PER_CHAIN = 1.10
@@ -94,6 +95,6 @@ def check_subject_height(height, what: str = "subject_height") -> float:
         h = float("nan")
     if not np.isfinite(h) or not lo <= h <= hi:
         hint = f" (centimetres? give metres, e.g. {h / 100:g})" if np.isfinite(h) and 50 <= h <= 250 else ""
-        raise SkelgnnError(f"{what} must be the subject's standing height in metres, a number between {lo:g} and "
-                           f"{hi:g}; got {height!r}{hint}")
+        raise SkelgnnError(f"{what} must be the subject's standing height in metres, a number between {lo:g} "
+                           f"and {hi:g}; got {height!r}{hint}")
     return h

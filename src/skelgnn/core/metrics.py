@@ -255,7 +255,8 @@ def bone_lengths(poses: torch.Tensor, parents: Sequence[int]) -> torch.Tensor:
     """
     x = _tensor(poses)
     if x.ndim < 2 or x.shape[-1] != 3 or x.shape[-2] != len(parents):
-        raise ShapeError(f"bone_lengths: expected poses of shape (..., {len(parents)}, 3), got {tuple(x.shape)}")
+        raise ShapeError(f"bone_lengths: expected poses of shape (..., {len(parents)}, 3), got "
+                         f"{tuple(x.shape)}")
     child = [j for j, p in enumerate(parents) if p >= 0]
     parent = [parents[j] for j in child]
     return torch.linalg.vector_norm(x[..., child, :] - x[..., parent, :], dim=-1)

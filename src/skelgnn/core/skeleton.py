@@ -110,7 +110,8 @@ class Skeleton:
     def kinematic_order(self) -> tuple[int, ...]:
         """Every joint once, each after its parent (root first), whatever the joint order."""
         order, placed = [self.root], {self.root}
-        while len(order) < self.num_joints:  # the tree is checked in __post_init__: every joint reaches the root
+        # the tree is checked in __post_init__: every joint reaches the root
+        while len(order) < self.num_joints:
             for j, p in enumerate(self.parents):
                 if j not in placed and p in placed:
                     order.append(j)
@@ -238,7 +239,8 @@ class Skeleton:
             return cls(d["name"], tuple(d["joint_names"]), tuple(int(p) for p in d["parents"]),
                        tuple(int(i) for i in d["left"]), tuple(int(i) for i in d["right"]))
         except (KeyError, TypeError, ValueError, OverflowError) as e:
-            raise SkelgnnError(f"not a skeleton description: missing or bad field ({type(e).__name__}: {e})") from None
+            raise SkelgnnError("not a skeleton description: missing or bad field "
+                               f"({type(e).__name__}: {e})") from None
 
 
 H36M_17 = Skeleton(

@@ -4,11 +4,10 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..core.errors import FormatError
-from .asf_amc import AmcMotion, AsfSkeleton, MAX_ABS_VALUE, PathType, _read_lines, _readonly
+from .asf_amc import MAX_ABS_VALUE, AmcMotion, AsfSkeleton, PathType, _read_lines, _readonly
 
 __all__ = ["read_amc"]
 
@@ -70,15 +69,17 @@ def read_amc(path: PathType, asf: AsfSkeleton) -> AmcMotion:
                 raise FormatError(path, f"frame number {head[:20]}... has more than 18 digits", lineno)
             close_frame(lineno)
             if frame_numbers and int(head) != frame_numbers[-1] + 1:
-                raise FormatError(path, f"frame number {int(head)} follows frame {frame_numbers[-1]}; expected "
-                                        f"{frame_numbers[-1] + 1} (frames skipped or repeated)", lineno)
+                raise FormatError(path, f"frame number {int(head)} follows frame {frame_numbers[-1]}; "
+                                        f"expected {frame_numbers[-1] + 1} (frames skipped or repeated)",
+                                  lineno)
             frame_numbers.append(int(head))
             frame_lines.append(lineno)
             seen = set()
             continue
         n = ndof.get(head)
         if n is None:
-            raise FormatError(path, f"expected a frame number or a bone name of skeleton {asf.path}, got {head!r}", lineno)
+            raise FormatError(path, f"expected a frame number or a bone name of skeleton {asf.path}, got "
+                              f"{head!r}", lineno)
         if not frame_numbers:
             raise FormatError(path, f"expected a frame number before bone line {head!r}", lineno)
         if len(parts) - 1 != n:

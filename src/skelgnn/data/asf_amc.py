@@ -21,9 +21,9 @@ Shape letters: ``F`` frames, ``J`` joints, ``D`` dofs of one bone.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Mapping, Union
 
 import numpy as np
 
@@ -37,8 +37,8 @@ __all__ = [
     "euler_to_matrix",
 ]
 
-PathType = Union[str, PathLike]
-MappingType = Mapping[str, Union[str, tuple[str, ...]]]
+PathType = str | PathLike
+MappingType = Mapping[str, str | tuple[str, ...]]
 
 _MM_PER_INCH = 25.4
 _BONE_DOFS = ("rx", "ry", "rz")
@@ -151,8 +151,8 @@ def _floats(path: PathType, tokens: list[str], lineno: int, what: str, n: int | 
     if not np.all(np.isfinite(out)):
         raise FormatError(path, f"non-finite number in {what}: {' '.join(tokens)!r}", lineno)
     if np.any(np.abs(out) > MAX_ABS_VALUE):
-        raise FormatError(path, f"number too large in {what}: {' '.join(tokens)!r} (at most {MAX_ABS_VALUE:g} "
-                                "in magnitude)", lineno)
+        raise FormatError(path, f"number too large in {what}: {' '.join(tokens)!r} (at most "
+                                f"{MAX_ABS_VALUE:g} in magnitude)", lineno)
     return out
 
 
@@ -349,8 +349,8 @@ def read_asf(path: PathType) -> AsfSkeleton:
                 bad = [d for d in dofs if d not in _BONE_DOFS]
                 if bad or len(set(dofs)) != len(dofs):
                     raise FormatError(path, f"expected dofs from {_BONE_DOFS} without repeats (translation "
-                                            f"and length dofs are not supported), got {' '.join(parts[1:])!r}",
-                                      lineno)
+                                            "and length dofs are not supported), got "
+                                            f"{' '.join(parts[1:])!r}", lineno)
                 bone["dofs"] = dofs
             # id, limits, bodymass, cofmass: not needed
 

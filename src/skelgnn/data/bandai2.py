@@ -48,7 +48,8 @@ __all__ = ["BVH_TO_H36M17", "AGREE_JOINTS", "CONTENTS", "STYLES", "LICENCE", "Cr
 
 #: BVH joint whose origin is each Human3.6M joint; ``None`` = head top, ``Head + (Head − Neck)``.
 BVH_TO_H36M17: tuple[str | None, ...] = (
-    "Hips", "UpperLeg_R", "LowerLeg_R", "Foot_R", "UpperLeg_L", "LowerLeg_L", "Foot_L", "Chest", "Neck", "Head",
+    "Hips", "UpperLeg_R", "LowerLeg_R", "Foot_R", "UpperLeg_L", "LowerLeg_L", "Foot_L", "Chest", "Neck",
+                                         "Head",
     None, "UpperArm_L", "LowerArm_L", "Hand_L", "UpperArm_R", "LowerArm_R", "Hand_R",
 )
 #: The 13 joints whose definitions agree best with HDM05-Lift's (all but spine, thorax, neck, head).
@@ -115,7 +116,8 @@ def clip_joints(path: str | Path) -> np.ndarray:
     pos = bvh_forward_kinematics(motion)
     missing = [n for n in BVH_TO_H36M17 if n is not None and n not in pos]
     if missing:
-        raise FormatError(path, f"joint(s) {missing} missing from the hierarchy (expected the Bandai2 skeleton)")
+        raise FormatError(path, f"joint(s) {missing} missing from the hierarchy (expected the Bandai2 "
+                          "skeleton)")
     cols = []
     for name in BVH_TO_H36M17:
         if name is None:
@@ -161,7 +163,8 @@ class CrossSet:
     height: int = IMAGE_SIZE[1]
 
     def camera(self, clip: int, index: int) -> Camera:
-        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index], f=self.cam_f[clip, index],
+        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index],
+                      f=self.cam_f[clip, index],
                       c=self.cam_c[clip, index], width=self.width, height=self.height,
                       name=f"{self.clip_keys[clip]}/{index}")
 
@@ -211,7 +214,8 @@ def build_cross(src: str | Path, progress: bool = False, limit: int = 0) -> Cros
         clip_style=np.array([c.style for c in clips]), clip_start=starts, clip_length=lengths,
         joints_world=np.concatenate(world), joints_2d_gt=gt, joints_2d_noisy=np.concatenate(noisy2d, axis=1),
         in_view=in_view_mask(gt.astype(np.float64)), clip_of_frame=np.repeat(np.arange(len(clips)), lengths),
-        cam_R=cam_field(lambda c: c.R), cam_center=cam_field(lambda c: c.center), cam_f=cam_field(lambda c: c.f),
+        cam_R=cam_field(lambda c: c.R), cam_center=cam_field(lambda c: c.center),
+                    cam_f=cam_field(lambda c: c.f),
         cam_c=cam_field(lambda c: c.c),
     )
 
@@ -238,7 +242,8 @@ def cross_sequences(cs: CrossSet, input_kind: str = "gt", *, input_norm: str = "
             cam = cs.camera(c, i)
             xc = (world - cam.center) @ np.asarray(cam.R).T
             out.targets.append((xc - xc[:, :1]).astype(np.float32))
-            out.inputs.append(normalize_input(uv_all[i, sl], input_norm, cs.width, cs.height).astype(np.float32))
+            out.inputs.append(normalize_input(uv_all[i, sl], input_norm, cs.width,
+                                              cs.height).astype(np.float32))
             out.keys.append(f"bandai2/{cs.clip_keys[c]}/{i}")
             out.classes.append(str(cs.clip_content[c]))
             out.rare.append(np.zeros(sl.stop - sl.start, dtype=bool))

@@ -33,7 +33,8 @@ OUTPUT_FILES = (CROSS_FILE, "data_3d_bandai2.npz", "data_2d_bandai2_gt.npz", "da
 SPEC_VERSION = "Bandai2-Cross (HDM05-Lift spec v1.2, section 8)"
 SUBJECT = "bandai2"
 _FIELDS = ("clip_keys", "clip_content", "clip_style", "clip_start", "clip_length", "joints_world",
-           "joints_2d_gt", "joints_2d_noisy", "in_view", "clip_of_frame", "cam_R", "cam_center", "cam_f", "cam_c")
+           "joints_2d_gt", "joints_2d_noisy", "in_view", "clip_of_frame", "cam_R", "cam_center", "cam_f",
+           "cam_c")
 
 
 def is_cross_folder(folder: str | Path) -> bool:
@@ -59,8 +60,8 @@ def save_cross(cs: CrossSet, out: str | Path, sanity: dict | None = None) -> lis
     out.mkdir(parents=True, exist_ok=True)
     arrays = {f: getattr(cs, f) for f in _FIELDS}
     arrays.update(image_size=np.array([cs.width, cs.height]), spec=np.array(SPEC_VERSION),
-                  skeleton_joint_names=np.array(H36M_17.joint_names), skeleton_parents=np.array(H36M_17.parents),
-                  licence=np.array(LICENCE))
+                  skeleton_joint_names=np.array(H36M_17.joint_names),
+                  skeleton_parents=np.array(H36M_17.parents), licence=np.array(LICENCE))
     written = [atomic_save_npz(out / CROSS_FILE, compressed=True, **arrays)]
     pos3d, pos_gt, pos_noisy, cams = {}, {}, {}, {}
     for c, key in enumerate(cs.clip_keys):
@@ -69,11 +70,13 @@ def save_cross(cs: CrossSet, out: str | Path, sanity: dict | None = None) -> lis
         pos_gt[key] = [cs.joints_2d_gt[i, sl] for i in range(4)]
         pos_noisy[key] = [cs.joints_2d_noisy[i, sl] for i in range(4)]
         cams[key] = [cs.camera(c, i).to_dict() for i in range(4)]
-    meta = {"layout_name": "h36m", "num_joints": 17, "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)],
+    meta = {"layout_name": "h36m", "num_joints": 17,
+            "keypoints_symmetry": [list(H36M_17.left), list(H36M_17.right)],
             "res_w": cs.width, "res_h": cs.height, "fps": 30, "spec": SPEC_VERSION, "licence": LICENCE}
     written.append(write_vp3d_3d(out / "data_3d_bandai2.npz", {SUBJECT: pos3d}, cameras={SUBJECT: cams}))
     written.append(write_vp3d_2d(out / "data_2d_bandai2_gt.npz", {SUBJECT: pos_gt}, dict(meta, source="gt")))
-    written.append(write_vp3d_2d(out / "data_2d_bandai2_noisy.npz", {SUBJECT: pos_noisy}, dict(meta, source="noisy")))
+    written.append(write_vp3d_2d(out / "data_2d_bandai2_noisy.npz", {SUBJECT: pos_noisy},
+                                 dict(meta, source="noisy")))
     written.append(atomic_write_text(out / "sanity.json", json.dumps(sanity or cross_sanity(cs), indent=1)))
     written.append(atomic_write_text(out / "README.md", (
         f"# {SPEC_VERSION}\n\nBuilt by `skelgnn data bandai2`. Files: see `skelgnn.data.bandai2_files`. "
@@ -91,7 +94,7 @@ def load_cross(folder: str | Path) -> CrossSet:
         names, arrays = read_npz(path, (*_FIELDS, "image_size"))
     except FormatError:
         raise
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: damaged files must give our own error
+    except Exception as e:  # a decoding boundary: damaged files must give our own error
         raise FormatError(path, f"not a readable Bandai2-Cross file ({type(e).__name__}: {e}); "
                                 "rebuild it with `skelgnn data bandai2`") from None
     missing = [f for f in (*_FIELDS, "image_size") if f not in names]
@@ -105,11 +108,14 @@ def load_cross(folder: str | Path) -> CrossSet:
     for key, shape in shapes.items():
         if f[key].shape != shape:
             raise FormatError(path, f"array {key!r} has shape {f[key].shape}; expected {shape} "
-                                    f"(N = {n} frames, C = {c} clips). Rebuild it with `skelgnn data bandai2`")
+                                    f"(N = {n} frames, C = {c} clips). Rebuild it with "
+                                    "`skelgnn data bandai2`")
     if n == 0 or int(f["clip_length"].sum()) != n:
-        raise FormatError(path, "clip lengths do not cover the frames; rebuild it with `skelgnn data bandai2`")
+        raise FormatError(path,
+                          "clip lengths do not cover the frames; rebuild it with `skelgnn data bandai2`")
     for key in ("joints_world", "joints_2d_gt", "joints_2d_noisy", "cam_R", "cam_center"):
         if not np.isfinite(f[key]).all():
-            raise FormatError(path, f"array {key!r} holds non-finite values; rebuild it with `skelgnn data bandai2`")
+            raise FormatError(path, f"array {key!r} holds non-finite values; rebuild it with `skelgnn data "
+                              "bandai2`")
     w, h = (int(v) for v in arrays["image_size"])
     return CrossSet(**f, width=w, height=h)

@@ -17,9 +17,9 @@ Shape letters: ``F`` frames, ``J`` joints, ``C`` channels.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
-from typing import Mapping, Union
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from .mocap_joints import bone_end_points_to_joints
 
 __all__ = ["BvhMotion", "read_bvh", "bvh_forward_kinematics", "read_bvh_joints"]
 
-PathType = Union[str, PathLike]
+PathType = str | PathLike
 
 _CHANNELS = ("Xposition", "Yposition", "Zposition", "Xrotation", "Yrotation", "Zrotation")
 _CHANNEL_BY_LOWER = {c.lower(): c for c in _CHANNELS}
@@ -113,8 +113,8 @@ class _Tokens:
         except ValueError:
             raise FormatError(self.path, f"expected a number for {what}, got {tok!r}", line) from None
         if not np.isfinite(v) or abs(v) > MAX_ABS_VALUE:
-            raise FormatError(self.path, f"expected a finite number of at most {MAX_ABS_VALUE:g} in magnitude for "
-                                         f"{what}, got {tok!r}", line)
+            raise FormatError(self.path, f"expected a finite number of at most {MAX_ABS_VALUE:g} in "
+                                         f"magnitude for {what}, got {tok!r}", line)
         return v
 
 
@@ -183,7 +183,8 @@ def read_bvh(path: PathType) -> BvhMotion:
         ch_line = tokens.line()
         tokens.expect("CHANNELS")
         count_tok = tokens.next("a channel count")
-        if not (count_tok.isascii() and count_tok.isdigit()) or len(count_tok) > 9:  # not "²", not 5000 digits
+        # not "²", not 5000 digits
+        if not (count_tok.isascii() and count_tok.isdigit()) or len(count_tok) > 9:
             raise FormatError(path, f"expected a channel count after CHANNELS, got {count_tok!r}", ch_line)
         chans = []
         for _ in range(int(count_tok)):
@@ -238,7 +239,8 @@ def read_bvh(path: PathType) -> BvhMotion:
         while i < len(lines) and not lines[i]:
             i += 1
         if i >= len(lines):
-            raise FormatError(path, f"expected '{key.title()} <value>' after MOTION (file truncated?)", len(lines))
+            raise FormatError(path, f"expected '{key.title()} <value>' after MOTION (file truncated?)",
+                              len(lines))
         s = lines[i]
         if not s.upper().startswith(key):
             raise FormatError(path, f"expected '{key.title()} <value>', got {s!r}", i + 1)
@@ -341,7 +343,7 @@ def bvh_forward_kinematics(motion: BvhMotion, frames=None) -> dict[str, np.ndarr
     return dict(zip(motion.joint_names, pos))
 
 
-def read_bvh_joints(path: PathType, skeleton: Skeleton, mapping: Mapping[str, Union[str, tuple[str, ...]]],
+def read_bvh_joints(path: PathType, skeleton: Skeleton, mapping: Mapping[str, str | tuple[str, ...]],
                     scale: float = 1.0) -> np.ndarray:
     """Read a BVH file and return mapped joint positions.
 

@@ -21,7 +21,8 @@ Layouts read (VideoPose3D's npz files and mmpose's npz; docs/data.md):
   ``part`` (N, 17, 3) pixels plus visibility, ``center``/``scale`` (unused). Rows are grouped into
   sequences by ``imgname`` (:func:`skelgnn.data.mmpose_h36m.read_mmpose_h36m`).
 * The **official CDF files** ``S*/MyPoseFeatures/D3_Positions/*.cdf`` are converted into the
-  VideoPose3D 3D layout by :func:`skelgnn.data.h36m_cdf.convert_h36m_cdf` (needs the optional ``cdflib`` package).
+  VideoPose3D 3D layout by :func:`skelgnn.data.h36m_cdf.convert_h36m_cdf` (needs the optional ``cdflib``
+  package).
 
 What the sequences hold (the :class:`~skelgnn.data.sequences.SequenceSet` contract): inputs are
 screen-normalised 2D joints (``u / w · 2 − [1, h / w]`` with each camera's own ``w × h``, CONVENTIONS
@@ -83,8 +84,8 @@ H36M_32_TO_17: tuple[int, ...] = (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 1
 KEEP_16: tuple[int, ...] = tuple(j for j in range(17) if j != H36M_17.index("neck"))
 """17-joint indices kept by the 16-joint variant (Neck/Nose, index 9, dropped)."""
 
-_PARENTS_32 = (-1, 0, 1, 2, 3, 4, 0, 6, 7, 8, 9, 0, 11, 12, 13, 14, 12, 16, 17, 18, 19, 20, 19, 22, 12, 24, 25,
-               26, 27, 28, 27, 30)
+_PARENTS_32 = (-1, 0, 1, 2, 3, 4, 0, 6, 7, 8, 9, 0, 11, 12, 13, 14, 12, 16, 17, 18, 19, 20, 19, 22, 12, 24,
+               25, 26, 27, 28, 27, 30)
 _NAMES_32 = tuple(H36M_17.joint_names[H36M_32_TO_17.index(j)] if j in H36M_32_TO_17 else f"h36m32_{j}"
                   for j in range(32))
 
@@ -296,8 +297,8 @@ def load_vp3d_pair(data_3d: str | Path, data_2d: str | Path, *, allow_pickle: bo
             if arr.shape[1] == 32:
                 arr = reduce_32_to_17(arr)
             elif arr.shape[1] != 17:
-                raise FormatError(path_3d, f"positions_3d[{s!r}][{a!r}] has {arr.shape[1]} joints; expected 32 "
-                                           "(raw Human3.6M mocap) or 17")
+                raise FormatError(path_3d, f"positions_3d[{s!r}][{a!r}] has {arr.shape[1]} joints; expected "
+                                           "32 (raw Human3.6M mocap) or 17")
             reduced[s][a] = np.ascontiguousarray(arr, dtype=np.float32)
     if cams is not None and not isinstance(cams, dict):
         raise FormatError(path_3d, f"key 'cameras' holds {type(cams).__name__}, expected a dict "
@@ -359,7 +360,8 @@ def _pair(data_3d, data_2d, allow_pickle: bool) -> VP3DPair:
     if isinstance(data_3d, VP3DPair):
         return data_3d
     if data_2d is None:
-        raise SkelgnnError("pass the 2D file (data_2d) next to the 3D file, or a VP3DPair from load_vp3d_pair")
+        raise SkelgnnError("pass the 2D file (data_2d) next to the 3D file, "
+                           "or a VP3DPair from load_vp3d_pair")
     return load_vp3d_pair(data_3d, data_2d, allow_pickle=allow_pickle)
 
 

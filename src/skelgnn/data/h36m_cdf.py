@@ -1,9 +1,10 @@
-"""The official Human3.6M CDF files → the VideoPose3D layout, and ground-truth 2D through the built-in cameras.
+"""The official Human3.6M CDF files → the VideoPose3D layout, and ground-truth 2D through the built-in
+cameras.
 
 :func:`convert_h36m_cdf` reads ``S*/MyPoseFeatures/D3_Positions/*.cdf`` (needs the optional
 ``cdflib`` package: ``pip install "skelgnn[h36m]"``) and writes ``data_3d_h36m.npz``;
-:func:`write_gt_2d_file` projects such a file through the Human3.6M cameras (:func:`skelgnn.core.camera_rigs.h36m_camera`,
-distortion included) into ``data_2d_h36m_gt.npz``.
+:func:`write_gt_2d_file` projects such a file through the Human3.6M cameras
+(:func:`skelgnn.core.camera_rigs.h36m_camera`, distortion included) into ``data_2d_h36m_gt.npz``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ def _read_cdf_pose(cdflib, path: Path) -> np.ndarray:
         if callable(close):
             close()
     if pose.size == 0 or pose.size % 96 != 0:
-        raise FormatError(path, f"variable 'Pose' has shape {pose.shape}; expected (1, T, 96) = 32 joints × 3 mm")
+        raise FormatError(path, f"variable 'Pose' has shape {pose.shape}; expected (1, T, 96) = 32 joints × "
+                          "3 mm")
     return pose.reshape(-1, 32, 3)
 
 

@@ -92,7 +92,8 @@ def find_clips(src: str | Path) -> list[Clip]:
         with open(manifest, newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh, delimiter="\t"))
     except UnicodeDecodeError as e:
-        raise FormatError(manifest, f"not UTF-8 text (byte {e.start}); expected a tab-separated table") from None
+        raise FormatError(manifest,
+                          f"not UTF-8 text (byte {e.start}); expected a tab-separated table") from None
     except csv.Error as e:
         raise FormatError(manifest, f"not a tab-separated table ({e})") from None
     header = rows[0] if rows else []
@@ -104,7 +105,8 @@ def find_clips(src: str | Path) -> list[Clip]:
         if not row:
             continue
         if len(row) != len(header):
-            raise FormatError(manifest, f"expected {len(header)} tab-separated fields, got {len(row)}", lineno)
+            raise FormatError(manifest, f"expected {len(header)} tab-separated fields, got {len(row)}",
+                              lineno)
         amc = src / "amc" / row[col["file"]]
         if not amc.is_file():
             raise FormatError(manifest, f"names {amc.name}, which is not in {src / 'amc'}", lineno)
@@ -213,7 +215,8 @@ class Benchmark:
     height: int = IMAGE_SIZE[1]
 
     def camera(self, clip: int, index: int) -> Camera:
-        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index], f=self.cam_f[clip, index],
+        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index],
+                      f=self.cam_f[clip, index],
                       c=self.cam_c[clip, index], width=self.width, height=self.height,
                       name=f"{self.clip_keys[clip]}/{index}")
 
@@ -378,7 +381,8 @@ def sanity_figures(bench: Benchmark) -> dict:
             drift[e], drift_clip[e] = d[e], str(bench.clip_keys[c])
     inside = {}
     for kind, uv in (("gt", bench.joints_2d_gt), ("noisy", bench.joints_2d_noisy)):
-        ok = (uv[..., 0] >= 0) & (uv[..., 0] <= bench.width) & (uv[..., 1] >= 0) & (uv[..., 1] <= bench.height)
+        ok = (uv[..., 0] >= 0) & (uv[..., 0] <= bench.width) & (uv[..., 1] >= 0) & (uv[...,
+                                                                                       1] <= bench.height)
         inside[kind] = float(ok.mean())
     gt = bench.joints_2d_gt
     ok = (gt[..., 0] >= 0) & (gt[..., 0] <= bench.width) & (gt[..., 1] >= 0) & (gt[..., 1] <= bench.height)
@@ -418,9 +422,11 @@ def format_sanity(fig: dict) -> str:
     for b, d in fig["max_within_clip_drift_mm"].items():
         lines.append(f"  {b.ljust(28)}{d:10.4f}   ({fig['max_within_clip_drift_clip'][b]})")
     ins = fig["share_2d_inside_image"]
-    lines.append(f"2D points inside the 1000x1000 image: gt {100 * ins['gt']:.3f} %, noisy {100 * ins['noisy']:.3f} %")
+    lines.append(f"2D points inside the 1000x1000 image: gt {100 * ins['gt']:.3f} %, noisy "
+                 f"{100 * ins['noisy']:.3f} %")
     for k, v in fig["clips_with_2d_outside_image"].items():
-        lines.append(f"  outside in {k}: {100 * v['share_outside']:.3f} % of points, up to {v['max_px_outside']} px")
+        lines.append(f"  outside in {k}: {100 * v['share_outside']:.3f} % of points, up to "
+                     f"{v['max_px_outside']} px")
     fr = fig["frames_30fps"]
     lines.append(f"Frames at 30 fps: train {fr['train']}, val {fr['val']}, test {fr['test']} "
                  f"(x4 cameras); Rare20 {fr['rare20']} test frames")

@@ -94,7 +94,7 @@ def load_benchmark(folder: str | Path) -> Benchmark:
         return _load_benchmark(path)
     except FormatError:
         raise
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: damaged files must give our own error
+    except Exception as e:  # a decoding boundary: damaged files must give our own error
         raise FormatError(path, f"not a readable HDM05-Lift file ({type(e).__name__}: {e}); "
                                 "rebuild it with `skelgnn data hdm05`") from None
 
@@ -117,16 +117,18 @@ def _load_benchmark(path: Path) -> Benchmark:
 
 
 def _check_consistent(path: Path, f: dict) -> None:
-    """Shapes, dtypes and clip ranges of a loaded ``hdm05_lift.npz``; a :class:`FormatError` names the array."""
+    """Shapes, dtypes and clip ranges of a loaded ``hdm05_lift.npz``; a :class:`FormatError` names the
+    array."""
     def bad(key: str, expected: str):
         a = f[key]
-        raise FormatError(path, f"array {key!r} is {a.dtype} {a.shape}; expected {expected}. The file is damaged: "
-                                "rebuild it with `skelgnn data hdm05`")
+        raise FormatError(path, f"array {key!r} is {a.dtype} {a.shape}; expected {expected}. The file is "
+                                "damaged: rebuild it with `skelgnn data hdm05`")
 
     n = len(f["joints_world"]) if f["joints_world"].ndim else 0
     c = len(f["clip_keys"]) if f["clip_keys"].ndim else 0
     shapes = {"joints_world": ((n, 17, 3), "f"), "joints_2d_gt": ((4, n, 17, 2), "f"),
-              "joints_2d_noisy": ((4, n, 17, 2), "f"), "clip_of_frame": ((n,), "iu"), "rare_distance": ((n,), "f"),
+              "joints_2d_noisy": ((4, n, 17, 2), "f"), "clip_of_frame": ((n,), "iu"),
+              "rare_distance": ((n,), "f"),
               "rare20": ((n,), "b"), "clip_start": ((c,), "iu"), "clip_length": ((c,), "iu"),
               "clip_keys": ((c,), "U"), "clip_actor": ((c,), "U"), "clip_class": ((c,), "U"),
               "clip_split": ((c,), "U"), "cam_R": ((c, 4, 3, 3), "f"), "cam_center": ((c, 4, 3), "f"),

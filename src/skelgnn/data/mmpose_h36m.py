@@ -1,4 +1,5 @@
-"""Human3.6M in mmpose's layout: ``annotation_body3d/fps{50,10}/h36m_{train,test}.npz`` (plain npz, no pickle).
+"""Human3.6M in mmpose's layout: ``annotation_body3d/fps{50,10}/h36m_{train,test}.npz`` (plain npz, no
+pickle).
 
 ``imgname`` (N,), ``S`` (N, 17, 4) camera-frame joints in metres plus a visibility column, ``part``
 (N, 17, 3) pixels plus visibility, ``center``/``scale`` (unused). Rows are grouped into sequences by
@@ -18,8 +19,15 @@ from ..core.camera_rigs import H36M_INTRINSICS
 from ..core.errors import FormatError
 from ..core.io import read_npz
 from ..core.normalization import normalize_input
-from .h36m import (CAMERA_IDS, DEFAULT_EXCLUDE, KEEP_16, action_class, canonical_action_name, check_selection,
-                   subject_tuple)
+from .h36m import (
+    CAMERA_IDS,
+    DEFAULT_EXCLUDE,
+    KEEP_16,
+    action_class,
+    canonical_action_name,
+    check_selection,
+    subject_tuple,
+)
 from .sequences import SequenceSet
 
 __all__ = ["read_mmpose_h36m"]
@@ -177,7 +185,7 @@ def _load_npy(path: Path) -> np.ndarray:
         raise FormatError(path, "no such file")
     try:
         arr = np.load(path, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: numpy's header parser raises almost anything
+    except Exception as e:  # a decoding boundary: numpy's header parser raises almost anything
         raise FormatError(path, f"not a plain .npy array of detections ({type(e).__name__}: {e})") from None
     if not isinstance(arr, np.ndarray):  # np.load opened an npz archive
         arr.close()

@@ -13,8 +13,16 @@ import numpy as np
 from ..core.errors import MappingError, ShapeError
 from ..core.skeleton import Skeleton
 from .amc import read_amc
-from .asf_amc import (AmcMotion, AsfSkeleton, MappingType, PathType, compose_rotations, euler_to_matrix,
-                      radians_per_unit, read_asf)
+from .asf_amc import (
+    AmcMotion,
+    AsfSkeleton,
+    MappingType,
+    PathType,
+    compose_rotations,
+    euler_to_matrix,
+    radians_per_unit,
+    read_asf,
+)
 
 __all__ = ["forward_kinematics", "bone_end_points_to_joints", "read_asf_amc_joints", "HDM05_TO_H36M17"]
 
@@ -107,7 +115,8 @@ def forward_kinematics(asf: AsfSkeleton, motion: AmcMotion, frames=None) -> dict
         parent_rot = rot[bone.parent]
         if bone.dofs:
             vals = _select(motion.channels[name], frames)
-            r = compose_rotations({d[1].upper(): vals[:, k] * to_rad for k, d in enumerate(bone.dofs)}, "XYZ", (F,))
+            r = compose_rotations({d[1].upper(): vals[:, k] * to_rad for k, d in enumerate(bone.dofs)}, "XYZ",
+                                  (F,))
             m = parent_rot @ (c @ r @ c.T)
         else:
             m = parent_rot  # C·I·C⁻¹ = I

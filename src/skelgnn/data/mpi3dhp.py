@@ -1,4 +1,5 @@
-"""MPI-INF-3DHP test set (TS1–TS6) in the npz most lifters use (scored by :func:`skelgnn.evaluation.report.score_3dhp`).
+"""MPI-INF-3DHP test set (TS1–TS6) in the npz most lifters use (scored by
+:func:`skelgnn.evaluation.report.score_3dhp`).
 
 Expected file (``data_test_3dhp.npz``, as produced by P-STMO's ``data_to_npz_3dhp_test.py`` and read by
 its descendants; users bring it, nothing is downloaded here):
@@ -53,7 +54,8 @@ MPI3DHP_JOINT_NAMES: tuple[str, ...] = (
 """The MPI-INF-3DHP 17-joint test order (root = pelvis at index 14)."""
 
 MPI3DHP_TO_H36M17: tuple[int, ...] = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)
-"""For each joint of :data:`skelgnn.core.skeleton.H36M_17`, its index in the 3DHP order (see module docstring)."""
+"""For each joint of :data:`skelgnn.core.skeleton.H36M_17`, its index in the 3DHP order (see module
+docstring)."""
 
 TEST_SEQUENCES: tuple[str, ...] = ("TS1", "TS2", "TS3", "TS4", "TS5", "TS6")
 
@@ -94,8 +96,8 @@ def _load(path: Path, allow_pickle: bool) -> dict:
         raise FormatError(path, f"missing key 'data'; found {sorted(names)} (expected P-STMO's "
                                 "data_test_3dhp.npz layout)")
     if not allow_pickle:
-        raise FormatError(path, "the MPI-INF-3DHP npz stores a pickled dict under 'data'; pass allow_pickle=True "
-                                "(CLI --allow-pickle), only for files you trust")
+        raise FormatError(path, "the MPI-INF-3DHP npz stores a pickled dict under 'data'; pass "
+                                "allow_pickle=True (CLI --allow-pickle), only for files you trust")
     names, arrays = read_npz(path, ("data",), allow_pickle=True, encoding="latin1")
     if "data" not in arrays:
         raise FormatError(path, f"missing key 'data'; found {sorted(names)} (expected P-STMO's "
@@ -115,7 +117,7 @@ def _numbers(value, path: Path, where: str, expected: str, kinds: str = "iuf") -
     """``value`` as a numeric array, or a FormatError naming the entry and what was expected."""
     try:
         arr = np.asarray(value)
-    except Exception as e:  # noqa: BLE001 - ragged lists and odd objects raise almost anything
+    except Exception as e:  # ragged lists and odd objects raise almost anything
         raise FormatError(path, f"{where} is not an array ({type(e).__name__}: {e}); "
                                 f"expected {expected}") from None
     if arr.dtype.kind not in kinds:
@@ -170,7 +172,8 @@ def read_3dhp_test(path: str | Path, *, allow_pickle: bool = False, joints: int 
         if x3.ndim != 3 or x3.shape[1:] != (17, 3):
             raise FormatError(path, f"data[{name!r}]['data_3d'] has shape {x3.shape}, expected (T, 17, 3) mm")
         if x2.ndim != 3 or x2.shape[:2] != (T, 17) or x2.shape[2] < 2:
-            raise FormatError(path, f"data[{name!r}]['data_2d'] has shape {x2.shape}, expected ({T}, 17, 2) px")
+            raise FormatError(path, f"data[{name!r}]['data_2d'] has shape {x2.shape}, expected ({T}, 17, 2) "
+                              "px")
         if len(valid) != T:
             raise FormatError(path, f"data[{name!r}]['valid'] has {len(valid)} entries for {T} frames")
         if not valid.any():

@@ -61,7 +61,8 @@ class SequenceSet:
                            rare=[self.rare[i] for i in idx],
                            pixels=[self.pixels[i] for i in idx] if len(self.pixels) == len(self) else [],
                            roots=[self.roots[i] for i in idx] if len(self.roots) == len(self) else [],
-                           intrinsics=[self.intrinsics[i] for i in idx] if len(self.intrinsics) == len(self) else [])
+                           intrinsics=([self.intrinsics[i] for i in idx]
+                                       if len(self.intrinsics) == len(self) else []))
 
     def key(self, i: int) -> str:
         """The key of sequence ``i`` (``#i`` when the set has no keys)."""

@@ -1,8 +1,8 @@
 """Training, validation and test splits of VideoPose3D-layout data, from plain values.
 
-The standard protocol's values live in :class:`skelgnn.evaluation.protocol.Protocol` (:meth:`~skelgnn.evaluation.protocol.Protocol.splits`
-calls :func:`h36m_splits` with them); HDM05-Lift's splits are flagged in the benchmark itself
-(:func:`skelgnn.data.hdm05.benchmark_sequences`).
+The standard protocol's values live in :class:`skelgnn.evaluation.protocol.Protocol`
+(:meth:`~skelgnn.evaluation.protocol.Protocol.splits` calls :func:`h36m_splits` with them); HDM05-Lift's
+splits are flagged in the benchmark itself (:func:`skelgnn.data.hdm05.benchmark_sequences`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from .sequences import SequenceSet
 __all__ = ["h36m_splits", "split_validation"]
 
 
-def h36m_splits(data: VP3DPair, *, train_subjects: Sequence[str], test_subjects: Sequence[str], joints: int = 17,
+def h36m_splits(data: VP3DPair, *, train_subjects: Sequence[str], test_subjects: Sequence[str],
+                joints: int = 17,
                 exclude: Iterable[tuple[str, str]] = (), train_downsample: int = 1, test_downsample: int = 1,
                 val_every: int = 10, splits: Iterable[str] = ("train", "val", "test"),
                 actions: Iterable[str] | None = None, input_norm: str = "screen") -> dict[str, SequenceSet]:

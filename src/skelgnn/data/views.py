@@ -1,6 +1,6 @@
 """HDM05-Lift clips re-projected through other cameras: the one implementation of projection and 2D noise
-shared by the camera-robustness check (:mod:`skelgnn.evaluation.robustness`) and by training on extra random virtual
-views (``[data] extra_views``, :func:`extra_view_sequences`).
+shared by the camera-robustness check (:mod:`skelgnn.evaluation.robustness`) and by training on extra random
+virtual views (``[data] extra_views``, :func:`extra_view_sequences`).
 
 * :func:`pixel_noise` draws the benchmark's 2D noise model (docs/benchmarks.md: σ = 4 px on every joint
   plus, with probability 3 %, a σ = 20 px outlier offset), both σ multiplied by ``scale`` (the image's
@@ -14,12 +14,14 @@ views (``[data] extra_views``, :func:`extra_view_sequences`).
 * :func:`extra_view_sequences` adds, for every *training* clip (split ``"train"``; never the validation
   clips, never the test actors), ``views`` sequences seen by random virtual cameras (:func:`draw_view`):
 
-  - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as :func:`skelgnn.core.camera_rigs.ring_cameras`);
+  - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as
+  :func:`skelgnn.core.camera_rigs.ring_cameras`);
   - camera height uniform in [0.3 m, 2.8 m]; distance from the look-at point uniform in [2.5 m, 9 m];
   - look-at point ``(x̄, h, z̄)``: the clip's mean pelvis x and z, ``h`` uniform in [0.6 m, 1.3 m];
   - focal length 1145 px × a log-uniform factor in [0.5, 2] (fx = fy);
   - image size uniformly one of 1000 × 1000, 1920 × 1080, 1280 × 720, 640 × 480, principal point at
-    its centre; no distortion; the camera looks at the look-at point (:func:`skelgnn.core.camera_rigs.look_at`).
+    its centre; no distortion; the camera looks at the look-at point
+    (:func:`skelgnn.core.camera_rigs.look_at`).
 
   A draw that would put a joint of the clip (any frame) less than 1 m in front of the camera (or behind
   it) is discarded and drawn again from the same generator (rare: only clips that travel far from
@@ -43,8 +45,9 @@ views (``[data] extra_views``, :func:`extra_view_sequences`).
   (:data:`DEFINITION_JOINTS`: hips, spine, thorax, neck/nose, head, shoulders) along and across the bone to
   their parent, by offsets constant over the clip (:func:`move_joint_definitions`): along the bone by
   ``α·L`` with ``α`` uniform in [−s, s], across it by ``β₁·L`` up (hips, shoulders) or sideways (the spine's
-  joints) and ``β₂·L`` forwards, ``β`` uniform in [−s/2, s/2]; ``L`` is the bone's length in that frame. A joint and its
-  mirror share their draws (drawn in :data:`DEFINITION_JOINTS` order of the first of each pair from
+  joints) and ``β₂·L`` forwards, ``β`` uniform in [−s/2, s/2]; ``L`` is the bone's length in that frame. A
+  joint and its mirror share their draws (drawn in :data:`DEFINITION_JOINTS` order of the first of each pair
+  from
   :func:`definition_generator`, ``SeedSequence([seed, crc32(k), i, 2])``); only the moved joint moves, its
   children stay. Applied after ``bone_jitter``, before projection, so 2D input and 3D target agree.
 """
@@ -65,10 +68,13 @@ from ..core.skeleton import H36M_17, scale_bones
 from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
 from .sequences import SequenceSet
 
-__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM", "VIEW_FOCAL_FACTOR",
-           "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise", "append_view",
+__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM",
+           "VIEW_FOCAL_FACTOR",
+           "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise",
+           "append_view",
            "VIEW_BONE_JITTER_MAX", "VIEW_JOINT_JITTER_MAX", "DEFINITION_JOINTS", "definition_generator",
-           "draw_definition_offsets", "move_joint_definitions", "view_generator", "bone_generator", "draw_bone_factors", "draw_view",
+           "draw_definition_offsets", "move_joint_definitions", "view_generator", "bone_generator",
+           "draw_bone_factors", "draw_view",
            "virtual_view", "extra_view_sequences"]
 
 VIEW_YAW_DEG = (0.0, 360.0)
@@ -108,7 +114,8 @@ def pixel_noise(rng: np.random.Generator, shape: tuple[int, ...],
 
 
 def append_view(out: SequenceSet, world: np.ndarray, cam: Camera, *, key: str, cls: str, rare: np.ndarray,
-                input_norm: str, noise: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+                input_norm: str,
+                noise: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Project one clip through ``cam`` and append it to ``out`` as one sequence.
 
     Args:
@@ -164,19 +171,22 @@ class VirtualView:
 
 
 def view_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
-    """The generator of view ``view`` of clip ``clip_key``: PCG64 of ``SeedSequence([seed, crc32(key), view])``."""
+    """The generator of view ``view`` of clip ``clip_key``: PCG64 of ``SeedSequence([seed, crc32(key),
+    view])``."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
         [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view)])))
 
 
 def bone_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
-    """The generator of view ``view``'s body proportions: PCG64 of ``SeedSequence([seed, crc32(key), view, 1])``."""
+    """The generator of view ``view``'s body proportions: PCG64 of ``SeedSequence([seed, crc32(key), view,
+    1])``."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
         [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view), 1])))
 
 
 def definition_generator(seed: int, clip_key: str, view: int) -> np.random.Generator:
-    """The generator of view ``view``'s joint definitions: PCG64 of ``SeedSequence([seed, crc32(key), view, 2])``."""
+    """The generator of view ``view``'s joint definitions: PCG64 of ``SeedSequence([seed, crc32(key), view,
+    2])``."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(
         [int(seed), zlib.crc32(str(clip_key).encode("utf-8")), int(view), 2])))
 
@@ -234,7 +244,8 @@ def draw_bone_factors(rng: np.random.Generator, jitter: float, groups: int) -> n
 
 
 def draw_view(rng: np.random.Generator) -> VirtualView:
-    """One camera's parameters, in this order: yaw, height, distance, look-at height, focal factor, image size."""
+    """One camera's parameters, in this order: yaw, height, distance, look-at height, focal factor, image
+    size."""
     yaw = float(rng.uniform(*VIEW_YAW_DEG))
     height = float(rng.uniform(*VIEW_HEIGHT_MM))
     distance = float(rng.uniform(*VIEW_DISTANCE_MM))
@@ -257,11 +268,13 @@ def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") ->
         cam = view.camera(root_xz, name)
         if float(((world - cam.center) @ cam.R[2]).min()) >= VIEW_MIN_DEPTH_MM:
             return view, cam
-    raise SkelgnnError(f"{name or 'clip'}: no random virtual camera in {VIEW_MAX_TRIES} draws keeps every joint "
-                       f"{VIEW_MIN_DEPTH_MM / 1000:g} m in front of it; the clip spreads over too large an area")
+    raise SkelgnnError(f"{name or 'clip'}: no random virtual camera in {VIEW_MAX_TRIES} draws keeps every "
+                       f"joint {VIEW_MIN_DEPTH_MM / 1000:g} m in front of it; the clip spreads over too "
+                       "large an area")
 
 
-def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = "gt", input_norm: str = "screen",
+def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = "gt",
+                         input_norm: str = "screen",
                          fraction: float = 1.0, max_frames: int = 0, splits: tuple[str, ...] = ("train",),
                          actors: tuple[str, ...] | None = None, bone_jitter: float = 0.0,
                          joint_jitter: float = 0.0) -> SequenceSet:
@@ -291,10 +304,12 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         raise SkelgnnError(f"extra views must be an integer >= 0, got {views!r}")
     if isinstance(bone_jitter, bool) or not isinstance(bone_jitter, (int, float, np.floating)) \
             or not 0.0 <= float(bone_jitter) < VIEW_BONE_JITTER_MAX:
-        raise SkelgnnError(f"bone jitter must be a number in [0, {VIEW_BONE_JITTER_MAX:g}), got {bone_jitter!r}")
+        raise SkelgnnError(f"bone jitter must be a number in [0, {VIEW_BONE_JITTER_MAX:g}), got "
+                           f"{bone_jitter!r}")
     if isinstance(joint_jitter, bool) or not isinstance(joint_jitter, (int, float, np.floating)) \
             or not 0.0 <= float(joint_jitter) < VIEW_JOINT_JITTER_MAX:
-        raise SkelgnnError(f"joint jitter must be a number in [0, {VIEW_JOINT_JITTER_MAX:g}), got {joint_jitter!r}")
+        raise SkelgnnError(f"joint jitter must be a number in [0, {VIEW_JOINT_JITTER_MAX:g}), got "
+                           f"{joint_jitter!r}")
     out = SequenceSet()
     if views == 0:
         return out
@@ -307,7 +322,8 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         for i in range(views):
             body_full, body = world_full, world
             if bone_jitter > 0:
-                factors = draw_bone_factors(bone_generator(seed, key, i), bone_jitter, H36M_17.num_bone_groups)
+                factors = draw_bone_factors(bone_generator(seed, key, i), bone_jitter,
+                                            H36M_17.num_bone_groups)
                 body_full = scale_bones(world_full, H36M_17, factors)
             if joint_jitter > 0:
                 offsets = draw_definition_offsets(definition_generator(seed, key, i), joint_jitter)
@@ -319,6 +335,6 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
             noise = None
             if input_kind == "noisy":
                 noise = pixel_noise(rng, body.shape[:2], noise_scale(cam.width, cam.height))
-            append_view(out, body, cam, key=f"{key}/v{i}", cls=str(bench.clip_class[c]), rare=bench.rare20[sl],
-                        input_norm=input_norm, noise=noise)
+            append_view(out, body, cam, key=f"{key}/v{i}", cls=str(bench.clip_class[c]),
+                        rare=bench.rare20[sl], input_norm=input_norm, noise=noise)
     return out

@@ -62,10 +62,12 @@ def _load(path: Path, keys: tuple[str, ...], allow_pickle: bool) -> dict:
 
 def _check_dict(path: Path, key: str, value) -> dict:
     if not isinstance(value, dict):
-        raise FormatError(path, f"key {key!r} holds {type(value).__name__}, expected a dict subject -> action")
+        raise FormatError(path,
+                          f"key {key!r} holds {type(value).__name__}, expected a dict subject -> action")
     for s, acts in value.items():
         if not isinstance(acts, dict):
-            raise FormatError(path, f"{key}[{s!r}] holds {type(acts).__name__}, expected a dict action -> data")
+            raise FormatError(path, f"{key}[{s!r}] holds {type(acts).__name__}, expected a dict action -> "
+                              "data")
     return value
 
 
@@ -85,8 +87,9 @@ def _guarded(fn):
             raise
         except FileNotFoundError:
             raise FormatError(path, "no such file") from None
-        except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
-            raise FormatError(path, f"not a readable VideoPose3D-layout file ({type(e).__name__}: {e})") from None
+        except Exception as e:  # a decoding boundary: report, never crash
+            raise FormatError(path,
+                              f"not a readable VideoPose3D-layout file ({type(e).__name__}: {e})") from None
 
     return wrapper
 
@@ -106,7 +109,8 @@ def read_vp3d_3d(path: str | Path, *, allow_pickle: bool = False) -> tuple[dict,
         for a, arr in acts.items():
             arr = np.asarray(arr)
             if arr.ndim != 3 or arr.shape[-1] != 3:
-                raise FormatError(path, f"positions_3d[{s!r}][{a!r}] has shape {arr.shape}, expected (T, J, 3)")
+                raise FormatError(path, f"positions_3d[{s!r}][{a!r}] has shape {arr.shape}, expected (T, J, "
+                                  "3)")
             acts[a] = arr.astype(np.float32, copy=False)
     return pos, data.get("cameras")
 

@@ -43,8 +43,8 @@ class PoseWindows(Dataset):
         in_off = out_off = 0
         for i, (x, y) in enumerate(zip(seqs.inputs, seqs.targets)):
             if x.ndim != 3 or x.shape[1:] != (J, 2) or y.shape != x.shape[:2] + (3,):
-                raise ShapeError(f"sequence {seqs.key(i)}: shapes {x.shape} / {y.shape}, expected (T, {J}, 2) / "
-                                 f"(T, {J}, 3)")
+                raise ShapeError(f"sequence {seqs.key(i)}: shapes {x.shape} / {y.shape}, expected (T, {J}, "
+                                 f"2) / (T, {J}, 3)")
             require_finite(x, f"sequence {seqs.key(i)}: the 2D input")
             require_finite(y, f"sequence {seqs.key(i)}: the 3D target")
             if len(x) < chunk:

@@ -1,6 +1,7 @@
 """The Bandai2-Cross report: predictions of an HDM05-trained lifter against another studio's people.
 
-:func:`cross_report` builds one :class:`~skelgnn.evaluation.report.Report` with, for the in-view samples and for all
+:func:`cross_report` builds one :class:`~skelgnn.evaluation.report.Report` with, for the in-view samples and
+for all
 samples (HDM05-Lift spec v1.2 §8; mm, root-relative, camera frame):
 
 * ``mpjpe``, ``p_mpjpe`` (similarity Procrustes), ``n_mpjpe`` (scale only), ``ht10``;
@@ -20,16 +21,16 @@ Shape letters: ``N`` samples, ``J`` = 17 joints.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 
-from ..data.sequences import SequenceSet
 from ..core.height import standing_height
 from ..core.metrics import auc, group_means, hard_tail, joint_errors, mpjpe, n_mpjpe, p_mpjpe, pck
-from .report import Report, Table, reprojection_errors
 from ..core.skeleton import Skeleton
+from ..data.sequences import SequenceSet
+from .report import Report, Table, reprojection_errors
 
 __all__ = ["AUC_THRESHOLDS_MM", "AGREE_JOINTS", "cross_metrics", "cross_report"]
 
@@ -71,7 +72,8 @@ def cross_metrics(pred: torch.Tensor, target: torch.Tensor, classes: np.ndarray,
         "per_class": {c: {"mpjpe": per_class[c], "samples": counts[c]}
                       for c in sorted(per_class, key=per_class.get)},
         "per_joint": {skeleton.joint_names[j]: float(per_joint[j]) for j in range(skeleton.num_joints)},
-        "per_joint_reproj_px": {skeleton.joint_names[j]: float(rp_joint[j]) for j in range(skeleton.num_joints)},
+        "per_joint_reproj_px": {skeleton.joint_names[j]: float(rp_joint[j])
+                                for j in range(skeleton.num_joints)},
     }
 
 
@@ -111,7 +113,8 @@ def _tables(r: dict) -> list[Table]:
         rows.append((label, f"{100 * a[k]:.1f} %", f"{100 * b[k]:.1f} %"))
     rows.append(("2D reprojection error (px)", f"{a['reproj_px']:.2f}", f"{b['reproj_px']:.2f}"))
     per_class = tuple((c, f"{v['mpjpe']:.2f}", str(v["samples"])) for c, v in a["per_class"].items())
-    per_joint = tuple((j, f"{v:.2f}", f"{a['per_joint_reproj_px'][j]:.2f}") for j, v in a["per_joint"].items())
+    per_joint = tuple((j, f"{v:.2f}",
+                       f"{a['per_joint_reproj_px'][j]:.2f}") for j, v in a["per_joint"].items())
     return [Table(("metric (mm)", "in view", "all"), tuple(rows)),
             Table(("content", "MPJPE", "samples"), per_class, "Per content, in view (easy → hard):"),
             Table(("joint", "MPJPE", "reprojection px"), per_joint, "Per joint, in view:")]

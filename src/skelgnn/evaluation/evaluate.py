@@ -11,7 +11,8 @@ it reads the data kind from the checkpoint's config and runs one of three driver
 * :func:`evaluate_3dhp_checkpoint`: cross-dataset PCK / AUC on the MPI-INF-3DHP test set.
 
 Each loads the model (:class:`skelgnn.lifting.api.Lifter`) and the data (:mod:`skelgnn.data`), predicts
-(:mod:`skelgnn.lifting.inference`) and builds a :class:`~skelgnn.evaluation.report.Report` (:mod:`skelgnn.evaluation.report`).
+(:mod:`skelgnn.lifting.inference`) and builds a :class:`~skelgnn.evaluation.report.Report`
+(:mod:`skelgnn.evaluation.report`).
 
 Conventions (docs/benchmarks.md): every test frame of every camera is one sample ("frame"); MPJPE is the
 mean over the 17 joints including the pelvis (error 0 after root alignment); "frame-wise" is the mean
@@ -29,9 +30,9 @@ import torch
 
 from ..core.errors import ParameterError, SkelgnnError
 from ..core.io import atomic_save_npz
-from ..data.h36m import h36m_data_files, load_vp3d_pair
 from ..data.bandai2 import cross_sequences
 from ..data.bandai2_files import is_cross_folder, load_cross
+from ..data.h36m import h36m_data_files, load_vp3d_pair
 from ..data.hdm05 import benchmark_sequences
 from ..data.hdm05_files import load_benchmark
 from ..data.mpi3dhp import read_3dhp_test
@@ -39,12 +40,13 @@ from ..data.sequences import SequenceSet
 from ..lifting.api import Lifter
 from ..lifting.checkpoint import CheckpointInfo, read_checkpoint
 from ..lifting.inference import fit_trajectories
+from .cross_report import cross_report
 from .protocol import Protocol
 from .rare_poses import attach_rare_flags, h36m_rare_flags
-from .cross_report import cross_report
 from .report import Note, Report, compute_report, protocol_report, score_3dhp
 
-__all__ = ["Evaluation", "evaluate", "checkpoint_data_kind", "evaluate_checkpoint", "evaluate_h36m_checkpoint",
+__all__ = ["Evaluation", "evaluate", "checkpoint_data_kind", "evaluate_checkpoint",
+           "evaluate_h36m_checkpoint",
            "evaluate_3dhp_checkpoint", "evaluate_protocol", "evaluate_3dhp", "evaluate_cross_checkpoint"]
 
 _H36M_ONLY = ("joints", "keep_s11_directions", "test_downsample", "rare")
@@ -57,7 +59,8 @@ class Evaluation:
 
     Attributes:
         kind: ``"hdm05"``, ``"bandai2"``, ``"h36m"`` or ``"3dhp"``.
-        report: the numbers and their protocol (:meth:`~skelgnn.evaluation.report.Report.to_markdown`, ``to_json``).
+        report: the numbers and their protocol (:meth:`~skelgnn.evaluation.report.Report.to_markdown`,
+            ``to_json``).
         predictions: (T, J, 3) mm per test sequence (empty for ``"3dhp"``).
         sequences: the test sequences (``None`` for ``"3dhp"``).
         protocol: the Human3.6M-style protocol (``"h36m"`` only).
@@ -70,11 +73,13 @@ class Evaluation:
     protocol: Protocol | None = None
 
     def save_predictions(self, path: str | Path) -> str:
-        """Write the predictions as float32 npz (one array per sequence key); returns what was written, in words."""
-        atomic_save_npz(path, **{k: p.astype(np.float32) for k, p in zip(self.sequences.keys, self.predictions)})
+        """Write the predictions as float32 npz (one array per sequence key); returns what was written, in
+        words."""
+        atomic_save_npz(path,
+                        **{k: p.astype(np.float32) for k, p in zip(self.sequences.keys, self.predictions)})
         if self.kind == "h36m":
-            return (f"{len(self.predictions)} arrays (T, {self.protocol.joints}, 3), one per subject/action/camera, "
-                    "camera frame, pelvis-relative, mm")
+            return (f"{len(self.predictions)} arrays (T, {self.protocol.joints}, 3), one per "
+                    "subject/action/camera, camera frame, pelvis-relative, mm")
         return f"{len(self.predictions)} arrays (T, 17, 3), camera frame, pelvis-relative, mm"
 
 
@@ -86,8 +91,9 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
 
     Args:
         checkpoint: a ``.pt`` file written by ``skelgnn train``.
-        data: the HDM05-Lift folder, the Bandai2-Cross folder (HDM05-trained checkpoints), the folder of VideoPose3D-layout npz files (``data.kind = "h36m"``
-            checkpoints), or ``data_test_3dhp.npz`` (``kind="3dhp"``).
+        data: the HDM05-Lift folder, the Bandai2-Cross folder (HDM05-trained checkpoints), the folder of
+            VideoPose3D-layout npz files (``data.kind = "h36m"`` checkpoints), or ``data_test_3dhp.npz``
+            (``kind="3dhp"``).
         kind: ``None`` (from the checkpoint: ``"hdm05"`` or ``"h36m"``) or ``"3dhp"``.
         input, split: HDM05-Lift only: 2D input (``"gt"``, default, or ``"noisy"``) and split (default
             ``"test"``).
@@ -104,43 +110,52 @@ def evaluate(checkpoint, data, *, kind: str | None = None, input: str | None = N
     if kind is None:
         kind = checkpoint_data_kind(checkpoint)
     if kind == "3dhp":
-        return Evaluation("3dhp", evaluate_3dhp_checkpoint(checkpoint, data, allow_pickle=allow_pickle, tta=tta,
+        return Evaluation("3dhp",
+                          evaluate_3dhp_checkpoint(checkpoint, data, allow_pickle=allow_pickle, tta=tta,
                                                            order=order), [])
     if kind == "h36m":  # VideoPose3D layout: the protocol comes from the config
         given = {"input": input, "split": split}
         wrong = [name for name in _HDM05_ONLY if given[name] is not None]
         if wrong:
-            raise ParameterError(" and ".join(f"{{{n}}}" for n in wrong) + " apply to HDM05-Lift checkpoints; this "
-                                 "checkpoint was trained with data.kind = 'h36m': its 2D source is the config's "
-                                 "data.input and it is evaluated on the protocol's test subjects", wrong)
+            raise ParameterError(" and ".join(f"{{{n}}}" for n in wrong) + " apply to HDM05-Lift "
+                                 "checkpoints; this checkpoint was trained with data.kind = 'h36m': its 2D "
+                                 "source is the config's data.input and it is evaluated on the protocol's "
+                                 "test subjects",
+                                 wrong)
         report, preds, seqs, protocol = evaluate_h36m_checkpoint(
             checkpoint, data, allow_pickle=allow_pickle, tta=tta, joints=joints,
             keep_s11_directions=keep_s11_directions, test_downsample=test_downsample, rare=rare)
         return Evaluation("h36m", report, preds, seqs, protocol)
-    values = {"joints": joints, "keep_s11_directions": keep_s11_directions, "test_downsample": test_downsample,
+    values = {"joints": joints, "keep_s11_directions": keep_s11_directions,
+              "test_downsample": test_downsample,
               "rare": rare}
     wrong = [name for name in _H36M_ONLY if values[name]]
     if wrong:
-        raise ParameterError(", ".join(f"{{{n}}}" for n in wrong) + ": only for checkpoints trained with data.kind "
-                             f"= 'h36m'; {_braces(checkpoint)} was trained on HDM05-Lift", wrong)
+        raise ParameterError(", ".join(f"{{{n}}}" for n in wrong) + ": only for checkpoints trained with "
+                             f"data.kind = 'h36m'; {_braces(checkpoint)} was trained on HDM05-Lift", wrong)
     if is_cross_folder(data):
         if split not in (None, "test"):
-            raise ParameterError(f"{{split}} {_braces(split)}: every clip of Bandai2-Cross is test data; leave "
+            raise ParameterError(f"{{split}} {_braces(split)}: every clip of Bandai2-Cross is test data; "
+                                 "leave "
                                  "{split} out", ["split"])
-        report, preds, seqs = evaluate_cross_checkpoint(checkpoint, data, input_kind=input or "gt", tta=bool(tta))
+        report, preds, seqs = evaluate_cross_checkpoint(checkpoint, data, input_kind=input or "gt",
+                                                        tta=bool(tta))
         return Evaluation("bandai2", report, preds, seqs)
-    report, preds, seqs = evaluate_checkpoint(checkpoint, data, input_kind=input or "gt", split=split or "test",
+    report, preds, seqs = evaluate_checkpoint(checkpoint, data, input_kind=input or "gt",
+                                              split=split or "test",
                                               tta=bool(tta))
     return Evaluation("hdm05", report, preds, seqs)
 
 
 def checkpoint_data_kind(checkpoint) -> str:
-    """``data.kind`` of the config stored in a checkpoint: ``"hdm05"`` (also for older checkpoints) or ``"h36m"``."""
+    """``data.kind`` of the config stored in a checkpoint: ``"hdm05"`` (also for older checkpoints) or
+    ``"h36m"``."""
     return CheckpointInfo.from_meta(read_checkpoint(checkpoint)).data_kind
 
 
 def _braces(value) -> str:
-    """``value`` as text that :meth:`str.format` keeps as it is (a path or value inside a message template)."""
+    """``value`` as text that :meth:`str.format` keeps as it is (a path or value inside a message
+    template)."""
     return str(value).replace("{", "{{").replace("}", "}}")
 
 
@@ -175,10 +190,12 @@ def evaluate_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", split: 
         "model": lifter.info.description,
         "model selection": "lowest validation MPJPE (validation clips of the training actors)",
     }
-    protocol["smoothness"] = ("Accel = mean |second difference error| per joint, mm/frame^2 at 30 fps; MPJVE the same "
-                              "with first differences; bone sd = per clip x camera std of each bone's length")
-    protocol["trajectory"] = ("camera-frame pelvis fitted by least squares to the 2D input with the true intrinsics "
-                              "(skelgnn.lifting.trajectory.fit_root); absolute MPJPE keeps the root")
+    protocol["smoothness"] = ("Accel = mean |second difference error| per joint, mm/frame^2 at 30 fps; MPJVE "
+                              "the same with first differences; bone sd = per clip x camera std of each "
+                              "bone's length")
+    protocol["trajectory"] = ("camera-frame pelvis fitted by least squares to the 2D input with the true "
+                              "intrinsics (skelgnn.lifting.trajectory.fit_root); absolute MPJPE keeps the "
+                              "root")
     roots = fit_trajectories(preds, seqs)
     report = compute_report(preds, seqs, skeleton, protocol=protocol, roots=roots,
                             title=f"{lifter.name} on HDM05-Lift {input_kind}")
@@ -214,8 +231,10 @@ def evaluate_cross_checkpoint(checkpoint, data_dir, *, input_kind: str = "gt", t
         "samples": f"every frame x 4 cameras = {seqs.num_frames}; in view: all 17 gt joints inside the image",
         "joints": "17 (Human3.6M order; head top = Head + (Head - Neck)); MPJPE13 leaves out 7-10",
         "PCK/AUC": "16 non-root joints; AUC over thresholds 0, 5, ..., 150 mm",
-        "height given": "each sequence's prediction scaled to the clip's true standing height (skelgnn.core.height)",
-        "reprojection": "prediction placed on its least-squares trajectory, projected with the true intrinsics",
+        "height given": "each sequence's prediction scaled to the clip's true standing height "
+                "(skelgnn.core.height)",
+        "reprojection": "prediction placed on its least-squares trajectory, projected with the true "
+                "intrinsics",
         "model": lifter.info.description,
     }
     report = cross_report(preds, seqs, in_view, roots, skeleton, protocol=protocol,
@@ -238,8 +257,8 @@ def _protocol_predictions(lifter: Lifter, seqs: SequenceSet, protocol: Protocol,
     return report, preds
 
 
-def evaluate_protocol(model: torch.nn.Module, meta: dict | CheckpointInfo, seqs: SequenceSet, protocol: Protocol,
-                      *, chunk: int = 4096) -> Report:
+def evaluate_protocol(model: torch.nn.Module, meta: dict | CheckpointInfo, seqs: SequenceSet,
+                      protocol: Protocol, *, chunk: int = 4096) -> Report:
     """Predict ``seqs`` with a loaded checkpoint (test-time flip per ``protocol``) and report.
 
     Args:
@@ -260,11 +279,11 @@ def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False
     """Driver: a checkpoint trained with ``data.kind = "h36m"`` on the test subjects of its protocol.
 
     The :class:`~skelgnn.evaluation.protocol.Protocol` is the one of the checkpoint's ``[data]`` config
-    (:meth:`~skelgnn.evaluation.protocol.Protocol.from_config`) with these overrides: ``tta`` (test-time flip; ``None``
-    keeps ``data.test_flip``), ``joints``, ``keep_s11_directions`` and ``test_downsample``. The files are
-    ``<data_dir>/data_3d_<name>.npz`` and ``<data_dir>/data_2d_<name>_<input>.npz`` (``name`` and ``input``
-    from the config). With ``rare`` the test frames farthest from their nearest training pose are flagged
-    (slow on the full Human3.6M: a nearest-neighbour search over the training poses).
+    (:meth:`~skelgnn.evaluation.protocol.Protocol.from_config`) with these overrides: ``tta`` (test-time flip;
+    ``None`` keeps ``data.test_flip``), ``joints``, ``keep_s11_directions`` and ``test_downsample``. The files
+    are ``<data_dir>/data_3d_<name>.npz`` and ``<data_dir>/data_2d_<name>_<input>.npz`` (``name`` and
+    ``input`` from the config). With ``rare`` the test frames farthest from their nearest training pose are
+    flagged (slow on the full Human3.6M: a nearest-neighbour search over the training poses).
 
     Returns:
         ``(report, predictions in mm, test sequences, protocol)``; the report is
@@ -292,10 +311,11 @@ def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False
     protocol = protocol.replace(**changes) if changes else protocol
     skeleton = lifter.skeleton
     if skeleton.num_joints != protocol.joints:
-        raise SkelgnnError(f"{checkpoint}: the model was trained on {skeleton.num_joints} joints, so it cannot be "
-                           f"evaluated with {protocol.joints} joints; the 16-joint protocol needs a model trained "
-                           "with data.joints = 16 (and the 17-joint one a 17-joint model)")
-    p3, p2 = h36m_data_files(data_dir, str(data.get("name", "h36m")), protocol.input_2d, allow_pickle=allow_pickle)
+        raise SkelgnnError(f"{checkpoint}: the model was trained on {skeleton.num_joints} joints, so it "
+                           f"cannot be evaluated with {protocol.joints} joints; the 16-joint protocol needs "
+                           "a model trained with data.joints = 16 (and the 17-joint one a 17-joint model)")
+    p3, p2 = h36m_data_files(data_dir, str(data.get("name", "h36m")), protocol.input_2d,
+                             allow_pickle=allow_pickle)
     pair = load_vp3d_pair(p3, p2, allow_pickle=True)
     seqs = protocol.splits(pair, splits=("test",), input_norm=lifter.input_norm)["test"]
     if len(seqs) == 0:
@@ -311,8 +331,8 @@ def evaluate_h36m_checkpoint(checkpoint, data_dir, *, allow_pickle: bool = False
                   seconds=round(time.perf_counter() - t0, 2))
     if "val_mpjpe" in sel:
         report.blocks.append(Note((f"Checkpoint {checkpoint}: epoch {sel.get('epoch')}, validation MPJPE "
-                                   f"{sel['val_mpjpe']:.2f} mm; {report['parameters'] / 1e6:.3f} M parameters, "
-                                   f"receptive field {report['receptive_field']}.",)))
+                                   f"{sel['val_mpjpe']:.2f} mm; {report['parameters'] / 1e6:.3f} M "
+                                   f"parameters, receptive field {report['receptive_field']}.",)))
     return report, preds, seqs, protocol
 
 
@@ -333,23 +353,25 @@ def evaluate_3dhp(model: torch.nn.Module, meta: dict | CheckpointInfo, path: str
         order: joint order of the file (see :func:`skelgnn.data.mpi3dhp.read_3dhp_test`).
 
     Returns:
-        :func:`~skelgnn.evaluation.report.score_3dhp`'s report plus ``protocol`` (a description of every switch) and
-        ``model``.
+        :func:`~skelgnn.evaluation.report.score_3dhp`'s report plus ``protocol`` (a description of every
+        switch) and ``model``.
     """
     lifter = Lifter(model, meta)
     skeleton = lifter.skeleton
     if skeleton.num_joints not in (16, 17):
         raise SkelgnnError(f"the checkpoint's skeleton has {skeleton.num_joints} joints; 3DHP needs 17 or 16")
     norm = lifter.input_norm
-    test = read_3dhp_test(path, allow_pickle=allow_pickle, joints=skeleton.num_joints, order=order, input_norm=norm)
+    test = read_3dhp_test(path, allow_pickle=allow_pickle, joints=skeleton.num_joints, order=order,
+                          input_norm=norm)
     preds = lifter.predict_sequences(test.seqs, tta=tta, chunk=chunk)
     report = score_3dhp(preds, test, skeleton.joint_names)
     report["protocol"] = {
         "dataset": "MPI-INF-3DHP test set (" + ", ".join(test.seqs.classes) + ")",
         "frames": "valid frames only (the file's 'valid' flags); every frame is fed to the model",
-        "3D": "universal (height-normalised) annotations, mm, pelvis-relative; joints mapped to Human3.6M order",
-        "2D input": f"the file's data_2d, normalised '{norm}' (screen: per sequence resolution, TS1-4 2048x2048, "
-                    "TS5-6 1920x1080)",
+        "3D": "universal (height-normalised) annotations, mm, pelvis-relative; joints mapped to Human3.6M "
+                          "order",
+        "2D input": f"the file's data_2d, normalised '{norm}' (screen: per sequence resolution, TS1-4 "
+                    "2048x2048, TS5-6 1920x1080)",
         "test-time flip": "on" if tta else "off",
         "PCK": "share of joints closer than 150 mm (pck150: all joints incl. pelvis; pck150_14: 14 joints)",
         "AUC": "mean PCK over thresholds 0..149 mm in 1 mm steps",

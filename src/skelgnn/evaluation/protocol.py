@@ -15,7 +15,8 @@ with error 0 as in VideoPose3D):
   (mean over the action classes of each class's frame-wise mean, the number papers print), always both;
   ``headline_average`` only says which one a one-line summary quotes.
 * Hard poses: HT5/HT10/HT20 (mean MPJPE of the worst 5/10/20 % samples), actions sorted easy → hard,
-  and rare poses (test frames farthest from their nearest training pose, :mod:`skelgnn.evaluation.rare_poses`, by
+  and rare poses (test frames farthest from their nearest training pose, :mod:`skelgnn.evaluation.rare_poses`,
+  by
   :func:`skelgnn.data.hdm05.rare_pose_distances` on world poses).
 
 Shape letters: ``T`` frames, ``J`` joints, ``N`` samples.
@@ -103,7 +104,8 @@ class Protocol:
             object.__setattr__(self, name, v)
         overlap = set(self.train_subjects) & set(self.test_subjects)
         if overlap:
-            raise SkelgnnError(f"Protocol: subjects {sorted(overlap)} are in both the train and the test split")
+            raise SkelgnnError(f"Protocol: subjects {sorted(overlap)} are in both the train and the test "
+                               "split")
         object.__setattr__(self, "extra_exclude", _pairs(self.extra_exclude))
         if self.joints not in (16, 17):
             raise SkelgnnError(f"Protocol.joints must be 17 or 16, got {self.joints!r}")
@@ -112,7 +114,8 @@ class Protocol:
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise SkelgnnError(f"Protocol.{name} must be an integer >= 1, got {v!r}")
         if self.headline_average not in _AVERAGES:
-            raise SkelgnnError(f"Protocol.headline_average must be one of {_AVERAGES}, got {self.headline_average!r}")
+            raise SkelgnnError(f"Protocol.headline_average must be one of {_AVERAGES}, got "
+                               f"{self.headline_average!r}")
         if not 0.0 < self.rare_fraction < 1.0:
             raise SkelgnnError(f"Protocol.rare_fraction must be in (0, 1), got {self.rare_fraction}")
         if self.up_axis not in ("y", "z"):
@@ -179,8 +182,8 @@ class Protocol:
     def describe(self) -> dict[str, str]:
         """Every switch in words, to be printed with every result."""
         excl = [f"{s} {a!r}" for s, a in self.exclude]
-        joints = ("17 (Human3.6M order), pelvis included with error 0 after root alignment" if self.joints == 17
-                  else "16 (Neck/Nose dropped), pelvis included with error 0")
+        joints = ("17 (Human3.6M order), pelvis included with error 0 after root alignment"
+                  if self.joints == 17 else "16 (Neck/Nose dropped), pelvis included with error 0")
         frames = ("every frame" if self.test_downsample == 1 else f"every {self.test_downsample}th frame")
         return {
             "dataset": self.dataset,
@@ -191,12 +194,13 @@ class Protocol:
             "joints": joints,
             "test-time flip": "on" if self.test_flip else "off",
             "test frames": f"{frames} at {self.fps:g} fps, every camera (each frame × camera is one sample)",
-            "train frames": "every frame" if self.train_downsample == 1 else f"every {self.train_downsample}th frame",
-            "averaging": (f"both reported; headline {self.headline_average} (action-wise = mean over actions of "
-                          "the per-action frame mean, frame-wise = mean over samples)"),
+            "train frames": "every frame" if self.train_downsample == 1 else "every "
+                f"{self.train_downsample}th frame",
+            "averaging": (f"both reported; headline {self.headline_average} (action-wise = mean over actions "
+                          "of the per-action frame mean, frame-wise = mean over samples)"),
             "model selection": self.model_selection,
             "validation": f"every {self.val_every}th (subject, action) of the training subjects, all cameras",
             "hard poses": (f"HT5/HT10/HT20 = mean MPJPE of the worst 5/10/20 % samples; rare poses = the "
-                           f"{100 * self.rare_fraction:g} % test frames farthest from their nearest training pose "
-                           f"(every {self.rare_train_step}th training frame, yaw-canonicalised)"),
+                           f"{100 * self.rare_fraction:g} % test frames farthest from their nearest training "
+                           f"pose (every {self.rare_train_step}th training frame, yaw-canonicalised)"),
         }

@@ -3,8 +3,8 @@
 A pose is compared root-relative and yaw-canonicalised (:func:`skelgnn.data.hdm05.rare_pose_distances`,
 the same measure that flags HDM05-Lift's fixed Rare20 frames); the ``fraction`` of test frames with
 the largest distance are "rare". :func:`h36m_rare_flags` runs the search on VideoPose3D-layout data under
-a :class:`~skelgnn.evaluation.protocol.Protocol`; :func:`attach_rare_flags` puts the flags on the test sequences,
-where the reports pick them up.
+a :class:`~skelgnn.evaluation.protocol.Protocol`; :func:`attach_rare_flags` puts the flags on the test
+sequences, where the reports pick them up.
 """
 
 from __future__ import annotations
@@ -75,15 +75,16 @@ def h36m_rare_flags(protocol: Protocol, data: VP3DPair, *, actions: Iterable[str
     """Rare-pose flags of the test frames of VideoPose3D-layout files under ``protocol``.
 
     Test frames are taken at ``protocol.test_downsample`` (so the flags fit the test sequences of
-    :meth:`Protocol.splits <skelgnn.evaluation.protocol.Protocol.splits>`); the reference is every ``protocol.rare_train_step``-th frame of every training
-    subject's sequence (validation sequences included). Then :func:`attach_rare_flags` puts them on the
-    test set.
+    :meth:`Protocol.splits <skelgnn.evaluation.protocol.Protocol.splits>`); the reference is every
+    ``protocol.rare_train_step``-th frame of every training subject's sequence (validation sequences
+    included). Then :func:`attach_rare_flags` puts them on the test set.
 
     Returns:
         ``(flags, distances)`` as :func:`rare_pose_flags`.
     """
     common = {"joints": protocol.joints, "exclude": protocol.exclude, "actions": actions}
-    test = h36m_world_poses(data, subjects=protocol.test_subjects, downsample=protocol.test_downsample, **common)
+    test = h36m_world_poses(data, subjects=protocol.test_subjects, downsample=protocol.test_downsample,
+                            **common)
     train = h36m_world_poses(data, subjects=protocol.train_subjects, **common)
     return rare_pose_flags(test, train, fraction=protocol.rare_fraction, train_step=protocol.rare_train_step,
                            up_axis=protocol.up_axis)
@@ -101,7 +102,7 @@ def attach_rare_flags(seqs: SequenceSet, flags: dict[str, np.ndarray]) -> Sequen
             raise SkelgnnError(f"no rare-pose flags for sequence {key}")
         f = np.asarray(flags[group], dtype=bool)
         if len(f) != len(seqs.inputs[i]):
-            raise SkelgnnError(f"rare-pose flags of {group} have {len(f)} frames, the sequence {len(seqs.inputs[i])} "
-                               "(read both with the same downsample)")
+            raise SkelgnnError(f"rare-pose flags of {group} have {len(f)} frames, the sequence "
+                               f"{len(seqs.inputs[i])} (read both with the same downsample)")
         seqs.rare[i] = f.copy()
     return seqs

@@ -7,7 +7,8 @@ builders compute the numbers each benchmark defines:
 
 * :func:`compute_report`: HDM05-Lift (docs/benchmarks.md, Metrics): frame-wise and class-wise errors, hard
   tail, Rare20, PCK/AUC, smoothness and trajectory metrics;
-* :func:`protocol_report`: Human3.6M-style protocols (:class:`skelgnn.evaluation.protocol.Protocol`): Protocols
+* :func:`protocol_report`: Human3.6M-style protocols (:class:`skelgnn.evaluation.protocol.Protocol`):
+Protocols
   #1-#3 and MPJVE, action-wise and frame-wise, hard and rare poses;
 * :func:`score_3dhp`: MPI-INF-3DHP (cross-dataset): PCK@150 mm, AUC and MPJPE per sequence.
 
@@ -26,14 +27,27 @@ import numpy as np
 import torch
 
 from ..core.errors import ShapeError, SkelgnnError
-from ..core.metrics import (accel_error, auc, bone_length_std, classwise_mean, group_means, hard_tail,
-                             joint_errors, mpjpe, mpjve, n_mpjpe, p_mpjpe, pck)
+from ..core.metrics import (
+    accel_error,
+    auc,
+    bone_length_std,
+    classwise_mean,
+    group_means,
+    hard_tail,
+    joint_errors,
+    mpjpe,
+    mpjve,
+    n_mpjpe,
+    p_mpjpe,
+    pck,
+)
 from ..core.skeleton import H36M_17, Skeleton
 from ..data.mpi3dhp import PCK14_JOINTS, MPI3DHPTest
 from ..data.sequences import SequenceSet, require_finite
 from .protocol import Protocol
 
-__all__ = ["Report", "Table", "Note", "stack_targets", "compute_report", "jitter_metrics", "trajectory_metrics",
+__all__ = ["Report", "Table", "Note", "stack_targets", "compute_report", "jitter_metrics",
+           "trajectory_metrics",
            "reprojection_errors", "protocol_report",
            "per_frame_errors", "hard_pose_analysis", "score_3dhp"]
 
@@ -63,7 +77,8 @@ class Note:
 
 
 class Report(dict):
-    """The numbers of one evaluation (this dict: JSON-ready, with its ``protocol`` description) and their tables.
+    """The numbers of one evaluation (this dict: JSON-ready, with its ``protocol`` description) and their
+    tables.
 
     Args:
         values: the numbers; ``values["protocol"]`` is ``{switch: description}``, printed first.
@@ -233,7 +248,8 @@ def _hdm05_tables(report: dict) -> list[Table]:
     rows.append(("PCK@150mm / AUC", f"{100 * report['pck150']:.1f} % / {100 * report['auc']:.1f} %"))
     for k, label in (("accel", "Accel (mm/frame²)"), ("bone_std", "bone-length sd over time"),
                      ("bone_std_target", "bone-length sd over time, ground truth"),
-                     ("root_error", "root position error (camera frame)"), ("abs_mpjpe", "absolute MPJPE (root kept)"),
+                     ("root_error", "root position error (camera frame)"), ("abs_mpjpe", "absolute MPJPE "
+                                                                            "(root kept)"),
                      ("reproj_px", "2D reprojection error on the fitted trajectory (px)")):
         if k in report:
             rows.append((label, f"{report[k]:.2f}"))
@@ -247,10 +263,12 @@ def _hdm05_tables(report: dict) -> list[Table]:
         per_joint = tuple((j, f"{v:.2f}", f"{rp[j]:.2f}") for j, v in report["per_joint"].items())
         joint_table = Table(("joint", "MPJPE", "reprojection px"), per_joint, "Per joint:")
     else:
-        joint_table = Table(("joint", "MPJPE"), tuple((j, f"{v:.2f}") for j, v in report["per_joint"].items()),
+        joint_table = Table(("joint", "MPJPE"),
+                            tuple((j, f"{v:.2f}") for j, v in report["per_joint"].items()),
                             "Per joint:")
     return [Table(("metric", "mm"), tuple(rows)),
-            Table(("class", "MPJPE", "P-MPJPE", "samples"), per_class, "Per class (easy → hard):"), joint_table]
+            Table(("class", "MPJPE", "P-MPJPE", "samples"), per_class, "Per class (easy → hard):"),
+            joint_table]
 
 
 # ---------------------------------------------------------------------------------------- Human3.6M protocols
@@ -295,7 +313,8 @@ def per_frame_errors(preds: Sequence[np.ndarray], seqs: SequenceSet) -> dict[str
             vel_cls.extend([c] * len(v))
     return {
         "mpjpe": torch.cat(p1).numpy(), "p_mpjpe": torch.cat(p2).numpy(), "n_mpjpe": torch.cat(p3).numpy(),
-        "mpjve": torch.cat(vel).numpy() if vel else np.zeros(0), "mpjve_class": np.array(vel_cls, dtype=object),
+        "mpjve": torch.cat(vel).numpy() if vel else np.zeros(0),
+            "mpjve_class": np.array(vel_cls, dtype=object),
         "joint": (joint_sum / n).numpy(),
     }
 
@@ -304,7 +323,8 @@ def _labels(seqs: SequenceSet) -> list[str]:
     return [c for c, x in zip(seqs.classes, seqs.inputs) for _ in range(len(x))]
 
 
-def hard_pose_analysis(per_frame: np.ndarray, classes: Sequence[str], qs: Sequence[float] = (5, 10, 20)) -> dict:
+def hard_pose_analysis(per_frame: np.ndarray, classes: Sequence[str],
+                       qs: Sequence[float] = (5, 10, 20)) -> dict:
     """Hard-pose summary of per-sample MPJPE: hard tails and the actions sorted easy → hard.
 
     Args:
@@ -356,7 +376,7 @@ def protocol_report(preds: Sequence[np.ndarray], seqs: SequenceSet, protocol: Pr
     err = per_frame_errors(preds, seqs)
     labels = _labels(seqs)
     J = seqs.targets[0].shape[1]
-    names = protocol.skeleton.joint_names if J == protocol.joints else tuple(f"joint_{j}" for j in range(J))
+    names = protocol.skeleton.joint_names if protocol.joints == J else tuple(f"joint_{j}" for j in range(J))
     report: dict = {"protocol": protocol.describe(), "protocol_fields": protocol.to_dict()}
     for key, metric in (("protocol_1", "mpjpe"), ("protocol_2", "p_mpjpe"), ("protocol_3", "n_mpjpe")):
         report[key] = {"metric": {"mpjpe": "MPJPE", "p_mpjpe": "P-MPJPE", "n_mpjpe": "N-MPJPE"}[metric],
@@ -366,11 +386,13 @@ def protocol_report(preds: Sequence[np.ndarray], seqs: SequenceSet, protocol: Pr
     report["headline"] = {"average": protocol.headline_average,
                           **{k: report[k][avg] for k in ("protocol_1", "protocol_2", "protocol_3")}}
     per = {m: group_means(torch.from_numpy(err[m]), labels) for m in ("mpjpe", "p_mpjpe", "n_mpjpe")}
-    vel = group_means(torch.from_numpy(err["mpjve"]), err["mpjve_class"].tolist()) if len(err["mpjve"]) else {}
+    vel = group_means(torch.from_numpy(err["mpjve"]),
+                      err["mpjve_class"].tolist()) if len(err["mpjve"]) else {}
     counts: dict[str, int] = {}
     for c in labels:
         counts[c] = counts.get(c, 0) + 1
-    report["per_action"] = {c: {"mpjpe": per["mpjpe"][c], "p_mpjpe": per["p_mpjpe"][c], "n_mpjpe": per["n_mpjpe"][c],
+    report["per_action"] = {c: {"mpjpe": per["mpjpe"][c], "p_mpjpe": per["p_mpjpe"][c],
+                                "n_mpjpe": per["n_mpjpe"][c],
                                 "mpjve": vel.get(c, float("nan")), "samples": counts[c]}
                             for c in sorted(per["mpjpe"], key=per["mpjpe"].get)}
     report["per_joint"] = {names[j]: float(err["joint"][j]) for j in range(J)}
@@ -378,7 +400,8 @@ def protocol_report(preds: Sequence[np.ndarray], seqs: SequenceSet, protocol: Pr
     rare = np.concatenate(seqs.rare).astype(bool) if seqs.rare else np.zeros(0, dtype=bool)
     if len(rare) == len(err["mpjpe"]) and rare.any():
         report["rare_poses"] = {"rare_mpjpe": float(err["mpjpe"][rare].mean()),
-                                "common_mpjpe": float(err["mpjpe"][~rare].mean()) if (~rare).any() else float("nan"),
+                                "common_mpjpe": (float(err["mpjpe"][~rare].mean()) if (~rare).any()
+                                                 else float("nan")),
                                 "rare_samples": int(rare.sum()), "fraction": float(rare.mean())}
     report["samples"] = int(len(err["mpjpe"]))
     report["sequences"] = len(seqs)
@@ -388,7 +411,8 @@ def protocol_report(preds: Sequence[np.ndarray], seqs: SequenceSet, protocol: Pr
 def _protocol_blocks(report: dict) -> list[Table | Note]:
     """The protocol numbers, then the hard tail and rare poses, then per action and per joint."""
     rows = tuple((label, _mm(report[key]["action_wise"]), _mm(report[key]["frame_wise"]))
-                 for key, label in (("protocol_1", "Protocol #1 MPJPE"), ("protocol_2", "Protocol #2 P-MPJPE"),
+                 for key, label in (("protocol_1", "Protocol #1 MPJPE"),
+                                    ("protocol_2", "Protocol #2 P-MPJPE"),
                                     ("protocol_3", "Protocol #3 N-MPJPE"), ("mpjve", "MPJVE")))
     hp = report["hard_poses"]
     note = [f"Hard tail: HT5 {_mm(hp['ht5'])}, HT10 {_mm(hp['ht10'])}, HT20 {_mm(hp['ht20'])} mm "
@@ -398,8 +422,8 @@ def _protocol_blocks(report: dict) -> list[Table | Note]:
         note.append(f"Rare poses ({100 * r['fraction']:.0f} % of samples): MPJPE {_mm(r['rare_mpjpe'])} mm, "
                     f"other poses {_mm(r['common_mpjpe'])} mm.")
     ht = {r["action"]: r["ht10"] for r in hp["actions_easy_to_hard"]}
-    per_action = tuple((a, _mm(r["mpjpe"]), _mm(r["p_mpjpe"]), _mm(r["n_mpjpe"]), _mm(r["mpjve"]), _mm(ht.get(a)),
-                        str(r["samples"])) for a, r in report["per_action"].items())
+    per_action = tuple((a, _mm(r["mpjpe"]), _mm(r["p_mpjpe"]), _mm(r["n_mpjpe"]), _mm(r["mpjve"]),
+                        _mm(ht.get(a)), str(r["samples"])) for a, r in report["per_action"].items())
     per_joint = tuple((j, _mm(v)) for j, v in report["per_joint"].items())
     return [Table(("metric", "action-wise (mm)", "frame-wise (mm)"), rows), Note(tuple(note)),
             Table(("action", "MPJPE", "P-MPJPE", "N-MPJPE", "MPJVE", "HT10", "samples"), per_action,
@@ -418,8 +442,8 @@ def score_3dhp(preds: list[np.ndarray], test: MPI3DHPTest, joint_names: tuple[st
         joint_names: names of the J joints (default: Human3.6M 17, or 16 without "neck").
 
     Returns:
-        a :class:`Report` ``{"per_sequence": {TS: {pck150, auc, pck150_14, auc_14, mpjpe, frames}}, "overall": {…}
-        (pooled over every valid frame), "sequence_mean": {…} (mean over sequences)}``; PCK and AUC are
+        a :class:`Report` ``{"per_sequence": {TS: {pck150, auc, pck150_14, auc_14, mpjpe, frames}}, "overall":
+        {…} (pooled over every valid frame), "sequence_mean": {…} (mean over sequences)}``; PCK and AUC are
         percentages.
     """
     if len(preds) != len(test.seqs):
@@ -435,7 +459,8 @@ def score_3dhp(preds: list[np.ndarray], test: MPI3DHPTest, joint_names: tuple[st
         t = torch.from_numpy(np.asarray(t, dtype=np.float64))[torch.from_numpy(v)]
         p, t = p - p[:, :1], t - t[:, :1]
         vals = {"pck150": 100 * pck(p, t, 150.0), "auc": 100 * auc(p, t),
-                "pck150_14": 100 * pck(p[:, sel14], t[:, sel14], 150.0), "auc_14": 100 * auc(p[:, sel14], t[:, sel14]),
+                "pck150_14": 100 * pck(p[:, sel14], t[:, sel14], 150.0),
+                "auc_14": 100 * auc(p[:, sel14], t[:, sel14]),
                 "mpjpe": mpjpe(p, t)}
         name = key.split("/", 1)[0]
         per[name] = {k: float(x.mean()) for k, x in vals.items()}
@@ -448,7 +473,8 @@ def score_3dhp(preds: list[np.ndarray], test: MPI3DHPTest, joint_names: tuple[st
     rows = [_3dhp_row(name, r, r["frames"]) for name, r in per.items()]
     rows += [_3dhp_row("all (pooled over frames)", overall, overall["frames"]),
              _3dhp_row("mean over sequences", seq_mean, "")]
-    header = ("sequence", "PCK@150 (%)", "AUC (%)", "PCK@150, 14 joints (%)", "AUC, 14 joints (%)", "MPJPE (mm)",
+    header = ("sequence", "PCK@150 (%)", "AUC (%)", "PCK@150, 14 joints (%)", "AUC, 14 joints (%)", "MPJPE "
+              "(mm)",
               "frames")
     return Report({"per_sequence": per, "overall": overall, "sequence_mean": seq_mean}, title=title,
                   blocks=[Table(header, tuple(rows))])

@@ -44,8 +44,18 @@ from ..core.camera_rigs import ring_cameras
 from ..core.cameras import Camera
 from ..core.errors import SkelgnnError
 from ..core.skeleton import H36M_17
-from ..data.hdm05 import (FOCAL_PX, IMAGE_SIZE, LOOK_AT_HEIGHT_MM, NOISE_SEED, NOISE_SIGMA_PX, OUTLIER_PROB,
-                           OUTLIER_SIGMA_PX, RING_HEIGHT_MM, RING_RADIUS_MM, YAWS_DEG)
+from ..data.hdm05 import (
+    FOCAL_PX,
+    IMAGE_SIZE,
+    LOOK_AT_HEIGHT_MM,
+    NOISE_SEED,
+    NOISE_SIGMA_PX,
+    OUTLIER_PROB,
+    OUTLIER_SIGMA_PX,
+    RING_HEIGHT_MM,
+    RING_RADIUS_MM,
+    YAWS_DEG,
+)
 from ..data.hdm05_files import load_benchmark
 from ..data.sequences import SequenceSet
 from ..data.views import append_view, noise_scale, pixel_noise
@@ -206,29 +216,30 @@ def run_robustness(checkpoint: str | os.PathLike, data_dir: str | os.PathLike, *
                      "noise_sigma_px": NOISE_SIGMA_PX * ch.noise_scale if input_kind == "noisy" else 0.0,
                      "mpjpe": rep["mpjpe"], "p_mpjpe": rep["p_mpjpe"],
                      "mpjpe_classwise": rep["mpjpe_classwise"],
-                     **{k: rep[k] for k in ("root_error", "root_error_pct", "root_depth_error_pct", "abs_mpjpe")},
+                     **{k: rep[k] for k in ("root_error", "root_error_pct", "root_depth_error_pct",
+                                            "abs_mpjpe")},
                      "samples": rep["samples"], **stats})
     base = next((r for r in rows if r["name"] == "baseline"), None)
     for r in rows:
         r["ratio_to_baseline"] = r["mpjpe"] / base["mpjpe"] if base else float("nan")
     noise = ("none (exact projection)" if input_kind == "gt" else
-             f"sigma {NOISE_SIGMA_PX:g} px + {100 * OUTLIER_PROB:g} % outliers sigma {OUTLIER_SIGMA_PX:g} px, "
-             f"both x max(width, height)/1000, PCG64 seed {seed}")
+             f"sigma {NOISE_SIGMA_PX:g} px + {100 * OUTLIER_PROB:g} % outliers sigma {OUTLIER_SIGMA_PX:g} "
+             f"px, both x max(width, height)/1000, PCG64 seed {seed}")
     return {
         "checkpoint": str(checkpoint), "model": lifter.name, "input_norm": norm,
         "input": input_kind,
         "seed": seed, "tta": tta, "seconds": round(time.perf_counter() - t0, 2),
         "protocol": {
             "data": "HDM05-Lift (spec v1) test actors mm, tr, re-projected through changed virtual cameras",
-            "cameras": "benchmark rule: 4 per clip on a ring around (mean root x, 900, mean root z) at 1600 mm "
-                       "height, yaw 45/135/225/315 deg, pinhole, principal point at the image centre; one "
+            "cameras": "benchmark rule: 4 per clip on a ring around (mean root x, 900, mean root z) at 1600 "
+                       "mm height, yaw 45/135/225/315 deg, pinhole, principal point at the image centre; one "
                        "parameter changed per row; image-size rows keep the focal length (1145 px)",
             "2D noise": noise,
             "2D normalisation": f"{norm} (as the checkpoint was trained)",
             "metrics": "MPJPE and P-MPJPE in mm, frame-wise over every frame x 4 cameras, 17 joints, "
-                       "pelvis-relative camera frame; root error = camera-frame pelvis fitted by least squares "
-                       "with the changed cameras' intrinsics (skelgnn.lifting.trajectory), in mm and % of the camera "
-                       "distance",
+                       "pelvis-relative camera frame; root error = camera-frame pelvis fitted by least "
+                       "squares with the changed cameras' intrinsics (skelgnn.lifting.trajectory), in mm and "
+                       "% of the camera distance",
         },
         "rows": rows,
     }
@@ -242,12 +253,14 @@ def robustness_markdown(report: dict) -> str:
     for k, v in report["protocol"].items():
         lines.append(f"- {k}: {v}")
     lines += ["", ("| camera change | f (px) | distance (m) | image (px) | noise σ (px) | 2D in image "
-                   "| median box (px) | MPJPE (mm) | P-MPJPE (mm) | × baseline | root error (mm) | root error (%) |"),
+                   "| median box (px) | MPJPE (mm) | P-MPJPE (mm) | × baseline | root error (mm) | root "
+                   "error (%) |"),
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["rows"]:
         lines.append(f"| {r['label']} | {r['focal_px']:g} | {r['distance_mm'] / 1000:g} "
-                     f"| {r['width']}x{r['height']} | {r['noise_sigma_px']:g} | {100 * r['inside_image']:.1f} % "
-                     f"| {r['median_box_px']:.0f} "
+                     f"| {r['width']}x{r['height']} | {r['noise_sigma_px']:g} | "
+                     f"{100 * r['inside_image']:.1f} % | {r['median_box_px']:.0f} "
                      f"| {r['mpjpe']:.1f} | {r['p_mpjpe']:.1f} | {r['ratio_to_baseline']:.2f} "
-                     f"| {r.get('root_error', float('nan')):.0f} | {r.get('root_error_pct', float('nan')):.1f} |")
+                     f"| {r.get('root_error', float('nan')):.0f} | "
+                     f"{r.get('root_error_pct', float('nan')):.1f} |")
     return "\n".join(lines) + "\n"

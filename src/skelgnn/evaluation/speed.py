@@ -345,7 +345,8 @@ def run_speed(models: Sequence[str] | None = None, *, skeleton: Skeleton = H36M_
     for row in rows:
         row["fraction_of_matmul"] = row["achieved_flops_per_s"] / peak
         if "train_samples_per_s" in row:
-            row["train_fraction_of_matmul"] = row["train_flops_per_sample"] * row["train_samples_per_s"] / peak
+            train_flops_per_s = row["train_flops_per_sample"] * row["train_samples_per_s"]
+            row["train_fraction_of_matmul"] = train_flops_per_s / peak
     return {
         "machine": _machine(device),
         "settings": {"batch": batch, "repeats": repeats, "frames": frames, "budget_s": budget_s,
@@ -387,16 +388,19 @@ def speed_markdown(report: dict) -> str:
             f"| {_si(r['achieved_flops_per_s'])} | {100 * r['fraction_of_matmul']:.1f} % |"
         )
     if s.get("train"):
-        lines += ["", (f"Training: forward + backward + Adam step at batch {s['train_batch']}, train mode (multi-frame "
-                       "models strided where they can be), median of torch.utils.benchmark blocks."), "",
-                  "| model | strided | FLOPs/sample (fwd+bwd) | step (ms) | samples/s | FLOP/s | of matmul peak |",
+        lines += ["", (f"Training: forward + backward + Adam step at batch {s['train_batch']}, train mode "
+                       "(multi-frame models strided where they can be), median of torch.utils.benchmark "
+                       "blocks."), "",
+                  "| model | strided | FLOPs/sample (fwd+bwd) | step (ms) | samples/s | FLOP/s | of matmul "
+                  "peak |",
                   "|---|---|--:|--:|--:|--:|--:|"]
         for r in report["models"]:
             lines.append(
-                f"| {r['name']} | {'yes' if r['train_strided'] else 'no'} | {_si(r['train_flops_per_sample'])} "
-                f"| {r['train_step_ms']:.3g} | {r['train_samples_per_s']:.4g} "
-                f"| {_si(r['train_flops_per_sample'] * r['train_samples_per_s'])} "
-                f"| {100 * r['train_fraction_of_matmul']:.1f} % |")
+                f"| {r['name']} | {'yes' if r['train_strided'] else 'no'} | "
+                f"{_si(r['train_flops_per_sample'])} | {r['train_step_ms']:.3g} | "
+                f"{r['train_samples_per_s']:.4g} | "
+                f"{_si(r['train_flops_per_sample'] * r['train_samples_per_s'])} | "
+                f"{100 * r['train_fraction_of_matmul']:.1f} % |")
     missed = sorted({op for r in report["models"] for op in r["uncounted_ops"]})
     if missed:
         ops = ", ".join(f"`{op}`" for op in missed)

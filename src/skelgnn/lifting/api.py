@@ -34,8 +34,19 @@ from .bvh_export import write_bvh
 from .checkpoint import CheckpointInfo, load_checkpoint
 from .inference import predict_sequences
 from .outputs import check_outputs
-from .predict import (FRAME_DESCRIPTION, Prediction, check_pictures, default_checkpoint, predict_keypoints,
-                      read_input, save_prediction, size_statement, track_index, unknown_meta, write_pictures)
+from .predict import (
+    FRAME_DESCRIPTION,
+    Prediction,
+    check_pictures,
+    default_checkpoint,
+    predict_keypoints,
+    read_input,
+    save_prediction,
+    size_statement,
+    track_index,
+    unknown_meta,
+    write_pictures,
+)
 
 __all__ = ["LiftResult", "Lifter", "predict_file"]
 
@@ -132,9 +143,11 @@ class Lifter:
     def predict_sequences(self, seqs, *, tta: bool = False, chunk: int = 4096) -> list[np.ndarray]:
         """Every sequence of a :class:`~skelgnn.data.sequences.SequenceSet` (inputs normalised as
         :attr:`input_norm` says), in mm (:func:`skelgnn.lifting.inference.predict_sequences`)."""
-        return predict_sequences(self.model, seqs, self.skeleton, tta=tta, scale_mm=self.scale_mm, chunk=chunk)
+        return predict_sequences(self.model, seqs, self.skeleton, tta=tta, scale_mm=self.scale_mm,
+                                 chunk=chunk)
 
-    def lift(self, keypoints, *, width: int | None = None, height: int | None = None, layout: str | None = None,
+    def lift(self, keypoints, *, width: int | None = None, height: int | None = None,
+             layout: str | None = None,
              fps: float | None = None, subject_height: float | None = None, trajectory: bool = False,
              focal_px: float | None = None, fov_deg: float | None = None, conf_threshold: float = 0.3,
              tta: bool = False, smooth: str | None = "default", bones: bool = True,
@@ -170,16 +183,17 @@ class Lifter:
         else:
             kp = keypoints_from_array(keypoints, layout=layout)
         pred = predict_keypoints(self.model, self.info, kp, width=width, height=height, fps=fps,
-                                 conf_threshold=conf_threshold, tta=tta, checkpoint=self.source, smooth=smooth,
+                                 conf_threshold=conf_threshold, tta=tta, checkpoint=self.source,
+                                 smooth=smooth,
                                  bones=bones, trajectory=trajectory, focal_px=focal_px, fov_deg=fov_deg,
                                  subject_height=subject_height)
         return LiftResult(**{f.name: getattr(pred, f.name) for f in fields(Prediction)})
 
 
 class LiftResult(Prediction):
-    """What :meth:`Lifter.lift` returns: the arrays of :class:`~skelgnn.lifting.predict.Prediction` (``joints_3d``
-    (P, T, 17, 3) mm, camera frame, pelvis-relative; ``root_3d`` and ``joints_3d_camera`` with a trajectory;
-    ``joints_2d``, ``flags``, ``track_ids``, ``frames``, ...), :attr:`metadata`, and writers.
+    """What :meth:`Lifter.lift` returns: the arrays of :class:`~skelgnn.lifting.predict.Prediction`
+    (``joints_3d`` (P, T, 17, 3) mm, camera frame, pelvis-relative; ``root_3d`` and ``joints_3d_camera`` with
+    a trajectory; ``joints_2d``, ``flags``, ``track_ids``, ``frames``, ...), :attr:`metadata`, and writers.
 
     ``track`` in the writers is a row of ``joints_3d`` (0: the first track; ``track_ids[track]`` is its id).
     """
@@ -238,7 +252,8 @@ class LiftResult(Prediction):
         return Path(path)
 
     def to_png(self, path: str | os.PathLike, track: int = 0, *, frame: int | None = None) -> Path:
-        """Draw the 2D input beside the 3D pose of one frame (1-based; default the middle one); needs matplotlib."""
+        """Draw the 2D input beside the 3D pose of one frame (1-based; default the middle one); needs
+        matplotlib."""
         check_pictures(png=path)
         return self._draw(path, track, png=path, frame=frame)
 
@@ -248,7 +263,8 @@ class LiftResult(Prediction):
         return self._draw(path, track, gif=path)
 
     def to_html(self, path: str | os.PathLike, track: int = 0) -> Path:
-        """Write a self-contained interactive 3D viewer of one track (camera frame with the trajectory, if fitted)."""
+        """Write a self-contained interactive 3D viewer of one track (camera frame with the trajectory, if
+        fitted)."""
         return self._draw(path, track, html=path)
 
 
@@ -269,8 +285,8 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
         out_path: ``.npz`` or ``.csv`` output (:mod:`skelgnn.lifting.predict`); ``None`` writes nothing.
         layout, width, height, fps, conf_threshold, tta, min_track_length, smooth, bones, trajectory,
             focal_px, fov_deg, subject_height: as :meth:`Lifter.lift`.
-        bvh_path: also write this track's motion as BVH (:func:`skelgnn.lifting.bvh_export.write_bvh`), with the
-            root trajectory when ``trajectory``; frame time from the fps (30 fps when unknown).
+        bvh_path: also write this track's motion as BVH (:func:`skelgnn.lifting.bvh_export.write_bvh`), with
+            the root trajectory when ``trajectory``; frame time from the fps (30 fps when unknown).
         bvh_unit: ``"cm"`` (default), ``"m"`` or ``"mm"``.
         bvh_track: the track id written to the BVH (default the first track).
 
@@ -294,8 +310,8 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
                       inputs=[ckpt, input_path])
     kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
     result = Lifter.load(ckpt).lift(kp, width=width, height=height, fps=fps, conf_threshold=conf_threshold,
-                                    tta=tta, smooth=smooth, bones=bones, trajectory=trajectory, focal_px=focal_px,
-                                    fov_deg=fov_deg, subject_height=subject_height)
+                                    tta=tta, smooth=smooth, bones=bones, trajectory=trajectory,
+                                    focal_px=focal_px, fov_deg=fov_deg, subject_height=subject_height)
     if out_path is not None:
         result.out_path = save_prediction(result, out_path)
     if bvh_path is not None:

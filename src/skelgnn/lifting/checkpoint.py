@@ -28,13 +28,14 @@ from ..core.errors import CheckpointError, SkelgnnError
 from ..core.io import atomic_write_bytes
 from ..core.skeleton import Skeleton
 
-__all__ = ["CheckpointInfo", "FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint", "read_checkpoint",
+__all__ = ["CheckpointInfo", "FORMAT", "DEFAULT_NORMALIZATION", "make_checkpoint", "save_checkpoint",
+           "read_checkpoint",
            "load_checkpoint", "migrate_checkpoint", "model_from_checkpoint", "check_normalization",
            "check_finite_weights"]
 
 FORMAT = 1
 DEFAULT_NORMALIZATION = {
-    "input": "screen",          # u/w·2 − 1, v/w·2 − h/w (VideoPose3D); see skelgnn.core.cameras.normalize_screen
+    "input": "screen",  # u/w·2 − 1, v/w·2 − h/w (VideoPose3D); see skelgnn.core.cameras.normalize_screen
     "target": "camera_root_relative",
     "target_scale_mm": 1000.0,  # model outputs × this = millimetres
     "units": "mm",
@@ -75,11 +76,12 @@ def read_checkpoint(path: str | Path) -> dict:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:  # torch's text suggests unsafe loading: never pass it on
         detail = next((ln.strip() for ln in str(e).splitlines() if ln.strip() and not any(
-            w in ln for w in ("weights_only", "Weights only", "trusted source", "Check the documentation"))), "")
+            w in ln for w in ("weights_only", "Weights only", "trusted source", "Check the documentation"))),
+                      "")
         if "GLOBAL" in detail:  # objects beyond tensors and plain containers: never unpickled
-            raise CheckpointError(f"{path}: not a trusted skelgnn checkpoint: it holds Python objects that skelgnn "
-                                  "checkpoints never contain (written by other code, or tampered with); it is not "
-                                  "loaded") from None
+            raise CheckpointError(f"{path}: not a trusted skelgnn checkpoint: it holds Python objects that "
+                                  "skelgnn checkpoints never contain (written by other code, or tampered "
+                                  "with); it is not loaded") from None
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): "
                               f"{detail or 'unpickling failed'}") from None
     except Exception as e:  # corrupt bytes: the weights-only unpickler raises IndexError, struct.error, ...
@@ -87,7 +89,8 @@ def read_checkpoint(path: str | Path) -> dict:
         raise CheckpointError(f"{path}: not a readable checkpoint (truncated or corrupt?): {msg}") from None
     if not isinstance(ckpt, dict) or not isinstance(ckpt.get("format"), int) or ckpt["format"] != FORMAT \
             or "model" not in ckpt:
-        raise CheckpointError(f"{path}: not a skelgnn checkpoint (format {FORMAT} with a 'model' entry expected)")
+        raise CheckpointError(f"{path}: not a skelgnn checkpoint (format {FORMAT} with a 'model' entry "
+                              "expected)")
     for key in ("state_dict", "skeleton", "normalization"):
         if key not in ckpt:
             raise CheckpointError(f"{path}: checkpoint lacks {key!r}")
@@ -105,12 +108,13 @@ def check_normalization(norm, source: str = "<checkpoint>") -> None:
         raise CheckpointError(f"{source}: 'normalization' must be a table such as {DEFAULT_NORMALIZATION}, "
                               f"got {type(norm).__name__}")
     if norm.get("input") not in ("screen", "bbox"):
-        raise CheckpointError(f"{source}: normalization.input must be 'screen' or 'bbox', got {norm.get('input')!r}")
+        raise CheckpointError(f"{source}: normalization.input must be 'screen' or 'bbox', got "
+                              f"{norm.get('input')!r}")
     scale = norm.get("target_scale_mm")
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) \
             or not 0 < scale < 1e9:
-        raise CheckpointError(f"{source}: normalization.target_scale_mm must be a finite positive number of mm "
-                              f"(1000 for metres), got {scale!r}")
+        raise CheckpointError(f"{source}: normalization.target_scale_mm must be a finite positive number of "
+                              f"mm (1000 for metres), got {scale!r}")
 
 
 def check_finite_weights(state_dict: dict, source: str = "<checkpoint>") -> None:
@@ -118,8 +122,8 @@ def check_finite_weights(state_dict: dict, source: str = "<checkpoint>") -> None
     for key, t in state_dict.items():
         if isinstance(t, torch.Tensor) and t.is_floating_point() and not bool(torch.isfinite(t).all()):
             bad = int((~torch.isfinite(t)).sum())
-            raise CheckpointError(f"{source}: weight {key!r} holds {bad} NaN or infinite value(s); the checkpoint "
-                                  "is damaged (retrain, or use an earlier checkpoint)")
+            raise CheckpointError(f"{source}: weight {key!r} holds {bad} NaN or infinite value(s); the "
+                                  "checkpoint is damaged (retrain, or use an earlier checkpoint)")
 
 
 def migrate_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> dict:
@@ -181,7 +185,8 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
 
 @dataclass(frozen=True)
 class CheckpointInfo:
-    """What a checkpoint says about its model, unpacked once from its metadata (:func:`load_checkpoint`'s dict).
+    """What a checkpoint says about its model, unpacked once from its metadata (:func:`load_checkpoint`'s
+    dict).
 
     Attributes:
         name: the registered model name; ``kwargs`` its constructor arguments.
@@ -202,7 +207,8 @@ class CheckpointInfo:
 
     @classmethod
     def from_meta(cls, meta: dict | CheckpointInfo) -> CheckpointInfo:
-        """Unpack a checkpoint dict (with or without its weights); a :class:`CheckpointInfo` is returned as is.
+        """Unpack a checkpoint dict (with or without its weights); a :class:`CheckpointInfo` is returned as
+        is.
 
         Raises:
             CheckpointError: no model name, or an unreadable skeleton.
@@ -218,7 +224,8 @@ class CheckpointInfo:
         except SkelgnnError as e:
             raise CheckpointError(f"the checkpoint's skeleton: {e}") from None
         return cls(name=str(model["name"]), kwargs=dict(model.get("kwargs") or {}), skeleton=skeleton,
-                   skeleton_dict=dict(sk), normalization=dict(meta.get("normalization") or DEFAULT_NORMALIZATION),
+                   skeleton_dict=dict(sk),
+                   normalization=dict(meta.get("normalization") or DEFAULT_NORMALIZATION),
                    config=dict(meta.get("config") or {}), metrics=dict(meta.get("metrics") or {}),
                    package_version=str(meta.get("package_version") or ""))
 
@@ -244,7 +251,8 @@ class CheckpointInfo:
 
     @property
     def data_kind(self) -> str:
-        """``data.kind`` of the training configuration: ``"hdm05"`` (also for older checkpoints) or ``"h36m"``."""
+        """``data.kind`` of the training configuration: ``"hdm05"`` (also for older checkpoints) or
+        ``"h36m"``."""
         return str(self.data_config.get("kind", "hdm05"))
 
     @property

@@ -27,7 +27,8 @@ from ..keypoints import Keypoints
 __all__ = ["NUM_LANDMARKS", "Detection", "detect_file", "detect_image", "detect_video", "to_keypoints"]
 
 NUM_LANDMARKS = 33
-_INSTALL_HINT = 'install the detector extra: pip install "skelgnn[detect]" (MediaPipe 0.10.21, Python 3.10–3.12)'
+_INSTALL_HINT = ('install the detector extra: pip install "skelgnn[detect]" '
+                 "(MediaPipe 0.10.21, Python 3.10–3.12)")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 

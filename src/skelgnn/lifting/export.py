@@ -38,7 +38,8 @@ from .api import Lifter
 __all__ = ["export_onnx", "check_onnx", "onnx_metadata", "export_checkpoint", "check_export", "TOLERANCE"]
 
 TOLERANCE = 1e-4
-"""``skelgnn export --check`` fails when the ONNX output differs from PyTorch's by more than this (float32)."""
+"""``skelgnn export --check`` fails when the ONNX output differs from PyTorch's by more than this
+(float32)."""
 
 Exporter = Literal["torchscript", "dynamo"]
 INPUT_NAME = "joints_2d"
@@ -176,8 +177,8 @@ def export_onnx(model: nn.Module, path: str | os.PathLike, *, frames: int | None
     if frames is not None and int(frames) < rf:
         raise ShapeError(f"frames={frames} is smaller than the model's receptive field {rf}")
     if frames is not None and int(frames) > MAX_FRAMES:
-        raise SkelgnnError(f"frames={frames} is more than {MAX_FRAMES} (the exported example would not fit in "
-                           "memory); export with a dynamic time axis (no frames) to run any length")
+        raise SkelgnnError(f"frames={frames} is more than {MAX_FRAMES} (the exported example would not fit "
+                           "in memory); export with a dynamic time axis (no frames) to run any length")
     low, high = OPSETS[exporter]
     if isinstance(opset, bool) or not isinstance(opset, int) or not low <= opset <= high:
         raise SkelgnnError(f"opset={opset!r}: the {exporter} exporter writes ONNX opsets {low} to {high}")
@@ -225,7 +226,7 @@ def onnx_metadata(path: str | os.PathLike) -> dict[str, str]:
         proto = onnx.load(str(path), load_external_data=False)
     except FileNotFoundError:
         raise
-    except Exception as e:  # noqa: BLE001 - protobuf DecodeError, onnx's own checker errors, ...
+    except Exception as e:  # protobuf DecodeError, onnx's own checker errors, ...
         raise SkelgnnError(f"{path}: not a readable ONNX file: {e}") from None
     return {p.key: p.value for p in proto.metadata_props}
 
@@ -251,7 +252,7 @@ def check_onnx(model: nn.Module, path: str | os.PathLike, inputs: torch.Tensor |
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: x})
-    except Exception as e:  # noqa: BLE001 - onnxruntime raises its own Fail/InvalidArgument/... types
+    except Exception as e:  # onnxruntime raises its own Fail/InvalidArgument/... types
         if not Path(path).is_file():
             raise FileNotFoundError(str(path)) from None
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
@@ -292,7 +293,8 @@ def export_checkpoint(checkpoint: str | os.PathLike, path: str | os.PathLike, *,
         "skelgnn.normalization": json.dumps(info.normalization, default=str),
         "skelgnn.package_version": info.package_version,
     }
-    return lifter, export_onnx(lifter.model, path, frames=frames, opset=opset, exporter=exporter, metadata=metadata)
+    return lifter, export_onnx(lifter.model, path, frames=frames, opset=opset, exporter=exporter,
+                               metadata=metadata)
 
 
 def check_export(model: nn.Module, path: str | os.PathLike, *, frames: int | None = None,
@@ -304,7 +306,8 @@ def check_export(model: nn.Module, path: str | os.PathLike, *, frames: int | Non
     error) is removed.
 
     Args:
-        progress: called with one line per shape, e.g. ``"check (B=1, T=9): max |onnxruntime - torch| = 1e-07"``.
+        progress: called with one line per shape, e.g. ``"check (B=1, T=9): max |onnxruntime - torch| =
+            1e-07"``.
 
     Returns:
         the largest difference (NaN if any was NaN).

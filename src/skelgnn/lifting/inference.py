@@ -115,7 +115,8 @@ def lift_keypoints(model, meta: dict | CheckpointInfo, joints_2d_px: np.ndarray,
 
     Args:
         model: the lifter (from :func:`skelgnn.lifting.checkpoint.load_checkpoint`).
-        meta: the checkpoint's metadata (same call), or its :class:`~skelgnn.lifting.checkpoint.CheckpointInfo`.
+        meta: the checkpoint's metadata (same call), or its
+            :class:`~skelgnn.lifting.checkpoint.CheckpointInfo`.
         joints_2d_px: (T, 17, 2) pixels, H36M-17 order, no ``NaN`` (see
             :func:`skelgnn.keypoints.fill_missing`).
         width: image width in pixels (needed for ``"screen"``).
@@ -131,7 +132,8 @@ def lift_keypoints(model, meta: dict | CheckpointInfo, joints_2d_px: np.ndarray,
     if x.ndim != 3 or x.shape[1:] != (H36M_17.num_joints, 2) or len(x) == 0:
         raise ShapeError(f"joints_2d_px must have shape (T, 17, 2) with T >= 1, got {x.shape}")
     if not np.isfinite(x).all():
-        raise SkelgnnError("joints_2d_px contains NaN or infinite values; fill them first (keypoints.fill_missing)")
+        raise SkelgnnError("joints_2d_px contains NaN or infinite values; fill them first "
+                           "(keypoints.fill_missing)")
     mode = info.input_norm
     if mode == "screen" and (not width or not height or width <= 0 or height <= 0):
         raise SkelgnnError("this checkpoint normalises 2D input by the image size: give the image width "
@@ -149,8 +151,8 @@ def lift_keypoints(model, meta: dict | CheckpointInfo, joints_2d_px: np.ndarray,
     out = (y * scale).float().cpu().numpy()
     if not np.isfinite(out).all():
         bad = int((~np.isfinite(out).all(-1).all(-1)).sum())
-        raise SkelgnnError(f"the model produced NaN or infinite joints in {bad} of {len(out)} frame(s); nothing is "
-                           "written (is the checkpoint damaged, or are the keypoints absurd?)")
+        raise SkelgnnError(f"the model produced NaN or infinite joints in {bad} of {len(out)} frame(s); "
+                           "nothing is written (is the checkpoint damaged, or are the keypoints absurd?)")
     return out - out[:, :1]
 
 

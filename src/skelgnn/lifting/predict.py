@@ -170,7 +170,8 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_
     return read_keypoints(p, layout=layout, min_track_length=min_track_length)
 
 
-def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | None = None, height: int | None = None,
+def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | None = None,
+                      height: int | None = None,
                       fps: float | None = None, conf_threshold: float = 0.3, tta: bool = False,
                       checkpoint: str = "", smooth: str | None = "default", bones: bool = True,
                       trajectory: bool = False, focal_px: float | None = None,
@@ -183,8 +184,8 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
     Post-filters (:mod:`skelgnn.lifting.smoothing`): ``smooth`` is ``"savgol"``, ``"one_euro"``, None (off) or
     ``"default"`` (:data:`DEFAULT_SMOOTH` for single-frame models, off for multi-frame ones); ``bones``
     rescales every bone to the track's median length afterwards. With ``trajectory`` the camera-frame
-    pelvis is fitted per frame (:func:`skelgnn.lifting.trajectory.fit_root`; filled joints weigh 0.05) with the
-    focal length ``focal_px`` if given, else one assumed from the image size and ``fov_deg``
+    pelvis is fitted per frame (:func:`skelgnn.lifting.trajectory.fit_root`; filled joints weigh 0.05) with
+    the focal length ``focal_px`` if given, else one assumed from the image size and ``fov_deg``
     (default :data:`skelgnn.lifting.trajectory.DEFAULT_FOV_DEG`).
 
     With ``subject_height`` (metres) every track's joints and root trajectory are multiplied by one factor
@@ -231,8 +232,8 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
         if subject_height is not None:
             own = standing_height(j3)
             if not own > 0:
-                raise SkelgnnError(f"{kp.source}: track {tid}: the lifted pose has no size; it cannot be scaled "
-                                   "to the subject's height")
+                raise SkelgnnError(f"{kp.source}: track {tid}: the lifted pose has no size; it cannot be "
+                                   "scaled to the subject's height")
             factor = 1000.0 * subject_height / own
             factors.append(factor)
         if intrinsics is not None:  # fitted to the unscaled body, then scaled with it: the projection is kept
@@ -248,19 +249,23 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
         ids.append(tid)
     if not ids and all_far:
         size = f"the {width}x{height} image" if width and height else f"{MAX_PIXELS:g} px"
-        raise SkelgnnError(f"{kp.source}: every keypoint lies far outside {size} (more than {OUTSIDE_MARGIN:g} "
-                           "image size beyond its border); check the image size (--width/--height) and the input")
+        raise SkelgnnError(f"{kp.source}: every keypoint lies far outside {size} (more than "
+                           f"{OUTSIDE_MARGIN:g} image size beyond its border); check the image size "
+                           "(--width/--height) and the input")
     if not ids:
-        raise SkelgnnError(f"{kp.source}: no joint reaches the confidence threshold {conf_threshold} in any frame "
-                           f"of any of its {kp.num_tracks} track(s); nothing to lift (lower --conf-threshold?)")
+        raise SkelgnnError(f"{kp.source}: no joint reaches the confidence threshold {conf_threshold} in any "
+                           f"frame of any of its {kp.num_tracks} track(s); nothing to lift (lower "
+                           "--conf-threshold?)")
     return Prediction(
         joints_3d=np.stack(outs3).astype(np.float32), joints_2d=np.stack(outs2), flags=np.stack(flags),
         confidence=np.stack(confs), track_ids=np.asarray(ids, dtype=np.int64), frames=kp.frames.copy(),
         fps=fps, width=width, height=height, layout=kp.layout, layout_guessed=kp.layout_guessed,
         model=info.name, checkpoint=checkpoint, source=kp.source,
-        dropped_tracks=dropped, outside=np.stack(outside), short_tracks=kp.short_tracks, intrinsics=intrinsics,
+        dropped_tracks=dropped, outside=np.stack(outside), short_tracks=kp.short_tracks,
+                      intrinsics=intrinsics,
         root_3d=np.stack(roots) if roots else None,
-        joints_3d_camera=(np.stack(outs3) + np.stack(roots)[:, :, None]).astype(np.float32) if roots else None,
+        joints_3d_camera=(np.stack(outs3) + np.stack(roots)[:, :,
+                                                            None]).astype(np.float32) if roots else None,
         postfilter=", ".join(x for x in (f"smoothing {smooth}" if smooth else "",
                                          "bone lengths = track medians" if bones else "") if x) or "none",
         subject_height=subject_height, height_factor=np.asarray(factors) if factors else None,
@@ -270,8 +275,8 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
 def size_statement(pred: Prediction) -> str:
     """The body size of a prediction, in words (the npz's ``size``, a CSV comment)."""
     if pred.subject_height is None:
-        return ("typical adult: the body size is the one the model learned from its training data, not measured "
-                "(give the subject's standing height in metres to scale it)")
+        return ("typical adult: the body size is the one the model learned from its training data, not "
+                "measured (give the subject's standing height in metres to scale it)")
     factors = ", ".join(f"{f:.4f}" for f in np.atleast_1d(pred.height_factor))
     return (f"scaled to the subject's standing height {pred.subject_height:g} m: joints and root trajectory "
             f"multiplied by {factors} (per track)")
@@ -317,7 +322,8 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
         for line in _csv_comments(pred):
             buf.write(f"# {line}\n")
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["track", "frame"] + [f"{n}_{a}" for n in names for a in "xyz"] + [f"{n}_filled" for n in names])
+        w.writerow(["track",
+                    "frame"] + [f"{n}_{a}" for n in names for a in "xyz"] + [f"{n}_filled" for n in names])
         P, T = pred.joints_3d.shape[:2]
         for p in range(P):
             for t in range(T):
@@ -328,7 +334,8 @@ def save_prediction(pred: Prediction, out_path: str | os.PathLike) -> Path:
     extra = {}
     if pred.root_3d is not None:
         k = pred.intrinsics
-        extra = dict(root_3d=pred.root_3d.astype(np.float32), joints_3d_camera=pred.joints_3d_camera.astype(np.float32),
+        extra = dict(root_3d=pred.root_3d.astype(np.float32),
+                     joints_3d_camera=pred.joints_3d_camera.astype(np.float32),
                      intrinsics=np.asarray([k.fx, k.fy, k.cx, k.cy], dtype=np.float64),
                      intrinsics_source=np.asarray(k.source))
     if pred.subject_height is not None:
@@ -401,7 +408,7 @@ def write_pictures(pred: Prediction, name: str, *, png=None, gif=None, html=None
         shown = f"1 frame in {step} of {T}: at most 300 are drawn" if step > 1 else f"all {T} frames"
         lines.append(f"Wrote {gif} (track {tid}, {shown}).")
     if html:
-        viz.write_html_viewer(j3_view, html, fps=pred.fps, title=f"{name}, track {tid}", joints_2d=j2, flags=fl,
-                              frame_numbers=pred.frames)
+        viz.write_html_viewer(j3_view, html, fps=pred.fps, title=f"{name}, track {tid}", joints_2d=j2,
+                              flags=fl, frame_numbers=pred.frames)
         lines.append(f"Wrote {html} (track {tid}; open it in a browser, it needs no network).")
     return lines

@@ -53,7 +53,8 @@ def _savgol_matrix(window: int, order: int) -> np.ndarray:
     return vander @ np.linalg.pinv(vander)  # fit then evaluate at every position
 
 
-def savgol_smooth(x, window: int = DEFAULT_SAVGOL["window"], order: int = DEFAULT_SAVGOL["order"]) -> np.ndarray:
+def savgol_smooth(x, window: int = DEFAULT_SAVGOL["window"],
+                  order: int = DEFAULT_SAVGOL["order"]) -> np.ndarray:
     """Savitzky–Golay smoothing along the first axis (module docstring).
 
     Args:
@@ -92,7 +93,8 @@ def savgol_smooth(x, window: int = DEFAULT_SAVGOL["window"], order: int = DEFAUL
 
 
 def one_euro(x, fps: float, min_cutoff: float = DEFAULT_ONE_EURO["min_cutoff"],
-             beta: float = DEFAULT_ONE_EURO["beta"], d_cutoff: float = DEFAULT_ONE_EURO["d_cutoff"]) -> np.ndarray:
+             beta: float = DEFAULT_ONE_EURO["beta"],
+             d_cutoff: float = DEFAULT_ONE_EURO["d_cutoff"]) -> np.ndarray:
     """One-Euro filter along the first axis, causal (module docstring).
 
     The speed that raises the cutoff is the Euclidean norm over the last axis (one speed per point,

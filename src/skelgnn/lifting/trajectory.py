@@ -95,13 +95,15 @@ def intrinsics_from_image(width: int, height: int, fov_deg: float = DEFAULT_FOV_
                              f"{width}x{height} image, principal point at its centre")
 
 
-def _check(joints_rel: np.ndarray, joints_2d: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check(joints_rel: np.ndarray, joints_2d: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray,
+                                                                            np.ndarray]:
     p = np.asarray(joints_rel, dtype=np.float64)
     uv = np.asarray(joints_2d, dtype=np.float64)
     if p.ndim != 3 or p.shape[-1] != 3 or len(p) == 0:
         raise ShapeError(f"joints_rel must have shape (T, J, 3) with T >= 1, got {p.shape}")
     if uv.shape != p.shape[:2] + (2,):
-        raise ShapeError(f"joints_2d must have shape {p.shape[:2] + (2,)} to match joints_rel, got {uv.shape}")
+        raise ShapeError(f"joints_2d must have shape {p.shape[:2] + (2,)} to match joints_rel, "
+                         f"got {uv.shape}")
     w = np.ones(p.shape[:2]) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != p.shape[:2]:
         raise ShapeError(f"weights must have shape {p.shape[:2]}, got {w.shape}")
@@ -126,7 +128,8 @@ def _residual(p: np.ndarray, xy: np.ndarray, r: np.ndarray, f: np.ndarray) -> tu
     return (q[..., :2] / np.maximum(z, 1e-9)[..., None] - xy) * f, z
 
 
-def reprojection_error(joints_camera: np.ndarray, joints_2d: np.ndarray, intrinsics: Intrinsics) -> np.ndarray:
+def reprojection_error(joints_camera: np.ndarray, joints_2d: np.ndarray,
+                       intrinsics: Intrinsics) -> np.ndarray:
     """Per-frame mean distance (px) between the projection of camera-frame joints and the 2D joints.
 
     Args:
@@ -140,7 +143,8 @@ def reprojection_error(joints_camera: np.ndarray, joints_2d: np.ndarray, intrins
     q = np.asarray(joints_camera, dtype=np.float64)
     uv = np.asarray(joints_2d, dtype=np.float64)
     z = np.maximum(q[..., 2], 1e-9)
-    proj = np.stack([intrinsics.fx * q[..., 0] / z + intrinsics.cx, intrinsics.fy * q[..., 1] / z + intrinsics.cy], -1)
+    proj = np.stack([intrinsics.fx * q[..., 0] / z + intrinsics.cx,
+                     intrinsics.fy * q[..., 1] / z + intrinsics.cy], -1)
     return np.linalg.norm(proj - uv, axis=-1).mean(-1)
 
 

@@ -16,6 +16,7 @@ Shape letters: ``T`` frames, ``J`` joints.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -94,7 +95,8 @@ def check_animation_path(path: str | os.PathLike) -> str:
     """
     suffix = Path(path).suffix.lower()
     if suffix not in ANIMATION_SUFFIXES:
-        raise SkelgnnError(f"{path}: animations are written as .gif or .mp4, not {suffix or '(no extension)'!r}")
+        raise SkelgnnError(f"{path}: animations are written as .gif or .mp4, not "
+                           f"{suffix or '(no extension)'!r}")
     if suffix == ".mp4" and not _ffmpeg_available():
         raise SkelgnnError(f"{path}: writing MP4 needs ffmpeg on the PATH (not found); write a .gif instead")
     return suffix
@@ -339,15 +341,14 @@ def animate(joints_2d, joints_3d, path: str | os.PathLike, *, fps: float = 30.0,
         anim.save(tmp, writer=writer, dpi=dpi)
         os.replace(tmp, out)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return out
 
 
-def _write_gif(fig, ax2, ax3, j2, j3p, g3p, fl, bones, caption, idx, label, play_fps: float, out: Path) -> Path:
+def _write_gif(fig, ax2, ax3, j2, j3p, g3p, fl, bones, caption, idx, label, play_fps: float,
+               out: Path) -> Path:
     """Render the frames by blitting onto one drawing of the static axes, and write them with Pillow.
 
     The axes, ticks, labels and legend are drawn once; per frame only the bones, joints and caption are
@@ -389,7 +390,8 @@ def _write_gif(fig, ax2, ax3, j2, j3p, g3p, fl, bones, caption, idx, label, play
         frames.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3].copy()))
     duration = max(round(1000.0 / play_fps), 10)
     return atomic_write_with(out, lambda fh: frames[0].save(fh, format="GIF", save_all=True,
-                                                           append_images=frames[1:], duration=duration, loop=0))
+                                                           append_images=frames[1:], duration=duration,
+                                                            loop=0))
 
 
 # ---------------------------------------------------------------------------------------- HTML viewer
@@ -474,10 +476,13 @@ def write_html_viewer(joints_3d, path: str | os.PathLike, *, fps: float | None =
     rate = f"{data['fps']:g} fps" if known else "30 fps (assumed: the input gives no frame rate)"
     info = f"{T} frame{'s' if T != 1 else ''} at {rate}, {J} joints, {len(skeleton.edges)} bones"
     has_gt = gt_3d is not None
-    values = {"TITLE": html.escape(str(title)), "CANVAS2D": canvas2d, "LEFT": LEFT_COLOR, "RIGHT": RIGHT_COLOR,
+    values = {"TITLE": html.escape(str(title)), "CANVAS2D": canvas2d, "LEFT": LEFT_COLOR,
+              "RIGHT": RIGHT_COLOR,
               "CENTER": CENTER_COLOR, "GT": GT_COLOR, "INFO": html.escape(info),
               "AUTOPLAY": "true" if autoplay else "false", "DATA": blob,
-              "GTCHECK": '<label><input id="gt" type="checkbox" checked> ground truth</label>' if has_gt else "",
+              "GTCHECK": ('<label><input id="gt" type="checkbox" checked> ground truth</label>'
+                          if has_gt else ""),
               "GTKEY": ' <span class="gt"></span>ground truth (3D)' if has_gt else ""}
-    page = re.sub(r"__([A-Z0-9]+)__", lambda m: values[m.group(1)], _template())  # one pass: values stay verbatim
+    # one pass: values stay verbatim
+    page = re.sub(r"__([A-Z0-9]+)__", lambda m: values[m.group(1)], _template())
     return atomic_write_text(path, page)

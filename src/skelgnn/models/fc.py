@@ -50,7 +50,8 @@ class _ResidualBlock(Residual):
     """Two stages of ``channels`` units around a skip connection."""
 
     def __init__(self, linear: type[nn.Linear], channels: int, dropout: float) -> None:
-        super().__init__(_Stage(linear, channels, channels, dropout), _Stage(linear, channels, channels, dropout))
+        super().__init__(_Stage(linear, channels, channels, dropout),
+                         _Stage(linear, channels, channels, dropout))
 
 
 class FCLifter(ZScored, nn.Module):

@@ -8,8 +8,8 @@ C_k = round(d^(k−S)·C) channels, concatenates the pieces into H_a and fuses t
     h_i^(k) = Σ_j G_k[i, j] · W^(k) x_j            (shared)  or  W^(k)_ij x_j  (lcn)
     H_a,i   = [ Σ_{k≤S} h_i^(k) ‖ h_i^(S+1) ‖ … ‖ h_i^(L) ],    y_i = W_a H_a,i + b
 
-A D-HCSF layer takes G_k from a :class:`~skelgnn.models.hops.HopGraph`: a learnable skeleton-initialised M_k plus an
-input-dependent O_k = tanh(θ_k(X)ᵀ φ_k(X)), θ_k and φ_k being convolutions over a window of F frames.
+A D-HCSF layer takes G_k from a :class:`~skelgnn.models.hops.HopGraph`: a learnable skeleton-initialised M_k
+plus an input-dependent O_k = tanh(θ_k(X)ᵀ φ_k(X)), θ_k and φ_k being convolutions over a window of F frames.
 
 What differs from the paper (whose equations are unavailable, docs/models.md) — our choices:
     - The squeeze rule d^(k−S) is our reading; ``squeeze="k-S"`` is the default, and ``"k-L"`` is the
@@ -160,7 +160,8 @@ class HCSF(nn.Module):
             w = torch.einsum("kij,kco->jcio", graph, v)
         else:  # one pair per (i, j): W[(j, c), (i, o)] = G_k(i,j)[i, j] V_ij[c, o]
             g = (graph * self.hop_mask).sum(0).t().reshape(J * J, 1, 1)  # [(j, i)]
-            v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self._dense_index_ji())  # (J·J, C_in, C): [(j, i)]
+            # (J·J, C_in, C): [(j, i)]
+            v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self._dense_index_ji())
             w = (v * g).view(J, J, C_in, C).transpose(1, 2)
         return w.reshape(J * C_in, J * C)
 
@@ -187,7 +188,8 @@ class HCSF(nn.Module):
         else:
             g = (graph.reshape(N * T, K, J, J) * self.hop_mask).sum(1)  # (N·T, J_i, J_j): G_k(i,j)[i, j]
             xs = g.permute(1, 0, 2).unsqueeze(-1) * xf.unsqueeze(0)  # (J_i, N·T, J_j, C_in)
-            v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self.hops.dense_index)  # (J·J, C_in, C): [(i, j)]
+            # (J·J, C_in, C): [(i, j)]
+            v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self.hops.dense_index)
             y = torch.bmm(xs.view(J, N * T, J * C_in), v.view(J, J * C_in, C)).transpose(0, 1)  # (N·T, J, C)
         y = y.reshape(N, T, J, C)
         return y if self.fuse.bias is None else y + self.fuse.bias

@@ -180,7 +180,8 @@ class SharedHopWeights(nn.Module):
         self.weight = nn.Parameter(torch.empty(total, in_channels))
         w = np.asarray(widths, dtype=np.int64)
         cols = np.arange(self.max_width)
-        rows = np.where(cols[None] < w[:, None], (np.cumsum(w) - w)[:, None] + cols[None], total)  # pad: zero row
+        # pad: zero row
+        rows = np.where(cols[None] < w[:, None], (np.cumsum(w) - w)[:, None] + cols[None], total)
         self.register_buffer("rows", torch.as_tensor(rows.reshape(-1)), persistent=False)
         self.reset_parameters()
 

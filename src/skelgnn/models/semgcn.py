@@ -82,7 +82,8 @@ class SemGraphConv(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         N, J, c_in = x.shape
-        h = x.reshape(N * J, c_in) @ self.weight.transpose(0, 1).reshape(c_in, -1)  # (N·J, 2·c_out): [W_0 | W_1]
+        # (N·J, 2·c_out): [W_0 | W_1]
+        h = x.reshape(N * J, c_in) @ self.weight.transpose(0, 1).reshape(c_in, -1)
         h = h.view(N, J * 2, -1)  # rows (j, self/neighbour)
         graph = self.operator()
         return torch.bmm(graph.expand(N, *graph.shape), h) + self.bias  # one batched matmul, no copies

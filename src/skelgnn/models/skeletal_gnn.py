@@ -211,7 +211,8 @@ class SkeletalGNN(ZScored, nn.Module):
         Without ``strided``, every frame of every layer is computed, so a window of exactly
         ``receptive_field`` frames costs many single-frame passes. Longer chunks give
         ``T - receptive_field + 1`` targets per window at a lower cost per target, but fewer
-        independent windows per batch, which slows learning a lot (:func:`skelgnn.training.train.default_chunk`).
+        independent windows per batch, which slows learning a lot
+        (:func:`skelgnn.training.train.default_chunk`).
 
         In eval mode without autograd, a layer whose graph does not depend on the input keeps its folded
         dense weight between calls (:class:`~.hcsf.DHCSF`). It is dropped on ``train()``/``eval()``,
@@ -341,8 +342,8 @@ class SkeletalGNN(ZScored, nn.Module):
                 raise SkelgnnError("skeletal_gnn: strided=True needs temporal convolutions at dilations "
                                    "1, 3, 9, … with graph windows no wider than them (the t27/t81 layouts)")
             if shape[1] != self.receptive_field:
-                raise ShapeError(f"skeletal_gnn: strided=True needs exactly T = {self.receptive_field} frames "
-                                 f"(the receptive field), got T={shape[1]}")
+                raise ShapeError(f"skeletal_gnn: strided=True needs exactly T = {self.receptive_field} "
+                                 f"frames (the receptive field), got T={shape[1]}")
         if self.windowed and shape[1] > self.receptive_field:  # one window per output frame, batched
             B, T_out = shape[0], shape[1] - self.receptive_field + 1
             y = self.forward(sliding_windows(joints_2d, self.receptive_field))  # (B·T', 1, J, 3)

@@ -114,7 +114,7 @@ class TemporalConvLifter(ZScored, nn.Module):
         B, T, J, _ = joints_2d.shape
         x = self._zscore_input(joints_2d).reshape(B, T, J * 2).transpose(1, 2)  # (B, J*2, T)
         if strided:
-            if T != self.receptive_field:
+            if self.receptive_field != T:
                 raise ShapeError(f"tcn: strided=True needs exactly T = {self.receptive_field} frames "
                                  f"(the receptive field), got T={T}")
             x = _strided_stage(self.inp, x)  # (B, C, T / w_0)

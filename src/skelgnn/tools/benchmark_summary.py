@@ -40,8 +40,10 @@ CROSS_METRICS = tuple(_CROSS_NAMES)
 _CROSS_HEAD = "B2X"  # column prefix: Bandai2-Cross
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
+         2.131,
+         2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045,
+         2.042)
 
 
 def t_interval(values) -> tuple[float, float, float]:
@@ -61,11 +63,13 @@ def aggregate(results: list[dict]) -> list[dict]:
         groups.setdefault((r["label"], r["input"]), []).append(r)
     out = []
     for (label, input_kind), rows in groups.items():
-        row = {"label": label, "input": input_kind, "group": rows[0]["group"], "seeds": [r.get("seed") for r in rows],
+        row = {"label": label, "input": input_kind, "group": rows[0]["group"],
+               "seeds": [r.get("seed") for r in rows],
                "parameters": rows[0]["parameters"], "receptive_field": rows[0]["receptive_field"],
                "train_seconds": float(np.mean([r["train_seconds"] for r in rows])),
                "train_cpu_seconds": float(np.mean([r.get("train_cpu_seconds", math.nan) for r in rows])),
-               "epochs_run": [r.get("epochs_run") for r in rows], "best_epoch": [r.get("best_epoch") for r in rows],
+               "epochs_run": [r.get("epochs_run") for r in rows],
+               "best_epoch": [r.get("best_epoch") for r in rows],
                "gpu": any(str(r.get("device", "")).startswith("cuda") for r in rows)}
         for m in METRICS:
             v = np.asarray([r[m] for r in rows], dtype=np.float64)
@@ -188,7 +192,7 @@ def reading_text(r: dict) -> str:
 
 def _pm(row: dict, m: str) -> str:
     sd = row.get(m + "_sd", math.nan)
-    return f"{row[m]:.1f}" if not sd == sd else f"{row[m]:.1f} ± {sd:.1f}"
+    return f"{row[m]:.1f}" if sd != sd else f"{row[m]:.1f} ± {sd:.1f}"
 
 
 def results_markdown(summary: dict) -> str:
@@ -197,10 +201,12 @@ def results_markdown(summary: dict) -> str:
     lines += [f"- {k}: {v}" for k, v in summary["protocol"].items()]
     devices = Counter(r.get("device", "not recorded") for r in summary["results"])
     if devices:
-        lines.append("- devices: " + "; ".join(f"{d} ({n} run{'s' if n > 1 else ''})" for d, n in devices.items())
+        lines.append("- devices: "
+                     + "; ".join(f"{d} ({n} run{'s' if n > 1 else ''})" for d, n in devices.items())
                      + " (rows trained on a GPU are labelled (GPU))")
     if summary.get("missing"):
-        lines += ["", f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
+        lines += ["",
+                  f"Not finished yet (rerun the benchmark to train them): {', '.join(summary['missing'])}"]
     columns = ["model", "params", "rf", "seeds", "epochs (best)", "train s", "CPU s",
                *(_METRIC_NAMES[m] for m in METRICS), *(_V11_NAMES[m] for m in V11_METRICS)]
     cross_columns = [f"{_CROSS_HEAD} {name}" for name, _ in _CROSS_NAMES.values()]
@@ -217,11 +223,13 @@ def results_markdown(summary: dict) -> str:
             lines += ["", f"## {input_kind} input — {'comparison' if group == 'main' else 'ablations'}", "",
                       "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
             for r in rows:
-                epochs = "/".join(str(e) for e in r["epochs_run"]) + " (" + "/".join(str(e) for e in r["best_epoch"]) + ")"
+                epochs = ("/".join(str(e) for e in r["epochs_run"])
+                          + " (" + "/".join(str(e) for e in r["best_epoch"]) + ")")
                 label = r["label"] + (" (GPU)" if r.get("gpu") else "")
                 lines.append(f"| {label} | {r['parameters'] / 1e6:.2f} M | {r['receptive_field']} | "
-                             f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} | "
-                             f"{r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r, m) for m in METRICS) + " | "
+                             f"{','.join(str(x) for x in r['seeds'])} | {epochs} | {r['train_seconds']:.0f} "
+                             f"| {r['train_cpu_seconds']:.0f} | " + " | ".join(_pm(r,
+                                                                                 m) for m in METRICS) + " | "
                              + " | ".join(_cell(r, k) for k in V11_METRICS)
                              + "".join(" | " + _cross_cell(r, m) for m in CROSS_METRICS if cross) + " |")
             caption = _cross_caption(rows) if cross else ""
@@ -232,25 +240,30 @@ def results_markdown(summary: dict) -> str:
         paired = [p for p in all_paired if p["reference"] == reference]
         lines += ["", f"## Paired differences, {reference} minus each model (same seeds; mm, "
                       "95 % t interval; negative = the reference is better; * = the interval excludes 0)", "",
-                  "| model | input | seeds | " + " | ".join(_METRIC_NAMES[m] for m in METRICS) + " |", "|---|---|---|" + "---|" * len(METRICS)]
+                  "| model | input | seeds | " + " | ".join(_METRIC_NAMES[m] for m in METRICS) + " |",
+                  "|---|---|---|" + "---|" * len(METRICS)]
         for p in paired:
             cells = []
             for m in METRICS:
                 d = p[m]
                 cells.append(f"{d['mean']:+.1f}" + ("" if d["lo"] != d["lo"] else
-                                                    f" [{d['lo']:+.1f}, {d['hi']:+.1f}]{'*' if d['real'] else ''}"))
-            lines.append(f"| {p['label']}{' (ablation)' if p.get('group') == 'ablation' else ''} | {p['input']} | {','.join(str(x) for x in p['seeds'])} | "
+                                                    f" [{d['lo']:+.1f}, "
+                                                    f"{d['hi']:+.1f}]{'*' if d['real'] else ''}"))
+            lines.append(f"| {p['label']}{' (ablation)' if p.get('group') == 'ablation' else ''} | "
+                         f"{p['input']} | {','.join(str(x) for x in p['seeds'])} | "
                          + " | ".join(cells) + " |")
     lines += _cross_paired_lines(summary)
     readings = summary.get("readings", [])
     if readings:
-        lines += ["", "## Ablation readings (each arm minus its base, same seeds; mm, 95 % t interval; negative = "
-                      "the arm is better; a difference is stated only where its interval excludes 0)", ""]
+        lines += ["", "## Ablation readings (each arm minus its base, same seeds; mm, 95 % t interval; "
+                      "negative = the arm is better; a difference is stated only where its interval excludes "
+                      "0)", ""]
         lines += [reading_text(r) for r in readings]
     own = {r["label"]: r["train_overrides"] for r in summary["results"] if r.get("train_overrides")}
     if own:
         lines += ["", "Runs with their own training settings (over the shared budget):"]
-        lines += [f"- {label}: " + ", ".join(f"train.{k} = {v!r}" for k, v in t.items()) for label, t in own.items()]
+        lines += [f"- {label}: " + ", ".join(f"train.{k} = {v!r}" for k, v in t.items())
+                  for label, t in own.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -370,7 +383,8 @@ def _cross_paired_lines(summary: dict) -> list[str]:
 
 
 def _cell(row: dict, key: str) -> str:
-    """A v1.1 metric (docs/benchmarks.md) with 1 decimal (2 for Accel), or "–" for runs evaluated before it existed."""
+    """A v1.1 metric (docs/benchmarks.md) with 1 decimal (2 for Accel), or "–" for runs evaluated before it
+    existed."""
     v = row.get(key)
     if v is None:
         return "–"
@@ -384,7 +398,8 @@ def _plots(summary: dict, out: Path) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("[benchmark] matplotlib is not installed (pip install 'skelgnn[viz]'): no plots", file=sys.stderr)
+        print("[benchmark] matplotlib is not installed (pip install 'skelgnn[viz]'): no plots",
+              file=sys.stderr)
         return
     for input_kind in dict.fromkeys(r["input"] for r in summary["results"]):
         first = {}  # one run (the first seed) per label
@@ -398,7 +413,8 @@ def _plots(summary: dict, out: Path) -> None:
         order = sorted(classes, key=lambda c: np.mean([r["per_class"][c]["mpjpe"] for r in rows]))
         fig, ax = plt.subplots(figsize=(10, 4.5))
         for r in rows:
-            ax.plot(range(len(order)), [r["per_class"][c]["mpjpe"] for c in order], marker="o", label=r["label"])
+            ax.plot(range(len(order)), [r["per_class"][c]["mpjpe"] for c in order], marker="o",
+                    label=r["label"])
         ax.set_xticks(range(len(order)), order, rotation=35, ha="right")
         ax.set_ylabel("MPJPE (mm)")
         ax.set_title(f"HDM05-Lift ({input_kind}): per-class MPJPE, classes sorted easy → hard")
@@ -426,7 +442,8 @@ def _plots(summary: dict, out: Path) -> None:
         fig, ax = plt.subplots(figsize=(10, 4.5))
         width = 0.8 / len(rows)
         for i, r in enumerate(rows):
-            ax.bar(np.arange(len(joints)) + i * width, [r["per_joint"][j] for j in joints], width, label=r["label"])
+            ax.bar(np.arange(len(joints)) + i * width, [r["per_joint"][j] for j in joints], width,
+                   label=r["label"])
         ax.set_xticks(np.arange(len(joints)) + 0.4 - width / 2, joints, rotation=45, ha="right")
         ax.set_ylabel("MPJPE (mm)")
         ax.set_title(f"HDM05-Lift ({input_kind}): per-joint MPJPE")

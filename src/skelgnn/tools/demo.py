@@ -37,8 +37,8 @@ from ..core.skeleton import H36M_17
 from ..data.hdm05 import ATTRIBUTION, FPS, TEST_ACTORS
 from ..data.hdm05_files import SPEC_VERSION, load_benchmark
 from ..lifting import viz
-from ..lifting.bvh_export import write_bvh
 from ..lifting.api import Lifter
+from ..lifting.bvh_export import write_bvh
 from ..lifting.predict import FRAME_DESCRIPTION, default_checkpoint
 
 __all__ = [
@@ -53,11 +53,13 @@ __all__ = [
 ]
 
 DEFAULT_CLIP = "tr/kickLFront1Reps_029"
-"""A front kick with the left leg by test actor ``tr`` (68 frames at 30 fps), seen from the side by camera 0."""
+"""A front kick with the left leg by test actor ``tr`` (68 frames at 30 fps), seen from the side by camera
+0."""
 DEFAULT_CAMERA = 0
 MAX_FRAMES = 150
 SAMPLE_NAME = "demo_sample.npz"
-OUTPUT_FILES = ("prediction.npz", "pose.png", "pose.gif", "viewer.html", "motion.bvh", "trajectory.html")  # what run_demo writes
+# what run_demo writes
+OUTPUT_FILES = ("prediction.npz", "pose.png", "pose.gif", "viewer.html", "motion.bvh", "trajectory.html")
 _SAMPLE_ARRAYS = ("keypoints", "joints_3d", "clip_frames", "width", "height", "fps", "clip", "actor",
                   "motion_class", "camera", "input", "attribution")
 
@@ -189,12 +191,13 @@ def _default_checkpoint_for_demo() -> Path:
         return default_checkpoint()
     except SkelgnnError:
         raise SkelgnnError("no bundled default checkpoint (skelgnn/assets/default.pt) in this installation; "
-                           "train one with `skelgnn train configs/default_hdm05.toml --out runs/default` and run "
-                           "`skelgnn demo --checkpoint runs/default/best.pt`") from None
+                           "train one with `skelgnn train configs/default_hdm05.toml --out runs/default` and "
+                           "run `skelgnn demo --checkpoint runs/default/best.pt`") from None
 
 
 def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.PathLike | None = None, *,
-             sample: str | os.PathLike | None = None, pictures: bool = True, frame: int | None = None) -> DemoResult:
+             sample: str | os.PathLike | None = None, pictures: bool = True,
+             frame: int | None = None) -> DemoResult:
     """Lift the bundled sample, score it against its ground truth, and write npz, PNG, GIF and HTML.
 
     Every picture draws the ground truth (green dashed) over the prediction; the PNG's title names its
@@ -245,7 +248,8 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     res = DemoResult(clip=str(s["clip"]), actor=str(s["actor"]), motion_class=str(s["motion_class"]),
                      camera=int(s["camera"]), input=str(s["input"]), frames=len(gt), fps=float(s["fps"]),
                      width=int(s["width"]), height=int(s["height"]), mpjpe=e, p_mpjpe=pe, model=pred.model,
-                     checkpoint=str(ckpt), input_norm=norm, seconds=seconds, png_frame=t_png, png_mpjpe=png_error,
+                     checkpoint=str(ckpt), input_norm=norm, seconds=seconds, png_frame=t_png,
+                     png_mpjpe=png_error,
                      attribution=str(s["attribution"]), files=files, postfilter=pred.postfilter)
     if "pelvis_camera" in s:
         true_root = np.asarray(s["pelvis_camera"], dtype=np.float64)
@@ -257,15 +261,16 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
         j2, fl = pred.joints_2d[0], pred.flags[0]
         title = f"HDM05 {res.clip}, camera {res.camera}"
         files["png"] = viz.plot_pair(j2[t_png], j3[t_png], out / "pose.png", flags=fl[t_png], gt_3d=gt[t_png],
-                                     title=f"{title}, frame {t_png + 1} of {res.frames}: MPJPE {png_error:.0f} mm "
-                                           f"(clip {e:.0f} mm)")
+                                     title=f"{title}, frame {t_png + 1} of {res.frames}: MPJPE "
+                                           f"{png_error:.0f} mm (clip {e:.0f} mm)")
         files["gif"] = viz.animate(j2, j3, out / "pose.gif", fps=res.fps, flags=fl, gt_3d=gt,
                                    title=f"{title}, clip MPJPE {e:.0f} mm")
         files["html"] = viz.write_html_viewer(j3, out / "viewer.html", fps=res.fps,
-                                              title=f"skelgnn demo: {title} (clip MPJPE {e:.0f} mm)", joints_2d=j2,
-                                              flags=fl, gt_3d=gt, frame_numbers=pred.frames)
+                                              title=f"skelgnn demo: {title} (clip MPJPE {e:.0f} mm)",
+                                              joints_2d=j2, flags=fl, gt_3d=gt, frame_numbers=pred.frames)
         files["trajectory_html"] = viz.write_html_viewer(
             pred.joints_3d_camera[0], out / "trajectory.html", fps=res.fps,
-            title=f"skelgnn demo: {title}, camera frame with the fitted root trajectory", joints_2d=j2, flags=fl,
+            title=f"skelgnn demo: {title}, camera frame with the fitted root trajectory", joints_2d=j2,
+                                                         flags=fl,
             frame_numbers=pred.frames)
     return res
