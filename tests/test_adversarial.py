@@ -646,3 +646,72 @@ def test_option_values_out_of_range_are_usage_errors(argv, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "expected" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------- issue 37: tracking
+def _mmpose_crowd(tmp_path, T=300, n_false=8, life=3, seed=0):
+    """mmpose inferencer JSON (no track ids): one walking person and ``n_false`` short-lived false people."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    person = _person(1)[0] * 0.8 + [300, 0]
+    alive, frames = [], []
+    for t in range(T):
+        alive = [(xy, left - 1) for xy, left in alive if left > 1]
+        while len(alive) < n_false:
+            alive.append((rng.uniform([0, 0], [1920, 1080]), int(rng.integers(1, life + 1))))
+        people = [person + [0.7 * t, 0]] + [xy + _person(1)[0] * 0.2 + rng.normal(0, 1, (17, 2))
+                                             for xy, _ in alive]
+        order = rng.permutation(len(people))
+        frames.append({"frame_id": t, "instances": [
+            {"keypoints": people[i].tolist(), "keypoint_scores": [0.9] * 17} for i in order]})
+    path = tmp_path / "crowd.json"
+    path.write_text(json.dumps(frames))
+    return path, person
+
+
+def test_mmpose_json_honours_min_track_length(tmp_path):
+    import json
+
+    from skelgnn.keypoints import read_keypoints
+
+    frames = [{"frame_id": t, "instances": [{"keypoints": (_person(1)[0] + [t, 0]).tolist(),
+                                             "keypoint_scores": [0.9] * 17}]} for t in range(12)]
+    frames[5]["instances"].append({"keypoints": (_person(1)[0] * 0.3 + [1500, 100]).tolist(),
+                                   "keypoint_scores": [0.9] * 17})
+    path = tmp_path / "mm.json"
+    path.write_text(json.dumps(frames))
+    kp = read_keypoints(path, layout="h36m17")
+    assert kp.num_tracks == 1 and kp.short_tracks == 1  # before: 2 tracks (the one-frame person kept)
+    assert read_keypoints(path, layout="h36m17", min_track_length=1).num_tracks == 2
+
+
+def test_crowd_of_short_lived_false_people_keeps_the_true_track(tmp_path):
+    import time
+
+    from skelgnn.keypoints import read_keypoints
+
+    path, person = _mmpose_crowd(tmp_path)
+    start = time.perf_counter()
+    kp = read_keypoints(path, layout="h36m17", min_track_length=5)
+    assert time.perf_counter() - start < 60
+    true = [p for p in range(kp.num_tracks) if np.allclose(kp.xy[p, 0], person)]
+    assert len(true) == 1  # one track holds the walking person in every frame, and only them
+    xy = kp.xy[true[0]]
+    assert np.isfinite(xy).all()
+    assert np.allclose(xy, person[None] + np.c_[0.7 * np.arange(300), np.zeros(300)][:, None])
+    assert kp.num_tracks < 60 and kp.short_tracks > 200  # before: hundreds of dense tracks (min_len ignored)
+
+
+def test_online_tracker_stores_tracks_sparsely_and_closes_them():
+    from skelgnn.keypoints.tracks import OnlineTracker
+
+    tr = OnlineTracker(min_len=3, max_gap=5)
+    p = np.c_[_person(1)[0], np.ones(17)]
+    for t in range(10):
+        tr.step(t, [p + [t, 0, 0]] + ([p * [0.2, 0.2, 1] + [(t * 397) % 1500, 0, 0]] if t % 2 else []))
+    assert len(tr._ids) <= 3  # tentative false tracks closed after a short gap
+    kept, dropped = tr.finish()
+    assert len(kept) == 1 and dropped >= 1
+    (track,) = kept.values()
+    assert sorted(track) == list(range(10))  # frame index -> keypoints, nothing dense

@@ -218,7 +218,7 @@ def _read_json(path: Path, layout, min_len: int = 1) -> Keypoints:
     meta: dict = {}
     if is_mmpose(doc):
         frames, meta = parse_mmpose(doc, path)
-        return assemble(frames, path, layout if layout is not None else meta.get("layout"))
+        return assemble(frames, path, layout if layout is not None else meta.get("layout"), min_len=min_len)
     dense = dense_json(doc.get("frames") if isinstance(doc, dict) else doc, path)
     if dense is not None:
         if isinstance(doc, dict):
