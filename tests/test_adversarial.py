@@ -715,3 +715,58 @@ def test_online_tracker_stores_tracks_sparsely_and_closes_them():
     assert len(kept) == 1 and dropped >= 1
     (track,) = kept.values()
     assert sorted(track) == list(range(10))  # frame index -> keypoints, nothing dense
+
+
+# ------------------------------------------------------------------------------- issue 37: one writer per run folder
+def _hold_lock(folder):
+    """A second process holding the run folder's lock; returns it once it holds the lock."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from skelgnn.core.io import folder_lock\n"
+            "with folder_lock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(120)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_training_into_one_folder_is_refused_naming_the_pid(tiny_bench_dir, tmp_path, capsys):
+    proc = _hold_lock(tmp_path)
+    try:
+        assert _train(tiny_bench_dir, tmp_path) == 2
+        err = _error(capsys)
+        assert f"pid {proc.pid}" in err and err.count("\n") == 1
+        assert not (tmp_path / "last.pt").exists()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _train(tiny_bench_dir, tmp_path) == 0  # the holder is gone: the lock is free again
+
+
+def test_benchmark_run_folder_is_locked(tmp_path):
+    from skelgnn.core.io import FolderLockedError
+    from skelgnn.tools import benchmark
+
+    proc = _hold_lock(benchmark.run_folder(tmp_path, "run", "clean", 0))
+    try:
+        with pytest.raises(FolderLockedError, match=f"pid {proc.pid}"):
+            benchmark._run_one({"label": "run"}, "clean", 0, {}, tmp_path, False)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_resume_verifies_best_pt(tiny_bench_dir, tmp_path, capsys):
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    best = tmp_path / "best.pt"
+    data = best.read_bytes()
+    best.unlink()
+    capsys.readouterr()
+    assert _train(tiny_bench_dir, tmp_path) == 2  # before: exit 0 and "Checkpoints: .../best.pt"
+    assert "best.pt: missing" in _error(capsys)
+    best.write_bytes(data[: len(data) // 2])
+    assert _train(tiny_bench_dir, tmp_path) == 2
+    assert "best.pt" in _error(capsys)
+    best.write_bytes(data)
+    assert _train(tiny_bench_dir, tmp_path) == 0

@@ -15,14 +15,15 @@ import tempfile
 from collections.abc import Iterable
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import numpy as np
 
-from .errors import FormatError
+from .errors import FormatError, SkelgnnError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz",
-           "stale_temp_files"]
+           "stale_temp_files", "FolderLockedError", "LOCK_NAME", "folder_lock"]
 
 
 def _alive(pid: int) -> bool:
@@ -162,3 +163,72 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
                                             "U+10FFFF)")
             arrays[key] = value
     return names, arrays
+
+
+# ---------------------------------------------------------------------------------------- one writer per folder
+LOCK_NAME = ".skelgnn.lock"
+"""The lock file in a run folder; it holds the pid of the process writing into the folder."""
+
+_held: dict[str, list] = {}  # resolved folder -> [fd, depth]: the locks this process holds (re-entrant)
+
+
+class FolderLockedError(SkelgnnError):
+    """Another process is writing into the same run folder."""
+
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike, what: str = "run folder") -> Iterator[Path]:
+    """Hold an exclusive lock on ``folder`` (created if missing) while the block runs.
+
+    The lock is :func:`fcntl.flock` on ``folder/.skelgnn.lock``, which holds the holder's pid; the operating
+    system releases it when the holder exits or is killed, so a stale lock file never blocks. A second
+    process gets :class:`FolderLockedError` naming the holder's pid; the same process may nest locks of
+    one folder. Where ``fcntl`` is missing (Windows) the block runs unlocked.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SkelgnnError(f"{folder}: cannot create the {what}: {e.strerror or e}") from None
+    key = str(folder.resolve())
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield folder
+        return
+    if key in _held:
+        _held[key][1] += 1
+        try:
+            yield folder
+        finally:
+            _held[key][1] -= 1
+        return
+    path = folder / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # never O_TRUNC: the holder's pid stays readable
+    except OSError as e:
+        raise SkelgnnError(f"{path}: cannot open the lock file of the {what}: {e.strerror or e}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        finally:
+            os.close(fd)
+        raise FolderLockedError(f"{folder}: another skelgnn process (pid {holder}) is writing into this {what}; "
+                                f"wait for it to finish or choose another output folder") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass
+    _held[key] = [fd, 1]
+    try:
+        yield folder
+    finally:
+        del _held[key]
+        try:
+            os.ftruncate(fd, 0)
+        except OSError:
+            pass
+        os.close(fd)  # releases the lock
