@@ -770,3 +770,48 @@ def test_resume_verifies_best_pt(tiny_bench_dir, tmp_path, capsys):
     assert "best.pt" in _error(capsys)
     best.write_bytes(data)
     assert _train(tiny_bench_dir, tmp_path) == 0
+
+
+# ------------------------------------------------------------------------------- issue 37: outputs
+def test_demo_never_writes_into_the_package(capsys):
+    import skelgnn
+
+    assets = Path(skelgnn.__file__).parent / "assets"
+    before = (assets / "viewer.html").read_bytes()
+    assert main(["demo", "--out", str(assets)]) == 2  # before: viewer.html silently replaced
+    assert "installed skelgnn package" in _error(capsys)
+    assert (assets / "viewer.html").read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link_to_fifo", "device", "proc"])
+def test_special_files_are_not_outputs(tmp_path, kind):
+    target = tmp_path / "out.npz"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "link_to_fifo":
+        os.mkfifo(tmp_path / "fifo")
+        target.symlink_to(tmp_path / "fifo")
+    elif kind == "device":
+        target.symlink_to("/dev/null")
+    else:
+        target = Path("/proc/self/comm")
+    with pytest.raises(OutputError, match="regular file|not a place"):
+        check_outputs({"-o": target})
+
+
+def test_long_output_names_and_write_failures_are_one_line(tmp_path, monkeypatch):
+    from skelgnn.core import io as sio
+
+    long = tmp_path / ("x" * 240 + ".npz")  # legal, but ".<name>.skelgnn-<pid>-<random>.tmp" was not
+    sio.atomic_save_npz(long, a=np.zeros(3))
+    assert np.load(long)["a"].shape == (3,)
+    assert [p.name for p in tmp_path.iterdir()] == [long.name]
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sio.os, "fsync", full)
+    with pytest.raises(sio.WriteError, match="No space left on device") as e:
+        sio.atomic_write_text(tmp_path / "a.txt", "hi")
+    assert str(tmp_path / "a.txt") in str(e.value) and "\n" not in str(e.value)
+    assert list(tmp_path.iterdir()) == [long]  # the temporary file is gone
