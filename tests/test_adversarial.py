@@ -815,3 +815,29 @@ def test_long_output_names_and_write_failures_are_one_line(tmp_path, monkeypatch
         sio.atomic_write_text(tmp_path / "a.txt", "hi")
     assert str(tmp_path / "a.txt") in str(e.value) and "\n" not in str(e.value)
     assert list(tmp_path.iterdir()) == [long]  # the temporary file is gone
+
+
+# ------------------------------------------------------------------------------- issue 37: silent merges, BVH
+def test_openpose_folder_with_two_videos_is_refused(tmp_path):
+    import json
+
+    from skelgnn.core.errors import FormatError
+    from skelgnn.keypoints import read_keypoints
+
+    person = {"people": [{"pose_keypoints_2d": np.c_[_person(1)[0], np.ones(17)].ravel().tolist()}]}
+    for video in ("a", "b"):
+        for t in range(4):
+            (tmp_path / f"{video}_{t:012d}_keypoints.json").write_text(json.dumps(person))
+    with pytest.raises(FormatError, match="appears twice.*more than one video"):  # before: one 8-frame track
+        read_keypoints(tmp_path, layout="h36m17")
+
+
+@pytest.mark.parametrize("fps", [1e300, 1e9])
+def test_bvh_frame_time_that_prints_as_zero_is_refused(fps):
+    from skelgnn.core.errors import SkelgnnError
+    from skelgnn.lifting.bvh_export import joints_to_bvh
+
+    joints = np.zeros((2, 17, 3)) + np.linspace(0, 1, 17)[None, :, None]
+    with pytest.raises(SkelgnnError, match="frame time"):  # before: "Frame Time: 0.00000000", exit 0
+        joints_to_bvh(joints, fps=fps)
+    assert "Frame Time: 0.03333333" in joints_to_bvh(joints, fps=30)

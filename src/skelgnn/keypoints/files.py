@@ -204,7 +204,14 @@ def _read_openpose_dir(folder: Path, layout, min_len: int = 1) -> Keypoints:
     for f in files:
         m = re.search(r"(\d+)_keypoints\.json$", f.name)
         numbers.append(int(m.group(1)) if m else None)
-    if any(n is None for n in numbers) or len(set(numbers)) != len(numbers):
+    if all(n is not None for n in numbers) and len(set(numbers)) != len(numbers):
+        seen: dict[int, Path] = {}
+        for n, f in zip(numbers, files):
+            if n in seen:
+                raise FormatError(folder, f"frame {n} appears twice ({seen[n].name} and {f.name}): the folder "
+                                          "holds the output of more than one video; give each video its own folder")
+            seen[n] = f
+    if any(n is None for n in numbers):
         numbers = list(range(len(files)))
     else:
         files = [f for _, f in sorted(zip(numbers, files))]
