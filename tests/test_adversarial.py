@@ -841,3 +841,16 @@ def test_bvh_frame_time_that_prints_as_zero_is_refused(fps):
     with pytest.raises(SkelgnnError, match="frame time"):  # before: "Frame Time: 0.00000000", exit 0
         joints_to_bvh(joints, fps=fps)
     assert "Frame Time: 0.03333333" in joints_to_bvh(joints, fps=30)
+
+
+# ------------------------------------------------------------------------------- issue 37: configs
+def test_benchmark_runs_as_a_single_table_is_a_clear_error(tmp_path, capsys):
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[train]\nepochs = 1\n[runs]\nlabel = "a"\nmodel = "fc"\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2  # before: a traceback
+    assert "[[runs]]" in _error(capsys)
+
+
+def test_unknown_config_key_names_the_nearest(tmp_path, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", "train.epoch=3"]) == 2
+    assert "did you mean 'epochs'" in _error(capsys)

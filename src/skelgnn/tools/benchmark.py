@@ -82,6 +82,10 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         raise SkelgnnError(f"{path}: benchmark.inputs must list 'gt' and/or 'noisy', got {inputs!r}")
     train = _train_values(d.get("train", {}), f"{path}: [train]")
     runs = d.get("runs", [])
+    if isinstance(runs, dict):
+        raise SkelgnnError(f"{path}: [runs] is a single table; write each run as [[runs]] (an array of tables)")
+    if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
+        raise SkelgnnError(f"{path}: runs must be a list of [[runs]] tables, got {type(runs).__name__}")
     if not runs:
         raise SkelgnnError(f"{path}: no [[runs]] listed")
     labels = set()

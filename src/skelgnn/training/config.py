@@ -133,7 +133,10 @@ def _number(v, kind: type, where: str):
 def _from_dict(d: dict, source: str) -> RunConfig:
     unknown = set(d) - set(_SECTIONS)
     if unknown:
-        raise SkelgnnError(f"{source}: unknown section(s) {sorted(unknown)}; expected {sorted(_SECTIONS)}")
+        from ..core.validate import nearest
+
+        raise SkelgnnError(f"{source}: unknown section(s) {sorted(unknown)}{nearest(unknown, _SECTIONS)}; "
+                           f"expected {sorted(_SECTIONS)}")
     parts = {}
     for name, cls in _SECTIONS.items():
         sec = d.get(name, {})
@@ -142,7 +145,10 @@ def _from_dict(d: dict, source: str) -> RunConfig:
         allowed = {f.name: f for f in fields(cls)}
         bad = set(sec) - set(allowed)
         if bad:
-            raise SkelgnnError(f"{source}: unknown key(s) {sorted(bad)} in [{name}]; allowed: {sorted(allowed)}")
+            from ..core.validate import nearest
+
+            raise SkelgnnError(f"{source}: unknown key(s) {sorted(bad)} in [{name}]{nearest(bad, allowed)}; "
+                               f"allowed: {sorted(allowed)}")
         values = {}
         for k, v in sec.items():
             default = getattr(cls(), k)
