@@ -9,8 +9,7 @@ tracemalloc. The check: exactly one kept track holds the true person, in every f
 
     PYTHONPATH=src python bench/tracking/crowd.py [--frames 2000] [--false 10 100 1000] [--old]
 
-``--old`` also runs the previous tracker (the pairwise Python loop of skelgnn 0.2.0's ``_track``,
-re-created here from the installed tree's git history is not needed: it is inlined below) on 200 frames.
+``--old`` also times the previous tracker (skelgnn 0.2.0's pairwise Python loop, inlined below) on 200 frames.
 """
 
 from __future__ import annotations
