@@ -854,3 +854,32 @@ def test_benchmark_runs_as_a_single_table_is_a_clear_error(tmp_path, capsys):
 def test_unknown_config_key_names_the_nearest(tmp_path, capsys):
     assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", "train.epoch=3"]) == 2
     assert "did you mean 'epochs'" in _error(capsys)
+
+
+@pytest.mark.parametrize("setting", ["train.epochs=1e400", "train.lr=1e400", "train.lr=" + "9" * 400])
+def test_config_numbers_beyond_float_range(tmp_path, setting, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", setting]) == 2  # before: OverflowError
+    _error(capsys)
+
+
+@pytest.mark.parametrize("argv", [["--budget", "nan"], ["--budget", "inf"], ["--threads", "-1"],
+                                  ["--threads", "100000"], ["--batch", "1000000000"]])
+def test_speed_flags_out_of_range_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["speed", *argv])
+    assert e.value.code == 2
+    assert "expected" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("doc", [
+    '{"layout": "h36m17", "frames": [[[1%s, 2, 1]]]}',
+    '{"frames": [{"people": [{"keypoints": [1%s, 2, 1]}]}]}',
+    '[{"frame_id": 0, "instances": [{"keypoints": [[1%s, 2]], "keypoint_scores": [1]}]}]'])
+def test_keypoint_json_with_a_400_digit_integer(tmp_path, doc):
+    from skelgnn.core.errors import FormatError
+    from skelgnn.keypoints import read_keypoints
+
+    path = tmp_path / "k.json"
+    path.write_text(doc % ("0" * 400))
+    with pytest.raises(FormatError, match="range"):  # before: OverflowError
+        read_keypoints(path)

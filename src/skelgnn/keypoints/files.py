@@ -77,8 +77,11 @@ def _number(x, path, where: str) -> float:
     if x is None:
         return math.nan
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise FormatError(path, f"{where}: expected a number, got {x!r}")
-    return float(x)
+        raise FormatError(path, f"{where}: expected a number, got {short_repr(x)}")
+    try:
+        return float(x)
+    except OverflowError:  # an integer of more than 308 digits
+        raise FormatError(path, f"{where}: {short_repr(x)} is beyond the range of a number") from None
 
 
 def _parse_points(obj, path, where: str) -> np.ndarray:

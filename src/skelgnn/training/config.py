@@ -7,6 +7,8 @@ by the CLI and turned into plain values; nothing below the drivers sees this obj
 
 from __future__ import annotations
 
+import math
+
 import ast
 import sys
 from dataclasses import asdict, dataclass, field, fields
@@ -123,6 +125,10 @@ _SECTIONS = {"model": ModelSpec, "data": DataConfig, "train": TrainConfig}
 def _number(v, kind: type, where: str):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise SkelgnnError(f"{where} must be a number, got {v!r}")
+    if isinstance(v, float) and not math.isfinite(v):  # inf, nan, and 1e400 (TOML reads it as inf)
+        raise SkelgnnError(f"{where} must be a finite number, got {v!r}")
+    if isinstance(v, int) and kind is float and abs(v) > 2 ** 63:
+        raise SkelgnnError(f"{where} is out of range, got {str(v)[:20]}... ({len(str(v))} digits)")
     if kind is int:
         if v != int(v):
             raise SkelgnnError(f"{where} must be an integer, got {v!r}")
