@@ -76,9 +76,9 @@ def _toml(v) -> str:
 @_SETTINGS
 @given(sets=st.lists(st.tuples(_keys, _toml_values), max_size=4))
 def test_config_loader_never_crashes(sets):
-    from skelgnn.training.config import load_config
-
     import os
+
+    from skelgnn.training.config import load_config
 
     config = os.path.join(os.path.dirname(__file__), "..", "configs", "skeletal_gnn_hdm05.toml")
     try:

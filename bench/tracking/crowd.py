@@ -117,11 +117,11 @@ def main() -> None:
     ap.add_argument("--false", type=int, nargs="+", default=[10, 100, 1000])
     ap.add_argument("--old", action="store_true", help="also time the previous tracker on 200 frames")
     args = ap.parse_args()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
-               platform.processor())
+    with open("/proc/cpuinfo") as fh:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), platform.processor())
     print(f"CPU: {cpu}; Python {platform.python_version()}; numpy {np.__version__}")
-    print(f"| false / frame | frames | detections | time (s) | µs / detection | peak memory (MiB) | "
-          f"bytes / detection | kept tracks | dropped | true track intact |")
+    print("| false / frame | frames | detections | time (s) | µs / detection | peak memory (MiB) | "
+          "bytes / detection | kept tracks | dropped | true track intact |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for n in args.false:
         spent, _, kept, dropped, intact = run(args.frames, n, memory=False)

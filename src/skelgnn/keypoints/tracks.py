@@ -260,7 +260,7 @@ class OnlineTracker:
         # body size is compatible with, within the largest gate there
         tb = np.floor(np.log2(self._s + 1.0)).astype(np.int64)
         db = np.floor(np.log2(s + 1.0)).astype(np.int64)
-        span = int(math.ceil(math.log2(self.ratio)))
+        span = math.ceil(math.log2(self.ratio))
         gate_max = min(self.gate, _STEP_GATE * float(t - self._last.min()))
         rows_l, cols_l = [], []
         for b in np.unique(tb).tolist():
