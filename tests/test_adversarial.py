@@ -646,3 +646,240 @@ def test_option_values_out_of_range_are_usage_errors(argv, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert "expected" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------- issue 37: tracking
+def _mmpose_crowd(tmp_path, T=300, n_false=8, life=3, seed=0):
+    """mmpose inferencer JSON (no track ids): one walking person and ``n_false`` short-lived false people."""
+    import json
+
+    rng = np.random.default_rng(seed)
+    person = _person(1)[0] * 0.8 + [300, 0]
+    alive, frames = [], []
+    for t in range(T):
+        alive = [(xy, left - 1) for xy, left in alive if left > 1]
+        while len(alive) < n_false:
+            alive.append((rng.uniform([0, 0], [1920, 1080]), int(rng.integers(1, life + 1))))
+        people = [person + [0.7 * t, 0]] + [xy + _person(1)[0] * 0.2 + rng.normal(0, 1, (17, 2))
+                                             for xy, _ in alive]
+        order = rng.permutation(len(people))
+        frames.append({"frame_id": t, "instances": [
+            {"keypoints": people[i].tolist(), "keypoint_scores": [0.9] * 17} for i in order]})
+    path = tmp_path / "crowd.json"
+    path.write_text(json.dumps(frames))
+    return path, person
+
+
+def test_mmpose_json_honours_min_track_length(tmp_path):
+    import json
+
+    from skelgnn.keypoints import read_keypoints
+
+    frames = [{"frame_id": t, "instances": [{"keypoints": (_person(1)[0] + [t, 0]).tolist(),
+                                             "keypoint_scores": [0.9] * 17}]} for t in range(12)]
+    frames[5]["instances"].append({"keypoints": (_person(1)[0] * 0.3 + [1500, 100]).tolist(),
+                                   "keypoint_scores": [0.9] * 17})
+    path = tmp_path / "mm.json"
+    path.write_text(json.dumps(frames))
+    kp = read_keypoints(path, layout="h36m17")
+    assert kp.num_tracks == 1 and kp.short_tracks == 1  # before: 2 tracks (the one-frame person kept)
+    assert read_keypoints(path, layout="h36m17", min_track_length=1).num_tracks == 2
+
+
+def test_crowd_of_short_lived_false_people_keeps_the_true_track(tmp_path):
+    import time
+
+    from skelgnn.keypoints import read_keypoints
+
+    path, person = _mmpose_crowd(tmp_path)
+    start = time.perf_counter()
+    kp = read_keypoints(path, layout="h36m17", min_track_length=5)
+    assert time.perf_counter() - start < 60
+    true = [p for p in range(kp.num_tracks) if np.allclose(kp.xy[p, 0], person)]
+    assert len(true) == 1  # one track holds the walking person in every frame, and only them
+    xy = kp.xy[true[0]]
+    assert np.isfinite(xy).all()
+    assert np.allclose(xy, person[None] + np.c_[0.7 * np.arange(300), np.zeros(300)][:, None])
+    assert kp.num_tracks < 60 and kp.short_tracks > 200  # before: hundreds of dense tracks (min_len ignored)
+
+
+def test_online_tracker_stores_tracks_sparsely_and_closes_them():
+    from skelgnn.keypoints.tracks import OnlineTracker
+
+    tr = OnlineTracker(min_len=3, max_gap=5)
+    p = np.c_[_person(1)[0], np.ones(17)]
+    for t in range(10):
+        tr.step(t, [p + [t, 0, 0]] + ([p * [0.2, 0.2, 1] + [(t * 397) % 1500, 0, 0]] if t % 2 else []))
+    assert len(tr._ids) <= 3  # tentative false tracks closed after a short gap
+    kept, dropped = tr.finish()
+    assert len(kept) == 1 and dropped >= 1
+    (track,) = kept.values()
+    assert sorted(track) == list(range(10))  # frame index -> keypoints, nothing dense
+
+
+# ------------------------------------------------------------------------------- issue 37: one writer per run folder
+def _hold_lock(folder):
+    """A second process holding the run folder's lock; returns it once it holds the lock."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time; from skelgnn.core.io import folder_lock\n"
+            "with folder_lock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(120)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_training_into_one_folder_is_refused_naming_the_pid(tiny_bench_dir, tmp_path, capsys):
+    proc = _hold_lock(tmp_path)
+    try:
+        assert _train(tiny_bench_dir, tmp_path) == 2
+        err = _error(capsys)
+        assert f"pid {proc.pid}" in err and err.count("\n") == 1
+        assert not (tmp_path / "last.pt").exists()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _train(tiny_bench_dir, tmp_path) == 0  # the holder is gone: the lock is free again
+
+
+def test_benchmark_run_folder_is_locked(tmp_path):
+    from skelgnn.core.io import FolderLockedError
+    from skelgnn.tools import benchmark
+
+    proc = _hold_lock(benchmark.run_folder(tmp_path, "run", "clean", 0))
+    try:
+        with pytest.raises(FolderLockedError, match=f"pid {proc.pid}"):
+            benchmark._run_one({"label": "run"}, "clean", 0, {}, tmp_path, False)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_resume_verifies_best_pt(tiny_bench_dir, tmp_path, capsys):
+    assert _train(tiny_bench_dir, tmp_path) == 0
+    best = tmp_path / "best.pt"
+    data = best.read_bytes()
+    best.unlink()
+    capsys.readouterr()
+    assert _train(tiny_bench_dir, tmp_path) == 2  # before: exit 0 and "Checkpoints: .../best.pt"
+    assert "best.pt: missing" in _error(capsys)
+    best.write_bytes(data[: len(data) // 2])
+    assert _train(tiny_bench_dir, tmp_path) == 2
+    assert "best.pt" in _error(capsys)
+    best.write_bytes(data)
+    assert _train(tiny_bench_dir, tmp_path) == 0
+
+
+# ------------------------------------------------------------------------------- issue 37: outputs
+def test_demo_never_writes_into_the_package(capsys):
+    import skelgnn
+
+    assets = Path(skelgnn.__file__).parent / "assets"
+    before = (assets / "viewer.html").read_bytes()
+    assert main(["demo", "--out", str(assets)]) == 2  # before: viewer.html silently replaced
+    assert "installed skelgnn package" in _error(capsys)
+    assert (assets / "viewer.html").read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link_to_fifo", "device", "proc"])
+def test_special_files_are_not_outputs(tmp_path, kind):
+    target = tmp_path / "out.npz"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "link_to_fifo":
+        os.mkfifo(tmp_path / "fifo")
+        target.symlink_to(tmp_path / "fifo")
+    elif kind == "device":
+        target.symlink_to("/dev/null")
+    else:
+        target = Path("/proc/self/comm")
+    with pytest.raises(OutputError, match="regular file|not a place"):
+        check_outputs({"-o": target})
+
+
+def test_long_output_names_and_write_failures_are_one_line(tmp_path, monkeypatch):
+    from skelgnn.core import io as sio
+
+    long = tmp_path / ("x" * 240 + ".npz")  # legal, but ".<name>.skelgnn-<pid>-<random>.tmp" was not
+    sio.atomic_save_npz(long, a=np.zeros(3))
+    assert np.load(long)["a"].shape == (3,)
+    assert [p.name for p in tmp_path.iterdir()] == [long.name]
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sio.os, "fsync", full)
+    with pytest.raises(sio.WriteError, match="No space left on device") as e:
+        sio.atomic_write_text(tmp_path / "a.txt", "hi")
+    assert str(tmp_path / "a.txt") in str(e.value) and "\n" not in str(e.value)
+    assert list(tmp_path.iterdir()) == [long]  # the temporary file is gone
+
+
+# ------------------------------------------------------------------------------- issue 37: silent merges, BVH
+def test_openpose_folder_with_two_videos_is_refused(tmp_path):
+    import json
+
+    from skelgnn.core.errors import FormatError
+    from skelgnn.keypoints import read_keypoints
+
+    person = {"people": [{"pose_keypoints_2d": np.c_[_person(1)[0], np.ones(17)].ravel().tolist()}]}
+    for video in ("a", "b"):
+        for t in range(4):
+            (tmp_path / f"{video}_{t:012d}_keypoints.json").write_text(json.dumps(person))
+    with pytest.raises(FormatError, match="appears twice.*more than one video"):  # before: one 8-frame track
+        read_keypoints(tmp_path, layout="h36m17")
+
+
+@pytest.mark.parametrize("fps", [1e300, 1e9])
+def test_bvh_frame_time_that_prints_as_zero_is_refused(fps):
+    from skelgnn.core.errors import SkelgnnError
+    from skelgnn.lifting.bvh_export import joints_to_bvh
+
+    joints = np.zeros((2, 17, 3)) + np.linspace(0, 1, 17)[None, :, None]
+    with pytest.raises(SkelgnnError, match="frame time"):  # before: "Frame Time: 0.00000000", exit 0
+        joints_to_bvh(joints, fps=fps)
+    assert "Frame Time: 0.03333333" in joints_to_bvh(joints, fps=30)
+
+
+# ------------------------------------------------------------------------------- issue 37: configs
+def test_benchmark_runs_as_a_single_table_is_a_clear_error(tmp_path, capsys):
+    cfg = tmp_path / "b.toml"
+    cfg.write_text('[train]\nepochs = 1\n[runs]\nlabel = "a"\nmodel = "fc"\n')
+    assert main(["benchmark", str(cfg), "--out", str(tmp_path / "o")]) == 2  # before: a traceback
+    assert "[[runs]]" in _error(capsys)
+
+
+def test_unknown_config_key_names_the_nearest(tmp_path, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", "train.epoch=3"]) == 2
+    assert "did you mean 'epochs'" in _error(capsys)
+
+
+@pytest.mark.parametrize("setting", ["train.epochs=1e400", "train.lr=1e400", "train.lr=" + "9" * 400])
+def test_config_numbers_beyond_float_range(tmp_path, setting, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", setting]) == 2  # before: OverflowError
+    _error(capsys)
+
+
+@pytest.mark.parametrize("argv", [["--budget", "nan"], ["--budget", "inf"], ["--threads", "-1"],
+                                  ["--threads", "100000"], ["--batch", "1000000000"]])
+def test_speed_flags_out_of_range_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["speed", *argv])
+    assert e.value.code == 2
+    assert "expected" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("doc", [
+    '{"layout": "h36m17", "frames": [[[1%s, 2, 1]]]}',
+    '{"frames": [{"people": [{"keypoints": [1%s, 2, 1]}]}]}',
+    '[{"frame_id": 0, "instances": [{"keypoints": [[1%s, 2]], "keypoint_scores": [1]}]}]'])
+def test_keypoint_json_with_a_400_digit_integer(tmp_path, doc):
+    from skelgnn.core.errors import FormatError
+    from skelgnn.keypoints import read_keypoints
+
+    path = tmp_path / "k.json"
+    path.write_text(doc % ("0" * 400))
+    with pytest.raises(FormatError, match="range"):  # before: OverflowError
+        read_keypoints(path)

@@ -50,6 +50,18 @@ def _confidence(s: str) -> float:
     return _number(float, s, lambda v: 0.0 <= v <= 1.0, "a number between 0 and 1")  # NaN fails too
 
 
+def _batch(s: str) -> int:
+    return _number(int, s, lambda v: 1 <= v <= 1 << 20, "an integer between 1 and 1048576")
+
+
+def _threads(s: str) -> int:
+    return _number(int, s, lambda v: 0 <= v <= 4096, "an integer between 0 (torch's choice) and 4096")
+
+
+def _seconds(s: str) -> float:
+    return _number(float, s, lambda v: 0 < v <= 86400, "a number of seconds above 0 and at most 86400")  # NaN fails
+
+
 def _seed(s: str) -> int:
     return _number(int, s, lambda v: 0 <= v < 2**63, "an integer between 0 and 2**63 - 1")
 

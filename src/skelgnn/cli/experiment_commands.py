@@ -22,7 +22,8 @@ from ..models import names
 from ..tools.benchmark import run_benchmark
 from ..training.config import load_config
 from ..training.train import run_training
-from .common import ALLOW_PICKLE_HELP, _guard_outputs, _json_object, _positive_int, _seed, _shard, _write_json
+from .common import ALLOW_PICKLE_HELP, _batch, _guard_outputs, _json_object, _positive_int, _seconds, _seed, _shard
+from .common import _threads, _write_json
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -190,15 +191,15 @@ def _add_speed(sub) -> None:
                        help="benchmark the registered lifters: latency, throughput, FLOPs (eval, no grad); "
                             "--train adds training throughput. Valid only on an idle machine")
     s.add_argument("--models", nargs="+", metavar="NAME", help="registry names (default: all)")
-    s.add_argument("--batch", type=int, default=1024, help="samples per call for throughput (default 1024)")
+    s.add_argument("--batch", type=_batch, default=1024, help="samples per call for throughput (default 1024)")
     s.add_argument("--repeats", type=int, default=10, help="timed calls per measurement (default 10)")
     s.add_argument("--frames", type=int, default=1,
                    help="output poses per sample; input frames = receptive field + frames - 1 (default 1)")
     s.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
-    s.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    s.add_argument("--threads", type=_threads, default=0, help="torch CPU threads (default: torch's choice)")
     s.add_argument("--matmul-size", type=int, default=2048,
                    help="side of the reference matmul (default 2048)")
-    s.add_argument("--budget", type=float, default=20.0,
+    s.add_argument("--budget", type=_seconds, default=20.0,
                    help="seconds per throughput measurement; fewer calls if slower (default 20)")
     s.add_argument("--model-kwargs", type=_json_object, metavar="JSON",
                    help="builder keyword arguments for every model, e.g. '{\"channels\": 64}' "

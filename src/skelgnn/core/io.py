@@ -15,14 +15,15 @@ import tempfile
 from collections.abc import Iterable
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import numpy as np
 
-from .errors import FormatError
+from .errors import FormatError, SkelgnnError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz",
-           "stale_temp_files"]
+           "stale_temp_files", "WriteError", "NAME_MAX", "FolderLockedError", "LOCK_NAME", "folder_lock"]
 
 
 def _alive(pid: int) -> bool:
@@ -35,22 +36,59 @@ def _alive(pid: int) -> bool:
     return True
 
 
+NAME_MAX = 255
+"""The longest file name (bytes) most file systems take; temporary names stay within it."""
+
+
+class WriteError(SkelgnnError, OSError):
+    """Writing an output failed (disk full, no permission, a name too long, ...); the message names the path."""
+
+
+def _temp_stem(name: str) -> str:
+    """``.<name>`` for the temporary files of ``name``, shortened (with a hash) so that the whole temporary
+    name (stem + ``.skelgnn-<pid>-<random>.tmp``, at most 48 more bytes) fits :data:`NAME_MAX`."""
+    stem = f".{name}"
+    if len(stem.encode("utf-8", "surrogateescape")) <= NAME_MAX - 48:
+        return stem
+    import hashlib
+
+    digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    short = name.encode("utf-8", "surrogateescape")[:NAME_MAX - 48 - 14].decode("utf-8", "ignore")
+    return f".{short}~{digest}"
+
+
 def stale_temp_files(path: str | os.PathLike) -> list[Path]:
     """Temporary files of atomic writes of ``path`` whose writing process no longer runs."""
     path = Path(path)
     out = []
-    for tmp in path.parent.glob(f".{glob_escape(path.name)}.skelgnn-*-*.tmp"):
-        pid = tmp.name[len(path.name) + len(".skelgnn-") + 1:].split("-", 1)[0]
+    stem = _temp_stem(path.name)
+    for tmp in path.parent.glob(f"{glob_escape(stem)}.skelgnn-*-*.tmp"):
+        pid = tmp.name[len(stem) + len(".skelgnn-"):].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             out.append(tmp)
     return out
 
 
 def atomic_write_with(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:
-    """Call ``write(fh)`` on a temporary binary file, fsync it, and rename it onto ``path``."""
+    """Call ``write(fh)`` on a temporary binary file, fsync it, and rename it onto ``path``.
+
+    Every ``OSError`` on the way (a full disk at fsync, no permission, a read-only file system, a name
+    too long) is a one-line :class:`WriteError` naming ``path`` and the reason; the temporary file is removed.
+    """
     path = Path(path)
+    try:
+        return _atomic_write_with(path, write)
+    except WriteError:
+        raise
+    except OSError as e:
+        reason = e.strerror or str(e) or type(e).__name__
+        raise WriteError(f"{path}: cannot write: {reason}") from None
+
+
+def _atomic_write_with(path: Path, write: Callable[[io.BufferedWriter], None]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.skelgnn-{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_stem(path.name)}.skelgnn-{os.getpid()}-", suffix=".tmp",
+                               dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
@@ -162,3 +200,72 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
                                             "U+10FFFF)")
             arrays[key] = value
     return names, arrays
+
+
+# ---------------------------------------------------------------------------------------- one writer per folder
+LOCK_NAME = ".skelgnn.lock"
+"""The lock file in a run folder; it holds the pid of the process writing into the folder."""
+
+_held: dict[str, list] = {}  # resolved folder -> [fd, depth]: the locks this process holds (re-entrant)
+
+
+class FolderLockedError(SkelgnnError):
+    """Another process is writing into the same run folder."""
+
+
+@contextmanager
+def folder_lock(folder: str | os.PathLike, what: str = "run folder") -> Iterator[Path]:
+    """Hold an exclusive lock on ``folder`` (created if missing) while the block runs.
+
+    The lock is :func:`fcntl.flock` on ``folder/.skelgnn.lock``, which holds the holder's pid; the operating
+    system releases it when the holder exits or is killed, so a stale lock file never blocks. A second
+    process gets :class:`FolderLockedError` naming the holder's pid; the same process may nest locks of
+    one folder. Where ``fcntl`` is missing (Windows) the block runs unlocked.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SkelgnnError(f"{folder}: cannot create the {what}: {e.strerror or e}") from None
+    key = str(folder.resolve())
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield folder
+        return
+    if key in _held:
+        _held[key][1] += 1
+        try:
+            yield folder
+        finally:
+            _held[key][1] -= 1
+        return
+    path = folder / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)  # never O_TRUNC: the holder's pid stays readable
+    except OSError as e:
+        raise SkelgnnError(f"{path}: cannot open the lock file of the {what}: {e.strerror or e}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        try:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        finally:
+            os.close(fd)
+        raise FolderLockedError(f"{folder}: another skelgnn process (pid {holder}) is writing into this {what}; "
+                                f"wait for it to finish or choose another output folder") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass
+    _held[key] = [fd, 1]
+    try:
+        yield folder
+    finally:
+        del _held[key]
+        try:
+            os.ftruncate(fd, 0)
+        except OSError:
+            pass
+        os.close(fd)  # releases the lock

@@ -12,7 +12,7 @@ import math
 
 from .errors import SkelgnnError
 
-__all__ = ["ConfigError", "integer", "real", "check_model_kwargs"]
+__all__ = ["ConfigError", "integer", "real", "check_model_kwargs", "nearest"]
 
 
 class ConfigError(SkelgnnError, ValueError):
@@ -49,6 +49,17 @@ def real(v, where: str, lo: float | None = None, hi: float | None = None, *, lo_
             parts.append(f"{'<' if hi_open else '<='} {hi:g}")
         raise ConfigError(f"{where} must be a finite number{' ' + ' and '.join(parts) if parts else ''}, got {v!r}")
     return f
+
+
+def nearest(names, allowed) -> str:
+    """``" (did you mean 'x'?)"`` for the first of ``names`` with a close match in ``allowed`` (difflib), or ``""``."""
+    import difflib
+
+    for name in sorted(map(str, names)):
+        close = difflib.get_close_matches(name, [str(a) for a in allowed], n=1)
+        if close:
+            return f" (did you mean {close[0]!r} for {name!r}?)"
+    return ""
 
 
 # name -> check(value, where); shared builder arguments of the registered lifters

@@ -92,8 +92,11 @@ def _number(x, path, where: str) -> float:
     if x is None:
         return math.nan
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise FormatError(path, f"{where}: expected a number, got {x!r}")
-    return float(x)
+        raise FormatError(path, f"{where}: expected a number, got {short_repr(x)}")
+    try:
+        return float(x)
+    except OverflowError:  # an integer of more than 308 digits
+        raise FormatError(path, f"{where}: {short_repr(x)} is beyond the range of a number") from None
 
 
 def _parse_points(obj, path, where: str) -> np.ndarray:
@@ -219,7 +222,14 @@ def _read_openpose_dir(folder: Path, layout, min_len: int = 1) -> Keypoints:
     for f in files:
         m = re.search(r"(\d+)_keypoints\.json$", f.name)
         numbers.append(int(m.group(1)) if m else None)
-    if any(n is None for n in numbers) or len(set(numbers)) != len(numbers):
+    if all(n is not None for n in numbers) and len(set(numbers)) != len(numbers):
+        seen: dict[int, Path] = {}
+        for n, f in zip(numbers, files):
+            if n in seen:
+                raise FormatError(folder, f"frame {n} appears twice ({seen[n].name} and {f.name}): the folder "
+                                          "holds the output of more than one video; give each video its own folder")
+            seen[n] = f
+    if any(n is None for n in numbers):
         numbers = list(range(len(files)))
     else:
         files = [f for _, f in sorted(zip(numbers, files))]
@@ -233,7 +243,7 @@ def _read_json(path: Path, layout, min_len: int = 1) -> Keypoints:
     meta: dict = {}
     if is_mmpose(doc):
         frames, meta = parse_mmpose(doc, path)
-        return assemble(frames, path, layout if layout is not None else meta.get("layout"))
+        return assemble(frames, path, layout if layout is not None else meta.get("layout"), min_len=min_len)
     dense = dense_json(doc.get("frames") if isinstance(doc, dict) else doc, path)
     if dense is not None:
         if isinstance(doc, dict):

@@ -192,6 +192,10 @@ def joints_to_bvh(joints_3d, *, fps: float, root=None, unit: str = "cm") -> str:
         raise SkelgnnError(f"unit must be one of {sorted(UNITS)}, got {unit!r}")
     if not fps or not np.isfinite(fps) or fps <= 0:
         raise SkelgnnError(f"the BVH frame time needs a positive fps, got {fps!r}")
+    frame_time = f"{1.0 / float(fps):.8f}"
+    if float(frame_time) <= 0 or not np.isfinite(float(frame_time)):  # printed as 0.00000000: unreadable
+        raise SkelgnnError(f"fps {fps!r} gives a BVH frame time of {1.0 / float(fps):.3g} s, which the file's "
+                           f"8 decimals print as {frame_time}; use an fps of at most 10000000")
     rel, root_cam = _check(joints_3d, root)
     p = rel @ _CAM_TO_BVH.T  # BVH axes, mm
     T = len(p)
@@ -236,7 +240,7 @@ def joints_to_bvh(joints_3d, *, fps: float, root=None, unit: str = "cm") -> str:
         lines.append(f"{pad}}}")
 
     block(0, 0)
-    lines += ["MOTION", f"Frames: {T}", f"Frame Time: {1.0 / float(fps):.8f}"]
+    lines += ["MOTION", f"Frames: {T}", f"Frame Time: {frame_time}"]
     lines += [" ".join(f"{v:.5f}" for v in row) for row in motion]
     return "\n".join(lines) + "\n"
 

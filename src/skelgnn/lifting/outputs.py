@@ -6,7 +6,10 @@
   included), or two outputs that are the same file;
 * an existing directory where a file is expected, or an existing file where a folder is expected;
 * an output whose folder cannot be created or written (the nearest existing ancestor is a file, or
-  is not writable).
+  is not writable);
+* an output inside the installed skelgnn package (its bundled assets, e.g. ``viewer.html``);
+* an existing output that is not a regular file once links are resolved (a FIFO, a device, a socket,
+  a link to ``/dev/stdout``), and anything under ``/proc``, ``/sys`` or ``/dev``.
 
 Replacing an existing unrelated file stays allowed: :func:`check_outputs` returns those files so
 that the CLI can say so. All checks raise :class:`OutputError` naming the path and the option.
@@ -35,6 +38,40 @@ def same_file(a: PathLike, b: PathLike) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return Path(a).resolve() == Path(b).resolve()
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]  # the installed skelgnn package folder
+_SPECIAL_TREES = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        raise OutputError(f"{path}: cannot resolve the path (a loop of symbolic links?)") from None
+
+
+def _not_special(path: Path, what: str) -> None:
+    """Refuse the package's own files, the kernel's trees and existing files that are not regular files."""
+    import stat
+
+    real = _resolved(path)
+    if real == _PACKAGE or _PACKAGE in real.parents:
+        raise OutputError(f"{what} {path}: is inside the installed skelgnn package ({_PACKAGE}); skelgnn never "
+                          "writes over its own files: choose another path")
+    for tree in _SPECIAL_TREES:
+        if real == tree or tree in real.parents:
+            raise OutputError(f"{what} {path}: is under {tree}, not a place for output files; choose another path")
+    try:
+        st = os.stat(real)
+    except OSError:
+        return  # a new path
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a special file")
+        link = f" (a link to {real})" if real != path.absolute() else ""
+        raise OutputError(f"{what} {path}: is {kind}{link}, not a regular file; skelgnn writes regular files "
+                          "only: choose another path")
 
 
 def _writable_parent(path: Path, what: str) -> None:
@@ -97,6 +134,7 @@ def check_outputs(files: dict[str, PathLike | None] | None = None, *, inputs: It
             continue
         folder = Path(folder)
         what = f"output folder ({opt})"
+        _not_special(folder, what)
         if folder.exists() and not folder.is_dir():
             raise OutputError(f"{what} {folder}: is an existing file, not a folder; choose another path")
         if folder.is_dir():
@@ -104,6 +142,8 @@ def check_outputs(files: dict[str, PathLike | None] | None = None, *, inputs: It
                 raise OutputError(f"{what} {folder}: the folder is not writable")
         else:
             _writable_parent(folder, what)
+        for n in names:
+            _not_special(folder / n, f"{what} file")
         targets.extend((f"{opt} {folder}", folder / n) for n in names)
     replaced = []
     for opt, path in (files or {}).items():
@@ -111,6 +151,7 @@ def check_outputs(files: dict[str, PathLike | None] | None = None, *, inputs: It
             continue
         path = Path(path)
         what = f"output ({opt})"
+        _not_special(path, what)
         if path.is_dir():
             raise OutputError(f"{what} {path}: is an existing folder; expected a file path")
         _writable_parent(path, what)

@@ -94,6 +94,10 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         raise SkelgnnError(f"{path}: benchmark.inputs must list 'gt' and/or 'noisy', got {inputs!r}")
     train = _train_values(d.get("train", {}), f"{path}: [train]")
     runs = d.get("runs", [])
+    if isinstance(runs, dict):
+        raise SkelgnnError(f"{path}: [runs] is a single table; write each run as [[runs]] (an array of tables)")
+    if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
+        raise SkelgnnError(f"{path}: runs must be a list of [[runs]] tables, got {type(runs).__name__}")
     if not runs:
         raise SkelgnnError(f"{path}: no [[runs]] listed")
     labels = set()
@@ -222,7 +226,19 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
     from ..evaluation.report import stack_targets
     from ..training.train import run_training
 
+    from ..core.io import folder_lock
+
     folder = run_folder(out, run["label"], input_kind, seed)
+    with folder_lock(folder):  # one writer per run folder (shards and second calls included)
+        return _run_one_locked(run, input_kind, seed, cfg, folder, progress)
+
+
+def _run_one_locked(run: dict, input_kind: str, seed: int, cfg: dict, folder: Path, progress: bool) -> dict:
+    from ..core.metrics import mpjpe
+    from ..evaluation.evaluate import evaluate_checkpoint
+    from ..evaluation.report import stack_targets
+    from ..training.train import run_training
+
     result_path = folder / "test.json"
     if result_path.exists():
         report = json.loads(result_path.read_text())

@@ -7,6 +7,8 @@ by the CLI and turned into plain values; nothing below the drivers sees this obj
 
 from __future__ import annotations
 
+import math
+
 import ast
 import sys
 from dataclasses import asdict, dataclass, field, fields
@@ -123,6 +125,10 @@ _SECTIONS = {"model": ModelSpec, "data": DataConfig, "train": TrainConfig}
 def _number(v, kind: type, where: str):
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise SkelgnnError(f"{where} must be a number, got {v!r}")
+    if isinstance(v, float) and not math.isfinite(v):  # inf, nan, and 1e400 (TOML reads it as inf)
+        raise SkelgnnError(f"{where} must be a finite number, got {v!r}")
+    if isinstance(v, int) and kind is float and abs(v) > 2 ** 63:
+        raise SkelgnnError(f"{where} is out of range, got {str(v)[:20]}... ({len(str(v))} digits)")
     if kind is int:
         if v != int(v):
             raise SkelgnnError(f"{where} must be an integer, got {v!r}")
@@ -133,7 +139,10 @@ def _number(v, kind: type, where: str):
 def _from_dict(d: dict, source: str) -> RunConfig:
     unknown = set(d) - set(_SECTIONS)
     if unknown:
-        raise SkelgnnError(f"{source}: unknown section(s) {sorted(unknown)}; expected {sorted(_SECTIONS)}")
+        from ..core.validate import nearest
+
+        raise SkelgnnError(f"{source}: unknown section(s) {sorted(unknown)}{nearest(unknown, _SECTIONS)}; "
+                           f"expected {sorted(_SECTIONS)}")
     parts = {}
     for name, cls in _SECTIONS.items():
         sec = d.get(name, {})
@@ -142,7 +151,10 @@ def _from_dict(d: dict, source: str) -> RunConfig:
         allowed = {f.name: f for f in fields(cls)}
         bad = set(sec) - set(allowed)
         if bad:
-            raise SkelgnnError(f"{source}: unknown key(s) {sorted(bad)} in [{name}]; allowed: {sorted(allowed)}")
+            from ..core.validate import nearest
+
+            raise SkelgnnError(f"{source}: unknown key(s) {sorted(bad)} in [{name}]{nearest(bad, allowed)}; "
+                               f"allowed: {sorted(allowed)}")
         values = {}
         for k, v in sec.items():
             default = getattr(cls(), k)

@@ -18,9 +18,9 @@ import math
 from pathlib import Path
 
 from ..core.errors import CheckpointError
-from ..lifting.checkpoint import read_checkpoint
+from ..lifting.checkpoint import model_from_checkpoint, read_checkpoint
 
-__all__ = ["MAY_CHANGE", "ResumeError", "config_differences", "check_resume", "check_resume_state"]
+__all__ = ["MAY_CHANGE", "ResumeError", "config_differences", "check_resume", "check_resume_state", "verify_best"]
 
 MAY_CHANGE = frozenset({"train.epochs", "train.patience", "train.threads", "train.eval_batch_size",
                         "train.device", "data.allow_pickle"})
@@ -146,3 +146,27 @@ def check_resume(path: str | Path, config: dict, normalization: dict, defaults: 
             f"recorded values (only {', '.join(sorted(MAY_CHANGE))} may change when resuming; a larger "
             "train.epochs extends the run)")
     return True
+
+
+def verify_best(path: str | Path, history: list[dict]) -> None:
+    """Check that ``best.pt`` is there, loads into a model, and holds the best epoch of ``history``.
+
+    Raises :class:`CheckpointError` (one line) when it was deleted, truncated, replaced or is stale, so a
+    finished or resumed run never reports a checkpoint it does not have.
+    """
+    path = Path(path)
+    best = min(history, key=lambda r: r["val_mpjpe"])
+    if not path.is_file():
+        raise CheckpointError(f"{path}: missing, although epoch {best['epoch']} (validation MPJPE "
+                              f"{best['val_mpjpe']:.2f} mm) was the best; it was deleted or moved. Train again "
+                              "into a new folder (last.pt holds the last epoch, not the best)")
+    ckpt = read_checkpoint(path)  # a damaged file: CheckpointError naming it
+    model_from_checkpoint(ckpt, str(path))
+    metrics = ckpt.get("metrics") or {}
+    score, epoch = metrics.get("val_mpjpe"), metrics.get("epoch")
+    if not (isinstance(score, (int, float)) and math.isclose(float(score), float(best["val_mpjpe"]),
+                                                             rel_tol=1e-6, abs_tol=1e-6)
+            and epoch == best["epoch"]):
+        raise CheckpointError(f"{path}: holds epoch {epoch!r} with validation MPJPE {score!r}, but the run's best "
+                              f"is epoch {best['epoch']} ({best['val_mpjpe']:.2f} mm); it was replaced. Train again "
+                              "into a new folder")

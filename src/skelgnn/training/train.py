@@ -361,7 +361,22 @@ def _fit_normalization(model: nn.Module, train: SequenceSet, skeleton: Skeleton,
 
 
 def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> list[dict]:
-    """Read the benchmark named by ``cfg.data``, build ``cfg.model`` and train it (resumable)."""
+    """Read the benchmark named by ``cfg.data``, build ``cfg.model`` and train it (resumable).
+
+    One writer per run folder: the main process holds :func:`~skelgnn.core.io.folder_lock` on ``out_dir``
+    for the whole run, so a second ``train`` (or benchmark) into the same folder is refused naming the
+    pid of the first. When it ends, ``best.pt`` is checked (:func:`~skelgnn.training.resume.verify_best`).
+    """
+    from ..core.distributed import is_main_process
+    from ..core.io import folder_lock
+
+    if not is_main_process():  # torchrun: rank 0 holds the lock for every rank
+        return _run_training(cfg, out_dir, progress)
+    with folder_lock(out_dir):
+        return _run_training(cfg, out_dir, progress)
+
+
+def _run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> list[dict]:
     from .datasets import training_sequences
     from ..models import build
     from .resume import check_resume
@@ -388,6 +403,13 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
 
         if is_main_process():
             tqdm.write(training_header(cfg, model, windows, train, val))
-    return fit(model, name=cfg.model.name, kwargs=cfg.model.kwargs, skeleton=skeleton, train_set=windows,
-               val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=config, progress=progress,
-               normalization=normalization)
+    history = fit(model, name=cfg.model.name, kwargs=cfg.model.kwargs, skeleton=skeleton, train_set=windows,
+                  val_seqs=val, cfg=cfg.train, out_dir=out_dir, config=config, progress=progress,
+                  normalization=normalization)
+    from ..core.distributed import is_main_process
+
+    if is_main_process() and history:
+        from .resume import verify_best
+
+        verify_best(Path(out_dir) / "best.pt", history)
+    return history

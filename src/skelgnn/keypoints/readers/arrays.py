@@ -48,6 +48,9 @@ def dense_json(items, path) -> Dense | None:
         return None  # e.g. [T][P][3K] flat people: the generic reader's
     try:
         a = np.array(items, dtype=np.float64)
+    except OverflowError:
+        raise FormatError(path, "a keypoint value is an integer beyond the range of a float (over 308 digits); "
+                                "expected pixel coordinates and confidences") from None
     except (ValueError, TypeError):
         if depth == 4:
             return None  # people per frame vary: the generic reader's

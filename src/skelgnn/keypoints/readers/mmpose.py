@@ -46,8 +46,12 @@ def _num(v, path, where: str) -> float:
     if v is None:
         return math.nan
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise FormatError(path, f"{where}: expected a number, got {v!r}")
-    return float(v)
+        raise FormatError(path, f"{where}: expected a number, got {v!r}"[:200])
+    try:
+        return float(v)
+    except OverflowError:  # an integer of more than 308 digits
+        raise FormatError(path, f"{where}: an integer of {len(str(v))} digits is beyond the range of a number") \
+            from None
 
 
 def _person(inst, path, where: str) -> Detection:
