@@ -221,14 +221,14 @@ def _score_cross(folder: Path, input_kind: str, cfg: dict) -> dict | None:
 
 
 def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:
-    from ..core.metrics import mpjpe
-    from ..evaluation.evaluate import evaluate_checkpoint
-    from ..evaluation.report import stack_targets
-    from ..training.train import run_training
-
     from ..core.io import folder_lock
 
     folder = run_folder(out, run["label"], input_kind, seed)
+    result_path = folder / "test.json"
+    if result_path.exists():  # finished: read it without a lock unless it still has to be scored on the cross set
+        report = json.loads(result_path.read_text())
+        if "cross" in report or not cfg.get("cross") or not (folder / "best.pt").exists():
+            return report
     with folder_lock(folder):  # one writer per run folder (shards and second calls included)
         return _run_one_locked(run, input_kind, seed, cfg, folder, progress)
 
