@@ -182,7 +182,8 @@ CONFIG = os.path.join(os.path.dirname(__file__), "..", "configs", "skeletal_gnn_
 def _train(bench, out, *sets):
     args = ["train", CONFIG, "--out", str(out), "--quiet", "--set", f"data.path='{bench}'",
             "--set", "model.name='fc'", "--set", "model.kwargs={'channels': 16}", "--set", "train.epochs=1",
-            "--set", "train.batch_size=64", "--set", "train.threads=1", "--set", "data.max_frames_per_clip=40"]
+            "--set", "train.batch_size=64", "--set", "train.threads=1",
+            "--set", "data.max_frames_per_clip=40"]
     for s in sets:
         args += ["--set", s]
     return main(args)
@@ -212,7 +213,8 @@ def test_resume_with_a_damaged_training_state(tiny_bench_dir, tmp_path, capsys):
 
     assert _train(tiny_bench_dir, tmp_path) == 0
     good = read_checkpoint(tmp_path / "last.pt")
-    for key, value, match in (("history", "{not json", "resume.history"), ("optimizer", None, "resume.optimizer"),
+    for key, value, match in (("history", "{not json", "resume.history"),
+                              ("optimizer", None, "resume.optimizer"),
                               ("best", "x", "resume.best"), ("bad_epochs", -1, "resume.bad_epochs")):
         bad = dict(good, resume=dict(good["resume"], **{key: value}))
         save_checkpoint(tmp_path / "last.pt", bad)
@@ -237,14 +239,17 @@ def test_config_differences_fill_keys_older_checkpoints_lack():
 
 # ------------------------------------------------------------------------------- config values
 @pytest.mark.parametrize("setting, key", [
-    ("train.epochs=0", "train.epochs"), ("train.epochs=-3", "train.epochs"), ("train.patience=-1", "train.patience"),
+    ("train.epochs=0", "train.epochs"), ("train.epochs=-3", "train.epochs"),
+    ("train.patience=-1", "train.patience"),
     ("train.lr_decay=-1", "train.lr_decay"), ("train.batch_size=0", "train.batch_size"),
-    ("train.batch_size=-5", "train.batch_size"), ("train.lr=-1", "train.lr"), ("train.lr=float('nan')", "train.lr"),
+    ("train.batch_size=-5", "train.batch_size"), ("train.lr=-1", "train.lr"),
+    ("train.lr=float('nan')", "train.lr"),
     ("train.weight_decay=-1", "train.weight_decay"), ("train.seed=-1", "train.seed"),
     ("model.kwargs={'channels': 0}", "model.kwargs.channels"),
     ("model.kwargs={'dropout': 2.0}", "model.kwargs.dropout"),
     ("data.train_fraction=0", "data.train_fraction"), ("data.train_fraction=-1", "data.train_fraction"),
-    ("data.train_fraction=5", "data.train_fraction"), ("data.max_frames_per_clip=-1", "data.max_frames_per_clip"),
+    ("data.train_fraction=5", "data.train_fraction"),
+    ("data.max_frames_per_clip=-1", "data.max_frames_per_clip"),
 ])
 def test_train_refuses_out_of_range_config_values(tmp_path, setting, key, capsys):
     assert main(["train", CONFIG, "--out", str(tmp_path / "run"), "--set", setting]) == 2
@@ -382,7 +387,8 @@ def test_keypoints_far_outside_the_image_are_flagged_and_warned(tmp_path, ckpt, 
     with np.load(out) as f:
         assert f["outside"][0, 2, 13] and f["outside"].sum() == 1 and f["flags"][0, 2, 13]
         assert np.abs(f["joints_3d"]).max() < 5000
-        assert f["width"].dtype == np.int64  # stored plainly; fps is unknown here, so it is left out (issue 16)
+        # stored plainly; fps is unknown here, so it is left out (issue 16)
+        assert f["width"].dtype == np.int64
         assert "fps" not in f.files and "fps" in f["unknown"].tolist()
 
 
@@ -440,7 +446,8 @@ def test_track_cap_is_a_clear_error(tmp_path, monkeypatch, ckpt, capsys):
 
     monkeypatch.setattr(keypoints.tracks, "MAX_TRACK_FRAMES", 20_000)
     path = _false_positive_flood(tmp_path, T=200)
-    assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz"), "--min-track-length", "1"]) == 2
+    assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz"),
+                 "--min-track-length", "1"]) == 2
     err = _error(capsys)
     assert "exceed the limit" in err and "--min-track-length" in err
     assert main(["predict", str(ckpt), str(path), "-o", str(tmp_path / "o.npz")]) == 0
@@ -458,7 +465,8 @@ def _manifest_variant(src, tmp_path, rows_filter=None, raw=None):
         (out / "MANIFEST.tsv").write_bytes(raw)
     else:
         lines = text.splitlines()
-        (out / "MANIFEST.tsv").write_text("\n".join([lines[0]] + [ln for ln in lines[1:] if rows_filter(ln)]) + "\n")
+        (out / "MANIFEST.tsv").write_text(
+            "\n".join([lines[0]] + [ln for ln in lines[1:] if rows_filter(ln)]) + "\n")
     return out
 
 
@@ -530,9 +538,9 @@ def test_export_check_fails_on_nan_and_removes_the_file(tmp_path, ckpt, monkeypa
 
 # ------------------------------------------------------------------------------- mocap readers
 def test_readers_on_a_folder(tmp_path):
+    from skelgnn.core.errors import FormatError
     from skelgnn.data.asf_amc import read_asf
     from skelgnn.data.bvh import read_bvh
-    from skelgnn.core.errors import FormatError
 
     for reader in (read_asf, read_bvh):
         with pytest.raises(FormatError, match="is a folder"):
@@ -544,16 +552,17 @@ def _tiny_asf_amc(tmp_path, amc_frames, length="2"):
 
     (tmp_path / "t.asf").write_text(ASF.replace("     length 2\n", f"     length {length}\n"))
     head = AMC.split("1\nroot")[0]
-    (tmp_path / "t.amc").write_text(head + "".join(f"{n}\nroot 0 0 0 0 0 0\na 0 0 0\nb 0\n" for n in amc_frames))
+    (tmp_path / "t.amc").write_text(head + "".join(f"{n}\nroot 0 0 0 0 0 0\na 0 0 0\nb 0\n"
+                                                   for n in amc_frames))
     return tmp_path / "t.asf", tmp_path / "t.amc"
 
 
 @pytest.mark.parametrize("frames, match", [((1, 2, 4), "frame number 4 follows frame 2"),
                                            ((1, 2, 2), "frame number 2 follows frame 2")])
 def test_amc_with_skipped_or_repeated_frames(tmp_path, frames, match):
+    from skelgnn.core.errors import FormatError
     from skelgnn.data.amc import read_amc
     from skelgnn.data.asf_amc import read_asf
-    from skelgnn.core.errors import FormatError
 
     asf, amc = _tiny_asf_amc(tmp_path, frames)
     with pytest.raises(FormatError, match=match):
@@ -563,24 +572,24 @@ def test_amc_with_skipped_or_repeated_frames(tmp_path, frames, match):
 
 
 def test_huge_asf_length_and_amc_translation(tmp_path):
+    from skelgnn.core.errors import FormatError
     from skelgnn.data.amc import read_amc
     from skelgnn.data.asf_amc import read_asf
-    from skelgnn.core.errors import FormatError
 
     asf, _ = _tiny_asf_amc(tmp_path, (1,), length="1e308")
-    with pytest.raises(FormatError, match="length.*too large"):
+    with pytest.raises(FormatError, match=r"length.*too large"):
         read_asf(asf)
     asf, amc = _tiny_asf_amc(tmp_path, (1,))
     amc.write_text(amc.read_text().replace("root 0 0 0 0 0 0", "root 1e308 0 0 0 0 0"))
-    with pytest.raises(FormatError, match="bone 'root'.*at most"):
+    with pytest.raises(FormatError, match=r"bone 'root'.*at most"):
         read_amc(amc, read_asf(asf))
 
 
 def test_bvh_with_two_roots(tmp_path):
     from test_bvh import BVH
 
-    from skelgnn.data.bvh import read_bvh
     from skelgnn.core.errors import FormatError
+    from skelgnn.data.bvh import read_bvh
 
     hierarchy, motion = BVH.split("MOTION")
     second = hierarchy.split("HIERARCHY\n")[1]
@@ -717,7 +726,7 @@ def test_online_tracker_stores_tracks_sparsely_and_closes_them():
     assert sorted(track) == list(range(10))  # frame index -> keypoints, nothing dense
 
 
-# ------------------------------------------------------------------------------- issue 37: one writer per run folder
+# ----------------------------------------------------------------------- issue 37: one writer per run folder
 def _hold_lock(folder):
     """A second process holding the run folder's lock; returns it once it holds the lock."""
     import subprocess
@@ -726,7 +735,8 @@ def _hold_lock(folder):
     code = ("import sys, time; from skelgnn.core.io import folder_lock\n"
             "with folder_lock(sys.argv[1]):\n    print('locked', flush=True); time.sleep(120)\n")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
-    proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder)], stdout=subprocess.PIPE, text=True,
+                            env=env)
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
@@ -795,7 +805,7 @@ def test_special_files_are_not_outputs(tmp_path, kind):
         target.symlink_to("/dev/null")
     else:
         target = Path("/proc/self/comm")
-    with pytest.raises(OutputError, match="regular file|not a place"):
+    with pytest.raises(OutputError, match=r"regular file|not a place"):
         check_outputs({"-o": target})
 
 
@@ -828,7 +838,7 @@ def test_openpose_folder_with_two_videos_is_refused(tmp_path):
     for video in ("a", "b"):
         for t in range(4):
             (tmp_path / f"{video}_{t:012d}_keypoints.json").write_text(json.dumps(person))
-    with pytest.raises(FormatError, match="appears twice.*more than one video"):  # before: one 8-frame track
+    with pytest.raises(FormatError, match=r"appears twice.*more than one video"):  # before: one 8-frame track
         read_keypoints(tmp_path, layout="h36m17")
 
 
@@ -858,7 +868,8 @@ def test_unknown_config_key_names_the_nearest(tmp_path, capsys):
 
 @pytest.mark.parametrize("setting", ["train.epochs=1e400", "train.lr=1e400", "train.lr=" + "9" * 400])
 def test_config_numbers_beyond_float_range(tmp_path, setting, capsys):
-    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", setting]) == 2  # before: OverflowError
+    # before: OverflowError
+    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", setting]) == 2
     _error(capsys)
 
 

@@ -845,7 +845,10 @@ def _memory_cap(extra_bytes: int):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def _mutate_nested(draw, obj, tree, keys=st.text(max_size=4), list_ops: bool = False, focus=None) -> None:
+_SHORT_KEYS = st.text(max_size=4)  # the default new dict keys of _mutate_nested
+
+
+def _mutate_nested(draw, obj, tree, keys=_SHORT_KEYS, list_ops: bool = False, focus=None) -> None:
     """Replace, drop or add 1-3 entries anywhere in nested dicts/lists ``obj`` (in place).
 
     New values come from ``tree``, new dict keys from ``keys``; with ``list_ops`` list items are also
@@ -981,7 +984,8 @@ GENERIC_DOCS = [
                                    for p in range(2)]} for t in range(2)],
 ]
 GENERIC_SEEDS = [json.dumps(GENERIC_DOCS[0], indent=1) + "\n", _json_lines(GENERIC_DOCS[1]),
-                 json.dumps(GENERIC_DOCS[2]) + "\n", _json_lines(GENERIC_DOCS[3]), _json_lines(GENERIC_DOCS[5])]
+                 json.dumps(GENERIC_DOCS[2]) + "\n", _json_lines(GENERIC_DOCS[3]),
+                 _json_lines(GENERIC_DOCS[5])]
 
 COCO_DOCS = [
     [{"image_id": f"{t:06d}.jpg", "category_id": 1, "keypoints": _kp_flat(p, t), "score": 0.9, "idx": p + 1}
@@ -1098,8 +1102,8 @@ _json_odd = st.sampled_from([float("inf"), float("-inf"), float("nan"), 10 ** 30
                              1e20, -1, 0.5, "9" * 30 + ".jpg", "\u00b3.jpg", [float("inf")], [10 ** 30],
                              True])
 JSON_KEYS = ("people", "keypoints", "pose_keypoints_2d", "frames", "frame", "frame_index", "image_id",
-             "track_id", "person_id", "idx", "id", "layout", "width", "height", "fps", "frame_id", "instances",
-             "keypoint_scores", "instance_info", "meta_info", "bbox")
+             "track_id", "person_id", "idx", "id", "layout", "width", "height", "fps", "frame_id",
+             "instances", "keypoint_scores", "instance_info", "meta_info", "bbox")
 _json_tree = st.recursive(
     _json_leaf,
     lambda c: st.one_of(st.lists(c, max_size=3),
@@ -1607,25 +1611,26 @@ def test_checkpoint_odd_entries(work, where, value):
 # ---------------------------------------------------------------------------------------- 2D keypoint bugs
 # Found by the fuzzing above (and, for deep nesting and huge widths, by probing the same fields by hand).
 def _person_json(extra: str = "") -> str:
-    return '{"keypoints": %s%s}' % (json.dumps(_kp_flat(0, 0)), extra)
+    return f'{{"keypoints": {json.dumps(_kp_flat(0, 0))}{extra}}}'
 
 
 @pytest.mark.parametrize("text,match", [
-    ('{"frames": [{"frame": 0, "people": [%s]}]}' % _person_json(', "track_id": Infinity'),
+    (f'''{{"frames": [{{"frame": 0, "people": [{_person_json(', "track_id": Infinity')}]}}]}}''',
      "integer track id"),
-    ('{"frames": [{"frame": 0, "people": [%s]}]}' % _person_json(', "track_id": NaN'), "integer track id"),
-    ('{"frames": [{"frame": 0, "people": [%s]}]}' % _person_json(f', "id": {2 ** 70}'),
+    (f'''{{"frames": [{{"frame": 0, "people": [{_person_json(', "track_id": NaN')}]}}]}}''', "integer track "
+                                                                                             "id"),
+    (f'''{{"frames": [{{"frame": 0, "people": [{_person_json(f', "id": {2 ** 70}')}]}}]}}''',
      "track id .* out of range"),
-    ('{"frames": [{"frame": %d, "people": [%s]}]}' % (2 ** 70, _person_json()),
+    (f'{{"frames": [{{"frame": {2 ** 70}, "people": [{_person_json()}]}}]}}',
      r"frames\[0\]\.frame: .*out of range"),
-    ('{"frames": [{"frame": 1e20, "people": [%s]}]}' % _person_json(), "out of range"),
-    ('{"frames": [{"frame": %d, "people": [%s]}]}' % (2 ** 63 - 1, _person_json()),
+    (f'{{"frames": [{{"frame": 1e20, "people": [{_person_json()}]}}]}}', "out of range"),
+    (f'{{"frames": [{{"frame": {2 ** 63 - 1}, "people": [{_person_json()}]}}]}}',
      "out of range"),  # was wrapped to -2**63
-    ('[{"image_id": "%s.jpg", "keypoints": %s}]' % ("9" * 30, json.dumps(_kp_flat(0, 0))),
+    (f'[{{"image_id": "{"9" * 30}.jpg", "keypoints": {json.dumps(_kp_flat(0, 0))}}}]',
      r"\[0\]\.image_id.*30 digits"),
     ('{"frames": [{"frame": %s, "people": []}]}' % ("9" * 5000), "not readable JSON"),
     ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"width": %d, "frames": [[%s]]}' % (10 ** 400, _person_json()), "'width' must be a positive number"),
+    (f'{{"width": {10 ** 400}, "frames": [[{_person_json()}]]}}', "'width' must be a positive number"),
 ], ids=["tid-inf", "tid-nan", "tid-2**70", "frame-2**70", "frame-1e20", "frame-int64max", "image_id-30dig",
         "int-5000dig", "deep", "width-10**400"])
 def test_keypoints_json_odd_numbers(work, text, match):
@@ -1641,8 +1646,8 @@ def test_keypoints_json_odd_numbers(work, text, match):
 def test_keypoints_json_non_integral_frame_numbers_count_in_order(work, value):
     """Frame or image ids that are no integers number the frames in file order, as 0.5 did (inf raised)."""
     path = work / "order.json"
-    path.write_text('[{"image_id": %s, "keypoints": %s}, {"image_id": 7, "keypoints": %s}]'
-                    % (value, json.dumps(_kp_flat(0, 0)), json.dumps(_kp_flat(0, 1))))
+    path.write_text(f'[{{"image_id": {value}, "keypoints": {json.dumps(_kp_flat(0, 0))}}}, '
+                    f'{{"image_id": 7, "keypoints": {json.dumps(_kp_flat(0, 1))}}}]')
     assert read_keypoints(path).frames.tolist() == [0, 1]
 
 
@@ -1674,7 +1679,7 @@ def test_keypoints_openpose_huge_frame_number_names_the_file(work):
         f.unlink()
     big = folder / f"clip_{10 ** 30}_keypoints.json"
     next(folder.iterdir()).rename(big)
-    with pytest.raises(FormatError, match="frame number 10{30} is out of range") as e:
+    with pytest.raises(FormatError, match=r"frame number 10{30} is out of range") as e:
         read_keypoints(folder)
     assert e.value.path == str(big)
 
@@ -1793,7 +1798,7 @@ def test_mmpose_damaged_detections(work):
     (work / "h36m_ok.npz").write_bytes(MMPOSE_SEED)
     det = work / "cpn_odd.npy"
     det.write_bytes(_npy_header("{'descr': '<f4', 'fortran_order': False, 'shape': (18,"))
-    with pytest.raises(FormatError, match="not a plain .npy array of detections") as e:
+    with pytest.raises(FormatError, match=r"not a plain \.npy array of detections") as e:
         read_mmpose_h36m(work / "h36m_ok.npz", detections=det)
     assert e.value.path == str(det)
 

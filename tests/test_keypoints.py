@@ -43,7 +43,8 @@ def _layout_pose(layout: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """A pose in ``layout`` built from the COCO pose by name, plus the extra named points."""
     coco = dict(zip(LAYOUTS["coco17"].keypoint_names, _coco_pose()))
     extra = {
-        "neck": np.array([300.0, 150.0]), "mid_hip": np.array([300.0, 335.0]), "hip": np.array([300.0, 332.0]),
+        "neck": np.array([300.0, 150.0]), "mid_hip": np.array([300.0, 335.0]),
+        "hip": np.array([300.0, 332.0]),
         "head": np.array([300.0, 40.0]),
     }
     rng = np.random.default_rng(1)
@@ -196,9 +197,11 @@ def test_openpose_files_with_different_counts_name_the_file(tmp_path):
         read_keypoints(tmp_path)
     assert e.value.path == str(bad)
     (tmp_path / "x_000000000001_keypoints.json").write_text('{"people": [{"pose_keypoints_2d": [1, 2]}]}')
-    with pytest.raises(FormatError, match=r"people\[0\].pose_keypoints_2d has 2 numbers; expected 3 per keypoint"):
+    with pytest.raises(FormatError, match=r"people\[0\].pose_keypoints_2d has 2 numbers; expected 3 per "
+                                          r"keypoint"):
         read_keypoints(tmp_path)
-    (tmp_path / "x_000000000001_keypoints.json").write_text('{"people": [\n  {"pose_keypoints_2d": [1, 2,]}]}')
+    (tmp_path / "x_000000000001_keypoints.json").write_text('{"people": [\n  {"pose_keypoints_2d": [1, '
+                                                            '2,]}]}')
     with pytest.raises(FormatError, match="not valid JSON") as e:
         read_keypoints(tmp_path)
     assert e.value.line == 2
@@ -314,7 +317,7 @@ def test_wrong_number_of_keypoints_names_file_and_expectation(tmp_path):
     assert str(tmp_path / "k.npz") in msg and "21 keypoints" in msg and "17 (coco17)" in msg
     with pytest.raises(FormatError, match="layout 'coco17' has 17 keypoints but the file has 21"):
         read_keypoints(tmp_path / "k.npz", layout="coco")
-    with pytest.raises(FormatError, match="unknown keypoint file type '.txt'"):
+    with pytest.raises(FormatError, match=r"unknown keypoint file type '\.txt'"):
         (tmp_path / "k.txt").write_text("1 2 3")
         read_keypoints(tmp_path / "k.txt")
 
@@ -345,7 +348,7 @@ def test_fill_missing_interpolates_flags_and_never_returns_nan():
 def test_fill_missing_without_any_valid_joint_raises():
     with pytest.raises(SkelgnnError, match="track 2: no joint is valid in any of its 4 frames"):
         fill_missing(np.full((4, 17, 2), np.nan), None, what="track 2")
-    with pytest.raises(SkelgnnError, match="below 0.5"):
+    with pytest.raises(SkelgnnError, match=r"below 0\.5"):
         fill_missing(np.zeros((4, 17, 2)), np.full((4, 17), 0.4), 0.5)
     with pytest.raises(ShapeError):
         fill_missing(np.zeros((4, 17)), None)

@@ -21,7 +21,8 @@ _point = st.lists(_numbers, min_size=0, max_size=4)
 _person = st.one_of(st.lists(_point, min_size=0, max_size=18), st.lists(_numbers, min_size=0, max_size=54))
 _frames = st.lists(st.lists(_person, min_size=0, max_size=3), min_size=0, max_size=6)
 
-_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTINGS = settings(max_examples=60, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def _json(value) -> str:
@@ -76,15 +77,14 @@ def _toml(v) -> str:
 @_SETTINGS
 @given(sets=st.lists(st.tuples(_keys, _toml_values), max_size=4))
 def test_config_loader_never_crashes(sets):
+    import contextlib
     import os
 
     from skelgnn.training.config import load_config
 
     config = os.path.join(os.path.dirname(__file__), "..", "configs", "skeletal_gnn_hdm05.toml")
-    try:
+    with contextlib.suppress(SkelgnnError):
         load_config(config, [f"{k}={_toml(v)}" for k, v in sets])
-    except SkelgnnError:
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

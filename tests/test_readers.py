@@ -35,7 +35,8 @@ def test_plain_json_frames_one_person_keeps_confidence(tmp_path):
     assert not kp.layout_guessed and kp.xy.shape == (1, 3, 17, 2)
     (tmp_path / "b.json").write_text(json.dumps(k[..., :2].tolist()))  # [x, y] rows: confidence 1
     assert (read_keypoints(tmp_path / "b.json").conf == 1).all()
-    (tmp_path / "m.json").write_text(json.dumps({"width": 640, "height": 480, "fps": 25, "frames": k.tolist()}))
+    (tmp_path / "m.json").write_text(json.dumps({"width": 640, "height": 480, "fps": 25,
+                                                  "frames": k.tolist()}))
     kp = read_keypoints(tmp_path / "m.json")
     assert (kp.width, kp.height, kp.fps) == (640, 480, 25.0)
 
@@ -94,13 +95,15 @@ def test_mmpose_inferencer_json_scores_and_track_ids(tmp_path):
     bad = _mmpose_frames(k)
     bad[1]["instances"][0]["keypoint_scores"] = [0.5] * 3
     (tmp_path / "bad.json").write_text(json.dumps(bad))
-    with pytest.raises(FormatError, match=r"bad.json: \[1\].instances\[0\].keypoint_scores: expected 17 scores"):
+    with pytest.raises(FormatError, match=r"bad.json: \[1\].instances\[0\].keypoint_scores: expected 17 "
+                                          r"scores"):
         read_keypoints(tmp_path / "bad.json")
 
 
 def test_generic_person_with_keypoint_scores_beside(tmp_path):
     k = _pose()
-    doc = {"frames": [{"frame": t, "people": [{"keypoints": f[:, :2].tolist(), "keypoint_scores": f[:, 2].tolist()}]}
+    doc = {"frames": [{"frame": t, "people": [{"keypoints": f[:, :2].tolist(),
+                                               "keypoint_scores": f[:, 2].tolist()}]}
                       for t, f in enumerate(k)]}
     (tmp_path / "g.json").write_text(json.dumps(doc))
     assert read_keypoints(tmp_path / "g.json").conf[0, 1, 9] == pytest.approx(0.05)
@@ -118,7 +121,7 @@ def test_npy_one_and_several_people(tmp_path):
     with pytest.raises(FormatError, match=r"bad.npy: expected a numeric array of shape \(T, K, 2\|3\)"):
         read_keypoints(tmp_path / "bad.npy")
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(FormatError, match="obj.npy: holds pickled Python objects"):
+    with pytest.raises(FormatError, match=r"obj\.npy: holds pickled Python objects"):
         read_keypoints(tmp_path / "obj.npy")
 
 
@@ -151,8 +154,8 @@ def test_videopose3d_custom_npz_never_runs_pickled_code(tmp_path, capsys):
     a = np.empty((), dtype=object)
     a[()] = {"x": {"custom": [_Evil()]}}
     np.savez(tmp_path / "evil.npz", positions_2d=a)
-    with pytest.raises(FormatError, match=r"evil.npz: member 'positions_2d' cannot be decoded .*refused to load "
-                                          r"builtins.print"):
+    with pytest.raises(FormatError, match=r"evil.npz: member 'positions_2d' cannot be decoded .*refused to "
+                                          r"load builtins.print"):
         read_keypoints(tmp_path / "evil.npz")
     assert "ran code" not in capsys.readouterr().out
     assert pickle  # the module really pickles (np.savez of an object array)
@@ -169,7 +172,8 @@ def test_csv_columns_by_position_with_explicit_layout(tmp_path):
     assert kp.conf[0, 1, 9] == pytest.approx(0.05)
     with pytest.raises(FormatError, match=r"p.csv, line 1: no '<name>_x' keypoint columns.*--layout"):
         read_keypoints(tmp_path / "p.csv")
-    with pytest.raises(FormatError, match=r"p.csv, line 1: layout 'body25' has 25 keypoints: expected 75 columns"):
+    with pytest.raises(FormatError, match=r"p.csv, line 1: layout 'body25' has 25 keypoints: expected 75 "
+                                          r"columns"):
         read_keypoints(tmp_path / "p.csv", layout="body25")
     pairs = "frame," + ",".join(f"u{i},v{i}" for i in range(17))
     (tmp_path / "q.csv").write_text(pairs + "\n7," + ",".join(str(v) for v in k[0, :, :2].reshape(-1)) + "\n")

@@ -60,7 +60,7 @@ def test_evaluate_writes_report_and_predictions(tiny_bench_dir, tmp_path, capsys
         for key, target in zip(seqs.keys, seqs.targets):
             assert f[key].shape == target.shape and f[key].dtype == np.float32
             assert np.all(f[key][:, 0] == 0)  # pelvis-relative
-        subject, clip, cam = seqs.keys[0].split("/")
+        subject, _clip, cam = seqs.keys[0].split("/")
         assert subject in ("mm", "tr") and cam in "0123"
 
 
@@ -140,7 +140,8 @@ def test_chunks_cover_every_frame_with_the_right_windows(tiny_bench_dir):
 
 
 def test_default_chunk_keeps_enough_independent_windows_per_batch():
-    """Auto chunk: 1 for single-frame models; multi-frame batches keep >= 64 windows (at most 32 frames each)."""
+    """Auto chunk: 1 for single-frame models; multi-frame batches keep >= 64 windows (at most 32 frames
+    each)."""
     from skelgnn.training.train import default_chunk
 
     assert default_chunk(1, 256) == 1 and default_chunk(1, 4096) == 1
@@ -256,14 +257,16 @@ def test_reestimate_batchnorm_uses_the_batches_with_dropout_off():
 
 
 def test_precise_bn_changes_only_the_batchnorm_statistics(tiny_bench_dir, tmp_path):
-    """train.precise_bn: same weights as without it; the checkpoint's statistics give the logged validation."""
+    """train.precise_bn: same weights as without it; the checkpoint's statistics give the logged
+    validation."""
     assert _train(tiny_bench_dir, tmp_path / "plain", "skeletal_gnn_t27", epochs=1) == 0
     assert _train(tiny_bench_dir, tmp_path / "precise", "skeletal_gnn_t27", epochs=1,
                   extra=["--set", "train.precise_bn=3"]) == 0
     plain = torch.load(tmp_path / "plain" / "last.pt", weights_only=True)["state_dict"]
     precise = torch.load(tmp_path / "precise" / "last.pt", weights_only=True)["state_dict"]
     stats = [k for k in plain if k.endswith(("running_mean", "running_var"))]
-    assert stats and all(torch.equal(plain[k], precise[k]) for k in plain if k not in stats and "num_batches" not in k)
+    assert stats and all(torch.equal(plain[k], precise[k])
+                         for k in plain if k not in stats and "num_batches" not in k)
     assert not all(torch.equal(plain[k], precise[k]) for k in stats)
     net, meta = load_checkpoint(tmp_path / "precise" / "best.pt")
     logged = json.loads((tmp_path / "precise" / "log.jsonl").read_text().splitlines()[0])["val_mpjpe"]

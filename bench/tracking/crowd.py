@@ -58,7 +58,7 @@ def run(n_frames: int, n_false: int, memory: bool):
     spent = 0.0
     if memory:
         tracemalloc.start()
-    for t, dets, i, true in frames(n_frames, n_false):
+    for t, dets, _i, true in frames(n_frames, n_false):
         truth[t] = true
         start = time.perf_counter()
         tracker.step(t, list(dets))
@@ -118,7 +118,8 @@ def main() -> None:
     ap.add_argument("--old", action="store_true", help="also time the previous tracker on 200 frames")
     args = ap.parse_args()
     with open("/proc/cpuinfo") as fh:
-        cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")), platform.processor())
+        cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")),
+                   platform.processor())
     print(f"CPU: {cpu}; Python {platform.python_version()}; numpy {np.__version__}")
     print("| false / frame | frames | detections | time (s) | µs / detection | peak memory (MiB) | "
           "bytes / detection | kept tracks | dropped | true track intact |")
@@ -128,7 +129,8 @@ def main() -> None:
         _, peak, _, _, _ = run(args.frames, n, memory=True)
         dets = args.frames * (n + 1)
         print(f"| {n:,} | {args.frames:,} | {dets:,} | {spent:.1f} | {1e6 * spent / dets:.1f} | "
-              f"{peak / 2 ** 20:.1f} | {peak / dets:.0f} | {kept} | {dropped:,} | {'yes' if intact else 'NO'} |",
+              f"{peak / 2 ** 20:.1f} | {peak / dets:.0f} | {kept} | {dropped:,} | "
+              f"{'yes' if intact else 'NO'} |",
               flush=True)
     if args.old:
         for n in args.false:

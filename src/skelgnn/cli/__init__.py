@@ -18,8 +18,14 @@ import sys
 from .. import __version__
 from ..core.errors import SkelgnnError
 from .data_commands import _add_data_bandai2, _add_data_h36m_cdf, _add_data_hdm05
-from .experiment_commands import (_add_benchmark, _add_evaluate, _add_evaluate_3dhp, _add_robustness,
-                                  _add_speed, _add_train)
+from .experiment_commands import (
+    _add_benchmark,
+    _add_evaluate,
+    _add_evaluate_3dhp,
+    _add_robustness,
+    _add_speed,
+    _add_train,
+)
 from .lifting_commands import _add_demo, _add_export, _add_models, _add_predict
 
 __all__ = ["main"]

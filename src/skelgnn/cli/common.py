@@ -10,13 +10,13 @@ import sys
 from ..core.io import atomic_write_text
 from ..lifting.outputs import check_outputs
 
-
 ALLOW_PICKLE_HELP = ("read files in a pickled layout (the VideoPose3D npz files; 3DHP's data_test_3dhp.npz). "
                      "Unpickling a file can run arbitrary code: pass this only for files you trust")
 
 
 def _guard_outputs(files=None, *, inputs=(), folders=None) -> None:
-    """:func:`skelgnn.lifting.outputs.check_outputs` before any work; say which existing files will be replaced."""
+    """:func:`skelgnn.lifting.outputs.check_outputs` before any work; say which existing files will be
+    replaced."""
     for path in check_outputs(files, inputs=inputs, folders=folders):
         print(f"skelgnn: note: {path} exists and will be replaced", file=sys.stderr)
 
@@ -59,7 +59,8 @@ def _threads(s: str) -> int:
 
 
 def _seconds(s: str) -> float:
-    return _number(float, s, lambda v: 0 < v <= 86400, "a number of seconds above 0 and at most 86400")  # NaN fails
+    # NaN fails
+    return _number(float, s, lambda v: 0 < v <= 86400, "a number of seconds above 0 and at most 86400")
 
 
 def _seed(s: str) -> int:

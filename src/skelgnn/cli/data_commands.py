@@ -38,7 +38,8 @@ def _cmd_data_bandai2(args: argparse.Namespace) -> int:
     fig = cross_sanity(cross)
     paths = save_cross(cross, args.out, sanity=fig)
     print(f"Bandai2-Cross: {fig['clips']} clips, {fig['frames']} frames x 4 cameras; in view: "
-          f"{fig['in_view_samples']} of {fig['all_samples']} samples (per camera {fig['in_view_share_per_camera']})")
+          f"{fig['in_view_samples']} of {fig['all_samples']} samples (per camera "
+          f"{fig['in_view_share_per_camera']})")
     print(f"Wrote {len(paths)} files to {Path(args.out).resolve()} in {time.perf_counter() - t0:.1f} s "
           "(CC BY-NC 4.0: never put them, or weights trained on them, into the package):")
     for p in paths:
@@ -70,8 +71,8 @@ def _add_data_hdm05(data_sub) -> None:
 
 
 def _add_data_bandai2(data_sub) -> None:
-    b = data_sub.add_parser("bandai2", help="build Bandai2-Cross, the cross-dataset test set, from the Bandai2 "
-                                            "BVH files (CC BY-NC 4.0; test data only)")
+    b = data_sub.add_parser("bandai2", help="build Bandai2-Cross, the cross-dataset test set, from the "
+                                            "Bandai2 BVH files (CC BY-NC 4.0; test data only)")
     b.add_argument("--src", required=True, help="folder with bvh/ and MANIFEST.tsv")
     b.add_argument("--out", required=True, help="output folder")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -80,9 +81,10 @@ def _add_data_bandai2(data_sub) -> None:
 
 def _add_data_h36m_cdf(data_sub) -> None:
     c = data_sub.add_parser(
-        "h36m-cdf", help="convert the official Human3.6M CDF files to the VideoPose3D layout (needs skelgnn[h36m])")
-    c.add_argument("--src", required=True, help="folder with S1, S5, ... as extracted from the official archives "
-                                                "(S*/MyPoseFeatures/D3_Positions/*.cdf)")
+        "h36m-cdf", help="convert the official Human3.6M CDF files to the VideoPose3D layout (needs "
+                         "skelgnn[h36m])")
+    c.add_argument("--src", required=True, help="folder with S1, S5, ... as extracted from the official "
+                                                "archives (S*/MyPoseFeatures/D3_Positions/*.cdf)")
     c.add_argument("--out", required=True, help="output folder: writes data_3d_h36m.npz there")
     c.add_argument("--gt-2d", action="store_true",
                    help="also write data_2d_h36m_gt.npz (ground-truth 2D through the built-in cameras)")

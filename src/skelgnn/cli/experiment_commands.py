@@ -22,8 +22,18 @@ from ..models import names
 from ..tools.benchmark import run_benchmark
 from ..training.config import load_config
 from ..training.train import run_training
-from .common import ALLOW_PICKLE_HELP, _batch, _guard_outputs, _json_object, _positive_int, _seconds, _seed, _shard
-from .common import _threads, _write_json
+from .common import (
+    ALLOW_PICKLE_HELP,
+    _batch,
+    _guard_outputs,
+    _json_object,
+    _positive_int,
+    _seconds,
+    _seed,
+    _shard,
+    _threads,
+    _write_json,
+)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -31,8 +41,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _guard_outputs(inputs=[args.config, cfg.data.path], folders={"--out": (args.out, ("last.pt", "best.pt",
                                                                                       "log.jsonl"))})
     if cfg.data.allow_pickle and not args.allow_pickle:
-        raise SkelgnnError("data.allow_pickle = true in the config does not open pickled files on the command line; "
-                           "pass --allow-pickle (unpickling can run code: trusted files only)")
+        raise SkelgnnError("data.allow_pickle = true in the config does not open pickled files on the "
+                           "command line; pass --allow-pickle (unpickling can run code: trusted files only)")
     cfg.data.allow_pickle = bool(args.allow_pickle)
     t0 = time.perf_counter()
     history = run_training(cfg, args.out, progress=not args.quiet)
@@ -40,8 +50,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         return 0
     if history:
         best = min(history, key=lambda r: r["val_mpjpe"])
-        print(f"Trained {cfg.model.name} for {len(history)} epochs in {time.perf_counter() - t0:.0f} s (this call); "
-              f"best validation MPJPE {best['val_mpjpe']:.2f} mm at epoch {best['epoch']}.")
+        print(f"Trained {cfg.model.name} for {len(history)} epochs in {time.perf_counter() - t0:.0f} s (this "
+              f"call); best validation MPJPE {best['val_mpjpe']:.2f} mm at epoch {best['epoch']}.")
     print(f"Checkpoints: {Path(args.out) / 'best.pt'} (selected on validation), {Path(args.out) / 'last.pt'}")
     return 0
 
@@ -125,37 +135,42 @@ def _add_train(sub) -> None:
     t = sub.add_parser("train", help="train a lifter on HDM05-Lift or Human3.6M (resumes from OUT/last.pt)")
     t.add_argument("config", help="TOML config (see configs/)")
     t.add_argument("--out", required=True, help="run folder for checkpoints and the JSONL log")
-    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value, e.g. train.epochs=5")
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config value, e.g. "
+                                                                       "train.epochs=5")
     t.add_argument("--allow-pickle", action="store_true", help=ALLOW_PICKLE_HELP + " (data.kind = 'h36m')")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=_cmd_train)
 
 
 def _add_evaluate(sub) -> None:
-    e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift, or on Human3.6M under its protocol")
+    e = sub.add_parser("evaluate", help="evaluate a checkpoint on HDM05-Lift, or on Human3.6M under its "
+                                        "protocol")
     e.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
     e.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05` or `skelgnn data "
                                                  "bandai2` (cross-dataset), or the folder holding the "
                                                  "VideoPose3D-layout npz files (data.kind = 'h36m')")
-    e.add_argument("--input", choices=("gt", "noisy"), default=None, help="HDM05-Lift / Bandai2-Cross 2D input setting (default gt)")
-    e.add_argument("--split", choices=("test", "val", "train"), default=None, help="HDM05-Lift split (default test)")
+    e.add_argument("--input", choices=("gt", "noisy"), default=None, help="HDM05-Lift / Bandai2-Cross 2D "
+                                                                          "input setting (default gt)")
+    e.add_argument("--split", choices=("test", "val", "train"), default=None, help="HDM05-Lift split "
+                                                                                   "(default test)")
     e.add_argument("--tta", action=argparse.BooleanOptionalAction, default=None,
-                   help="test-time flip augmentation (default: off for HDM05-Lift; the config's data.test_flip "
-                        "for Human3.6M-layout checkpoints)")
+                   help="test-time flip augmentation (default: off for HDM05-Lift; the config's "
+                        "data.test_flip for Human3.6M-layout checkpoints)")
     e.add_argument("--json", help="write the report as JSON here")
     e.add_argument("--save-predictions", help="write predictions (npz, one (T,17,3) array per clip/camera)")
-    g = e.add_argument_group("Human3.6M-layout checkpoints (trained with data.kind = 'h36m'); the protocol is "
-                             "read from the checkpoint's config and these flags override it")
+    g = e.add_argument_group("Human3.6M-layout checkpoints (trained with data.kind = 'h36m'); the protocol "
+                             "is read from the checkpoint's config and these flags override it")
     g.add_argument("--allow-pickle", action="store_true", help=ALLOW_PICKLE_HELP)
     g.add_argument("--joints", type=int, choices=(16, 17),
-                   help="17 or 16 joints; must match the checkpoint's skeleton (a 17-joint model is not scored "
-                        "on 16 joints: train with data.joints=16 for the 16-joint protocol)")
+                   help="17 or 16 joints; must match the checkpoint's skeleton (a 17-joint model is not "
+                        "scored on 16 joints: train with data.joints=16 for the 16-joint protocol)")
     g.add_argument("--keep-s11-directions", action="store_true",
                    help="keep S11 'Directions' in the test set (excluded by default, as VideoPose3D does)")
     g.add_argument("--test-downsample", type=_positive_int, metavar="K",
                    help="evaluate every K-th test frame (default: the config's data.test_downsample, 1)")
     g.add_argument("--rare", action="store_true",
-                   help="also report rare poses (test frames farthest from their nearest training pose; slow)")
+                   help="also report rare poses (test frames farthest from their nearest training pose; "
+                        "slow)")
     e.set_defaults(func=_cmd_evaluate)
 
 
@@ -171,14 +186,15 @@ def _add_benchmark(sub) -> None:
                    help="also write the tables into this markdown page between its marker lines "
                         "('<!-- tables from SOURCE: begin -->' ... ': end -->'), e.g. docs/results.md")
     b.add_argument("--shard", type=_shard, default=(1, 1), metavar="K/N",
-                   help="train only every N-th run starting at the K-th, so N processes or machines share the "
-                        "benchmark (default 1/1: all); --report-only merges what any shard finished")
+                   help="train only every N-th run starting at the K-th, so N processes or machines share "
+                        "the benchmark (default 1/1: all); --report-only merges what any shard finished")
     b.add_argument("--only", action="append", metavar="LABEL",
                    help="train only the run with this label (repeat for several; sharded among themselves); "
                         "the report still covers every finished run")
     b.add_argument("--by-run", action="store_true",
-                   help="train run by run (all seeds and inputs of one run, then the next; sharded as listed) "
-                        "instead of seed round by seed round, so an early stop leaves whole runs finished")
+                   help="train run by run (all seeds and inputs of one run, then the next; sharded as "
+                        "listed) instead of seed round by seed round, so an early stop leaves whole runs "
+                        "finished")
     b.add_argument("--seed", action="append", type=int, metavar="SEED",
                    help="train only this seed of each run (repeatable; e.g. seed 0 of every row first)")
     b.add_argument("--input", action="append", choices=("gt", "noisy"),
@@ -191,7 +207,8 @@ def _add_speed(sub) -> None:
                        help="benchmark the registered lifters: latency, throughput, FLOPs (eval, no grad); "
                             "--train adds training throughput. Valid only on an idle machine")
     s.add_argument("--models", nargs="+", metavar="NAME", help="registry names (default: all)")
-    s.add_argument("--batch", type=_batch, default=1024, help="samples per call for throughput (default 1024)")
+    s.add_argument("--batch", type=_batch, default=1024, help="samples per call for throughput (default "
+                                                              "1024)")
     s.add_argument("--repeats", type=int, default=10, help="timed calls per measurement (default 10)")
     s.add_argument("--frames", type=int, default=1,
                    help="output poses per sample; input frames = receptive field + frames - 1 (default 1)")
@@ -219,9 +236,9 @@ def _add_robustness(sub) -> None:
     r = sub.add_parser(
         "robustness", help="errors on HDM05-Lift's test actors under changed virtual cameras",
         description="Re-project HDM05-Lift's held-out test actors (mm, tr) through changed virtual cameras "
-                    "(focal length x0.5/x2, distance 3/8 m, camera height 0.5/3 m, image 640x480/1920x1080 with the same focal length) "
-                    "and report MPJPE and P-MPJPE per change. The 2D is normalised as the checkpoint was trained "
-                    "(screen or bbox).")
+                    "(focal length x0.5/x2, distance 3/8 m, camera height 0.5/3 m, image 640x480/1920x1080 "
+                    "with the same focal length) and report MPJPE and P-MPJPE per change. The 2D is "
+                    "normalised as the checkpoint was trained (screen or bbox).")
     r.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
     r.add_argument("--data", required=True, help="folder written by `skelgnn data hdm05`")
     r.add_argument("--input", choices=("noisy", "gt"), default="noisy",
@@ -236,8 +253,8 @@ def _add_robustness(sub) -> None:
 
 
 def _add_evaluate_3dhp(sub) -> None:
-    q = sub.add_parser("evaluate-3dhp", help="cross-dataset PCK@150mm / AUC of a checkpoint on the MPI-INF-3DHP "
-                                             "test set (TS1-TS6)")
+    q = sub.add_parser("evaluate-3dhp", help="cross-dataset PCK@150mm / AUC of a checkpoint on the "
+                                             "MPI-INF-3DHP test set (TS1-TS6)")
     q.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
     q.add_argument("--data", required=True, help="data_test_3dhp.npz (P-STMO layout: a pickled dict)")
     q.add_argument("--allow-pickle", action="store_true", help=ALLOW_PICKLE_HELP)
@@ -245,6 +262,7 @@ def _add_evaluate_3dhp(sub) -> None:
                    help="test-time flip (default: the checkpoint's data.test_flip for Human3.6M checkpoints, "
                         "else off)")
     q.add_argument("--order", choices=("mpi", "h36m"), default="mpi",
-                   help="joint order of the file: mpi (the 3DHP test order, default) or h36m (already remapped)")
+                   help="joint order of the file: mpi (the 3DHP test order, default) or h36m (already "
+                        "remapped)")
     q.add_argument("--json", help="write the report as JSON here")
     q.set_defaults(func=_cmd_evaluate_3dhp)

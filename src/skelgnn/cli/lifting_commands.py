@@ -12,8 +12,15 @@ from ..core.skeleton import H36M_17
 from ..keypoints import MIN_TRACK_LENGTH
 from ..lifting.api import predict_file
 from ..lifting.export import TOLERANCE, check_export, export_checkpoint
-from ..lifting.predict import (OUTSIDE_MARGIN, check_image_size, check_pictures, default_checkpoint,
-                               size_statement, unknown_meta, write_pictures)
+from ..lifting.predict import (
+    OUTSIDE_MARGIN,
+    check_image_size,
+    check_pictures,
+    default_checkpoint,
+    size_statement,
+    unknown_meta,
+    write_pictures,
+)
 from ..models import build, names
 from ..tools.demo import OUTPUT_FILES as DEMO_FILES
 from ..tools.demo import run_demo
@@ -24,7 +31,8 @@ def _subject_height(s: str) -> float:
     try:
         return check_subject_height(float(s), "the subject's height")
     except (ValueError, SkelgnnError) as e:
-        msg = str(e) if isinstance(e, SkelgnnError) else f"the subject's height must be a number of metres, got {s!r}"
+        msg = (str(e) if isinstance(e, SkelgnnError)
+               else f"the subject's height must be a number of metres, got {s!r}")
         raise argparse.ArgumentTypeError(msg) from None
 
 
@@ -58,7 +66,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     elif len(args.paths) == 2:
         ckpt, inp = args.paths
     else:
-        raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: {' '.join(args.paths)}")
+        raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: "
+                           f"{' '.join(args.paths)}")
     if (args.width is None) != (args.height is None):
         raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
     check_image_size(args.width, args.height)
@@ -71,27 +80,30 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     pred = predict_file(ckpt, inp, args.out, layout=args.layout, width=args.width, height=args.height,
                         fps=args.fps, conf_threshold=args.conf_threshold, tta=args.tta,
                         min_track_length=args.min_track_length, smooth=smooth,
-                        bones=args.bone_lengths, trajectory=args.trajectory, focal_px=args.focal, fov_deg=args.fov,
-                        subject_height=args.subject_height, bvh_path=args.bvh, bvh_unit=args.bvh_unit, bvh_track=args.track)
+                        bones=args.bone_lengths, trajectory=args.trajectory, focal_px=args.focal,
+                        fov_deg=args.fov, subject_height=args.subject_height, bvh_path=args.bvh,
+                        bvh_unit=args.bvh_unit, bvh_track=args.track)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
     if pred.short_tracks:
-        print(f"Dropped {pred.short_tracks} short-lived track(s): detected in fewer than {args.min_track_length} "
-              "frames (--min-track-length).")
+        print(f"Dropped {pred.short_tracks} short-lived track(s): detected in fewer than "
+              f"{args.min_track_length} frames (--min-track-length).")
     if pred.dropped_tracks:
-        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold (and inside the "
-              "image) in any frame.")
+        print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold (and inside "
+              "the image) in any frame.")
     if pred.outside is not None and pred.outside.any():
         print(f"skelgnn: warning: {int(pred.outside.sum())} joint(s) in {int(pred.outside.any(-1).sum())} "
-              f"track-frame(s) lie more than {OUTSIDE_MARGIN:g} image size beyond the {pred.width}x{pred.height} "
-              "image; they were treated as missing, filled and flagged (npz 'outside', 'flags')", file=sys.stderr)
+              f"track-frame(s) lie more than {OUTSIDE_MARGIN:g} image size beyond the "
+              f"{pred.width}x{pred.height} image; they were treated as missing, filled and flagged (npz "
+              "'outside', 'flags')", file=sys.stderr)
     print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
           f"that were missing or below confidence {args.conf_threshold}.")
     print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")
     unknown = unknown_meta(pred)
     if "width" in unknown or "height" in unknown:
-        print("Image size: unknown (not in the input; this checkpoint does not need it); recorded as unknown.")
+        print("Image size: unknown (not in the input; this checkpoint does not need it); recorded as "
+              "unknown.")
     if "fps" in unknown:
         print("Frame rate: unknown (not in the input; pass --fps); recorded as unknown"
               + ("; the GIF/HTML play at 30 fps (assumed)." if args.gif or args.html else "."))
@@ -100,8 +112,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     print(f"Wrote {pred.out_path}: 3D joints in mm, camera frame, pelvis-relative.")
     if pred.root_3d is not None:
         k = pred.intrinsics
-        print(f"Root trajectory: root_3d and joints_3d_camera (mm, camera frame) with fx={k.fx:.1f}, fy={k.fy:.1f}, "
-              f"cx={k.cx:.1f}, cy={k.cy:.1f} px ({k.source}).")
+        print(f"Root trajectory: root_3d and joints_3d_camera (mm, camera frame) with fx={k.fx:.1f}, "
+              f"fy={k.fy:.1f}, cx={k.cx:.1f}, cy={k.cy:.1f} px ({k.source}).")
     if args.bvh:
         print(f"Wrote {args.bvh}: BVH in {args.bvh_unit}, Y up, ZXY rotations, "
               f"{'with' if pred.root_3d is not None else 'without'} the root trajectory.")
@@ -122,14 +134,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
           f"in {r.seconds:.2f} s.")
     print(f"Error against the sample's 3D ground truth (17 joints, mm, camera frame, pelvis-relative): "
           f"MPJPE {r.mpjpe:.1f} mm, P-MPJPE {r.p_mpjpe:.1f} mm (post-filter: {r.postfilter}).")
-    print(f"Root trajectory (least squares with the sample's focal length): pelvis error {r.root_error:.0f} mm, "
-          f"{r.root_error_pct:.1f} % of the camera distance.")
+    print(f"Root trajectory (least squares with the sample's focal length): pelvis error {r.root_error:.0f} "
+          f"mm, {r.root_error_pct:.1f} % of the camera distance.")
     what = {"npz": "3D joints (mm, camera frame, pelvis-relative), 2D input and metadata",
             "png": f"2D input beside the lifted 3D pose and the ground truth, frame {r.png_frame + 1} of "
                    f"{r.frames} (the middle one unless --frame), MPJPE {r.png_mpjpe:.1f} mm in that frame",
             "gif": "the whole clip with its ground truth, animated",
-            "html": "interactive 3D viewer with a ground-truth toggle; open it in a browser, it needs no network",
-            "bvh": "BVH animation (cm, Y up, ZXY rotations, root trajectory included; Blender: File > Import > BVH)",
+            "html": "interactive 3D viewer with a ground-truth toggle; open it in a browser, it needs no "
+                    "network",
+            "bvh": "BVH animation (cm, Y up, ZXY rotations, root trajectory included; Blender: File > Import "
+                   "> BVH)",
             "trajectory_html": "the viewer in the camera frame: the body moving along its fitted trajectory"}
     print(f"Wrote to {args.out}/:")
     for k, p in r.files.items():
@@ -179,12 +193,12 @@ def _add_predict(sub) -> None:
     p.add_argument("--conf-threshold", type=_confidence, default=0.3,
                    help="joints below this confidence are filled by interpolation (default 0.3)")
     p.add_argument("--min-track-length", type=_positive_int, default=MIN_TRACK_LENGTH, metavar="N",
-                   help=f"drop tracks detected in fewer than N frames (default {MIN_TRACK_LENGTH}; inputs shorter "
-                        "than 2N frames need half their frames, so a single image keeps everyone)")
+                   help=f"drop tracks detected in fewer than N frames (default {MIN_TRACK_LENGTH}; inputs "
+                        "shorter than 2N frames need half their frames, so a single image keeps everyone)")
     p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
                    help="test-time flip augmentation (default off)")
-    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html and to write with --bvh "
-                                             "(default: the first)")
+    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html and to write with "
+                                             "--bvh (default: the first)")
     p.add_argument("--frame", type=_positive_int, metavar="N",
                    help="frame drawn by --png, 1-based (default: the middle frame)")
     p.add_argument("--png", help="also write a picture of the 2D input beside the 3D pose, in the format its "
@@ -200,11 +214,12 @@ def _add_predict(sub) -> None:
                    help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
     p.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "
                                                          "(default: assumed from the image size and --fov)")
-    p.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image side, "
-                                                       "used when --focal is not given (default 55)")
+    p.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image "
+                                                       "side, used when --focal is not given (default 55)")
     p.add_argument("--subject-height", type=_subject_height, metavar="METRES",
-                   help="the person's standing height in metres (e.g. 1.72): joints, root trajectory and BVH are "
-                        "scaled to it (default: the typical adult size the model learned, recorded as such)")
+                   help="the person's standing height in metres (e.g. 1.72): joints, root trajectory and "
+                        "BVH are scaled to it (default: the typical adult size the model learned, recorded "
+                        "as such)")
     p.add_argument("--bvh", help="also write the track (--track, default the first) as a BVH animation")
     p.add_argument("--bvh-unit", choices=("cm", "m", "mm"), default="cm", help="BVH length unit (default cm)")
     p.set_defaults(func=_cmd_predict)
@@ -228,11 +243,12 @@ def _add_export(sub) -> None:
 def _add_demo(sub) -> None:
     d = sub.add_parser(
         "demo", help="lift the bundled HDM05 sample with the bundled model and draw it (offline)",
-        description="Lift the bundled sample (real 2D keypoints of a held-out HDM05-Lift clip) with the bundled "
-                    "default checkpoint, print its MPJPE against the sample's 3D ground truth, and write an npz, "
-                    "a PNG, a GIF, an HTML viewer, a BVH and a trajectory view.")
+        description="Lift the bundled sample (real 2D keypoints of a held-out HDM05-Lift clip) with the "
+                    "bundled default checkpoint, print its MPJPE against the sample's 3D ground truth, and "
+                    "write an npz, a PNG, a GIF, an HTML viewer, a BVH and a trajectory view.")
     d.add_argument("--out", default="skelgnn_demo", help="output folder (default skelgnn_demo)")
-    d.add_argument("--frame", type=int, metavar="N", help="frame drawn in pose.png, 1-based (default: the middle one)")
+    d.add_argument("--frame", type=int, metavar="N", help="frame drawn in pose.png, 1-based (default: the "
+                                                          "middle one)")
     d.add_argument("--checkpoint",
                    help="a checkpoint to use instead of the bundled default (e.g. runs/x/best.pt)")
     d.set_defaults(func=_cmd_demo)

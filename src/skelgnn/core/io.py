@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from glob import escape as glob_escape
 from pathlib import Path
-from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -41,7 +40,8 @@ NAME_MAX = 255
 
 
 class WriteError(SkelgnnError, OSError):
-    """Writing an output failed (disk full, no permission, a name too long, ...); the message names the path."""
+    """Writing an output failed (disk full, no permission, a name too long, ...); the message names the
+    path."""
 
 
 def _temp_stem(name: str) -> str:
@@ -99,10 +99,8 @@ def _atomic_write_with(path: Path, write: Callable[[io.BufferedWriter], None]) -
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     for stale in stale_temp_files(path):  # left by a killed writer of the same file
         stale.unlink(missing_ok=True)
@@ -136,8 +134,8 @@ def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, *, plain:
     if plain:
         for key, value in arrays.items():
             if np.asarray(value).dtype.hasobject:
-                raise FormatError(path, f"member {key!r} ({type(value).__name__}) cannot be stored as a plain "
-                                        "array (numbers, booleans or strings); nothing was written")
+                raise FormatError(path, f"member {key!r} ({type(value).__name__}) cannot be stored as a "
+                                        "plain array (numbers, booleans or strings); nothing was written")
     saver = np.savez_compressed if compressed else np.savez
     return atomic_write_with(path, lambda fh: saver(fh, **arrays))
 
@@ -169,9 +167,10 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
         npz = np.load(path, allow_pickle=allow_pickle, encoding=encoding)
     except FileNotFoundError:
         raise
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+    except Exception as e:  # a decoding boundary: report, never crash
         if "allow_pickle" in str(e):  # numpy's last guess for unknown bytes; never suggest unsafe loading
-            raise FormatError(path, "not a readable npz file (neither a zip of .npy arrays nor an .npy array)") \
+            raise FormatError(path, "not a readable npz file (neither a zip of .npy arrays nor an .npy "
+                                    "array)") \
                 from None
         raise FormatError(path, f"not a readable npz file ({_first_line(e)})") from None
     if not isinstance(npz, np.lib.npyio.NpzFile):
@@ -188,7 +187,7 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
                     raise FormatError(path, f"member {key!r} holds pickled Python objects, which are not "
                                             "read (expected plain numeric or string arrays)") from None
                 raise FormatError(path, f"member {key!r} cannot be decoded ({_first_line(e)})") from None
-            except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+            except Exception as e:  # a decoding boundary: report, never crash
                 raise FormatError(path, f"member {key!r} cannot be decoded ({_first_line(e)})") from None
             if not isinstance(value, np.ndarray):
                 raise FormatError(path, f"member {key!r} is not a .npy array (expected {key}.npy)")
@@ -202,7 +201,7 @@ def read_npz(path: str | os.PathLike, keys: Iterable[str] | None = None, *, allo
     return names, arrays
 
 
-# ---------------------------------------------------------------------------------------- one writer per folder
+# ------------------------------------------------------------------------------- one writer per folder
 LOCK_NAME = ".skelgnn.lock"
 """The lock file in a run folder; it holds the pid of the process writing into the folder."""
 
@@ -252,8 +251,8 @@ def folder_lock(folder: str | os.PathLike, what: str = "run folder") -> Iterator
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
         finally:
             os.close(fd)
-        raise FolderLockedError(f"{folder}: another skelgnn process (pid {holder}) is writing into this {what}; "
-                                f"wait for it to finish or choose another output folder") from None
+        raise FolderLockedError(f"{folder}: another skelgnn process (pid {holder}) is writing into this "
+                                f"{what}; wait for it to finish or choose another output folder") from None
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -264,8 +263,6 @@ def folder_lock(folder: str | os.PathLike, what: str = "run folder") -> Iterator
         yield folder
     finally:
         del _held[key]
-        try:
+        with suppress(OSError):
             os.ftruncate(fd, 0)
-        except OSError:
-            pass
         os.close(fd)  # releases the lock

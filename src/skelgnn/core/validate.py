@@ -21,7 +21,8 @@ class ConfigError(SkelgnnError, ValueError):
 
 def integer(v, where: str, lo: int | None = None, hi: int | None = None) -> int:
     """``v`` as an int in ``[lo, hi]`` (bounds optional); booleans and fractions are refused."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) \
+            or (isinstance(v, float) and not v.is_integer()):
         raise ConfigError(f"{where} must be an integer, got {v!r}")
     v = int(v)
     if (lo is not None and v < lo) or (hi is not None and v > hi):
@@ -47,12 +48,14 @@ def real(v, where: str, lo: float | None = None, hi: float | None = None, *, lo_
             parts.append(f"{'>' if lo_open else '>='} {lo:g}")
         if hi is not None:
             parts.append(f"{'<' if hi_open else '<='} {hi:g}")
-        raise ConfigError(f"{where} must be a finite number{' ' + ' and '.join(parts) if parts else ''}, got {v!r}")
+        raise ConfigError(f"{where} must be a finite number{' ' + ' and '.join(parts) if parts else ''}, got "
+                          f"{v!r}")
     return f
 
 
 def nearest(names, allowed) -> str:
-    """``" (did you mean 'x'?)"`` for the first of ``names`` with a close match in ``allowed`` (difflib), or ``""``."""
+    """``" (did you mean 'x'?)"`` for the first of ``names`` with a close match in ``allowed`` (difflib),
+    or ``""``."""
     import difflib
 
     for name in sorted(map(str, names)):

@@ -103,8 +103,15 @@ from __future__ import annotations
 
 from .files import keypoints_from_array, read_keypoints, write_keypoints
 from .layouts import LAYOUTS, Layout, get_layout, layout_for_count, map_to_h36m
-from .tracks import MAX_FPS, MAX_IMAGE_SIDE
-from .tracks import MAX_TRACK_FRAMES, MIN_TRACK_LENGTH, Keypoints, fill_missing, to_h36m
+from .tracks import (
+    MAX_FPS,
+    MAX_IMAGE_SIDE,
+    MAX_TRACK_FRAMES,
+    MIN_TRACK_LENGTH,
+    Keypoints,
+    fill_missing,
+    to_h36m,
+)
 
 __all__ = [
     "LAYOUTS",

@@ -21,11 +21,19 @@ import numpy as np
 from ..core.errors import FormatError, SkelgnnError
 from ..core.io import atomic_save_npz, atomic_write_text
 from .layouts import Layout, get_layout
+from .npz_csv import _read_csv, _read_npz
 from .readers.arrays import dense_array, dense_json, read_npy
 from .readers.mmpose import is_mmpose, parse_mmpose
-from .npz_csv import _read_csv, _read_npz
-from .tracks import _apply_meta, _from_dense
-from .tracks import MIN_TRACK_LENGTH, Detection, Keypoints, assemble, check_number, short_repr
+from .tracks import (
+    MIN_TRACK_LENGTH,
+    Detection,
+    Keypoints,
+    _apply_meta,
+    _from_dense,
+    assemble,
+    check_number,
+    short_repr,
+)
 
 __all__ = ["keypoints_from_array", "read_keypoints", "write_keypoints"]
 
@@ -102,8 +110,8 @@ def _number(x, path, where: str) -> float:
 def _parse_points(obj, path, where: str) -> np.ndarray:
     """Keypoints as a flat ``[x, y, c, …]`` list or rows ``[x, y(, c)]`` → (K, 3) float64."""
     if not isinstance(obj, list):
-        raise FormatError(path, f"{where}: expected a list of keypoints ([x, y, c, ...] or [[x, y, c], ...]), "
-                                f"got {type(obj).__name__}")
+        raise FormatError(path, f"{where}: expected a list of keypoints ([x, y, c, ...] or [[x, y, c], "
+                                f"...]), got {type(obj).__name__}")
     if obj and all(isinstance(r, list) or r is None for r in obj):
         rows = []
         for i, r in enumerate(obj):
@@ -111,7 +119,8 @@ def _parse_points(obj, path, where: str) -> np.ndarray:
                 rows.append([math.nan, math.nan, 0.0])
                 continue
             if len(r) not in (2, 3):
-                raise FormatError(path, f"{where}[{i}]: expected [x, y] or [x, y, confidence], got {len(r)} values")
+                raise FormatError(path, f"{where}[{i}]: expected [x, y] or [x, y, confidence], got {len(r)} "
+                                        "values")
             vals = [_number(v, path, f"{where}[{i}]") for v in r]
             rows.append(vals if len(vals) == 3 else vals + [1.0])
         return np.asarray(rows, dtype=np.float64).reshape(-1, 3)
@@ -156,7 +165,8 @@ def _parse_person(obj, path, where: str) -> Detection:
                     if not isinstance(scores, list) or len(scores) != len(pts):
                         raise FormatError(path, f"{where}.keypoint_scores: expected {len(pts)} scores (one "
                                                 f"per keypoint), got {short_repr(scores)}")
-                    pts[:, 2] = [_number(v, path, f"{where}.keypoint_scores[{i}]") for i, v in enumerate(scores)]
+                    pts[:, 2] = [_number(v, path, f"{where}.keypoint_scores[{i}]")
+                                 for i, v in enumerate(scores)]
                 return _parse_id(obj, path, where), pts
         raise FormatError(path, f"{where}: a person needs a 'keypoints' (or 'pose_keypoints_2d') entry; "
                                 f"found keys {sorted(obj)}")
@@ -177,8 +187,8 @@ def _frame_number(v, path, where: str) -> int | None:
         if not digits:
             return None
         if len(digits[-1]) > 18:  # int() refuses more than 4300 digits; int64 holds 18
-            raise FormatError(path, f"{where}: the frame number in {short_repr(v)} has {len(digits[-1])} digits; "
-                                    f"expected at most 18")
+            raise FormatError(path, f"{where}: the frame number in {short_repr(v)} has {len(digits[-1])} "
+                                    "digits; expected at most 18")
         return int(digits[-1])
     return None
 
@@ -226,8 +236,9 @@ def _read_openpose_dir(folder: Path, layout, min_len: int = 1) -> Keypoints:
         seen: dict[int, Path] = {}
         for n, f in zip(numbers, files):
             if n in seen:
-                raise FormatError(folder, f"frame {n} appears twice ({seen[n].name} and {f.name}): the folder "
-                                          "holds the output of more than one video; give each video its own folder")
+                raise FormatError(folder, f"frame {n} appears twice ({seen[n].name} and {f.name}): the "
+                                          "folder holds the output of more than one video; give each video "
+                                          "its own folder")
             seen[n] = f
     if any(n is None for n in numbers):
         numbers = list(range(len(files)))

@@ -148,14 +148,16 @@ def resolve_layout(layout: str | Layout | None, num_keypoints: int, path) -> tup
         return layout_for_count(num_keypoints, path), True
     lay = get_layout(layout)
     if lay.num_keypoints != num_keypoints:
-        fits = f" ({num_keypoints} fits --layout {_BY_COUNT[num_keypoints]})" if num_keypoints in _BY_COUNT else ""
+        fits = (f" ({num_keypoints} fits --layout {_BY_COUNT[num_keypoints]})" if num_keypoints in _BY_COUNT
+                else "")
         raise FormatError(path, f"layout {lay.name!r} has {lay.num_keypoints} keypoints but the file has "
                                 f"{num_keypoints} per person{fits}")
     return lay, False
 
 
 # ---------------------------------------------------------------------------------------- mapping
-def map_to_h36m(xy: np.ndarray, conf: np.ndarray | None, layout: str | Layout) -> tuple[np.ndarray, np.ndarray]:
+def map_to_h36m(xy: np.ndarray, conf: np.ndarray | None,
+                layout: str | Layout) -> tuple[np.ndarray, np.ndarray]:
     """Map keypoints of ``layout`` onto the 17 H36M joints (rules in the module docstring).
 
     Args:

@@ -16,8 +16,17 @@ from ..core.io import read_npz
 from .layouts import LAYOUTS, Layout, get_layout, resolve_layout
 from .readers.csv_columns import Columns, positional_columns
 from .readers.vp3d_custom import is_vp3d_custom, read_vp3d_custom
-from .tracks import _apply_meta, _from_dense
-from .tracks import MAX_NUMBER, Detection, Keypoints, assemble, check_number, clean_points, short_repr
+from .tracks import (
+    MAX_NUMBER,
+    Detection,
+    Keypoints,
+    _apply_meta,
+    _from_dense,
+    assemble,
+    check_number,
+    clean_points,
+    short_repr,
+)
 
 
 def _npz_integers(a: np.ndarray, path, key: str) -> np.ndarray:
@@ -65,8 +74,8 @@ def _read_npz(path: Path, layout, min_len: int = 1) -> Keypoints:
                                 f"(P, T, K, 2|3); found {sorted(names)}")
     k = arrays["keypoints"]
     if not (k.dtype.kind in "iuf" and k.ndim in (3, 4) and k.shape[-1] in (2, 3)):
-        raise FormatError(path, f"'keypoints' must be a numeric array of shape (T, K, 2|3) or (P, T, K, 2|3), "
-                                f"got {k.dtype} {k.shape}")
+        raise FormatError(path, "'keypoints' must be a numeric array of shape (T, K, 2|3) or (P, T, K, "
+                                f"2|3), got {k.dtype} {k.shape}")
     k = k.astype(np.float64)
     if k.shape[-1] == 2:
         k = np.concatenate([k, np.isfinite(k).all(-1, keepdims=True).astype(np.float64)], -1)
@@ -98,7 +107,8 @@ def _read_npz(path: Path, layout, min_len: int = 1) -> Keypoints:
             if ids.dtype.kind not in "iu":
                 raise FormatError(path, f"'track_id' must hold integers, got {ids.dtype}")
             if ids.shape != (P,):
-                raise FormatError(path, f"'track_id' must have shape ({P},) (one id per track), got {np.shape(tid)}")
+                raise FormatError(path, f"'track_id' must have shape ({P},) (one id per track), got "
+                                        f"{np.shape(tid)}")
             ids = _npz_integers(ids, path, "track_id")
         if frame is not None:
             if np.shape(frame) != (T,):
@@ -127,7 +137,8 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
     except csv.Error as e:  # e.g. a field over csv.field_size_limit()
         raise FormatError(path, f"not readable CSV: {e}", line=reader.line_num if reader else None) from None
     if not rows:
-        raise FormatError(path, "empty file; expected a header 'frame,track,<name>_x,<name>_y,<name>_c,...'", line=1)
+        raise FormatError(path, "empty file; expected a header 'frame,track,<name>_x,<name>_y,<name>_c,...'",
+                          line=1)
     header = [h.strip() for h in rows[0]]
     col = {h: i for i, h in enumerate(header)}
     if layout is not None:
@@ -152,15 +163,17 @@ def _read_csv(path: Path, layout, min_len: int = 1) -> Keypoints:
     if layout is None:
         match = [lay for lay in LAYOUTS.values() if set(lay.keypoint_names) == set(names)]
         if not match:
-            raise FormatError(path, f"the columns name {len(names)} keypoints ({', '.join(names[:4])}, ...) that "
-                                    f"match no layout's keypoint names; pass the layout explicitly", line=1)
+            raise FormatError(path, f"the columns name {len(names)} keypoints ({', '.join(names[:4])}, ...) "
+                                    "that match no layout's keypoint names; pass the layout "
+                                    "explicitly", line=1)
         lay, guessed = match[0], True
     else:
         lay = get_layout(layout)
     # the layout's own names in its order; other names: the columns in header order
     order = list(lay.keypoint_names) if set(names) == set(lay.keypoint_names) else names
     cols_c = [next((col[n + s] for s in _CONF_SUFFIXES if n + s in col), None) for n in order]
-    cols = Columns(col["frame"], track_col, [col[f"{n}_x"] for n in order], [col[f"{n}_y"] for n in order], cols_c)
+    cols = Columns(col["frame"], track_col, [col[f"{n}_x"] for n in order], [col[f"{n}_y"] for n in order],
+                   cols_c)
     return _csv_rows(rows, header, cols, path, lay, guessed, min_len)
 
 
@@ -197,7 +210,8 @@ def _csv_rows(rows: list[list[str]], header: list[str], cols: Columns, path, lay
             continue
         if len(row) != len(header):
             raise FormatError(path, f"{len(row)} fields, the header has {len(header)}", line=ln)
-        f = len(frames) if cols.frame is None else whole(row[cols.frame], ln, header[cols.frame], "frame number")
+        f = (len(frames) if cols.frame is None
+             else whole(row[cols.frame], ln, header[cols.frame], "frame number"))
         tid = None
         if cols.track is not None:
             tid = whole(row[cols.track], ln, header[cols.track], "track id")

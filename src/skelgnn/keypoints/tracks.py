@@ -22,8 +22,8 @@ from ..core.skeleton import H36M_17, Skeleton
 from .layouts import get_layout, map_to_h36m, resolve_layout
 from .readers import Dense
 
-__all__ = ["Keypoints", "OnlineTracker", "to_h36m", "fill_missing", "MIN_TRACK_LENGTH", "MAX_TRACK_FRAMES", "MAX_IMAGE_SIDE",
-           "MAX_FPS"]
+__all__ = ["Keypoints", "OnlineTracker", "to_h36m", "fill_missing", "MIN_TRACK_LENGTH", "MAX_TRACK_FRAMES",
+           "MAX_IMAGE_SIDE", "MAX_FPS"]
 
 
 Detection = tuple  # (track id or None, float64 array (K, 3))
@@ -85,9 +85,11 @@ class Keypoints:
         if self.conf.shape != self.xy.shape[:3]:
             raise ShapeError(f"Keypoints.conf must have shape {self.xy.shape[:3]}, got {self.conf.shape}")
         if self.track_ids.shape != (self.xy.shape[0],):
-            raise ShapeError(f"Keypoints.track_ids must have shape ({self.xy.shape[0]},), got {self.track_ids.shape}")
+            raise ShapeError(f"Keypoints.track_ids must have shape ({self.xy.shape[0]},), got "
+                             f"{self.track_ids.shape}")
         if self.frames.shape != (self.xy.shape[1],):
-            raise ShapeError(f"Keypoints.frames must have shape ({self.xy.shape[1]},), got {self.frames.shape}")
+            raise ShapeError(f"Keypoints.frames must have shape ({self.xy.shape[1]},), got "
+                             f"{self.frames.shape}")
 
     @property
     def num_tracks(self) -> int:
@@ -195,7 +197,8 @@ _TENTATIVE_GAP = 3  # frames: a track not yet min_len frames long is closed when
 _DENSE_BLOCK = 256  # blocks up to this many detections + tracks: linear_sum_assignment, larger ones sparse
 _CANDIDATES = 3  # pairs kept per detection and per track (their cheapest)
 _SCALE_RATIO = 3.0  # ... nor one whose body size differs from the track's by more than this factor
-_MAX_GAP = 30  # frames: a track unseen for longer is closed (never continued), so tracking costs O(detections)
+# frames: a track unseen for longer is closed (never continued), so tracking costs O(detections)
+_MAX_GAP = 30
 MIN_TRACK_LENGTH = 5
 """Default minimum number of frames a track must be detected in (``predict --min-track-length``)."""
 MAX_TRACK_FRAMES = 2_000_000
@@ -218,12 +221,14 @@ class OnlineTracker:
     (connected components), and each block with more than one pair is solved by
     :func:`scipy.optimize.linear_sum_assignment` (blocks of more than :data:`_DENSE_BLOCK` detections
     and tracks, found in dense crowds, by its sparse counterpart
-    :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`, the same problem). A detection that continues no track opens one.
+    :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`, the same problem). A detection that
+    continues no track opens one.
     """
 
     def __init__(self, min_len: int = 1, *, gate: float = _GATE, scale_ratio: float = _SCALE_RATIO,
                  max_gap: int = _MAX_GAP) -> None:
-        self.min_len, self.gate, self.ratio, self.max_gap = int(min_len), float(gate), float(scale_ratio), int(max_gap)
+        self.min_len, self.gate = int(min_len), float(gate)
+        self.ratio, self.max_gap = float(scale_ratio), int(max_gap)
         self._ids = np.zeros(0, np.int64)  # open tracks: id, centroid, body size, last frame seen
         self._c = np.zeros((0, 2))
         self._s = np.zeros(0)
@@ -246,7 +251,8 @@ class OnlineTracker:
                 if self._longest_dropped is None or key < self._longest_dropped[:2]:
                     self._longest_dropped = (*key, pts)
         keep = ~mask
-        self._ids, self._c, self._s, self._last = self._ids[keep], self._c[keep], self._s[keep], self._last[keep]
+        self._ids, self._c = self._ids[keep], self._c[keep]
+        self._s, self._last = self._s[keep], self._last[keep]
         self._n = self._n[keep]
 
     def _pairs(self, t: int, c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -272,7 +278,8 @@ class OnlineTracker:
             hits = cKDTree(self._c[members]).query_ball_point(c[dets], radius, return_sorted=False)
             lens = np.fromiter((len(h) for h in hits), np.int64, len(hits))
             rows_l.append(np.repeat(dets, lens))
-            cols_l.append(members[np.fromiter(itertools.chain.from_iterable(hits), np.int64, int(lens.sum()))])
+            cols_l.append(members[np.fromiter(itertools.chain.from_iterable(hits), np.int64,
+                                              int(lens.sum()))])
         if not rows_l:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)
@@ -398,7 +405,8 @@ def _sparse_tracks(ordered: list[list[Detection]], path, min_len: int, per_file:
             for tid, pts in fr:
                 tr = tracks.setdefault(int(tid), {})
                 if t in tr:
-                    raise FormatError(per_file.get(first + t, path), f"track {tid} appears twice in frame {first + t}")
+                    raise FormatError(per_file.get(first + t, path), f"track {tid} appears twice in frame "
+                                                                     f"{first + t}")
                 tr[t] = pts
     elif all(len(fr) <= 1 for fr in ordered):  # one person at a time: one track
         tracks = {0: {t: fr[0][1] for t, fr in enumerate(ordered) if fr}}
@@ -443,7 +451,8 @@ def assemble(frames: dict[int, list[Detection]], path, layout, per_file: dict | 
     for n in (first, last):
         check_number(n, per_file.get(n, path), "frame number")
     T = last - first + 1
-    if T > 50 * len(nums) + 10_000:
+    limit = 50 * len(nums) + 10_000
+    if limit < T:
         raise FormatError(path, f"frame numbers run from {first} to {last} for only {len(nums)} frames; "
                                 f"expected consecutive frame numbers")
     ordered = [frames.get(n, []) for n in range(first, last + 1)]
@@ -451,9 +460,9 @@ def assemble(frames: dict[int, list[Detection]], path, layout, per_file: dict | 
     tracks, short = _sparse_tracks(ordered, path, max(need, 1), per_file, first)
     uniq = list(tracks)
     if len(uniq) * T > MAX_TRACK_FRAMES:
-        raise FormatError(path, f"{len(uniq)} tracks over {T} frames ({len(uniq) * T} track-frames) exceed the "
-                                f"limit of {MAX_TRACK_FRAMES}; drop short tracks with a larger --min-track-length "
-                                f"(now {min_len}) or split the input into shorter pieces")
+        raise FormatError(path, f"{len(uniq)} tracks over {T} frames ({len(uniq) * T} track-frames) exceed "
+                                f"the limit of {MAX_TRACK_FRAMES}; drop short tracks with a larger "
+                                f"--min-track-length (now {min_len}) or split the input into shorter pieces")
     if len(uniq) == 0:
         raise FormatError(path, "no person with a single detected keypoint in any frame")
     for tid in uniq[:1] + uniq[-1:]:
@@ -512,12 +521,14 @@ MAX_FPS = 100_000.0
 
 
 def _apply_meta(kp: Keypoints, meta: dict, path) -> None:
-    for key, cast, top in (("width", int, MAX_IMAGE_SIDE), ("height", int, MAX_IMAGE_SIDE), ("fps", float, MAX_FPS)):
+    for key, cast, top in (("width", int, MAX_IMAGE_SIDE), ("height", int, MAX_IMAGE_SIDE),
+                           ("fps", float, MAX_FPS)):
         if key not in meta or meta[key] is None:
             continue
         v = _meta_number(meta[key])
         if v is None:
             raise FormatError(path, f"'{key}' must be a number, got {short_repr(meta[key])}")
         if not (math.isfinite(v) and 0 < v <= top) or (cast is int and v < 1):
-            raise FormatError(path, f"'{key}' must be a positive number of at most {top:g}, got {short_repr(meta[key])}")
+            raise FormatError(path, f"'{key}' must be a positive number of at most {top:g}, got "
+                                    f"{short_repr(meta[key])}")
         setattr(kp, key, cast(v))

@@ -71,9 +71,11 @@ BVH_JOINT_NAMES = tuple(j[0] for j in _JOINTS)
 """The BVH joints in file order."""
 
 BVH_READ_NAMES = tuple(
-    next(f"{n}_end" if j in _LEAVES else n for n, at, _, aim in _JOINTS if (aim == j if j in _LEAVES else at == j))
+    next(f"{n}_end" if j in _LEAVES else n
+         for n, at, _, aim in _JOINTS if (aim == j if j in _LEAVES else at == j))
     for j in range(17))
-"""Name per Human3.6M joint as :func:`skelgnn.data.bvh.read_bvh` reports it (End Sites as ``<parent>_end``)."""
+"""Name per Human3.6M joint as :func:`skelgnn.data.bvh.read_bvh` reports it (End Sites as
+``<parent>_end``)."""
 
 UNITS = {"cm": 0.1, "m": 0.001, "mm": 1.0}
 """File units and the factor from millimetres."""
@@ -81,7 +83,8 @@ UNITS = {"cm": 0.1, "m": 0.001, "mm": 1.0}
 _CAM_TO_BVH = np.diag([1.0, -1.0, -1.0])
 _UP, _DOWN, _LEFT, _RIGHT = (0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)
 # rest direction of the bone ending at each joint (parent → joint); pelvis/thorax children use the data
-_REST_DIR = {2: _DOWN, 3: _DOWN, 5: _DOWN, 6: _DOWN, 8: _UP, 10: _UP, 12: _LEFT, 13: _LEFT, 15: _RIGHT, 16: _RIGHT}
+_REST_DIR = {2: _DOWN, 3: _DOWN, 5: _DOWN, 6: _DOWN, 8: _UP, 10: _UP, 12: _LEFT, 13: _LEFT, 15: _RIGHT,
+             16: _RIGHT}
 _MULTI = {0: (1, 4, 7), 8: (9, 11, 14)}  # joints with three children: (children)
 _FRAME_OF = {0: (4, 1, 7), 8: (11, 14, 9)}  # (left child, right child, up child) spanning their frame
 
@@ -142,14 +145,16 @@ def _euler_zxy(r: np.ndarray) -> np.ndarray:
 def _check(joints_3d, root) -> tuple[np.ndarray, np.ndarray | None]:
     p = np.asarray(joints_3d, dtype=np.float64)
     if p.ndim != 3 or p.shape[1:] != (17, 3) or len(p) == 0:
-        raise ShapeError(f"joints_3d must have shape (T, 17, 3) (Human3.6M joints, mm) with T >= 1, got {p.shape}")
+        raise ShapeError("joints_3d must have shape (T, 17, 3) (Human3.6M joints, mm) with T >= 1, got "
+                         f"{p.shape}")
     if not np.isfinite(p).all():
         raise SkelgnnError("joints_3d contains NaN or infinite values")
     r = None
     if root is not None:
         r = np.asarray(root, dtype=np.float64)
         if r.shape != (len(p), 3):
-            raise ShapeError(f"root must have shape ({len(p)}, 3) (camera-frame pelvis per frame, mm), got {r.shape}")
+            raise ShapeError(f"root must have shape ({len(p)}, 3) (camera-frame pelvis per frame, mm), got "
+                             f"{r.shape}")
         if not np.isfinite(r).all():
             raise SkelgnnError("root contains NaN or infinite values")
     return p - p[:, :1], r
@@ -194,26 +199,27 @@ def joints_to_bvh(joints_3d, *, fps: float, root=None, unit: str = "cm") -> str:
         raise SkelgnnError(f"the BVH frame time needs a positive fps, got {fps!r}")
     frame_time = f"{1.0 / float(fps):.8f}"
     if float(frame_time) <= 0 or not np.isfinite(float(frame_time)):  # printed as 0.00000000: unreadable
-        raise SkelgnnError(f"fps {fps!r} gives a BVH frame time of {1.0 / float(fps):.3g} s, which the file's "
-                           f"8 decimals print as {frame_time}; use an fps of at most 10000000")
+        raise SkelgnnError(f"fps {fps!r} gives a BVH frame time of {1.0 / float(fps):.3g} s, which the "
+                           f"file's 8 decimals print as {frame_time}; use an fps of at most 10000000")
     rel, root_cam = _check(joints_3d, root)
     p = rel @ _CAM_TO_BVH.T  # BVH axes, mm
     T = len(p)
     rest = _rest_offsets(p)  # rest vector of each Human3.6M bone, parent → joint
     glob: list[np.ndarray] = []
     placed = np.zeros_like(p)  # joint positions of the rigid skeleton so far (forward kinematics)
-    for name, at, parent, aim in _JOINTS:
+    for _name, at, parent, aim in _JOINTS:
         if aim is None:  # Hips, Chest: the frame that best fits their three children
             kids = list(_MULTI[at])
             glob.append(_kabsch(rest[kids], p[:, kids] - placed[:, at:at + 1]))
         else:  # the parent's frame swung towards the observed joint: no twist relative to the parent
             a = _unit(np.einsum("tij,j->ti", glob[parent], rest[aim]), _DOWN)
-            b = _unit(p[:, aim] - placed[:, at], a)  # aim from where the joint really is: errors do not add up
+            # aim from where the joint really is: errors do not add up
+            b = _unit(p[:, aim] - placed[:, at], a)
             glob.append(_shortest_arc(a, b) @ glob[parent])
             placed[:, aim] = placed[:, at] + np.einsum("tij,j->ti", glob[-1], rest[aim])
     scale = UNITS[unit]
     columns = [np.zeros((T, 3)) if root_cam is None else root_cam @ _CAM_TO_BVH.T * scale]
-    for g, (name, at, parent, aim) in zip(glob, _JOINTS):
+    for g, (_name, _at, parent, _aim) in zip(glob, _JOINTS):
         local = g if parent < 0 else np.swapaxes(glob[parent], -1, -2) @ g
         columns.append(np.degrees(np.unwrap(_euler_zxy(local), axis=0)))
     motion = np.concatenate(columns, axis=1)
@@ -236,7 +242,8 @@ def joints_to_bvh(joints_3d, *, fps: float, root=None, unit: str = "cm") -> str:
         for c in (c for c in range(len(_JOINTS)) if _JOINTS[c][2] == b):
             block(c, depth + 1)
         if aim in _LEAVES:
-            lines.extend([f"{pad}  End Site", f"{pad}  {{", f"{pad}    OFFSET {fmt(rest[aim])}", f"{pad}  }}"])
+            lines.extend([f"{pad}  End Site", f"{pad}  {{", f"{pad}    OFFSET {fmt(rest[aim])}",
+                          f"{pad}  }}"])
         lines.append(f"{pad}}}")
 
     block(0, 0)

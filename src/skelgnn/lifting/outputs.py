@@ -57,18 +57,20 @@ def _not_special(path: Path, what: str) -> None:
 
     real = _resolved(path)
     if real == _PACKAGE or _PACKAGE in real.parents:
-        raise OutputError(f"{what} {path}: is inside the installed skelgnn package ({_PACKAGE}); skelgnn never "
-                          "writes over its own files: choose another path")
+        raise OutputError(f"{what} {path}: is inside the installed skelgnn package ({_PACKAGE}); skelgnn "
+                          "never writes over its own files: choose another path")
     for tree in _SPECIAL_TREES:
         if real == tree or tree in real.parents:
-            raise OutputError(f"{what} {path}: is under {tree}, not a place for output files; choose another path")
+            raise OutputError(f"{what} {path}: is under {tree}, not a place for output files; choose another "
+                              "path")
     try:
         st = os.stat(real)
     except OSError:
         return  # a new path
     if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
         kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
-                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a special file")
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a special file")
         link = f" (a link to {real})" if real != path.absolute() else ""
         raise OutputError(f"{what} {path}: is {kind}{link}, not a regular file; skelgnn writes regular files "
                           "only: choose another path")
@@ -88,7 +90,8 @@ def _writable_parent(path: Path, what: str) -> None:
 
 
 def _input_files(inputs: Iterable[PathLike | None]) -> dict[tuple[int, int], Path]:
-    """``{(device, inode): path}`` of the existing input files; a folder stands for the files directly in it."""
+    """``{(device, inode): path}`` of the existing input files; a folder stands for the files directly in
+    it."""
     out: dict[tuple[int, int], Path] = {}
 
     def add(p: Path) -> None:
@@ -169,5 +172,6 @@ def check_outputs(files: dict[str, PathLike | None] | None = None, *, inputs: It
                               "the input: choose another output path")
         for opt2, path2 in targets[:i]:
             if same_file(path, path2):
-                raise OutputError(f"outputs {opt2} and {opt} are the same file {path}; give each its own path")
+                raise OutputError(f"outputs {opt2} and {opt} are the same file {path}; give each its own "
+                                  "path")
     return replaced

@@ -23,12 +23,12 @@ A benchmark config (TOML) lists runs and one shared training budget::
                                  # of runs: one reading against each (base = ["skeletal_gnn", "sgnn_M_only"])
     note = "d = 1"               # optional: what the arm changes, printed with its reading
 
-For each run, input and seed, the model is trained into ``OUT/runs/<label>__<input>__s<seed>/`` (resumable) and its
-validation-selected checkpoint is evaluated on the test actors with that input and, when ``benchmark.cross``
-names a folder written by ``skelgnn data bandai2``, on Bandai2-Cross with the same input (``cross.json`` beside
-``test.json``, its in-view numbers under ``"cross"``; a finished run without them is scored when its
-``best.pt`` is still there). Finished pieces are
-skipped when the command is run again, so an interrupted benchmark resumes where it stopped.
+For each run, input and seed, the model is trained into ``OUT/runs/<label>__<input>__s<seed>/``
+(resumable) and its validation-selected checkpoint is evaluated on the test actors with that input and,
+when ``benchmark.cross`` names a folder written by ``skelgnn data bandai2``, on Bandai2-Cross with the
+same input (``cross.json`` beside ``test.json``, its in-view numbers under ``"cross"``; a finished run
+without them is scored when its ``best.pt`` is still there). Finished pieces are skipped when the command
+is run again, so an interrupted benchmark resumes where it stopped.
 Outputs: ``results.json``, ``results.md`` and plots (per-class MPJPE sorted easy→hard, error CDF,
 per-joint MPJPE) in ``OUT``, and with ``results_page`` (``--results-page docs/results.md``) the same tables in
 that page between its marker lines. The tables give mean ± sd over the seeds (the comparison tables also the
@@ -95,7 +95,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
     train = _train_values(d.get("train", {}), f"{path}: [train]")
     runs = d.get("runs", [])
     if isinstance(runs, dict):
-        raise SkelgnnError(f"{path}: [runs] is a single table; write each run as [[runs]] (an array of tables)")
+        raise SkelgnnError(f"{path}: [runs] is a single table; write each run as [[runs]] (an array of "
+                           "tables)")
     if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
         raise SkelgnnError(f"{path}: runs must be a list of [[runs]] tables, got {type(runs).__name__}")
     if not runs:
@@ -106,7 +107,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             if not isinstance(r.get(key), str):
                 raise SkelgnnError(f"{path}: runs[{i}] needs a string {key!r}")
         if not _LABEL.match(r["label"]) or r["label"] in labels:
-            raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ . = + -")
+            raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ "
+                               ". = + -")
         extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note"}
         if extra:
             raise SkelgnnError(f"{path}: runs[{i}] has unknown key(s) {sorted(extra)}")
@@ -124,8 +126,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             b = r["base"]
             if not (isinstance(b, str) or (isinstance(b, list) and b and all(isinstance(x, str) for x in b)
                                            and len(set(b)) == len(b))):
-                raise SkelgnnError(f"{path}: runs[{i}] base must be a run label or a list of distinct run labels, "
-                                   f"got {b!r}")
+                raise SkelgnnError(f"{path}: runs[{i}] base must be a run label or a list of distinct run "
+                                   f"labels, got {b!r}")
             r["bases"] = [b] if isinstance(b, str) else list(b)  # every run the arm is read against
         if "base" in r and r["group"] != "ablation":
             raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}): only ablation arms take a base")
@@ -142,8 +144,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
     references = [reference] if isinstance(reference, str) else reference
     if (not isinstance(references, list) or not references
             or any(not isinstance(x, str) for x in references) or len(set(references)) != len(references)):
-        raise SkelgnnError(f"{path}: benchmark.reference must be a run label or a list of distinct run labels, "
-                           f"got {reference!r}")
+        raise SkelgnnError(f"{path}: benchmark.reference must be a run label or a list of distinct run "
+                           f"labels, got {reference!r}")
     for i, r in enumerate(runs):
         for b in r.get("bases", []):
             if b not in labels or b == r["label"]:
@@ -155,8 +157,8 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
             r["base"] = r["bases"][0]  # the main base
     cross = bench.get("cross", "")
     if not isinstance(cross, str):
-        raise SkelgnnError(f"{path}: benchmark.cross must be the folder of `skelgnn data bandai2` (a string), "
-                           f"got {cross!r}")
+        raise SkelgnnError(f"{path}: benchmark.cross must be the folder of `skelgnn data bandai2` (a "
+                           f"string), got {cross!r}")
     return {"data": str(bench.get("data", "data/hdm05")), "inputs": list(inputs), "cross": cross,
             "train": TrainConfig(**train), "runs": runs, "reference": references[0], "references": references}
 
@@ -202,8 +204,8 @@ def _train_values(table, where: str) -> dict:
     return out
 
 
-CROSS_KEYS = ("mpjpe", "p_mpjpe", "n_mpjpe", "ht10", "pck150", "auc", "mpjpe13", "mpjpe_height", "pck150_height",
-              "reproj_px", "samples")
+CROSS_KEYS = ("mpjpe", "p_mpjpe", "n_mpjpe", "ht10", "pck150", "auc", "mpjpe13", "mpjpe_height",
+              "pck150_height", "reproj_px", "samples")
 
 
 def _score_cross(folder: Path, input_kind: str, cfg: dict) -> dict | None:
@@ -275,7 +277,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
                   shard: tuple[int, int] = (1, 1), only: list[str] = (), by_run: bool = False,
                   seeds: list[int] = (), inputs: list[str] = (),
                   results_page: str | Path | None = None) -> dict:
-    """Train and evaluate every run of the config for every input and seed; write results and plots into ``out``.
+    """Train and evaluate every run of the config for every input and seed; write results and plots into
+    ``out``.
 
     With ``train=False`` nothing is trained: the tables are made from the runs already finished, and
     the unfinished ones are listed under ``"missing"`` (a partial report of an interrupted benchmark).
@@ -298,7 +301,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     labels = [r["label"] for r in cfg["runs"]]
     unknown = [x for x in only if x not in labels]
     if unknown:
-        raise SkelgnnError(f"{config_path}: no run labelled {', '.join(map(repr, unknown))}; labels: {labels}")
+        raise SkelgnnError(f"{config_path}: no run labelled {', '.join(map(repr, unknown))}; labels: "
+                           f"{labels}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -314,7 +318,8 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
         for index, job in enumerate(chosen):
             if index % n == k - 1 and not done(job):
                 if progress:
-                    print(f"[benchmark] {job[0]['label']} on {job[1]}, seed {job[2]}", file=sys.stderr, flush=True)
+                    print(f"[benchmark] {job[0]['label']} on {job[1]}, seed {job[2]}", file=sys.stderr,
+                          flush=True)
                 _run_one(*job, cfg, out, progress)
     results, missing = [], []
     for job in jobs(cfg):
@@ -325,12 +330,15 @@ def run_benchmark(config_path: str | Path, out: str | Path, *, overrides: list[s
     t = cfg["train"]
     schedule = (f"cosine from lr {t.lr} to 0" if t.schedule == "cosine" else f"lr {t.lr} x{t.lr_decay}/epoch")
     summary = {
-        "protocol": {"benchmark": "HDM05-Lift (spec v1.1)", "train actors": "bd, bk, dg (validation: every 10th clip)",
+        "protocol": {"benchmark": "HDM05-Lift (spec v1.1)", "train actors": "bd, bk, dg (validation: every "
+                                                                            "10th clip)",
                      "test actors": "mm, tr", "test-time flip": "off",
-                     "budget": f"{t.epochs} epochs, batch {t.batch_size}, Adam{' (amsgrad)' if t.amsgrad else ''} "
+                     "budget": f"{t.epochs} epochs, batch {t.batch_size}, "
+                               f"Adam{' (amsgrad)' if t.amsgrad else ''} "
                                f"{schedule}, loss {t.loss}, train-time flip {'on' if t.flip else 'off'}, "
                                "selection on validation MPJPE",
-                     "joints": "17, pelvis included (error 0)", "frames": "every 30 fps test frame x 4 cameras"},
+                     "joints": "17, pelvis included (error 0)", "frames": "every 30 fps test frame x 4 "
+                                                                          "cameras"},
         "config": str(config_path), "wall_seconds_this_call": round(time.perf_counter() - t0, 1),
         "results": [{k: v for k, v in r.items() if k not in ("protocol",)} for r in results],
         "aggregates": aggregate(results),

@@ -7,9 +7,8 @@ by the CLI and turned into plain values; nothing below the drivers sees this obj
 
 from __future__ import annotations
 
-import math
-
 import ast
+import math
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -59,20 +58,25 @@ class DataConfig:
     those keys are ignored for ``kind = "hdm05"``.
     """
 
-    path: str = "data/hdm05"      # folder written by `skelgnn data hdm05` (hdm05) or holding the npz files (h36m)
+    # folder written by `skelgnn data hdm05` (hdm05) or holding the npz files (h36m)
+    path: str = "data/hdm05"
     input: str = "gt"             # hdm05: "gt" | "noisy"; h36m: the 2D source in the 2D file name
     train_fraction: float = 1.0   # hdm05: use a deterministic subset of training clips (smoke runs)
     max_frames_per_clip: int = 0  # hdm05: 0 = all; >0 keeps only the first frames (smoke runs)
     input_norm: str = "screen"    # "screen" (VideoPose3D) | "bbox" (pelvis-centred, box-scaled)
     extra_views: int = 0          # hdm05: random virtual camera views added per training clip (0 = none)
     view_seed: int = 0            # hdm05: seed of those views' cameras and 2D noise
-    bone_jitter: float = 0.0      # hdm05: each extra view's bone lengths x U[1 - b, 1 + b] (0 = the actors' own)
+    # hdm05: each extra view's bone lengths x U[1 - b, 1 + b] (0 = the actors' own)
+    bone_jitter: float = 0.0
     joint_jitter: float = 0.0     # hdm05: each extra view's hips/spine/neck/head/shoulders moved by <= s bone
-    val_actor: str = ""           # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
+    # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
+    val_actor: str = ""
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
     # ---- kind = "h36m" only (defaults: the standard Human3.6M protocol) ----
-    name: str = "h36m"            # dataset name in the file names ("h36m", or "hdm05" for the HDM05-Lift export)
-    allow_pickle: bool = False    # the layout stores pickled dicts; the CLI sets this only from --allow-pickle
+    # dataset name in the file names ("h36m", or "hdm05" for the HDM05-Lift export)
+    name: str = "h36m"
+    # the layout stores pickled dicts; the CLI sets this only from --allow-pickle
+    allow_pickle: bool = False
     train_subjects: list = field(default_factory=lambda: ["S1", "S5", "S6", "S7", "S8"])
     test_subjects: list = field(default_factory=lambda: ["S9", "S11"])
     joints: int = 17              # 17 | 16 (Neck/Nose dropped)
@@ -87,26 +91,34 @@ class DataConfig:
 class TrainConfig:
     epochs: int = 30
     batch_size: int = 256         # target frames per optimiser step
-    chunk: int = 0                # target frames per sample; 0 = auto (skelgnn.training.train.default_chunk: 1 for single-frame
-                                  # models, batch_size // 64 capped at 32 for multi-frame models)
-    strided: bool = False         # multi-frame models: train on single windows of one receptive field, computing
-                                  # only the frames the centre output needs (VideoPose3D's strided variant); chunk 1
-    precise_bn: int = 0           # before every validation, re-estimate BatchNorm statistics on this many training
-                                  # batches with dropout off (skelgnn.training.train.reestimate_batchnorm); 0 = running averages
+    # target frames per sample; 0 = auto (skelgnn.training.train.default_chunk: 1 for single-frame models,
+    # batch_size // 64 capped at 32 for multi-frame models)
+    chunk: int = 0
+    # multi-frame models: train on single windows of one receptive field, computing only the frames the
+    # centre output needs (VideoPose3D's strided variant); chunk 1
+    strided: bool = False
+    # before every validation, re-estimate BatchNorm statistics on this many training batches with dropout
+    # off (skelgnn.training.train.reestimate_batchnorm); 0 = running averages
+    precise_bn: int = 0
     lr: float = 1e-3
     lr_decay: float = 0.95        # schedule "exp": multiplied into the learning rate after every epoch
-    schedule: str = "exp"         # "exp" (lr × lr_decay per epoch) | "cosine" (half cosine from lr to 0 over epochs)
-    amsgrad: bool = True          # Adam's amsgrad variant (the Martinez et al. MLP recipe uses plain Adam: false)
+    # "exp" (lr × lr_decay per epoch) | "cosine" (half cosine from lr to 0 over epochs)
+    schedule: str = "exp"
+    # Adam's amsgrad variant (the Martinez et al. MLP recipe uses plain Adam: false)
+    amsgrad: bool = True
     weight_decay: float = 0.0
     seed: int = 0
     flip: bool = True             # train-time horizontal flip augmentation
-    loss: str = "mpjpe"           # "mpjpe" (mean joint distance) | "mse" (mean squared coordinate error, metres) | "l1"
+    # "mpjpe" (mean joint distance) | "mse" (mean squared coordinate error, metres) | "l1"
+    loss: str = "mpjpe"
     patience: int = 0             # early stopping on validation MPJPE; 0 = off
     eval_batch_size: int = 1024
     threads: int = 0              # torch.set_num_threads; 0 = leave as is
-    device: str = "auto"          # "auto" (cuda:LOCAL_RANK if CUDA is available, else cpu) | "cpu" | "cuda" | "cuda:N"
+    # "auto" (cuda:LOCAL_RANK if CUDA is available, else cpu) | "cpu" | "cuda" | "cuda:N"
+    device: str = "auto"
     amp: str = "off"              # mixed precision, CUDA only: "off" | "bf16" | "fp16" (with a GradScaler)
-    sync_bn: bool = True          # under torchrun on GPUs: BatchNorm -> SyncBatchNorm (skelgnn.core.distributed)
+    # under torchrun on GPUs: BatchNorm -> SyncBatchNorm (skelgnn.core.distributed)
+    sync_bn: bool = True
 
 
 @dataclass
@@ -181,7 +193,8 @@ def _from_dict(d: dict, source: str) -> RunConfig:
 
 
 def check_train_config(train: TrainConfig, source: str) -> None:
-    """Types and ranges of every ``[train]`` key; a :class:`~skelgnn.core.validate.ConfigError` names key, value, range."""
+    """Types and ranges of every ``[train]`` key; a :class:`~skelgnn.core.validate.ConfigError` names key,
+    value, range."""
     at = f"{source}: train."
     integer(train.epochs, at + "epochs", 1, 1_000_000)
     integer(train.batch_size, at + "batch_size", 1, 1 << 24)
@@ -201,8 +214,8 @@ def check_train_config(train: TrainConfig, source: str) -> None:
     if train.amp not in ("off", "bf16", "fp16"):
         raise SkelgnnError(f"{source}: train.amp must be 'off', 'bf16' or 'fp16', got {train.amp!r}")
     if train.strided and train.chunk > 1:
-        raise SkelgnnError(f"{source}: train.strided = true trains on single windows (one target frame each); "
-                           f"set train.chunk = 0 or 1, not {train.chunk}")
+        raise SkelgnnError(f"{source}: train.strided = true trains on single windows (one target frame "
+                           f"each); set train.chunk = 0 or 1, not {train.chunk}")
     dev = train.device
     if not (dev in ("auto", "cpu", "cuda") or (dev.startswith("cuda:") and dev[5:].isdigit())):
         raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")
@@ -225,12 +238,14 @@ def _check_data(data: DataConfig, source: str) -> None:
                 raise SkelgnnError(f"{source}: data.{key} must name at least one subject")
         overlap = sorted(set(data.train_subjects) & set(data.test_subjects))
         if overlap:
-            raise SkelgnnError(f"{source}: subjects {overlap} are in both data.train_subjects and data.test_subjects")
+            raise SkelgnnError(f"{source}: subjects {overlap} are in both data.train_subjects and "
+                               "data.test_subjects")
     if data.joints not in (16, 17):
         raise SkelgnnError(f"{source}: data.joints must be 17 or 16, got {data.joints!r}")
     for key, low in (("train_downsample", 1), ("test_downsample", 1), ("val_every", 2)):
         if getattr(data, key) < low:
-            raise SkelgnnError(f"{source}: data.{key} must be an integer >= {low}, got {getattr(data, key)!r}")
+            raise SkelgnnError(f"{source}: data.{key} must be an integer >= {low}, got "
+                               f"{getattr(data, key)!r}")
     if not data.path:
         raise SkelgnnError(f"{source}: data.path must name the data folder, got {data.path!r}")
     real(data.train_fraction, f"{source}: data.train_fraction", 0.0, 1.0, lo_open=True)
@@ -246,16 +261,16 @@ def _check_data(data: DataConfig, source: str) -> None:
     real(data.joint_jitter, f"{source}: data.joint_jitter (joint-definition offsets of the extra views, in "
          f"units of the bone)", 0.0, 1.0, hi_open=True)
     if data.joint_jitter and not data.extra_views:
-        raise SkelgnnError(f"{source}: data.joint_jitter = {data.joint_jitter} changes the joints of the extra "
-                           "views only; set data.extra_views >= 1 (or data.joint_jitter = 0)")
+        raise SkelgnnError(f"{source}: data.joint_jitter = {data.joint_jitter} changes the joints of the "
+                           "extra views only; set data.extra_views >= 1 (or data.joint_jitter = 0)")
     if data.bone_jitter and not data.extra_views:
         raise SkelgnnError(f"{source}: data.bone_jitter = {data.bone_jitter} changes the bodies of the extra "
                            "views only; set data.extra_views >= 1 (or data.bone_jitter = 0)")
     if data.input_norm not in ("screen", "bbox"):
         raise SkelgnnError(f"{source}: data.input_norm must be 'screen' or 'bbox', got {data.input_norm!r}")
     if not isinstance(data.val_actor, str) or any(c in data.val_actor for c in "/\\ "):
-        raise SkelgnnError(f"{source}: data.val_actor must be a training actor's name (e.g. 'dg') or '' for the "
-                           f"benchmark's validation clips, got {data.val_actor!r}")
+        raise SkelgnnError(f"{source}: data.val_actor must be a training actor's name (e.g. 'dg') or '' for "
+                           f"the benchmark's validation clips, got {data.val_actor!r}")
     if data.kind != "hdm05" and data.val_actor:
         raise SkelgnnError(f"{source}: data.val_actor is for data.kind = 'hdm05'; Human3.6M-layout data "
                            f"validates on every data.val_every-th (subject, action)")

@@ -1,7 +1,7 @@
 """The data a run trains on, chosen by ``[data] kind``: HDM05-Lift or a VideoPose3D-layout dataset.
 
-:func:`training_sequences` is what :func:`skelgnn.training.train.run_training` calls; it returns the training and
-validation sequences and the skeleton the model is built for.
+:func:`training_sequences` is what :func:`skelgnn.training.train.run_training` calls; it returns the
+training and validation sequences and the skeleton the model is built for.
 
 * ``kind = "hdm05"``: the benchmark folder written by ``skelgnn data hdm05``; training and validation
   clips as flagged in the benchmark (every 10th clip of the training actors), 17 joints. With
@@ -13,9 +13,10 @@ validation sequences and the skeleton the model is built for.
   the other training actors' clips (their benchmark validation clips included) train, so that validation,
   like the test, measures actors the model has not seen. The test actors are never read either way.
 * ``kind = "h36m"``: ``<path>/data_3d_<name>.npz`` and ``<path>/data_2d_<name>_<input>.npz`` (Human3.6M,
-  or the HDM05-Lift export with ``name = "hdm05"``) under :meth:`skelgnn.evaluation.protocol.Protocol.from_config`:
-  the training subjects minus every ``val_every``-th (subject, action), which is the validation set; the
-  test subjects are never read here. The layout stores pickled dicts, so it is read only with
+  or the HDM05-Lift export with ``name = "hdm05"``) under
+  :meth:`skelgnn.evaluation.protocol.Protocol.from_config`: the training subjects minus every
+  ``val_every``-th (subject, action), which is the validation set; the test subjects are never read here.
+  The layout stores pickled dicts, so it is read only with
   ``allow_pickle = True`` (CLI ``--allow-pickle``): unpickling can run code, trusted files only.
 """
 
@@ -60,7 +61,8 @@ def training_sequences(data_cfg):
         if views:
             extra = extra_view_sequences(bench, views, seed=integer(data_cfg.view_seed, "data.view_seed", 0),
                                          input_kind=data_cfg.input, input_norm=data_cfg.input_norm,
-                                         fraction=data_cfg.train_fraction, max_frames=data_cfg.max_frames_per_clip,
+                                         fraction=data_cfg.train_fraction,
+                                         max_frames=data_cfg.max_frames_per_clip,
                                          splits=train_splits, actors=train_actors,
                                          bone_jitter=float(getattr(data_cfg, "bone_jitter", 0.0)),
                                          joint_jitter=float(getattr(data_cfg, "joint_jitter", 0.0)))
@@ -73,18 +75,20 @@ def training_sequences(data_cfg):
         return train, val, skeleton
     if data_cfg.kind == "h36m":
         if getattr(data_cfg, "extra_views", 0):
-            raise SkelgnnError(f"data.extra_views = {data_cfg.extra_views!r} is not supported with data.kind = "
-                               "'h36m' (random virtual views need the world poses of kind = 'hdm05'); "
+            raise SkelgnnError(f"data.extra_views = {data_cfg.extra_views!r} is not supported with data.kind "
+                               "= 'h36m' (random virtual views need the world poses of kind = 'hdm05'); "
                                "set data.extra_views = 0")
         protocol = Protocol.from_config(data_cfg)
-        p3, p2 = h36m_data_files(data_cfg.path, data_cfg.name, data_cfg.input, allow_pickle=data_cfg.allow_pickle)
+        p3, p2 = h36m_data_files(data_cfg.path, data_cfg.name, data_cfg.input,
+                                 allow_pickle=data_cfg.allow_pickle)
         sp = protocol.splits(load_vp3d_pair(p3, p2, allow_pickle=True), splits=("train", "val"),
                              input_norm=data_cfg.input_norm)
         if len(sp["train"]) == 0:
             raise SkelgnnError(f"{p3}: no training sequences for subjects {list(protocol.train_subjects)}")
         if len(sp["val"]) == 0:
-            raise SkelgnnError(f"{p3}: no validation sequences (every {protocol.val_every}th (subject, action) of "
-                               f"{list(protocol.train_subjects)}); model selection needs them: lower data.val_every")
+            raise SkelgnnError(f"{p3}: no validation sequences (every {protocol.val_every}th (subject, "
+                               f"action) of {list(protocol.train_subjects)}); model selection needs them: "
+                               "lower data.val_every")
         return sp["train"], sp["val"], protocol.skeleton
     raise SkelgnnError(f"data.kind must be 'hdm05' or 'h36m', got {data_cfg.kind!r}")
 
@@ -97,10 +101,13 @@ def _hdm05_split(bench, data_cfg) -> tuple[tuple[str, ...], tuple[str, ...], tup
     if not held:
         return ("train",), ("val",), None, None
     pool = ("train", "val")
-    actors = sorted({str(bench.clip_actor[c]) for c in range(len(bench.clip_keys)) if bench.clip_split[c] in pool})
+    actors = sorted({str(bench.clip_actor[c]) for c in range(len(bench.clip_keys))
+                     if bench.clip_split[c] in pool})
     if held not in actors:
-        raise SkelgnnError(f"{data_cfg.path}: data.val_actor = {held!r} is not a training actor of this benchmark; "
-                           f"expected one of {actors} (the test actors are never used for validation)")
+        raise SkelgnnError(f"{data_cfg.path}: data.val_actor = {held!r} is not a training actor of this "
+                           f"benchmark; expected one of {actors} (the test actors are never used for "
+                           "validation)")
     if len(actors) < 2:
-        raise SkelgnnError(f"{data_cfg.path}: data.val_actor needs at least two training actors, found {actors}")
+        raise SkelgnnError(f"{data_cfg.path}: data.val_actor needs at least two training actors, found "
+                           f"{actors}")
     return pool, pool, tuple(a for a in actors if a != held), (held,)

@@ -20,7 +20,8 @@ from pathlib import Path
 from ..core.errors import CheckpointError
 from ..lifting.checkpoint import model_from_checkpoint, read_checkpoint
 
-__all__ = ["MAY_CHANGE", "ResumeError", "config_differences", "check_resume", "check_resume_state", "verify_best"]
+__all__ = ["MAY_CHANGE", "ResumeError", "config_differences", "check_resume", "check_resume_state",
+           "verify_best"]
 
 MAY_CHANGE = frozenset({"train.epochs", "train.patience", "train.threads", "train.eval_batch_size",
                         "train.device", "data.allow_pickle"})
@@ -50,7 +51,8 @@ def _same(key: str, a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def config_differences(recorded: dict, current: dict, defaults: dict | None = None) -> list[tuple[str, object, object]]:
+def config_differences(recorded: dict, current: dict,
+                       defaults: dict | None = None) -> list[tuple[str, object, object]]:
     """``[(key, recorded value, current value)]`` for every training-relevant key that differs.
 
     Keys absent from ``recorded`` (checkpoints written before the key existed) take their value from
@@ -73,7 +75,8 @@ def config_differences(recorded: dict, current: dict, defaults: dict | None = No
 
 
 def check_resume_state(ckpt: dict, path: str | Path) -> None:
-    """The ``resume`` entry of ``last.pt`` must hold the training state as written by :func:`skelgnn.training.train.fit`."""
+    """The ``resume`` entry of ``last.pt`` must hold the training state as written by
+    :func:`skelgnn.training.train.fit`."""
     state = ckpt.get("resume")
     hint = (f"; it holds this run's training state, so training will not start over: move {Path(path).name} "
             "away to train from scratch, or use a new --out")
@@ -81,18 +84,21 @@ def check_resume_state(ckpt: dict, path: str | Path) -> None:
         raise ResumeError(f"{path}: no training state ('resume' entry){hint}")
     for key in ("optimizer", "scheduler"):
         if not isinstance(state.get(key), dict):
-            raise ResumeError(f"{path}: resume.{key} must be a state dict, got {type(state.get(key)).__name__}{hint}")
+            raise ResumeError(f"{path}: resume.{key} must be a state dict, got "
+                              f"{type(state.get(key)).__name__}{hint}")
     try:
         history = json.loads(state.get("history"))
     except (TypeError, ValueError):
         raise ResumeError(f"{path}: resume.history is not a JSON list of epochs{hint}") from None
-    if not isinstance(history, list) or not all(isinstance(r, dict) and isinstance(r.get("val_mpjpe"), (int, float))
-                                                and isinstance(r.get("epoch"), int) for r in history):
+    if not isinstance(history, list) \
+            or not all(isinstance(r, dict) and isinstance(r.get("val_mpjpe"), (int, float))
+                       and isinstance(r.get("epoch"), int) for r in history):
         raise ResumeError(f"{path}: resume.history must be a list of epoch records with 'epoch' and "
                           f"'val_mpjpe'{hint}")
     best, bad = state.get("best"), state.get("bad_epochs")
     if isinstance(best, bool) or not isinstance(best, (int, float)) or math.isnan(best):
-        raise ResumeError(f"{path}: resume.best must be a number (the best validation MPJPE), got {best!r}{hint}")
+        raise ResumeError(f"{path}: resume.best must be a number (the best validation MPJPE), got "
+                          f"{best!r}{hint}")
     if isinstance(bad, bool) or not isinstance(bad, int) or bad < 0:
         raise ResumeError(f"{path}: resume.bad_epochs must be an integer >= 0, got {bad!r}{hint}")
 
@@ -102,17 +108,19 @@ def _show(v) -> str:
 
 
 def read_training_state(path: Path) -> dict:
-    """``last.pt`` of a run; an unreadable one is a :class:`CheckpointError` saying training will not restart."""
+    """``last.pt`` of a run; an unreadable one is a :class:`CheckpointError` saying training will not
+    restart."""
     try:
         return read_checkpoint(path)
     except CheckpointError as e:
         raise CheckpointError(f"{e}. It holds this run's training state, so training will not silently start "
-                              f"over; best.pt beside it is left as it is. To train from scratch, move {path.name}, "
-                              "best.pt and log.jsonl away (or use a new --out)") from None
+                              "over; best.pt beside it is left as it is. To train from scratch, move "
+                              f"{path.name}, best.pt and log.jsonl away (or use a new --out)") from None
 
 
 def check_resume(path: str | Path, config: dict, normalization: dict, defaults: dict | None = None) -> bool:
-    """Check that ``path`` (``last.pt``) may be resumed with ``config``; False when there is nothing to resume.
+    """Check that ``path`` (``last.pt``) may be resumed with ``config``; False when there is nothing to
+    resume.
 
     Args:
         path: the run's ``last.pt``.
@@ -141,10 +149,10 @@ def check_resume(path: str | Path, config: dict, normalization: dict, defaults: 
     if diffs:
         listed = "; ".join(f"{k}: {_show(a)} in the checkpoint, {_show(b)} now" for k, a, b in diffs)
         raise ResumeError(
-            f"{path}: belongs to another run, started with another configuration ({listed}). Resuming would train on "
-            f"with mixed settings and record false metadata. Either train into a new --out, or rerun with the "
-            f"recorded values (only {', '.join(sorted(MAY_CHANGE))} may change when resuming; a larger "
-            "train.epochs extends the run)")
+            f"{path}: belongs to another run, started with another configuration ({listed}). Resuming would "
+            "train on with mixed settings and record false metadata. Either train into a new --out, or "
+            f"rerun with the recorded values (only {', '.join(sorted(MAY_CHANGE))} may change when resuming; "
+            "a larger train.epochs extends the run)")
     return True
 
 
@@ -158,8 +166,8 @@ def verify_best(path: str | Path, history: list[dict]) -> None:
     best = min(history, key=lambda r: r["val_mpjpe"])
     if not path.is_file():
         raise CheckpointError(f"{path}: missing, although epoch {best['epoch']} (validation MPJPE "
-                              f"{best['val_mpjpe']:.2f} mm) was the best; it was deleted or moved. Train again "
-                              "into a new folder (last.pt holds the last epoch, not the best)")
+                              f"{best['val_mpjpe']:.2f} mm) was the best; it was deleted or moved. Train "
+                              "again into a new folder (last.pt holds the last epoch, not the best)")
     ckpt = read_checkpoint(path)  # a damaged file: CheckpointError naming it
     model_from_checkpoint(ckpt, str(path))
     metrics = ckpt.get("metrics") or {}
@@ -167,6 +175,6 @@ def verify_best(path: str | Path, history: list[dict]) -> None:
     if not (isinstance(score, (int, float)) and math.isclose(float(score), float(best["val_mpjpe"]),
                                                              rel_tol=1e-6, abs_tol=1e-6)
             and epoch == best["epoch"]):
-        raise CheckpointError(f"{path}: holds epoch {epoch!r} with validation MPJPE {score!r}, but the run's best "
-                              f"is epoch {best['epoch']} ({best['val_mpjpe']:.2f} mm); it was replaced. Train again "
-                              "into a new folder")
+        raise CheckpointError(f"{path}: holds epoch {epoch!r} with validation MPJPE {score!r}, but the run's "
+                              f"best is epoch {best['epoch']} ({best['val_mpjpe']:.2f} mm); it was replaced. "
+                              "Train again into a new folder")

@@ -72,7 +72,8 @@ def _loss_mm(mean_loss: float, kind: str, scale: float) -> float:
     return scale * math.sqrt(max(mean_loss, 0.0)) if kind == "mse" else scale * mean_loss
 
 
-def _resume(path: Path, name: str, kwargs: dict, model: nn.Module, opt, sched, scaler) -> tuple[list[dict], float, int]:
+def _resume(path: Path, name: str, kwargs: dict, model: nn.Module, opt, sched,
+            scaler) -> tuple[list[dict], float, int]:
     """Load the training state of ``path`` (``last.pt``) into the model, optimiser, schedule and scaler.
 
     Returns ``(history, best validation MPJPE, epochs without improvement)``; a fresh start without the file.
@@ -96,7 +97,8 @@ def _resume(path: Path, name: str, kwargs: dict, model: nn.Module, opt, sched, s
 
 
 def _validate(ctx, model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, scale_mm: float) -> float:
-    """:func:`validation_mpjpe`; under DDP sharded by sequence over the ranks, with rank 0's result everywhere."""
+    """:func:`validation_mpjpe`; under DDP sharded by sequence over the ranks, with rank 0's result
+    everywhere."""
     from ..core import distributed as ddp
 
     if not ctx.distributed:
@@ -150,7 +152,8 @@ def reestimate_batchnorm(model: nn.Module, batches, *, strided: bool = False) ->
 
 
 def _scheduler(opt, cfg: TrainConfig):
-    """The per-epoch learning-rate schedule: exponential (× ``lr_decay``) or a half cosine to 0 over ``epochs``."""
+    """The per-epoch learning-rate schedule: exponential (× ``lr_decay``) or a half cosine to 0 over
+    ``epochs``."""
     if cfg.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, cfg.epochs), eta_min=0.0)
     return torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
@@ -203,13 +206,14 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
     ctx = ddp.setup(cfg.device)
     try:
         if cfg.amp != "off" and ctx.device.type != "cuda":
-            raise SkelgnnError(f"train.amp = {cfg.amp!r} needs a CUDA device, but this run is on {ctx.device}; "
-                               "set train.amp = 'off'")
+            raise SkelgnnError(f"train.amp = {cfg.amp!r} needs a CUDA device, but this run is on "
+                               f"{ctx.device}; set train.amp = 'off'")
         batch = ddp.per_rank_batch(cfg.batch_size, train_set.chunk, ctx.world_size)
         model.to(ctx.device)
         if ctx.distributed and cfg.sync_bn and ctx.device.type == "cuda":
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=cfg.amsgrad, weight_decay=cfg.weight_decay)
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, amsgrad=cfg.amsgrad,
+                               weight_decay=cfg.weight_decay)
         sched = _scheduler(opt, cfg)
         scaler = torch.amp.GradScaler("cuda") if cfg.amp == "fp16" else None
         history, best, bad_epochs = _resume(out / "last.pt", name, kwargs, model, opt, sched, scaler)
@@ -235,17 +239,19 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
                 loader = _batches(train_set, batch, g)
             torch.manual_seed(cfg.seed * 7_919 + epoch + 104_729 * ctx.rank)  # dropout masks of this epoch
             total, count = 0.0, 0
-            bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not show, leave=False)
+            bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not show,
+                       leave=False)
             for x, y in bar:
                 x, y = x.to(ctx.device), y.to(ctx.device)
                 with _autocast(cfg.amp):
                     pred = net(x, strided=True) if strided else net(x)
                 loss = _loss(pred.float(), y / scale, cfg.loss)
-                step_loss = ddp.mean_over_ranks(ctx, loss)  # every rank sees the same value and stops together
+                # every rank sees the same value and stops together
+                step_loss = ddp.mean_over_ranks(ctx, loss)
                 if not torch.isfinite(step_loss):
-                    raise SkelgnnError(f"epoch {epoch + 1}: the training loss became {step_loss.item()}; stopping "
-                                       f"before the weights are corrupted (last good checkpoint: {out / 'last.pt'}). "
-                                       "Try a lower train.lr.")
+                    raise SkelgnnError(f"epoch {epoch + 1}: the training loss became {step_loss.item()}; "
+                                       "stopping before the weights are corrupted (last good checkpoint: "
+                                       f"{out / 'last.pt'}). Try a lower train.lr.")
                 opt.zero_grad(set_to_none=True)
                 if scaler is None:
                     loss.backward()
@@ -274,8 +280,9 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             if ctx.is_main:  # the other ranks wait at the barrier below
                 metrics = {"val_mpjpe": val, "epoch": epoch + 1}
                 if improved:
-                    save_checkpoint(out / "best.pt", make_checkpoint(name, kwargs, skeleton, model, config=config,
-                                                                     metrics=metrics, normalization=normalization))
+                    save_checkpoint(out / "best.pt",
+                                    make_checkpoint(name, kwargs, skeleton, model, config=config,
+                                                    metrics=metrics, normalization=normalization))
                 resume = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                           "history": json.dumps(history), "best": best, "bad_epochs": bad_epochs}
                 if scaler is not None:
@@ -288,8 +295,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
                          " (best)" if improved else "")
             ddp.barrier(ctx)
             if show:
-                tqdm.write(f"epoch {epoch + 1:3d}  train {row['train_loss_mm']:7.2f} mm  val MPJPE {val:7.2f} mm"
-                           f"{'  *best*' if improved else ''}  ({row['seconds']:.0f} s)")
+                tqdm.write(f"epoch {epoch + 1:3d}  train {row['train_loss_mm']:7.2f} mm  val MPJPE "
+                           f"{val:7.2f} mm{'  *best*' if improved else ''}  ({row['seconds']:.0f} s)")
         return history
     finally:
         ddp.teardown(ctx)
@@ -343,7 +350,8 @@ def training_header(cfg: RunConfig, model: nn.Module, windows: PoseWindows, trai
     device = resolve_device(cfg.train.device)
     return (f"Training {cfg.model.name}{f' ({kwargs})' if kwargs else ''}: {params / 1e6:.3f} M parameters, "
             f"receptive field {model.receptive_field}; train {len(windows):,} samples "
-            f"({windows.chunk} target frame(s) each) from {len(train)} sequences; validation {len(val)} sequences, {val.num_frames:,} frames; device {device}"
+            f"({windows.chunk} target frame(s) each) from {len(train)} sequences; validation {len(val)} "
+            f"sequences, {val.num_frames:,} frames; device {device}"
             f"{f' x {world} processes' if world > 1 else ''}; {torch.get_num_threads()} torch thread(s); "
             f"{cfg.train.epochs} epochs of batch {cfg.train.batch_size}.")
 
@@ -377,8 +385,8 @@ def run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> 
 
 
 def _run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) -> list[dict]:
-    from .datasets import training_sequences
     from ..models import build
+    from .datasets import training_sequences
     from .resume import check_resume
 
     if cfg.train.threads > 0:
@@ -395,7 +403,8 @@ def _run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) ->
     config = cfg.to_dict()
     config["train"]["chunk"] = chunk  # the checkpoint records the chunk actually used, not "auto"
     normalization = dict(DEFAULT_NORMALIZATION, input=cfg.data.input_norm)
-    check_resume(Path(out_dir) / "last.pt", config, normalization, defaults=RunConfig().to_dict())  # skelgnn.training.resume
+    # skelgnn.training.resume
+    check_resume(Path(out_dir) / "last.pt", config, normalization, defaults=RunConfig().to_dict())
     if progress:
         from tqdm import tqdm
 

@@ -3,8 +3,8 @@
 * JSON: a list of frames, each a list of ``K`` keypoints ``[x, y]`` or ``[x, y, confidence]`` (one
   person: ``[T][K][2|3]``), or a list of frames, each a list of people (``[T][P][K][2|3]``, the
   same number of people in every frame; person ``p`` of every frame is track ``p``; with a varying
-  number of people the generic reader tracks them instead); ``null`` for a missing keypoint. The same list may sit in
-  the ``frames`` entry of an object with ``layout``/``width``/``height``/``fps``.
+  number of people the generic reader tracks them instead); ``null`` for a missing keypoint. The same
+  list may sit in the ``frames`` entry of an object with ``layout``/``width``/``height``/``fps``.
 * ``.npy``: a numeric array ``(T, K, 2|3)`` (one person) or ``(P, T, K, 2|3)`` (P people).
 
 The layout comes from the keypoint count (17 → COCO-17) or from ``--layout``.
@@ -49,8 +49,8 @@ def dense_json(items, path) -> Dense | None:
     try:
         a = np.array(items, dtype=np.float64)
     except OverflowError:
-        raise FormatError(path, "a keypoint value is an integer beyond the range of a float (over 308 digits); "
-                                "expected pixel coordinates and confidences") from None
+        raise FormatError(path, "a keypoint value is an integer beyond the range of a float (over 308 "
+                                "digits); expected pixel coordinates and confidences") from None
     except (ValueError, TypeError):
         if depth == 4:
             return None  # people per frame vary: the generic reader's
@@ -85,8 +85,9 @@ def read_npy(path: Path) -> Dense:
         if "allow_pickle" in str(e):
             raise FormatError(path, "holds pickled Python objects, which are not read; expected a numeric "
                                     "array (T, K, 2|3) or (P, T, K, 2|3)") from None
-        raise FormatError(path, f"not a readable .npy array ({str(e).splitlines()[0] if str(e) else e!r})") from None
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+        raise FormatError(path, f"not a readable .npy array ({str(e).splitlines()[0] if str(e) else e!r})") \
+            from None
+    except Exception as e:  # a decoding boundary: report, never crash
         raise FormatError(path, f"not a readable .npy array ({type(e).__name__})") from None
     return dense_array(a, path)
 
@@ -94,10 +95,11 @@ def read_npy(path: Path) -> Dense:
 def dense_array(a, path) -> Dense:
     """A numeric array ``(T, K, 2|3)`` or ``(P, T, K, 2|3)`` of pixels as :class:`Dense` (``path``: its name
     in errors)."""
-    if not isinstance(a, np.ndarray) or a.dtype.kind not in "iuf" or a.ndim not in (3, 4) or a.shape[-1] not in (2, 3):
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in "iuf" or a.ndim not in (3, 4) \
+            or a.shape[-1] not in (2, 3):
         got = f"{a.dtype} {a.shape}" if isinstance(a, np.ndarray) else type(a).__name__
-        raise FormatError(path, f"expected a numeric array of shape (T, K, 2|3) (one person) or (P, T, K, 2|3) "
-                                f"(P people), got {got}")
+        raise FormatError(path, "expected a numeric array of shape (T, K, 2|3) (one person) or (P, T, K, "
+                                f"2|3) (P people), got {got}")
     if 0 in a.shape:
         raise FormatError(path, f"the array is empty: shape {a.shape}")
     a = with_confidence(a)

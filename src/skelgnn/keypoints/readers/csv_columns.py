@@ -21,7 +21,8 @@ TRACK_NAMES = ("track", "track_id", "person", "person_id")
 
 @dataclass(frozen=True)
 class Columns:
-    """Column indices: ``frame``/``track`` (or ``None``), and per keypoint ``x``, ``y``, ``c`` (``None``: 1)."""
+    """Column indices: ``frame``/``track`` (or ``None``), and per keypoint ``x``, ``y``, ``c``
+    (``None``: 1)."""
 
     frame: int | None
     track: int | None
@@ -44,6 +45,6 @@ def positional_columns(header: list[str], num_keypoints: int, layout: str, path)
         return Columns(frame, track, rest[0::3], rest[1::3], list(rest[2::3]))
     if len(rest) == 2 * K:
         return Columns(frame, track, rest[0::2], rest[1::2], [None] * K)
-    raise FormatError(path, f"layout {layout!r} has {K} keypoints: expected {3 * K} columns (x, y, confidence "
-                            f"per keypoint, in the layout's order) or {2 * K} (x, y) besides the frame and "
-                            f"track columns, got {len(rest)}", line=1)
+    raise FormatError(path, f"layout {layout!r} has {K} keypoints: expected {3 * K} columns (x, y, "
+                            f"confidence per keypoint, in the layout's order) or {2 * K} (x, y) besides the "
+                            f"frame and track columns, got {len(rest)}", line=1)

@@ -50,7 +50,8 @@ def _num(v, path, where: str) -> float:
     try:
         return float(v)
     except OverflowError:  # an integer of more than 308 digits
-        raise FormatError(path, f"{where}: an integer of {len(str(v))} digits is beyond the range of a number") \
+        raise FormatError(path, f"{where}: an integer of {len(str(v))} digits is beyond the range of a "
+                                "number") \
             from None
 
 
@@ -70,8 +71,8 @@ def _person(inst, path, where: str) -> Detection:
     else:
         if not isinstance(scores, list) or len(scores) != len(kps):
             n = len(scores) if isinstance(scores, list) else type(scores).__name__
-            raise FormatError(path, f"{where}.keypoint_scores: expected {len(kps)} scores (one per keypoint), "
-                                    f"got {n}")
+            raise FormatError(path, f"{where}.keypoint_scores: expected {len(kps)} scores (one per "
+                                    f"keypoint), got {n}")
         pts[:, 2] = [_num(s, path, f"{where}.keypoint_scores[{i}]") for i, s in enumerate(scores)]
     if "bbox" in inst and not isinstance(inst["bbox"], list):
         raise FormatError(path, f"{where}.bbox: expected [x1, y1, x2, y2] or [[x1, y1, x2, y2]]")

@@ -47,7 +47,7 @@ def _load_object(zf: zipfile.ZipFile, member: str, path) -> object:
         with zf.open(f"{member}.npy") as raw:
             fh = io.BytesIO(raw.read())
         version = np.lib.format.read_magic(fh)
-        shape, _, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
+        _shape, _, dtype = (np.lib.format.read_array_header_1_0(fh) if version == (1, 0)
                            else np.lib.format.read_array_header_2_0(fh))
         if dtype.hasobject:
             obj = _NumpyOnly(fh).load()
@@ -58,7 +58,7 @@ def _load_object(zf: zipfile.ZipFile, member: str, path) -> object:
         return np.lib.format.read_array(fh, allow_pickle=False)
     except KeyError:
         raise FormatError(path, f"no '{member}' member") from None
-    except Exception as e:  # noqa: BLE001 - a decoding boundary: report, never crash
+    except Exception as e:  # a decoding boundary: report, never crash
         raise FormatError(path, f"member '{member}' cannot be decoded ({type(e).__name__}: "
                                 f"{str(e).splitlines()[0] if str(e) else ''})") from None
 
@@ -93,8 +93,8 @@ def read_vp3d_custom(path: Path, video: str | None = None) -> Dense:
         raise FormatError(path, f"positions_2d[{video!r}]: expected {{'custom': [array (T, K, 2)]}}, got "
                                 f"{type(entry).__name__}")
     k = arrays[0]
-    if not isinstance(k, np.ndarray) or k.dtype.kind not in "iuf" or k.ndim != 3 or k.shape[-1] not in (2, 3) \
-            or 0 in k.shape:
+    if not isinstance(k, np.ndarray) or k.dtype.kind not in "iuf" or k.ndim != 3 \
+            or k.shape[-1] not in (2, 3) or 0 in k.shape:
         got = f"{k.dtype} {k.shape}" if isinstance(k, np.ndarray) else type(k).__name__
         raise FormatError(path, f"positions_2d[{video!r}]['custom'][0]: expected a numeric array (T, K, 2), "
                                 f"got {got}")
