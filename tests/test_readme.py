@@ -76,7 +76,8 @@ def test_readme_model_table_numbers_come_from_results_md():
         name, params, gt, noisy, cross = cells[0].strip("`"), cells[2], cells[3], cells[4], cells[5]
         assert rows[(name, "gt")] == (params, gt), name
         assert rows[(name, "noisy")] == (params, noisy), name
-        assert cross == _cross_cell(name), f"{name}: the Bandai2-Cross cell must be bench/hdm05/results.json's"
+        assert cross == _cross_cell(name), \
+            f"{name}: the Bandai2-Cross cell must be bench/hdm05/results.json's"
 
 
 def _cross_cell(name: str) -> str:

@@ -37,8 +37,8 @@ def main() -> int:
             status = 1
             continue
         old["cross"] = run["cross"]
-        old["cross_source"] = (f"bench/cross/runs/{new.parent.name} (retrained: same HDM05-Lift test numbers, "
-                               f"largest difference {max(diffs.values()):.4f} mm)")
+        old["cross_source"] = (f"bench/cross/runs/{new.parent.name} (retrained: same HDM05-Lift test "
+                               f"numbers, largest difference {max(diffs.values()):.4f} mm)")
         tmp = old_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(old, indent=1))
         tmp.replace(old_path)

@@ -227,7 +227,8 @@ def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progre
 
     folder = run_folder(out, run["label"], input_kind, seed)
     result_path = folder / "test.json"
-    if result_path.exists():  # finished: read it without a lock unless it still has to be scored on the cross set
+    # finished: read it without a lock unless it still has to be scored on the cross set
+    if result_path.exists():
         report = json.loads(result_path.read_text())
         if "cross" in report or not cfg.get("cross") or not (folder / "best.pt").exists():
             return report
