@@ -27,7 +27,7 @@ from skelgnn.models import build
 from skelgnn.training import train as train_module
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "skeletal_gnn_hdm05.toml"
-FILES = ("best.pt", "last.pt", "log.jsonl")
+FILES = ("best.pt", "last.pt", "log.jsonl", ".skelgnn.lock")  # the lock file: one writer per run folder
 
 
 def _args(bench_dir, out, epochs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -81,6 +83,10 @@ def test_cli_predict_motion_errors(tmp_path, capsys):
     assert main(["predict", src, "-o", str(tmp_path / "o.npz"), "--bvh", str(tmp_path / "m.txt")]) == 2
     assert ".bvh" in capsys.readouterr().err
     assert main(["predict", src, "-o", str(tmp_path / "o.npz"), "--bvh", src]) == 2
+    assert "inside the installed skelgnn package" in capsys.readouterr().err  # never over the package's files
+    own = tmp_path / "sample.npz"
+    shutil.copyfile(src, own)
+    assert main(["predict", str(own), "-o", str(tmp_path / "o.npz"), "--bvh", str(own)]) == 2
     assert "is also an input" in capsys.readouterr().err  # the output guard of issue 18
     with pytest.raises(SkelgnnError, match="smoothing"):
         predict_file(None, demo_sample_path(), None, layout="h36m17", smooth="kalman")
