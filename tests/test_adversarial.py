@@ -713,7 +713,7 @@ def test_crowd_of_short_lived_false_people_keeps_the_true_track(tmp_path):
 
 
 def test_online_tracker_stores_tracks_sparsely_and_closes_them():
-    from skelgnn.keypoints.tracks import OnlineTracker
+    from skelgnn.keypoints.tracker import OnlineTracker
 
     tr = OnlineTracker(min_len=3, max_gap=5)
     p = np.c_[_person(1)[0], np.ones(17)]

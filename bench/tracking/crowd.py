@@ -2,7 +2,7 @@
 
 One person walks through 2,000 frames (1920 × 1080) while N false people per frame (10, 100, 1,000) appear
 at random places with random body sizes, each lasting a few frames (2-4) with a little jitter. Frames are
-generated one at a time and fed to :class:`skelgnn.keypoints.tracks.OnlineTracker` (``min_len`` 5, the
+generated one at a time and fed to :class:`skelgnn.keypoints.tracker.OnlineTracker` (``min_len`` 5, the
 ``--min-track-length`` default), so what is measured is the tracker, not a file of millions of
 detections. Time: the tracker's own steps (a pass without tracemalloc); peak memory: a second pass under
 tracemalloc. The check: exactly one kept track holds the true person, in every frame, and nothing else.
@@ -21,7 +21,7 @@ import tracemalloc
 
 import numpy as np
 
-from skelgnn.keypoints.tracks import MIN_TRACK_LENGTH, OnlineTracker
+from skelgnn.keypoints.tracker import MIN_TRACK_LENGTH, OnlineTracker
 
 W, H, K = 1920, 1080, 17
 BASE = np.array([[0, 0], [-60, 0], [-65, 200], [-70, 390], [60, 0], [65, 200], [70, 390], [0, -110],
