@@ -894,3 +894,35 @@ def test_keypoint_json_with_a_400_digit_integer(tmp_path, doc):
     path.write_text(doc % ("0" * 400))
     with pytest.raises(FormatError, match="range"):  # before: OverflowError
         read_keypoints(path)
+
+
+# --------------------------------------------------------------- issue 37, items 8-9: refusals, numbers
+@pytest.mark.parametrize("frame", ["99999", "0", "-3"])
+def test_demo_bad_frame_is_refused_before_anything_is_written(tmp_path, frame, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--frame", frame]) == 2
+    assert "frame" in _error(capsys)
+    assert not out.exists()
+
+
+def test_demo_bad_checkpoint_leaves_no_folder(tmp_path, capsys):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--checkpoint", str(bad)]) == 2
+    _error(capsys)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("extra", [["--track", "-1", "--bvh", "out.bvh"],
+                                   ["--track", "7", "--bvh", "out.bvh"],
+                                   ["--track", "-1", "--html", "v.html"],
+                                   ["--png", "p.png", "--frame", "99"]])
+def test_predict_bad_track_or_frame_writes_nothing(tmp_path, ckpt, extra, capsys):
+    inp = _keypoints(tmp_path)
+    out = tmp_path / "out.npz"
+    extra = [str(tmp_path / x) if x.endswith((".bvh", ".html", ".png")) else x for x in extra]
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out), *extra]) == 2
+    err = _error(capsys)
+    assert ("--track" in err) if "--track" in extra else ("--frame" in err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npz"]

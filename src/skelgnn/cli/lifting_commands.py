@@ -82,7 +82,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                         min_track_length=args.min_track_length, smooth=smooth,
                         bones=args.bone_lengths, trajectory=args.trajectory, focal_px=args.focal,
                         fov_deg=args.fov, subject_height=args.subject_height, bvh_path=args.bvh,
-                        bvh_unit=args.bvh_unit, bvh_track=args.track)
+                        bvh_unit=args.bvh_unit, bvh_track=args.track, frame=args.frame)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")

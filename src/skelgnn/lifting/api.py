@@ -38,6 +38,7 @@ from .predict import (
     FRAME_DESCRIPTION,
     Prediction,
     check_pictures,
+    check_selection,
     default_checkpoint,
     predict_keypoints,
     read_input,
@@ -275,7 +276,7 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
                  bones: bool = True, trajectory: bool = False, focal_px: float | None = None,
                  fov_deg: float | None = None, subject_height: float | None = None,
                  bvh_path: str | os.PathLike | None = None, bvh_unit: str = "cm",
-                 bvh_track: int | None = None) -> LiftResult:
+                 bvh_track: int | None = None, frame: int | None = None) -> LiftResult:
     """Read 2D keypoints (or detect them), lift every person, and write the result (``skelgnn predict``).
 
     Args:
@@ -289,6 +290,8 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
             the root trajectory when ``trajectory``; frame time from the fps (30 fps when unknown).
         bvh_unit: ``"cm"`` (default), ``"m"`` or ``"mm"``.
         bvh_track: the track id written to the BVH (default the first track).
+        frame: a 1-based frame that pictures drawn afterwards will show; like ``bvh_track`` it is checked
+            against the result before any file is written.
 
     Returns:
         the :class:`LiftResult` (also what was written).
@@ -312,8 +315,10 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     result = Lifter.load(ckpt).lift(kp, width=width, height=height, fps=fps, conf_threshold=conf_threshold,
                                     tta=tta, smooth=smooth, bones=bones, trajectory=trajectory,
                                     focal_px=focal_px, fov_deg=fov_deg, subject_height=subject_height)
+    check_selection(result, bvh_track, frame)  # a refused --track/--frame leaves nothing behind
+    bvh_row = track_index(result, bvh_track)
     if out_path is not None:
         result.out_path = save_prediction(result, out_path)
     if bvh_path is not None:
-        result.to_bvh(bvh_path, track_index(result, bvh_track), unit=bvh_unit)
+        result.to_bvh(bvh_path, bvh_row, unit=bvh_unit)
     return result

@@ -368,6 +368,22 @@ def track_index(pred: Prediction, track: int | None) -> int:
     return int(matches[0])
 
 
+def check_selection(pred: Prediction, track: int | None = None, frame: int | None = None) -> int:
+    """Refuse a track id (``--track``) or a 1-based frame (``--frame``) that ``pred`` does not have; run it
+    before anything is written, so a refused command leaves nothing behind.
+
+    Returns:
+        the row of ``pred``'s arrays holding ``track`` (0 when ``None``).
+    """
+    T = pred.joints_3d.shape[1]
+    matches = np.flatnonzero(pred.track_ids == track) if track is not None else np.array([0])
+    if len(matches) == 0:
+        raise SkelgnnError(f"--track {track}: no such track; tracks: {pred.track_ids.tolist()}")
+    if frame is not None and not 1 <= frame <= T:
+        raise SkelgnnError(f"--frame {frame}: the input has {T} frame(s) (1..{T})")
+    return int(matches[0])
+
+
 def check_pictures(png: str | os.PathLike | None = None, gif: str | os.PathLike | None = None) -> None:
     """Refuse unwritable picture formats (and MP4 without ffmpeg) before any work."""
     if png:
@@ -388,12 +404,7 @@ def write_pictures(pred: Prediction, name: str, *, png=None, gif=None, html=None
         one line per file written, in words.
     """
     T = pred.joints_3d.shape[1]
-    matches = np.flatnonzero(pred.track_ids == track) if track is not None else np.array([0])
-    if len(matches) == 0:
-        raise SkelgnnError(f"--track {track}: no such track; tracks: {pred.track_ids.tolist()}")
-    if frame is not None and frame > T:
-        raise SkelgnnError(f"--frame {frame}: the input has {T} frame(s) (1..{T})")
-    p = int(matches[0])
+    p = check_selection(pred, track, frame)
     tid = int(pred.track_ids[p])
     j2, j3, fl = pred.joints_2d[p], pred.joints_3d[p], pred.flags[p]
     j3_view = pred.joints_3d_camera[p] if pred.joints_3d_camera is not None else j3

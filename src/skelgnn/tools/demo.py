@@ -221,13 +221,16 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     ckpt = Path(checkpoint) if checkpoint is not None else _default_checkpoint_for_demo()
     sample_path = Path(sample) if sample is not None else demo_sample_path()
     s = load_demo_sample(sample_path)
+    n_frames = len(np.asarray(s["joints_3d"]))
+    if frame is not None and not 1 <= int(frame) <= n_frames:  # refused before anything is written
+        raise SkelgnnError(f"frame {frame}: the sample has {n_frames} frames (1..{n_frames})")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     t0 = time.perf_counter()
     focal = float(np.asarray(s["camera_f"]).reshape(-1)[0]) if "camera_f" in s else None
     lifter = Lifter.load(ckpt)
     pred = lifter.lift(sample_path, layout="h36m17", trajectory=True, focal_px=focal)
+    out.mkdir(parents=True, exist_ok=True)  # only once the checkpoint loaded and the sample lifted
     pred.out_path = pred.to_npz(out / "prediction.npz")
     seconds = time.perf_counter() - t0
     files["npz"] = pred.out_path
@@ -241,8 +244,6 @@ def run_demo(out_dir: str | os.PathLike = "skelgnn_demo", checkpoint: str | os.P
     pe = float(p_mpjpe(pt, gt_t).mean())
 
     norm = lifter.input_norm
-    if frame is not None and not 1 <= int(frame) <= len(gt):
-        raise SkelgnnError(f"frame {frame}: the sample has {len(gt)} frames (1..{len(gt)})")
     t_png = (len(gt) - 1) // 2 if frame is None else int(frame) - 1
     png_error = float(np.linalg.norm(j3[t_png] - gt[t_png], axis=-1).mean())
     res = DemoResult(clip=str(s["clip"]), actor=str(s["actor"]), motion_class=str(s["motion_class"]),
