@@ -926,3 +926,45 @@ def test_predict_bad_track_or_frame_writes_nothing(tmp_path, ckpt, extra, capsys
     err = _error(capsys)
     assert ("--track" in err) if "--track" in extra else ("--frame" in err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.npz"]
+
+
+def test_outside_warning_with_unknown_image_size_is_worded(tmp_path, capsys):
+    from skelgnn.lifting.checkpoint import DEFAULT_NORMALIZATION
+
+    ckpt = tmp_path / "bbox.pt"  # a model that needs no image size
+    save_checkpoint(ckpt, make_checkpoint("fc", {"channels": 16}, H36M_17, build("fc", H36M_17, channels=16),
+                                          normalization={**DEFAULT_NORMALIZATION, "input": "bbox"}))
+    xy = _person()[None].copy()
+    xy[0, 2, 13] = [5e7, 400]  # one wrist far beyond any image
+    inp = _keypoints(tmp_path, xy=xy, width=None, height=None)
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "out.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "skelgnn: warning: 1 joint(s) in 1 track-frame(s)" in err
+    assert "None" not in err and "image size is unknown" in err  # before: "beyond the NonexNone image"
+
+
+def test_newline_in_input_name_keeps_the_csv_header_intact(tmp_path, ckpt, capsys):
+    inp = _keypoints(tmp_path, name="two\nlines\r# forged.npz")
+    out = tmp_path / "out.csv"
+    assert main(["predict", str(ckpt), str(inp), "-o", str(out)]) == 0
+    lines = out.read_text().split("\n")
+    header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    assert lines[header].startswith("track,frame,")
+    assert all("\r" not in line for line in lines[:header])
+    assert any("two\\nlines\\r# forged.npz" in line for line in lines[:header])
+    assert "Read '" in capsys.readouterr().out  # the printed name is escaped too
+
+
+def test_degenerate_2d_frames_are_warned_about(tmp_path, ckpt, capsys):
+    xy = _person(8)[None].copy()
+    xy[0, 1] = [500, 400] + np.random.default_rng(0).uniform(-1, 1, (17, 2))  # all joints within 2 px
+    xy[0, 2] = np.c_[np.linspace(300, 700, 17), np.full(17, 400.0)]  # all joints on one line
+    xy[0, 3] = np.c_[np.linspace(300, 700, 17), np.linspace(100, 600, 17)]  # on a slanted line
+    inp = _keypoints(tmp_path, xy=xy)
+    assert main(["predict", str(ckpt), str(inp), "-o", str(tmp_path / "out.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "skelgnn: warning: 3 of 8 track-frame(s) (in 1 track(s)) have degenerate 2D input" in err
+    assert err.count("\n") == 1
+    clean = _keypoints(tmp_path, name="clean.npz")
+    assert main(["predict", str(ckpt), str(clean), "-o", str(tmp_path / "clean_out.npz")]) == 0
+    assert "degenerate" not in capsys.readouterr().err

@@ -8,15 +8,16 @@ from pathlib import Path
 
 from ..core.errors import SkelgnnError
 from ..core.height import check_subject_height
+from ..core.io import one_line
 from ..core.skeleton import H36M_17
 from ..keypoints import MIN_TRACK_LENGTH
 from ..lifting.api import predict_file
 from ..lifting.export import TOLERANCE, check_export, export_checkpoint
 from ..lifting.predict import (
-    OUTSIDE_MARGIN,
     check_image_size,
     check_pictures,
     default_checkpoint,
+    prediction_warnings,
     size_statement,
     unknown_meta,
     write_pictures,
@@ -85,18 +86,15 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                         bvh_unit=args.bvh_unit, bvh_track=args.track, frame=args.frame)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
-    print(f"Read {inp}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
+    print(f"Read {one_line(inp)}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
     if pred.short_tracks:
         print(f"Dropped {pred.short_tracks} short-lived track(s): detected in fewer than "
               f"{args.min_track_length} frames (--min-track-length).")
     if pred.dropped_tracks:
         print(f"Skipped track(s) {pred.dropped_tracks}: no joint above the confidence threshold (and inside "
               "the image) in any frame.")
-    if pred.outside is not None and pred.outside.any():
-        print(f"skelgnn: warning: {int(pred.outside.sum())} joint(s) in {int(pred.outside.any(-1).sum())} "
-              f"track-frame(s) lie more than {OUTSIDE_MARGIN:g} image size beyond the "
-              f"{pred.width}x{pred.height} image; they were treated as missing, filled and flagged (npz "
-              "'outside', 'flags')", file=sys.stderr)
+    for line in prediction_warnings(pred):
+        print(f"skelgnn: warning: {line}", file=sys.stderr)
     print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
           f"that were missing or below confidence {args.conf_threshold}.")
     print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")

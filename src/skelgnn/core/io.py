@@ -21,8 +21,17 @@ import numpy as np
 
 from .errors import FormatError, SkelgnnError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with", "read_npz",
-           "stale_temp_files", "WriteError", "NAME_MAX", "FolderLockedError", "LOCK_NAME", "folder_lock"]
+__all__ = ["one_line", "atomic_write_bytes", "atomic_write_text", "atomic_save_npz", "atomic_write_with",
+           "read_npz", "stale_temp_files", "WriteError", "NAME_MAX", "FolderLockedError", "LOCK_NAME",
+           "folder_lock"]
+
+
+def one_line(text) -> str:
+    """``text`` as it may go into single-line metadata (a CSV ``#`` comment, a header line): unchanged when
+    every character is printable, else its ``repr`` (quoted, with ``\\n``, ``\\t``, ``\\x1b`` ... escaped),
+    so a newline or control character in a file name cannot break or forge a line."""
+    text = str(text)
+    return text if text.isprintable() else repr(text)
 
 
 def _alive(pid: int) -> bool:

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..core.errors import SkelgnnError
 from ..core.height import check_subject_height, standing_height
-from ..core.io import atomic_save_npz, atomic_write_text
+from ..core.io import atomic_save_npz, atomic_write_text, one_line
 from ..core.skeleton import H36M_17
 from ..keypoints import MAX_IMAGE_SIDE, fill_missing, read_keypoints, to_h36m
 from . import viz
@@ -58,6 +58,8 @@ __all__ = [
     "VIDEO_SUFFIXES",
     "Prediction",
     "default_checkpoint",
+    "degenerate_frames",
+    "prediction_warnings",
     "lift_keypoints",
     "predict_keypoints",
     "read_input",
@@ -70,6 +72,13 @@ OUTSIDE_MARGIN = 1.0
 """Keypoints more than this many image widths (heights) left/right of (above/below) the image are treated
 as missing: filled by interpolation, flagged in ``flags`` and marked in ``outside``."""
 MAX_PIXELS = 1e7  # |coordinate| beyond this is outside any image, even when the image size is unknown
+
+DEGENERATE_PX = 4.0
+"""A frame whose 2D joints all lie within this many pixels of each other (bounding box side) is
+degenerate: no pose can be read from it; ``predict`` lifts it but warns."""
+DEGENERATE_RATIO = 0.01
+"""A frame whose 2D joints are collinear (the spread across their main axis below this fraction of the
+spread along it) is degenerate too."""
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg")
@@ -94,6 +103,47 @@ def outside_image(joints_2d: np.ndarray, width: float | None, height: float | No
             out |= (u < -margin * width) | (u > (1 + margin) * width)
             out |= (v < -margin * height) | (v > (1 + margin) * height)
     return out & np.isfinite(x).all(-1)
+
+
+def degenerate_frames(joints_2d: np.ndarray) -> np.ndarray:
+    """(…, T) bool: frames whose finite 2D joints (…, T, J, 2) all lie within :data:`DEGENERATE_PX` pixels
+    or on one line (:data:`DEGENERATE_RATIO`); frames with fewer than 3 finite joints count as neither."""
+    x = np.asarray(joints_2d, dtype=np.float64)
+    lead = x.shape[:-2]
+    x = x.reshape(-1, *x.shape[-2:])
+    out = np.zeros(len(x), dtype=bool)
+    for i, f in enumerate(x):
+        f = f[np.isfinite(f).all(-1)]
+        if len(f) < 3:
+            continue
+        if (f.max(0) - f.min(0)).max() <= DEGENERATE_PX:
+            out[i] = True
+            continue
+        sv = np.linalg.svd(f - f.mean(0), compute_uv=False)
+        out[i] = bool(sv[1] <= DEGENERATE_RATIO * sv[0])
+    return out.reshape(lead)
+
+
+def prediction_warnings(pred: Prediction) -> list[str]:
+    """What ``skelgnn predict`` warns about a prediction (one line each, without the ``warning:`` prefix):
+    joints far outside the image, degenerate 2D frames."""
+    lines = []
+    if pred.outside is not None and pred.outside.any():
+        if pred.width and pred.height:
+            where = (f"lie more than {OUTSIDE_MARGIN:g} image size beyond the {pred.width}x{pred.height} "
+                     "image")
+        else:
+            where = (f"lie more than {MAX_PIXELS:g} px from the origin, outside any image (the image size is "
+                     "unknown; --width/--height give it)")
+        lines.append(f"{int(pred.outside.sum())} joint(s) in {int(pred.outside.any(-1).sum())} "
+                     f"track-frame(s) {where}; they were treated as missing, filled and flagged (npz "
+                     "'outside', 'flags')")
+    if pred.degenerate is not None and pred.degenerate.any():
+        n, P = int(pred.degenerate.sum()), int(pred.degenerate.any(-1).sum())
+        lines.append(f"{n} of {pred.degenerate.size} track-frame(s) (in {P} track(s)) have degenerate 2D "
+                     f"input: every joint within {DEGENERATE_PX:g} px of the others or all on one line; no "
+                     "pose can be read from them, their 3D is a guess")
+    return lines
 
 
 def check_image_size(width, height, what: str = "--width/--height") -> None:
@@ -150,6 +200,7 @@ class Prediction:
     subject_height: float | None = None  # metres, when given
     height_factor: np.ndarray | None = None  # (P,): the scale applied per track (subject_height only)
     standing_height_mm: np.ndarray | None = None  # (P,): standing height of each track's output
+    degenerate: np.ndarray | None = None  # (P, T) bool: frames whose 2D joints are a point or a line
 
     @property
     def filled_fraction(self) -> float:
@@ -269,7 +320,8 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
         postfilter=", ".join(x for x in (f"smoothing {smooth}" if smooth else "",
                                          "bone lengths = track medians" if bones else "") if x) or "none",
         subject_height=subject_height, height_factor=np.asarray(factors) if factors else None,
-        standing_height_mm=np.asarray(statures, dtype=np.float64))
+        standing_height_mm=np.asarray(statures, dtype=np.float64),
+        degenerate=degenerate_frames(np.stack(outs2)))
 
 
 def size_statement(pred: Prediction) -> str:
@@ -305,7 +357,8 @@ def _csv_comments(pred: Prediction) -> list[str]:
         f"units: mm; frame: {FRAME_DESCRIPTION} (x right, y down, z forward)",
         f"fps: {pred.fps:g}" if pred.fps else "fps: unknown",
         f"image size of the 2D input: {size}",
-        f"model: {pred.model}; checkpoint: {pred.checkpoint}; input: {pred.source} (layout {pred.layout})",
+        f"model: {one_line(pred.model)}; checkpoint: {one_line(pred.checkpoint)}; input: "
+        f"{one_line(pred.source)} (layout {one_line(pred.layout)})",
         f"size: {size_statement(pred)}",
     ]
 
