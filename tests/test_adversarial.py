@@ -968,3 +968,28 @@ def test_degenerate_2d_frames_are_warned_about(tmp_path, ckpt, capsys):
     clean = _keypoints(tmp_path, name="clean.npz")
     assert main(["predict", str(ckpt), str(clean), "-o", str(tmp_path / "clean_out.npz")]) == 0
     assert "degenerate" not in capsys.readouterr().err
+
+
+def test_checkpoint_with_non_finite_output_is_refused_at_load(tmp_path, capsys):
+    model = build("fc", H36M_17, channels=16)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("bias"):
+                p.fill_(3e38)  # finite weights whose forward overflows to inf/NaN
+    bad = tmp_path / "overflow.pt"
+    save_checkpoint(bad, make_checkpoint("fc", {"channels": 16}, H36M_17, model))
+    inp = _keypoints(tmp_path)
+    out = tmp_path / "out.npz"
+    assert main(["predict", str(bad), str(inp), "-o", str(out)]) == 2
+    err = _error(capsys)
+    assert "NaN or infinite" in err and "probe batch" in err and err.count("\n") == 1
+    assert not out.exists()
+    assert main(["evaluate", str(bad), "--data", str(tmp_path / "no_data_needed")]) == 2
+    assert "probe batch" in _error(capsys)  # refused at load, before any data work
+
+
+def test_bundled_and_fresh_checkpoints_pass_the_probe(ckpt):
+    from skelgnn.lifting.api import Lifter
+
+    for lifter in (Lifter.default(), Lifter.load(ckpt)):
+        assert lifter.num_parameters > 0

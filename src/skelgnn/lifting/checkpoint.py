@@ -174,11 +174,33 @@ def model_from_checkpoint(ckpt: dict, source: str = "<checkpoint>") -> nn.Module
     return model.eval()
 
 
+def check_finite_output(model: nn.Module, num_joints: int, source: str = "<checkpoint>") -> None:
+    """Run ``model`` (eval mode) on a small fixed probe batch of plausible normalised 2D poses; refuse it
+    when any output is NaN or infinite (finite weights can still overflow), before any data work. The
+    global random state is left alone."""
+    rf = max(1, int(getattr(model, "receptive_field", 1) or 1))
+    g = torch.Generator().manual_seed(0)
+    probe = 0.3 * torch.randn(2, rf, num_joints, 2, generator=g)
+    try:
+        with torch.no_grad():
+            out = model(probe)
+    except (RuntimeError, ValueError, TypeError, SkelgnnError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise CheckpointError(f"{source}: the model fails on a probe batch: {msg}") from None
+    if isinstance(out, torch.Tensor) and out.is_floating_point() and not bool(torch.isfinite(out).all()):
+        bad = int((~torch.isfinite(out)).sum())
+        raise CheckpointError(f"{source}: the model gives {bad} NaN or infinite value(s) on a probe batch of "
+                              "plausible 2D poses; the checkpoint is unusable (retrain, or use an earlier "
+                              "checkpoint)")
+
+
 def load_checkpoint(path: str | Path) -> tuple[nn.Module, dict]:
     """Read ``path`` and return ``(model in eval mode, checkpoint dict without the weights)``; the dict is in
-    the current form (:func:`migrate_checkpoint`)."""
+    the current form (:func:`migrate_checkpoint`). A model whose output on a probe batch is not finite is
+    refused (:func:`check_finite_output`)."""
     ckpt = migrate_checkpoint(read_checkpoint(path), str(path))
     model = model_from_checkpoint(ckpt, str(path))
+    check_finite_output(model, Skeleton.from_dict(ckpt["skeleton"]).num_joints, str(path))
     meta = {k: v for k, v in ckpt.items() if k not in ("state_dict", "resume")}
     return model, meta
 
