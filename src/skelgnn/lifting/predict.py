@@ -112,14 +112,24 @@ def degenerate_frames(joints_2d: np.ndarray) -> np.ndarray:
     lead = x.shape[:-2]
     x = x.reshape(-1, *x.shape[-2:])
     out = np.zeros(len(x), dtype=bool)
-    for i, f in enumerate(x):
+    full = np.isfinite(x).all((-1, -2)) & (x.shape[-2] >= 3)
+    if full.any():  # the usual case (filled joints): every frame at once
+        f = x[full]
+        small = (f.max(-2) - f.min(-2)).max(-1) <= DEGENERATE_PX
+        c = f - f.mean(-2, keepdims=True)
+        c = c / np.maximum(np.abs(c).max((-1, -2), keepdims=True), 1e-300)  # scale-free, no overflow
+        sv = np.linalg.svd(np.nan_to_num(c), compute_uv=False)
+        out[full] = small | (sv[:, 1] <= DEGENERATE_RATIO * sv[:, 0])
+    for i in np.flatnonzero(~full):
+        f = x[i]
         f = f[np.isfinite(f).all(-1)]
         if len(f) < 3:
             continue
         if (f.max(0) - f.min(0)).max() <= DEGENERATE_PX:
             out[i] = True
             continue
-        sv = np.linalg.svd(f - f.mean(0), compute_uv=False)
+        c = f - f.mean(0)
+        sv = np.linalg.svd(np.nan_to_num(c / max(float(np.abs(c).max()), 1e-300)), compute_uv=False)
         out[i] = bool(sv[1] <= DEGENERATE_RATIO * sv[0])
     return out.reshape(lead)
 
