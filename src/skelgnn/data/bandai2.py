@@ -29,9 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.cameras import Camera, project, world_to_camera
+from ..core.cameras import project, world_to_camera
 from ..core.errors import FormatError, SkelgnnError
-from ..core.normalization import normalize_input
 from .bvh import bvh_forward_kinematics, read_bvh
 from .hdm05 import (
     IMAGE_SIZE,
@@ -39,6 +38,8 @@ from .hdm05 import (
     NOISE_SIGMA_PX,
     OUTLIER_PROB,
     OUTLIER_SIGMA_PX,
+    ClipCameras,
+    append_camera_views,
     clip_cameras,
 )
 from .sequences import SequenceSet
@@ -134,7 +135,7 @@ def in_view_mask(uv: np.ndarray, width: int = IMAGE_SIZE[0], height: int = IMAGE
 
 
 @dataclass
-class CrossSet:
+class CrossSet(ClipCameras):
     """Bandai2-Cross held in memory: all clips concatenated frame by frame.
 
     Shapes:
@@ -161,16 +162,6 @@ class CrossSet:
     cam_c: np.ndarray
     width: int = IMAGE_SIZE[0]
     height: int = IMAGE_SIZE[1]
-
-    def camera(self, clip: int, index: int) -> Camera:
-        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index],
-                      f=self.cam_f[clip, index],
-                      c=self.cam_c[clip, index], width=self.width, height=self.height,
-                      name=f"{self.clip_keys[clip]}/{index}")
-
-    def clip_frames(self, clip: int) -> slice:
-        s = int(self.clip_start[clip])
-        return slice(s, s + int(self.clip_length[clip]))
 
 
 def build_cross(src: str | Path, progress: bool = False, limit: int = 0) -> CrossSet:
@@ -237,19 +228,10 @@ def cross_sequences(cs: CrossSet, input_kind: str = "gt", *, input_norm: str = "
         sl = cs.clip_frames(c)
         if max_frames > 0:
             sl = slice(sl.start, min(sl.stop, sl.start + max_frames))
-        world = cs.joints_world[sl].astype(np.float64)
-        for i in range(4):
-            cam = cs.camera(c, i)
-            xc = (world - cam.center) @ np.asarray(cam.R).T
-            out.targets.append((xc - xc[:, :1]).astype(np.float32))
-            out.inputs.append(normalize_input(uv_all[i, sl], input_norm, cs.width,
-                                              cs.height).astype(np.float32))
-            out.keys.append(f"bandai2/{cs.clip_keys[c]}/{i}")
-            out.classes.append(str(cs.clip_content[c]))
-            out.rare.append(np.zeros(sl.stop - sl.start, dtype=bool))
-            out.pixels.append(np.asarray(uv_all[i, sl], dtype=np.float32))
-            out.roots.append(xc[:, 0].astype(np.float32))
-            out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
-            flags.append(cs.in_view[i, sl].copy())
+        append_camera_views(out, cs.joints_world[sl].astype(np.float64), [cs.camera(c, i) for i in range(4)],
+                            uv_all[:, sl], key=f"bandai2/{cs.clip_keys[c]}", cls=str(cs.clip_content[c]),
+                            rare=np.zeros(sl.stop - sl.start, dtype=bool), input_norm=input_norm,
+                            width=cs.width, height=cs.height)
+        flags += [cs.in_view[i, sl].copy() for i in range(4)]
     return out, flags
 

@@ -40,7 +40,7 @@ from .sequences import SequenceSet
 __all__ = [
     "TRAIN_ACTORS", "TEST_ACTORS", "ATTRIBUTION", "Clip", "Benchmark", "find_clips", "build_clip",
     "build_benchmark", "benchmark_clips", "benchmark_sequences", "rare_pose_distances", "canonical_yaw",
-    "sanity_figures",
+    "sanity_figures", "ClipCameras", "append_camera_views",
 ]
 
 TRAIN_ACTORS = ("bd", "bk", "dg")
@@ -183,8 +183,41 @@ def rare_pose_distances(test: np.ndarray, train: np.ndarray, chunk: int = 2048) 
     return out.numpy()
 
 
+class ClipCameras:
+    """The clip ranges and the 4 cameras of a set held as concatenated arrays (``clip_keys``, ``clip_start``,
+    ``clip_length``, ``cam_R``, ``cam_center``, ``cam_f``, ``cam_c``, ``width``, ``height``): HDM05-Lift's
+    :class:`Benchmark` and Bandai2-Cross's :class:`~skelgnn.data.bandai2.CrossSet`."""
+
+    def camera(self, clip: int, index: int) -> Camera:
+        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index],
+                      f=self.cam_f[clip, index],
+                      c=self.cam_c[clip, index], width=self.width, height=self.height,
+                      name=f"{self.clip_keys[clip]}/{index}")
+
+    def clip_frames(self, clip: int) -> slice:
+        s = int(self.clip_start[clip])
+        return slice(s, s + int(self.clip_length[clip]))
+
+
+def append_camera_views(out: SequenceSet, world: np.ndarray, cameras, uv: np.ndarray, *, key: str, cls: str,
+                        rare: np.ndarray, input_norm: str, width: int, height: int) -> None:
+    """Append one sequence per camera of a clip to ``out``: camera-frame, pelvis-relative targets (mm), the
+    normalised 2D input, pixels, true roots and intrinsics. ``world`` (T, J, 3) mm, ``uv`` (C, T, J, 2) px,
+    ``rare`` (T,) flags; keys ``f"{key}/{camera index}"``."""
+    for i, cam in enumerate(cameras):
+        xc = (world - cam.center) @ np.asarray(cam.R).T
+        out.targets.append((xc - xc[:, :1]).astype(np.float32))
+        out.inputs.append(normalize_input(uv[i], input_norm, width, height).astype(np.float32))
+        out.keys.append(f"{key}/{i}")
+        out.classes.append(cls)
+        out.rare.append(rare.copy())
+        out.pixels.append(np.asarray(uv[i], dtype=np.float32))
+        out.roots.append(xc[:, 0].astype(np.float32))
+        out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
+
+
 @dataclass
-class Benchmark:
+class Benchmark(ClipCameras):
     """HDM05-Lift held in memory: all clips concatenated frame by frame.
 
     Shapes (N frames at 30 fps over all clips, C clips, 4 cameras, J = 17):
@@ -214,15 +247,6 @@ class Benchmark:
     width: int = IMAGE_SIZE[0]
     height: int = IMAGE_SIZE[1]
 
-    def camera(self, clip: int, index: int) -> Camera:
-        return Camera(R=self.cam_R[clip, index], center=self.cam_center[clip, index],
-                      f=self.cam_f[clip, index],
-                      c=self.cam_c[clip, index], width=self.width, height=self.height,
-                      name=f"{self.clip_keys[clip]}/{index}")
-
-    def clip_frames(self, clip: int) -> slice:
-        s = int(self.clip_start[clip])
-        return slice(s, s + int(self.clip_length[clip]))
 
     def joints_camera(self) -> np.ndarray:
         """Camera-frame joints of every frame and camera, (4, N, J, 3) float32 mm."""
@@ -344,19 +368,10 @@ def benchmark_sequences(bench, splits: str | tuple[str, ...], input_kind: str = 
         sl = bench.clip_frames(c)
         if max_frames > 0:
             sl = slice(sl.start, min(sl.stop, sl.start + max_frames))
-        world = bench.joints_world[sl].astype(np.float64)
-        for i in range(4):
-            cam = bench.camera(c, i)
-            xc = (world - cam.center) @ np.asarray(cam.R).T
-            out.targets.append((xc - xc[:, :1]).astype(np.float32))
-            out.inputs.append(normalize_input(uv_all[i, sl], input_norm, bench.width, bench.height)
-                              .astype(np.float32))
-            out.keys.append(f"{bench.clip_keys[c]}/{i}")
-            out.classes.append(str(bench.clip_class[c]))
-            out.rare.append(bench.rare20[sl].copy())
-            out.pixels.append(np.asarray(uv_all[i, sl], dtype=np.float32))
-            out.roots.append(xc[:, 0].astype(np.float32))
-            out.intrinsics.append((float(cam.f[0]), float(cam.f[1]), float(cam.c[0]), float(cam.c[1])))
+        cameras = [bench.camera(c, i) for i in range(4)]
+        append_camera_views(out, bench.joints_world[sl].astype(np.float64), cameras, uv_all[:, sl],
+                            key=str(bench.clip_keys[c]), cls=str(bench.clip_class[c]), rare=bench.rare20[sl],
+                            input_norm=input_norm, width=bench.width, height=bench.height)
     return out
 
 
