@@ -310,3 +310,31 @@ def test_training_with_extra_views_records_them_and_resumes_only_with_them(tiny_
     assert data["extra_views"] == 2 and data["view_seed"] == 3
     assert train(tmp_path / "a", "train.epochs=2") == 2  # resuming without the views is refused
     assert "data.extra_views: 2 in the checkpoint, 0 now" in capsys.readouterr().err
+
+
+def test_view_max_height_changes_only_the_heights_of_the_views(bench):
+    """``data.view_max_height`` raises the top of the camera heights; every other draw stays the default's."""
+    low = [draw_view(np.random.default_rng(s)) for s in range(200)]
+    high = [draw_view(np.random.default_rng(s), 3500.0) for s in range(200)]
+    for a, b in zip(low, high):
+        assert replace(a, height_mm=0.0) == replace(b, height_mm=0.0)
+        # the same uniform draw, mapped onto [300, 2800] and onto [300, 3500] mm
+        assert (b.height_mm - 300.0) / 3200.0 == pytest.approx((a.height_mm - 300.0) / 2500.0)
+    assert max(v.height_mm for v in high) > 2800.0 >= max(v.height_mm for v in low)
+    seqs = extra_view_sequences(bench, 2, input_kind="gt", max_height_mm=3500.0)
+    assert len(seqs) == 2 * len(extra_view_sequences(bench, 1, input_kind="gt"))
+    assert load_config(None, ["data.extra_views=1", "data.view_max_height=3.5"]).data.view_max_height == 3.5
+    assert load_config(None).data.view_max_height == 2.8
+    for bad in ("0.5", "7", "nan", "'3'"):
+        with pytest.raises(SkelgnnError, match=r"data.view_max_height"):
+            load_config(None, [f"data.view_max_height={bad}"])
+    with pytest.raises(SkelgnnError, match="highest virtual camera"):
+        extra_view_sequences(bench, 1, max_height_mm=500.0)
+
+
+def test_high_cameras_that_cannot_be_placed_are_drawn_again(bench):
+    world = bench.joints_world[bench.clip_frames(0)].astype(np.float64)
+    for i in range(200):
+        v, cam = virtual_view(world, view_generator(0, "x/y", i), max_height_mm=6000.0)
+        assert abs(v.height_mm - v.look_at_height_mm) <= 0.9 * v.distance_mm
+        assert cam.center[1] == pytest.approx(v.height_mm)

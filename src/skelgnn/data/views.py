@@ -16,7 +16,7 @@ virtual views (``[data] extra_views``, :func:`extra_view_sequences`).
 
   - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as
   :func:`skelgnn.core.camera_rigs.ring_cameras`);
-  - camera height uniform in [0.3 m, 2.8 m]; distance from the look-at point uniform in [2.5 m, 9 m];
+  - camera height uniform in [0.3 m, 2.8 m] (the top set by ``data.view_max_height``); distance from the look-at point uniform in [2.5 m, 9 m];
   - look-at point ``(x̄, h, z̄)``: the clip's mean pelvis x and z, ``h`` uniform in [0.6 m, 1.3 m];
   - focal length 1145 px × a log-uniform factor in [0.5, 2] (fx = fy);
   - image size uniformly one of 1000 × 1000, 1920 × 1080, 1280 × 720, 640 × 480, principal point at
@@ -24,7 +24,8 @@ virtual views (``[data] extra_views``, :func:`extra_view_sequences`).
     (:func:`skelgnn.core.camera_rigs.look_at`).
 
   A draw that would put a joint of the clip (any frame) less than 1 m in front of the camera (or behind
-  it) is discarded and drawn again from the same generator (rare: only clips that travel far from
+  it), or whose height above or below the look-at point exceeds 0.9 × its distance (only possible with a
+  ``data.view_max_height`` above 2.85 m), is discarded and drawn again from the same generator (rare: only clips that travel far from
   their mean position, seen from close by). View ``i`` of a clip with key ``k`` uses its own generator,
   :func:`view_generator` = PCG64 seeded with ``SeedSequence([seed, crc32(k), i])`` (``seed`` is
   ``data.view_seed``): first the camera, then, for ``"noisy"`` input, its 2D noise over the frames used.
@@ -68,7 +69,7 @@ from ..core.skeleton import H36M_17, scale_bones
 from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
 from .sequences import SequenceSet
 
-__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM",
+__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_MAX_HEIGHT_RANGE_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM",
            "VIEW_FOCAL_FACTOR",
            "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise",
            "append_view",
@@ -79,6 +80,10 @@ __all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_H
 
 VIEW_YAW_DEG = (0.0, 360.0)
 VIEW_HEIGHT_MM = (300.0, 2800.0)
+VIEW_MAX_HEIGHT_RANGE_MM = (1000.0, 6000.0)  # data.view_max_height (m x 1000) must lie in this range
+#: a draw whose camera sits more than this share of its distance above or below the look-at point is drawn
+#: again (at most 64 degrees of elevation); the default ranges never reach it (2.2 m over 2.5 m at most)
+VIEW_MAX_DROP = 0.9
 VIEW_DISTANCE_MM = (2500.0, 9000.0)
 VIEW_LOOK_AT_HEIGHT_MM = (600.0, 1300.0)
 VIEW_FOCAL_FACTOR = (0.5, 2.0)       # log-uniform
@@ -243,11 +248,12 @@ def draw_bone_factors(rng: np.random.Generator, jitter: float, groups: int) -> n
     return rng.uniform(1.0 - jitter, 1.0 + jitter, size=int(groups))
 
 
-def draw_view(rng: np.random.Generator) -> VirtualView:
-    """One camera's parameters, in this order: yaw, height, distance, look-at height, focal factor, image
-    size."""
+def draw_view(rng: np.random.Generator, max_height_mm: float = VIEW_HEIGHT_MM[1]) -> VirtualView:
+    """One camera's parameters, in this order: yaw, height (uniform in [0.3 m, ``max_height_mm``]), distance,
+    look-at height, focal factor, image size. The generator's draws do not depend on ``max_height_mm``, so a
+    view differs from the default range's only in its height."""
     yaw = float(rng.uniform(*VIEW_YAW_DEG))
-    height = float(rng.uniform(*VIEW_HEIGHT_MM))
+    height = float(rng.uniform(VIEW_HEIGHT_MM[0], float(max_height_mm)))
     distance = float(rng.uniform(*VIEW_DISTANCE_MM))
     look_at_height = float(rng.uniform(*VIEW_LOOK_AT_HEIGHT_MM))
     factor = math.exp(float(rng.uniform(math.log(VIEW_FOCAL_FACTOR[0]), math.log(VIEW_FOCAL_FACTOR[1]))))
@@ -255,8 +261,10 @@ def draw_view(rng: np.random.Generator) -> VirtualView:
     return VirtualView(yaw, height, distance, look_at_height, FOCAL_PX * factor, w, h)
 
 
-def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") -> tuple[VirtualView, Camera]:
-    """A random virtual camera for a clip (world joints (T, J, 3) mm) with every joint >= 1 m in front of it.
+def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "",
+                 max_height_mm: float = VIEW_HEIGHT_MM[1]) -> tuple[VirtualView, Camera]:
+    """A random virtual camera for a clip (world joints (T, J, 3) mm) with every joint >= 1 m in front of it,
+    at most ``max_height_mm`` high (:func:`draw_view`).
 
     Raises:
         SkelgnnError: no such camera in 100 draws (a clip spread over many metres).
@@ -264,7 +272,9 @@ def virtual_view(world: np.ndarray, rng: np.random.Generator, name: str = "") ->
     world = np.asarray(world, dtype=np.float64)
     root_xz = (world[:, 0, 0].mean(), world[:, 0, 2].mean())
     for _ in range(VIEW_MAX_TRIES):
-        view = draw_view(rng)
+        view = draw_view(rng, max_height_mm)
+        if abs(view.height_mm - view.look_at_height_mm) > VIEW_MAX_DROP * view.distance_mm:
+            continue  # too steep to place (only with data.view_max_height above 2.85 m); drawn again
         cam = view.camera(root_xz, name)
         if float(((world - cam.center) @ cam.R[2]).min()) >= VIEW_MIN_DEPTH_MM:
             return view, cam
@@ -277,7 +287,8 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
                          input_norm: str = "screen",
                          fraction: float = 1.0, max_frames: int = 0, splits: tuple[str, ...] = ("train",),
                          actors: tuple[str, ...] | None = None, bone_jitter: float = 0.0,
-                         joint_jitter: float = 0.0) -> SequenceSet:
+                         joint_jitter: float = 0.0,
+                         max_height_mm: float = VIEW_HEIGHT_MM[1]) -> SequenceSet:
     """The training clips of ``bench`` seen by ``views`` random virtual cameras each (module docstring).
 
     Args:
@@ -293,6 +304,8 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         bone_jitter: each view's bone lengths scaled by factors in [1 - b, 1 + b] (module docstring); 0 = off.
         joint_jitter: each view's joint definitions moved by up to this share of their bone (module
             docstring); 0 = off.
+        max_height_mm: the highest camera, mm (``data.view_max_height`` × 1000; default 2800): heights are
+            uniform in [300 mm, max_height_mm]; the other draws stay those of the default.
 
     Returns:
         one sequence per (training clip, view), keys ``f"{clip_key}/v{i}"``, clip by clip in the order of
@@ -310,6 +323,10 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
             or not 0.0 <= float(joint_jitter) < VIEW_JOINT_JITTER_MAX:
         raise SkelgnnError(f"joint jitter must be a number in [0, {VIEW_JOINT_JITTER_MAX:g}), got "
                            f"{joint_jitter!r}")
+    if isinstance(max_height_mm, bool) or not isinstance(max_height_mm, (int, float, np.floating)) \
+            or not VIEW_MAX_HEIGHT_RANGE_MM[0] <= float(max_height_mm) <= VIEW_MAX_HEIGHT_RANGE_MM[1]:
+        raise SkelgnnError(f"the highest virtual camera must be a number of mm in "
+                           f"[{VIEW_MAX_HEIGHT_RANGE_MM[0]:g}, {VIEW_MAX_HEIGHT_RANGE_MM[1]:g}], got {max_height_mm!r}")
     out = SequenceSet()
     if views == 0:
         return out
@@ -331,7 +348,7 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
             if bone_jitter > 0 or joint_jitter > 0:
                 body = body_full[sl.start - full.start:sl.stop - full.start]
             rng = view_generator(seed, key, i)
-            _, cam = virtual_view(body_full, rng, name=f"{key}/v{i}")
+            _, cam = virtual_view(body_full, rng, name=f"{key}/v{i}", max_height_mm=max_height_mm)
             noise = None
             if input_kind == "noisy":
                 noise = pixel_noise(rng, body.shape[:2], noise_scale(cam.width, cam.height))

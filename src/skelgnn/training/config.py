@@ -52,6 +52,8 @@ class DataConfig:
     ``joint_jitter = s`` (default 0; needs ``extra_views``) moves those views' hips, spine, thorax, neck,
     head and shoulders along and across their bones (other skeletons define them elsewhere;
     :func:`skelgnn.data.views.move_joint_definitions`).
+    ``view_max_height = h`` (default 2.8, metres, in [1, 6]) raises or lowers the extra views' highest camera
+    (heights uniform in [0.3, h]); every other draw of a view stays the same.
     ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
     ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
     under the protocol named by the remaining keys (:meth:`skelgnn.evaluation.protocol.Protocol.from_config`);
@@ -69,6 +71,7 @@ class DataConfig:
     # hdm05: each extra view's bone lengths x U[1 - b, 1 + b] (0 = the actors' own)
     bone_jitter: float = 0.0
     joint_jitter: float = 0.0     # hdm05: each extra view's hips/spine/neck/head/shoulders moved by <= s bone
+    view_max_height: float = 2.8  # hdm05: the extra views' highest camera, m (heights uniform in [0.3, this])
     # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
     val_actor: str = ""
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
@@ -260,6 +263,8 @@ def _check_data(data: DataConfig, source: str) -> None:
          f"[1 - b, 1 + b])", 0.0, 0.5, hi_open=True)
     real(data.joint_jitter, f"{source}: data.joint_jitter (joint-definition offsets of the extra views, in "
          f"units of the bone)", 0.0, 1.0, hi_open=True)
+    real(data.view_max_height, f"{source}: data.view_max_height (the extra views' highest camera, metres)",
+         1.0, 6.0)
     if data.joint_jitter and not data.extra_views:
         raise SkelgnnError(f"{source}: data.joint_jitter = {data.joint_jitter} changes the joints of the "
                            "extra views only; set data.extra_views >= 1 (or data.joint_jitter = 0)")

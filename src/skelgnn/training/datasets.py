@@ -65,7 +65,9 @@ def training_sequences(data_cfg):
                                          max_frames=data_cfg.max_frames_per_clip,
                                          splits=train_splits, actors=train_actors,
                                          bone_jitter=float(getattr(data_cfg, "bone_jitter", 0.0)),
-                                         joint_jitter=float(getattr(data_cfg, "joint_jitter", 0.0)))
+                                         joint_jitter=float(getattr(data_cfg, "joint_jitter", 0.0)),
+                                         max_height_mm=1000.0 * float(getattr(data_cfg, "view_max_height",
+                                                                              2.8)))
             for f in fields(SequenceSet):
                 getattr(train, f.name).extend(getattr(extra, f.name))
         val = benchmark_sequences(bench, val_splits, data_cfg.input, max_frames=data_cfg.max_frames_per_clip,
