@@ -16,7 +16,8 @@ virtual views (``[data] extra_views``, :func:`extra_view_sequences`).
 
   - yaw uniform in [0°, 360°) (from +X towards +Z, world up +Y, as
   :func:`skelgnn.core.camera_rigs.ring_cameras`);
-  - camera height uniform in [0.3 m, 2.8 m] (the top set by ``data.view_max_height``); distance from the look-at point uniform in [2.5 m, 9 m];
+  - camera height uniform in [0.3 m, 2.8 m] (the top set by ``data.view_max_height``); distance from the
+    look-at point uniform in [2.5 m, 9 m];
   - look-at point ``(x̄, h, z̄)``: the clip's mean pelvis x and z, ``h`` uniform in [0.6 m, 1.3 m];
   - focal length 1145 px × a log-uniform factor in [0.5, 2] (fx = fy);
   - image size uniformly one of 1000 × 1000, 1920 × 1080, 1280 × 720, 640 × 480, principal point at
@@ -25,8 +26,9 @@ virtual views (``[data] extra_views``, :func:`extra_view_sequences`).
 
   A draw that would put a joint of the clip (any frame) less than 1 m in front of the camera (or behind
   it), or whose height above or below the look-at point exceeds 0.9 × its distance (only possible with a
-  ``data.view_max_height`` above 2.85 m), is discarded and drawn again from the same generator (rare: only clips that travel far from
-  their mean position, seen from close by). View ``i`` of a clip with key ``k`` uses its own generator,
+  ``data.view_max_height`` above 2.85 m), is discarded and drawn again from the same generator (rare: only
+  clips that travel far from their mean position, seen from close by). View ``i`` of a clip with key ``k``
+  uses its own generator,
   :func:`view_generator` = PCG64 seeded with ``SeedSequence([seed, crc32(k), i])`` (``seed`` is
   ``data.view_seed``): first the camera, then, for ``"noisy"`` input, its 2D noise over the frames used.
   So the views do not depend on each other, on the clip selection (``train_fraction``), on the input
@@ -69,7 +71,8 @@ from ..core.skeleton import H36M_17, scale_bones
 from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
 from .sequences import SequenceSet
 
-__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_MAX_HEIGHT_RANGE_MM", "VIEW_DISTANCE_MM", "VIEW_LOOK_AT_HEIGHT_MM",
+__all__ = ["VIEW_YAW_DEG", "VIEW_HEIGHT_MM", "VIEW_MAX_HEIGHT_RANGE_MM", "VIEW_DISTANCE_MM",
+           "VIEW_LOOK_AT_HEIGHT_MM",
            "VIEW_FOCAL_FACTOR",
            "VIEW_IMAGE_SIZES", "VIEW_MIN_DEPTH_MM", "VirtualView", "noise_scale", "pixel_noise",
            "append_view",
@@ -325,8 +328,9 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
                            f"{joint_jitter!r}")
     if isinstance(max_height_mm, bool) or not isinstance(max_height_mm, (int, float, np.floating)) \
             or not VIEW_MAX_HEIGHT_RANGE_MM[0] <= float(max_height_mm) <= VIEW_MAX_HEIGHT_RANGE_MM[1]:
-        raise SkelgnnError(f"the highest virtual camera must be a number of mm in "
-                           f"[{VIEW_MAX_HEIGHT_RANGE_MM[0]:g}, {VIEW_MAX_HEIGHT_RANGE_MM[1]:g}], got {max_height_mm!r}")
+        lo, hi = VIEW_MAX_HEIGHT_RANGE_MM
+        raise SkelgnnError(f"the highest virtual camera must be a number of mm in [{lo:g}, {hi:g}], got "
+                           f"{max_height_mm!r}")
     out = SequenceSet()
     if views == 0:
         return out
