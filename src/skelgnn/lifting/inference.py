@@ -103,8 +103,8 @@ class CausalStream:
 
     def __init__(self, model: nn.Module, skeleton: Skeleton | None = None, *, tta: bool = False) -> None:
         if not is_causal(model):
-            raise SkelgnnError(f"{type(model).__name__} (receptive field {int(model.receptive_field)}) is not "
-                               "causal: streaming needs a model built with causal=True (model.kwargs = "
+            raise SkelgnnError(f"{type(model).__name__} (receptive field {int(model.receptive_field)}) is "
+                               "not causal: streaming needs a model built with causal=True (model.kwargs = "
                                "{causal = true}) or a single-frame model")
         if tta and skeleton is None:
             raise SkelgnnError("CausalStream: tta needs the skeleton (for the mirror)")
@@ -132,7 +132,8 @@ class CausalStream:
         if tuple(x.shape) != (self.num_joints, 2):
             raise ShapeError(f"push: frame_2d must have shape ({self.num_joints}, 2), got {tuple(x.shape)}")
         if not bool(torch.isfinite(x).all()):
-            raise SkelgnnError("push: frame_2d contains NaN or infinite values; fill the missing joints first")
+            raise SkelgnnError("push: frame_2d contains NaN or infinite values; fill the missing joints "
+                               "first")
         if self._window is None:
             self._window = x.expand(1, self.rf, -1, -1).clone()
         else:

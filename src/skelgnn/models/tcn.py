@@ -58,7 +58,8 @@ def _conv_stage(c_in: int, c_out: int, width: int, dilation: int, dropout: float
 class _ResidualBlock(nn.Module):
     """Dilated conv stage then 1×1 conv stage; adds the input cropped to the surviving frames."""
 
-    def __init__(self, channels: int, width: int, dilation: int, dropout: float, causal: bool = False) -> None:
+    def __init__(self, channels: int, width: int, dilation: int, dropout: float,
+                 causal: bool = False) -> None:
         super().__init__()
         self.crop = (width - 1) * dilation // 2  # frames lost on each side
         self.width, self.causal = width, causal

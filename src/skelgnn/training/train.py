@@ -222,8 +222,9 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         net = ddp.wrap_model(ctx, model) if ctx.distributed else model
         strided = cfg.strided and getattr(model, "receptive_field", 1) > 1
         _check_windowed(model, name, train_set.chunk, strided)
-        if getattr(model, "receptive_field", 1) > 1 and bool(getattr(model, "causal", False)) != train_set.causal:
-            raise SkelgnnError(f"model {name!r} is {'' if train_set.causal else 'not '}causal but its training "
+        causal = bool(getattr(model, "causal", False))
+        if getattr(model, "receptive_field", 1) > 1 and causal != train_set.causal:
+            raise SkelgnnError(f"model {name!r} is {'' if causal else 'not '}causal but its training "
                                f"windows target the {'last' if train_set.causal else 'centre'} frame; build "
                                "them with PoseWindows(..., causal=model.causal)")
         if strided and not getattr(model, "supports_strided", False):
