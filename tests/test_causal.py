@@ -274,3 +274,53 @@ def test_predict_causal_single_frame_model(tmp_path, capsys):
     z = np.load(out)
     np.testing.assert_array_equal(z["joints_2d"][0, 4:6, 3], np.repeat(px[3:4, 3], 2, 0).astype(np.float32))
     assert z["flags"][0, 4:6, 3].all()
+
+
+def _bench_script(name: str):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "causal" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"causal_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_latency_script_on_a_tiny_model(causal_ckpt, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "latency.json"
+    assert _bench_script("latency").main(["--model", "tcn27", "--kwargs", '{"channels": 8, "causal": true}',
+                                          str(causal_ckpt[0]), str(causal_ckpt[1]), "--frames", "12",
+                                          "--warmup", "2", "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert r["threads"] == 1 and r["batch"] == 1 and r["cpu"]
+    rows = list(r["models"].values())
+    assert [x["causal"] for x in rows] == [True, True, False]
+    assert rows[1]["live_step"]["frames_timed"] == 10 and rows[0]["model_step"]["p95_ms"] > 0
+    assert "model step median / p95 ms" in capsys.readouterr().out
+
+
+def test_compare_script_on_tiny_data(causal_ckpt, tiny_bench_dir, tmp_path, capsys):
+    import json
+
+    torch.manual_seed(0)
+    single = tmp_path / "fc.pt"
+    fc = build("fc", H36M_17, channels=16)
+    save_checkpoint(single, make_checkpoint("fc", {"channels": 16}, H36M_17, fc))
+    out = tmp_path / "compare.json"
+    mod = _bench_script("compare")
+    assert mod.main(["--causal", str(causal_ckpt[0]), "--offline", str(causal_ckpt[1]), "--single",
+                     str(single), "--data", str(tiny_bench_dir), "--cameras", "1", "--check", "1",
+                     "--json", str(out)]) == 0
+    r = json.loads(out.read_text())
+    assert list(r["rows"]) == ["offline", "causal", "causal + One-Euro", "single-frame",
+                               "single-frame + One-Euro"]
+    assert r["rows"]["offline"]["look_ahead_frames"] == 13 and r["rows"]["causal"]["look_ahead_frames"] == 0
+    assert r["stream_vs_offline_max_mm"] < 1e-2
+    assert all(np.isfinite(v["accel"]) and np.isfinite(v["mpjpe"]) for v in r["rows"].values())
+    assert "| causal + One-Euro |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):  # the offline checkpoint is not causal
+        mod.main(["--causal", str(causal_ckpt[1]), "--offline", str(causal_ckpt[1]), "--data",
+                  str(tiny_bench_dir)])
