@@ -40,7 +40,7 @@ def check(path: str, batches: int) -> dict:
                                                                   train_cfg["batch_size"])
     windows = PoseWindows(train, net.receptive_field, skeleton, flip=train_cfg["flip"],
                           seed=train_cfg["seed"],
-                          chunk=chunk)
+                          chunk=chunk, causal=bool(getattr(net, "causal", False)))
     g = torch.Generator().manual_seed(12345)
     loader = DataLoader(windows, batch_size=max(1, train_cfg["batch_size"] // chunk),
                         sampler=RandomSampler(windows, generator=g))

@@ -40,8 +40,8 @@ def test_options_defaults_are_the_earlier_defaults():
     assert dataclasses.asdict(SkeletalGNNOptions()) == {
         "weight_mode": "shared", "squeeze": "k-S", "short_range": "sum", "graph_init": "row",
         "mask_dynamic": False, "o_norm": "tanh", "o_scale": False, "o_gate": False, "o_window": "frame",
-        "input_layer": "joint", "temporal_mix": "joint", "root_relative": False, "zscore": False,
-        "dropout": 0.25}
+        "input_layer": "joint", "temporal_mix": "joint", "root_relative": False, "causal": False,
+        "zscore": False, "dropout": 0.25}
     opt = SkeletalGNNOptions(o_gate=True)
     with pytest.raises(dataclasses.FrozenInstanceError):
         opt.o_gate = False

@@ -83,7 +83,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
                         min_track_length=args.min_track_length, smooth=smooth,
                         bones=args.bone_lengths, trajectory=args.trajectory, focal_px=args.focal,
                         fov_deg=args.fov, subject_height=args.subject_height, bvh_path=args.bvh,
-                        bvh_unit=args.bvh_unit, bvh_track=args.track, frame=args.frame)
+                        bvh_unit=args.bvh_unit, bvh_track=args.track, frame=args.frame, causal=args.causal)
     P, T = pred.joints_3d.shape[:2]
     how = "guessed from the keypoints; pass --layout to change it" if pred.layout_guessed else "given"
     print(f"Read {one_line(inp)}: {P} track(s) x {T} frame(s), layout {pred.layout} ({how}).")
@@ -98,6 +98,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     print(f"Filled {int(pred.flags.sum())} of {pred.flags.size} joints ({100 * pred.filled_fraction:.1f} %) "
           f"that were missing or below confidence {args.conf_threshold}.")
     print(f"Lifted with {pred.model} from {pred.checkpoint}{' with test-time flip' if args.tta else ''}.")
+    if args.causal:
+        rf = int(pred.receptive_field or 1)
+        what = ("a single-frame model, causal by construction" if rf == 1 else
+                f"a causal model: each pose from its frame and the {rf - 1} before it")
+        print(f"Causal: streamed one frame at a time (batch 1) through {what}; gaps hold the last valid "
+              "joint.")
     unknown = unknown_meta(pred)
     if "width" in unknown or "height" in unknown:
         print("Image size: unknown (not in the input; this checkpoint does not need it); recorded as "
@@ -206,8 +212,14 @@ def _add_predict(sub) -> None:
     p.add_argument("--smooth", choices=("default", "savgol", "one-euro", "none"), default="default",
                    help="temporal post-filter: Savitzky-Golay (offline), One-Euro (causal) or none; default: "
                         "savgol for single-frame models, none for multi-frame ones")
-    p.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=True,
-                   help="rescale every bone to the track's median length (rigid skeleton; default on)")
+    p.add_argument("--bone-lengths", action=argparse.BooleanOptionalAction, default=None,
+                   help="rescale every bone to the track's median length (rigid skeleton; default on, off "
+                        "with --causal)")
+    p.add_argument("--causal", action="store_true",
+                   help="live use: stream every track one frame at a time (batch 1) through a causal model "
+                        "(model.kwargs causal = true, or a single-frame model); each pose uses its frame and "
+                        "earlier ones only; gaps hold the last valid joint; --smooth one-euro or none "
+                        "(default: one-euro for single-frame models when the fps is known)")
     p.add_argument("--trajectory", action="store_true",
                    help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
     p.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "

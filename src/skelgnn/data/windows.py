@@ -23,14 +23,16 @@ class PoseWindows(Dataset):
 
     Sample ``i`` is ``(joints_2d (chunk + rf − 1, J, 2), joints_3d (chunk, J, 3) mm)`` as float32 tensors,
     where rf is the model's receptive field; for a single-frame model and ``chunk=1`` every frame is
-    one sample. Sequence edges are padded by repeating the first/last frame; a sequence shorter than
-    ``chunk`` is extended the same way, and its last chunk overlaps the previous one. Chunks let a
-    multi-frame model share its computation between neighbouring targets (VideoPose3D's trick).
+    one sample. Sequence edges are padded by repeating the first/last frame (rf // 2 frames each side:
+    a window targets its centre frame); with ``causal=True`` by rf − 1 copies of the first frame on the
+    left only, so the window ending at frame t targets frame t (a causal model's output frame). A sequence
+    shorter than ``chunk`` is extended at its end, and its last chunk overlaps the previous one. Chunks
+    let a multi-frame model share its computation between neighbouring targets (VideoPose3D's trick).
     With ``flip=True`` a fixed half of the samples (re-drawn by :meth:`set_epoch`) is mirrored.
     """
 
     def __init__(self, seqs: SequenceSet, receptive_field: int, skeleton: Skeleton, *,
-                 flip: bool = False, seed: int = 0, chunk: int = 1) -> None:
+                 flip: bool = False, seed: int = 0, chunk: int = 1, causal: bool = False) -> None:
         if receptive_field < 1 or receptive_field % 2 == 0:
             raise SkelgnnError(f"receptive_field must be odd and >= 1, got {receptive_field}")
         if chunk < 1:
@@ -38,7 +40,8 @@ class PoseWindows(Dataset):
         if len(seqs) == 0:
             raise SkelgnnError("no sequences to build windows from (empty split?)")
         J = skeleton.num_joints
-        pad = receptive_field // 2
+        left = receptive_field - 1 if causal else receptive_field // 2
+        right = receptive_field - 1 - left
         inputs, targets, in_starts, out_starts = [], [], [], []
         in_off = out_off = 0
         for i, (x, y) in enumerate(zip(seqs.inputs, seqs.targets)):
@@ -54,17 +57,17 @@ class PoseWindows(Dataset):
             starts = np.arange(0, T - chunk + 1, chunk)
             if starts[-1] != T - chunk:
                 starts = np.append(starts, T - chunk)
-            inputs.append(np.concatenate([np.repeat(x[:1], pad, 0), x, np.repeat(x[-1:], pad, 0)]))
+            inputs.append(np.concatenate([np.repeat(x[:1], left, 0), x, np.repeat(x[-1:], right, 0)]))
             targets.append(y)
             in_starts.append(in_off + starts)  # first input frame of the chunk's first window
             out_starts.append(out_off + starts)
-            in_off += T + 2 * pad
+            in_off += T + left + right
             out_off += T
         self.inputs = torch.from_numpy(np.concatenate(inputs))
         self.targets = torch.from_numpy(np.concatenate(targets))
         self.in_starts = torch.from_numpy(np.concatenate(in_starts))
         self.out_starts = torch.from_numpy(np.concatenate(out_starts))
-        self.rf, self.chunk, self.skeleton = receptive_field, chunk, skeleton
+        self.rf, self.chunk, self.skeleton, self.causal = receptive_field, chunk, skeleton, bool(causal)
         self.flip, self.seed = flip, seed
         self.set_epoch(0)
 

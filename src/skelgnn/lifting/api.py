@@ -32,7 +32,7 @@ from ..core.skeleton import Skeleton
 from ..keypoints import Keypoints, keypoints_from_array
 from .bvh_export import write_bvh
 from .checkpoint import CheckpointInfo, load_checkpoint
-from .inference import predict_sequences
+from .inference import is_causal, predict_sequences
 from .outputs import check_outputs
 from .predict import (
     FRAME_DESCRIPTION,
@@ -48,6 +48,7 @@ from .predict import (
     unknown_meta,
     write_pictures,
 )
+from .stream import LiveStream
 
 __all__ = ["LiftResult", "Lifter", "predict_file"]
 
@@ -124,6 +125,12 @@ class Lifter:
         return int(self.model.receptive_field)
 
     @property
+    def causal(self) -> bool:
+        """Whether every output frame uses only the current and earlier frames (a model built with
+        ``causal=True``, or a single-frame model): only then can :meth:`stream` run it."""
+        return is_causal(self.model)
+
+    @property
     def num_parameters(self) -> int:
         return int(sum(p.numel() for p in self.model.parameters()))
 
@@ -147,12 +154,38 @@ class Lifter:
         return predict_sequences(self.model, seqs, self.skeleton, tta=tta, scale_mm=self.scale_mm,
                                  chunk=chunk)
 
+    def stream(self, *, width: int | None = None, height: int | None = None, fps: float | None = None,
+               smooth: str | None = None, tta: bool = False, conf_threshold: float = 0.3) -> LiveStream:
+        """A live stream through this (causal) model: ``push`` one person's 2D keypoints of one frame,
+        get its 3D pose back, batch 1 (:class:`~skelgnn.lifting.stream.LiveStream`)::
+
+            live = skelgnn.Lifter.load("causal.pt").stream(width=1920, height=1080, fps=30)
+            for keypoints in camera:                  # (17, 2) pixels, H36M-17 order, NaN where missing
+                pose = live.push(keypoints)           # (17, 3) mm, camera frame, pelvis at 0
+
+        Frame by frame the poses equal those of :meth:`lift` with ``smooth=None, bones=False`` (or
+        ``smooth="one_euro"``) on the whole sequence when no joint is missing.
+
+        Args:
+            width, height: the image size in pixels (needed by ``screen`` models).
+            fps: frame rate (needed by ``smooth="one_euro"``).
+            smooth: ``None`` or ``"one_euro"`` (causal); ``"savgol"`` is refused (it needs future frames).
+            tta: average with the mirrored prediction of the mirrored window (twice the work).
+            conf_threshold: joints below it (with ``push(..., conf)``) count as missing and hold their
+                last valid position.
+
+        Raises:
+            SkelgnnError: the model is not causal (train one with ``model.kwargs = {causal = true}``).
+        """
+        return LiveStream(self.model, self.info, width=width, height=height, fps=fps, smooth=smooth, tta=tta,
+                          conf_threshold=conf_threshold)
+
     def lift(self, keypoints, *, width: int | None = None, height: int | None = None,
              layout: str | None = None,
              fps: float | None = None, subject_height: float | None = None, trajectory: bool = False,
              focal_px: float | None = None, fov_deg: float | None = None, conf_threshold: float = 0.3,
-             tta: bool = False, smooth: str | None = "default", bones: bool = True,
-             min_track_length: int | None = None) -> LiftResult:
+             tta: bool = False, smooth: str | None = "default", bones: bool | None = None,
+             min_track_length: int | None = None, causal: bool = False) -> LiftResult:
         """Lift 2D keypoints (pixels) to 3D, as ``skelgnn predict`` does.
 
         Args:
@@ -169,7 +202,9 @@ class Lifter:
             trajectory: also fit the pelvis in the camera frame (``root_3d``, ``joints_3d_camera``), with
                 the focal length ``focal_px`` or one assumed from the image size and ``fov_deg``.
             conf_threshold, tta, smooth, bones, min_track_length: as ``skelgnn predict``
-                (:func:`skelgnn.lifting.predict.predict_keypoints`).
+                (:func:`skelgnn.lifting.predict.predict_keypoints`; ``bones`` None: on, off with ``causal``).
+            causal: push every track through :meth:`stream` one frame at a time (``predict --causal``):
+                each output frame uses that frame and earlier ones only; needs a causal model.
 
         Returns:
             a :class:`LiftResult`.
@@ -187,7 +222,7 @@ class Lifter:
                                  conf_threshold=conf_threshold, tta=tta, checkpoint=self.source,
                                  smooth=smooth,
                                  bones=bones, trajectory=trajectory, focal_px=focal_px, fov_deg=fov_deg,
-                                 subject_height=subject_height)
+                                 subject_height=subject_height, causal=causal)
         return LiftResult(**{f.name: getattr(pred, f.name) for f in fields(Prediction)})
 
 
@@ -273,10 +308,10 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
                  out_path: str | os.PathLike | None, *, layout: str | None = None, width: int | None = None,
                  height: int | None = None, fps: float | None = None, conf_threshold: float = 0.3,
                  tta: bool = False, min_track_length: int | None = None, smooth: str | None = "default",
-                 bones: bool = True, trajectory: bool = False, focal_px: float | None = None,
+                 bones: bool | None = None, trajectory: bool = False, focal_px: float | None = None,
                  fov_deg: float | None = None, subject_height: float | None = None,
                  bvh_path: str | os.PathLike | None = None, bvh_unit: str = "cm",
-                 bvh_track: int | None = None, frame: int | None = None) -> LiftResult:
+                 bvh_track: int | None = None, frame: int | None = None, causal: bool = False) -> LiftResult:
     """Read 2D keypoints (or detect them), lift every person, and write the result (``skelgnn predict``).
 
     Args:
@@ -285,7 +320,7 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
             video (needs the ``detect`` extra).
         out_path: ``.npz`` or ``.csv`` output (:mod:`skelgnn.lifting.predict`); ``None`` writes nothing.
         layout, width, height, fps, conf_threshold, tta, min_track_length, smooth, bones, trajectory,
-            focal_px, fov_deg, subject_height: as :meth:`Lifter.lift`.
+            focal_px, fov_deg, subject_height, causal: as :meth:`Lifter.lift`.
         bvh_path: also write this track's motion as BVH (:func:`skelgnn.lifting.bvh_export.write_bvh`), with
             the root trajectory when ``trajectory``; frame time from the fps (30 fps when unknown).
         bvh_unit: ``"cm"`` (default), ``"m"`` or ``"mm"``.
@@ -314,7 +349,8 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     kp = read_input(input_path, layout=layout, min_track_length=min_track_length)
     result = Lifter.load(ckpt).lift(kp, width=width, height=height, fps=fps, conf_threshold=conf_threshold,
                                     tta=tta, smooth=smooth, bones=bones, trajectory=trajectory,
-                                    focal_px=focal_px, fov_deg=fov_deg, subject_height=subject_height)
+                                    focal_px=focal_px, fov_deg=fov_deg, subject_height=subject_height,
+                                    causal=causal)
     check_selection(result, bvh_track, frame)  # a refused --track/--frame leaves nothing behind
     bvh_row = track_index(result, bvh_track)
     if out_path is not None:

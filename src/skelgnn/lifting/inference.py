@@ -4,7 +4,9 @@ Everything that predicts (evaluation, training's validation, ``predict``, the de
 study) calls down into these functions:
 
 * :func:`lift`: one normalised sequence through the model, one output per frame (edges padded; a
-  ``windowed`` model gets one receptive-field window per output frame);
+  ``windowed`` model gets one receptive-field window per output frame; a ``causal`` model is padded on
+  the left only);
+* :class:`CausalStream`: the same for a causal model, one frame pushed at a time (live use);
 * :func:`lift_flipped`: the same with optional test-time flip (the average with the mirrored
   prediction of the mirrored input);
 * :func:`predict_sequences`: every sequence of a :class:`~skelgnn.data.sequences.SequenceSet`, in mm;
@@ -28,12 +30,21 @@ from ..models.layers import sliding_windows
 from .checkpoint import CheckpointInfo
 from .trajectory import Intrinsics, fit_root
 
-__all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "fit_trajectories"]
+__all__ = ["lift", "lift_flipped", "predict_sequences", "lift_keypoints", "fit_trajectories", "is_causal",
+           "CausalStream"]
+
+
+def is_causal(model: nn.Module) -> bool:
+    """Whether every output frame of ``model`` depends on its own and earlier input frames only: a model
+    built with ``causal=True``, or any single-frame model (receptive field 1)."""
+    return bool(getattr(model, "causal", False)) or int(getattr(model, "receptive_field", 1)) == 1
 
 
 @torch.no_grad()
 def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> torch.Tensor:
-    """Lift one sequence, one output per input frame (edges padded by repeating the end frames).
+    """Lift one sequence, one output per input frame (edges padded by repeating the end frames:
+    receptive_field // 2 each side, or receptive_field − 1 copies of the first frame on the left only for a
+    ``causal`` model, whose output frame t then uses input frames up to t alone).
 
     A model that says ``windowed`` (a Skeletal GNN with ``o_window="clip"``: not translation-equivariant in
     time) is run on one receptive-field window per output frame, the windows batched, about ``chunk``
@@ -51,8 +62,9 @@ def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> tor
         raise SkelgnnError("joints_2d contains NaN or infinite values; fill or drop the missing joints first "
                            "(e.g. skelgnn.keypoints.fill_missing)")
     rf = int(model.receptive_field)
-    pad = rf // 2
-    x = torch.cat([joints_2d[:1].expand(pad, -1, -1), joints_2d, joints_2d[-1:].expand(pad, -1, -1)])
+    left = rf - 1 if getattr(model, "causal", False) else rf // 2
+    right = rf - 1 - left
+    x = torch.cat([joints_2d[:1].expand(left, -1, -1), joints_2d, joints_2d[-1:].expand(right, -1, -1)])
     T = joints_2d.shape[0]
     windowed = bool(getattr(model, "windowed", False))
     if windowed:
@@ -66,6 +78,73 @@ def lift(model: nn.Module, joints_2d: torch.Tensor, *, chunk: int = 4096) -> tor
             outs.append(model(x[s: s + n + rf - 1][None])[0])  # (n, J, 3)
     y = torch.cat(outs)
     return y - y[:, :1]
+
+
+class CausalStream:
+    """Lift a sequence one frame at a time with a causal model (:func:`is_causal`), batch 1.
+
+    Keeps the last receptive_field normalised frames (at the start, the first frame repeated, as
+    :func:`lift` pads a causal model) and returns the output of the newest one: frame by frame the
+    same values as :func:`lift` on the whole sequence (up to float rounding). A model with a strided
+    variant (``supports_strided``) is run that way: the same function, computing only the frames the
+    newest output needs.
+
+    Args:
+        model: a causal lifter; put in eval mode.
+        skeleton: for ``tta`` (the mirror of the joints).
+        tta: average with the mirrored prediction of the mirrored window.
+
+    Shapes:
+        :meth:`push`: frame_2d (J, 2) normalised -> (J, 3) model units, root at 0.
+
+    Raises:
+        SkelgnnError: a model that is not causal.
+    """
+
+    def __init__(self, model: nn.Module, skeleton: Skeleton | None = None, *, tta: bool = False) -> None:
+        if not is_causal(model):
+            raise SkelgnnError(f"{type(model).__name__} (receptive field {int(model.receptive_field)}) is "
+                               "not causal: streaming needs a model built with causal=True (model.kwargs = "
+                               "{causal = true}) or a single-frame model")
+        if tta and skeleton is None:
+            raise SkelgnnError("CausalStream: tta needs the skeleton (for the mirror)")
+        self.model, self.skeleton, self.tta = model.eval(), skeleton, bool(tta)
+        self.rf, self.num_joints = int(model.receptive_field), int(model.num_joints)
+        self.strided = (self.rf > 1 and bool(getattr(model, "supports_strided", False))
+                        and not getattr(model, "windowed", False))
+        self.frames = 0
+        self._window: torch.Tensor | None = None  # (1, rf, J, 2)
+
+    def reset(self) -> None:
+        """Forget the frames seen so far (a new sequence starts with the next :meth:`push`)."""
+        self.frames, self._window = 0, None
+
+    def _run(self, window: torch.Tensor) -> torch.Tensor:
+        if self.strided:
+            return self.model(window, strided=True)[0, -1]
+        return self.model(window)[0, -1]
+
+    @torch.no_grad()
+    def push(self, frame_2d: torch.Tensor) -> torch.Tensor:
+        """The newest frame in, its 3D pose out (see the class doc)."""
+        p = next(self.model.parameters())
+        x = torch.as_tensor(frame_2d, dtype=p.dtype, device=p.device)
+        if tuple(x.shape) != (self.num_joints, 2):
+            raise ShapeError(f"push: frame_2d must have shape ({self.num_joints}, 2), got {tuple(x.shape)}")
+        if not bool(torch.isfinite(x).all()):
+            raise SkelgnnError("push: frame_2d contains NaN or infinite values; fill the missing joints "
+                               "first")
+        if self._window is None:
+            self._window = x.expand(1, self.rf, -1, -1).clone()
+        else:
+            self._window = torch.cat([self._window[:, 1:], x[None, None]], dim=1)
+        self.frames += 1
+        y = self._run(self._window)
+        y = y - y[:1]
+        if self.tta:  # as lift_flipped: the mean with the mirror of the mirrored window's pose
+            yf = self._run(flip_joints(self._window, self.skeleton))
+            y = 0.5 * (y + flip_joints(yf - yf[:1], self.skeleton))
+        return y
 
 
 @torch.no_grad()

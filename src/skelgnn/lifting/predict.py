@@ -48,8 +48,9 @@ from ..keypoints import MAX_IMAGE_SIDE, fill_missing, read_keypoints, to_h36m
 from . import viz
 from .checkpoint import CheckpointInfo
 from .detect import detect_file, to_keypoints
-from .inference import lift_keypoints
+from .inference import is_causal, lift_keypoints
 from .smoothing import postprocess
+from .stream import LiveStream
 from .trajectory import DEFAULT_FOV_DEG, fit_root, intrinsics_from_image
 
 __all__ = [
@@ -211,6 +212,7 @@ class Prediction:
     height_factor: np.ndarray | None = None  # (P,): the scale applied per track (subject_height only)
     standing_height_mm: np.ndarray | None = None  # (P,): standing height of each track's output
     degenerate: np.ndarray | None = None  # (P, T) bool: frames whose 2D joints are a point or a line
+    receptive_field: int = 1  # input frames per output frame of the model that lifted it
 
     @property
     def filled_fraction(self) -> float:
@@ -234,9 +236,10 @@ def read_input(path: str | os.PathLike, *, layout: str | None = None, min_track_
 def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | None = None,
                       height: int | None = None,
                       fps: float | None = None, conf_threshold: float = 0.3, tta: bool = False,
-                      checkpoint: str = "", smooth: str | None = "default", bones: bool = True,
+                      checkpoint: str = "", smooth: str | None = "default", bones: bool | None = None,
                       trajectory: bool = False, focal_px: float | None = None,
-                      fov_deg: float | None = None, subject_height: float | None = None) -> Prediction:
+                      fov_deg: float | None = None, subject_height: float | None = None,
+                      causal: bool = False) -> Prediction:
     """Map, fill and lift every track of a :class:`~skelgnn.keypoints.Keypoints`.
 
     Tracks without a single valid joint are dropped (their ids are listed in
@@ -244,7 +247,8 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
 
     Post-filters (:mod:`skelgnn.lifting.smoothing`): ``smooth`` is ``"savgol"``, ``"one_euro"``, None (off) or
     ``"default"`` (:data:`DEFAULT_SMOOTH` for single-frame models, off for multi-frame ones); ``bones``
-    rescales every bone to the track's median length afterwards. With ``trajectory`` the camera-frame
+    rescales every bone to the track's median length afterwards (``None``: on, off with
+    ``causal``). With ``trajectory`` the camera-frame
     pelvis is fitted per frame (:func:`skelgnn.lifting.trajectory.fit_root`; filled joints weigh 0.05) with
     the focal length ``focal_px`` if given, else one assumed from the image size and ``fov_deg``
     (default :data:`skelgnn.lifting.trajectory.DEFAULT_FOV_DEG`).
@@ -252,8 +256,22 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
     With ``subject_height`` (metres) every track's joints and root trajectory are multiplied by one factor
     per track so that its :func:`skelgnn.core.height.standing_height` is that height (the projection of
     the body on its trajectory is unchanged); without it the size is the model's typical adult.
+
+    With ``causal`` every track is pushed frame by frame through a :class:`~skelgnn.lifting.stream.LiveStream`
+    (live use: each output frame uses that frame and earlier ones only): the model must be causal
+    (:func:`~skelgnn.lifting.inference.is_causal`); gaps hold the last valid position instead of being
+    interpolated; ``smooth`` is None or ``"one_euro"`` (``"default"``: One-Euro for a single-frame model
+    when ``fps`` is known, else none); ``bones`` and ``subject_height`` (track medians) are refused. The
+    frames before a track's first valid joint repeat its first lifted frame (no pose exists before it).
     """
     info = CheckpointInfo.from_meta(meta)
+    if bones is None:
+        bones = not causal
+    if causal:
+        _check_causal(model, info, smooth, bones, subject_height)
+        if smooth == "default":
+            single = int(getattr(model, "receptive_field", 1)) == 1
+            smooth = "one_euro" if single and (fps or kp.fps) else None
     if subject_height is not None:
         subject_height = check_subject_height(subject_height)
     width = width or kp.width
@@ -285,8 +303,13 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
             dropped.append(tid)
             continue
         outside.append(far[p])
-        j3 = lift_keypoints(model, info, filled, width, height, tta=tta)
-        if smooth is not None or bones:
+        if causal:
+            live = LiveStream(model, info, width=width, height=height, fps=fps, smooth=smooth, tta=tta,
+                              conf_threshold=conf_threshold)
+            filled, flag, j3 = _stream_track(live, j2d[p], np.where(far[p], 0.0, conf[p]))
+        else:
+            j3 = lift_keypoints(model, info, filled, width, height, tta=tta)
+        if not causal and (smooth is not None or bones):
             j3 = postprocess(j3, H36M_17.parents, smooth=smooth, bones=bones, fps=float(fps or 30.0))
             j3 = (j3 - j3[:, :1]).astype(np.float32)
         factor = 1.0
@@ -327,11 +350,47 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
         root_3d=np.stack(roots) if roots else None,
         joints_3d_camera=(np.stack(outs3) + np.stack(roots)[:, :,
                                                             None]).astype(np.float32) if roots else None,
-        postfilter=", ".join(x for x in (f"smoothing {smooth}" if smooth else "",
+        postfilter=", ".join(x for x in ("causal stream (gaps hold the last valid joint)" if causal else "",
+                                         f"smoothing {smooth}" if smooth else "",
                                          "bone lengths = track medians" if bones else "") if x) or "none",
         subject_height=subject_height, height_factor=np.asarray(factors) if factors else None,
         standing_height_mm=np.asarray(statures, dtype=np.float64),
-        degenerate=degenerate_frames(np.stack(outs2)))
+        degenerate=degenerate_frames(np.stack(outs2)),
+        receptive_field=int(getattr(model, "receptive_field", 1)))
+
+
+def _check_causal(model, info: CheckpointInfo, smooth, bones: bool, subject_height) -> None:
+    """Refuse what ``predict --causal`` cannot do, one line each."""
+    if not is_causal(model):
+        raise SkelgnnError(f"--causal: the checkpoint's model {info.name} (receptive field "
+                           f"{int(model.receptive_field)}) is not causal: each of its output frames uses "
+                           "future frames; train one with model.kwargs = {causal = true}, or use a "
+                           "single-frame model")
+    if smooth == "savgol":
+        raise SkelgnnError("--causal: the Savitzky-Golay filter needs future frames; use --smooth one-euro "
+                           "or none")
+    if bones:
+        raise SkelgnnError("--causal: --bone-lengths rescales bones to the track's median length, which "
+                           "needs the whole track; use --no-bone-lengths")
+    if subject_height is not None:
+        raise SkelgnnError("--causal: --subject-height scales each track by its measured height, which needs "
+                           "the whole track; leave it out")
+
+
+def _stream_track(live: LiveStream, joints_2d: np.ndarray, conf: np.ndarray):
+    """One track (T, J, 2) px with confidences (T, J) through ``live``: ``(filled (T, J, 2), flags (T, J),
+    joints_3d (T, J, 3) float32 mm)``. Frames before the first one with a valid joint repeat that frame's
+    result (flagged as filled)."""
+    valid = np.isfinite(joints_2d).all(-1) & (np.nan_to_num(conf, nan=-np.inf) >= live.conf_threshold)
+    start = int(np.argmax(valid.any(-1)))
+    T = len(joints_2d)
+    filled, flags, out = np.empty(joints_2d.shape), np.ones(valid.shape, dtype=bool), []
+    for t in range(start, T):
+        out.append(live.push(joints_2d[t], conf[t]))
+        filled[t], flags[t] = live.last_filled_2d, live.last_filled
+    j3 = np.stack(out)
+    filled[:start] = filled[start]
+    return filled, flags, np.concatenate([np.repeat(j3[:1], start, 0), j3]).astype(np.float32)
 
 
 def size_statement(pred: Prediction) -> str:

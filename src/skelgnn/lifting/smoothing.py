@@ -25,8 +25,8 @@ import numpy as np
 
 from ..core.errors import ShapeError, SkelgnnError
 
-__all__ = ["DEFAULT_SAVGOL", "DEFAULT_ONE_EURO", "savgol_smooth", "one_euro", "enforce_bone_lengths",
-           "median_bone_lengths", "postprocess"]
+__all__ = ["DEFAULT_SAVGOL", "DEFAULT_ONE_EURO", "savgol_smooth", "one_euro", "OneEuroStream",
+           "enforce_bone_lengths", "median_bone_lengths", "postprocess"]
 
 DEFAULT_SAVGOL = {"window": 15, "order": 2}
 """Savitzky–Golay window (frames at 30 fps) and polynomial degree chosen on validation clips
@@ -136,6 +136,53 @@ def one_euro(x, fps: float, min_cutoff: float = DEFAULT_ONE_EURO["min_cutoff"],
         al = alpha(min_cutoff + beta * speed)
         out[t] = al * a[t] + (1.0 - al) * out[t - 1]
     return out
+
+
+class OneEuroStream:
+    """:func:`one_euro` one frame at a time, for live use: :meth:`step` takes frame t and returns its
+    filtered value, the same as ``one_euro`` on frames 0..t (tests/test_causal.py).
+
+    Args:
+        fps, min_cutoff, beta, d_cutoff: as :func:`one_euro`.
+
+    Shapes:
+        :meth:`step`: x (..., D) -> float64 (..., D); the speed is the norm over the last axis.
+    """
+
+    def __init__(self, fps: float, min_cutoff: float = DEFAULT_ONE_EURO["min_cutoff"],
+                 beta: float = DEFAULT_ONE_EURO["beta"],
+                 d_cutoff: float = DEFAULT_ONE_EURO["d_cutoff"]) -> None:
+        one_euro(np.zeros(1), fps, min_cutoff, beta, d_cutoff)  # the same checks and messages
+        self.fps, self.min_cutoff, self.beta = float(fps), float(min_cutoff), float(beta)
+        self._te = 1.0 / self.fps
+        self._a_d = self._alpha(d_cutoff)
+        self._out: np.ndarray | None = None
+        self._dx_hat: np.ndarray | None = None
+
+    def _alpha(self, cutoff):
+        tau = 1.0 / (2.0 * math.pi * cutoff)
+        return 1.0 / (1.0 + tau / self._te)
+
+    def reset(self) -> None:
+        """Start a new sequence with the next :meth:`step`."""
+        self._out = self._dx_hat = None
+
+    def step(self, x) -> np.ndarray:
+        a = np.asarray(x, dtype=np.float64)
+        if not np.isfinite(a).all():
+            raise SkelgnnError("OneEuroStream.step: x contains NaN or infinite values")
+        if self._out is None:
+            self._out, self._dx_hat = a.copy(), np.zeros_like(a)
+            return a.copy()
+        if a.shape != self._out.shape:
+            raise ShapeError(f"OneEuroStream.step: x has shape {a.shape}, the stream's frames "
+                             f"{self._out.shape}")
+        dx = (a - self._out) * self.fps
+        self._dx_hat = self._a_d * dx + (1.0 - self._a_d) * self._dx_hat
+        speed = np.linalg.norm(self._dx_hat, axis=-1, keepdims=True) if a.ndim > 0 else np.abs(self._dx_hat)
+        al = self._alpha(self.min_cutoff + self.beta * speed)
+        self._out = al * a + (1.0 - al) * self._out
+        return self._out.copy()
 
 
 def _check_poses(joints, parents: Sequence[int]) -> np.ndarray:

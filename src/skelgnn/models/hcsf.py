@@ -224,21 +224,25 @@ class DHCSF(nn.Module):
     """D-HCSF: an HCSF layer fed by a :class:`HopGraph`, optionally after a temporal convolution.
 
     The graph and the features are both cropped to the centre ``T - frames_consumed`` frames, where
-    ``frames_consumed`` is the larger of the two windows (graph window and temporal convolution). A graph
+    ``frames_consumed`` is the larger of the two windows (graph window and temporal convolution); with
+    ``causal`` to the last ones, so that output frame t lines up with the last frame of its window. A graph
     computed per clip (``HopGraph(o_window="clip")``, shape (N, L+1, J, J)) serves every output frame.
 
     Args:
         hcsf: the layer.
         graph: its graph source (static, learnable M_k, dynamic O_k, or both).
         temporal: optional :class:`TemporalConv` applied to the features before aggregation.
+        causal: align the shorter window with the end of the longer one instead of its centre.
 
     Shapes:
         x: (N, T, J, C_in) -> (N, T - frames_consumed, J, C).
     """
 
-    def __init__(self, hcsf: HCSF, graph: HopGraph, temporal: TemporalConv | None = None) -> None:
+    def __init__(self, hcsf: HCSF, graph: HopGraph, temporal: TemporalConv | None = None,
+                 causal: bool = False) -> None:
         super().__init__()
         self.hcsf, self.graph, self.temporal = hcsf, graph, temporal
+        self.causal = bool(causal)
         conv_frames = 0 if temporal is None else temporal.frames_consumed
         if (conv_frames - graph.frames_consumed) % 2:
             raise SkelgnnError("graph window and temporal convolution must differ by an even frame count")
@@ -295,15 +299,27 @@ class DHCSF(nn.Module):
 
     def forward(self, x: Tensor, strided: bool = False) -> Tensor:
         """``strided=True`` (training): x holds frames spaced by the temporal dilation; returns one frame
-        per group of :attr:`stride` frames, the frame the dilated layer gives at the group's centre."""
+        per group of :attr:`stride` frames, the frame the dilated layer gives at the group's centre
+        (``causal``: at the group's last frame)."""
         if strided and self.temporal is not None:
             step = self.temporal.kernel_size
-            return self._layer(self.temporal.strided(x, step), self.graph(x, step))
+            xg = x[:, _causal_shift(step, self.graph.embed):] if self.causal else x
+            return self._layer(self.temporal.strided(x, step), self.graph(xg, step))
         T_out = x.shape[1] - self.frames_consumed
         graph = self.graph(x)
         if graph.dim() == 5:  # one graph per frame
-            graph = center_crop(graph, T_out)
+            graph = center_crop(graph, T_out, self.causal)
         elif graph.dim() == 4:  # one graph per clip (N, L+1, J, J): the same for every output frame
             graph = graph.unsqueeze(1).expand(-1, T_out, -1, -1, -1)
         features = x if self.temporal is None else self.temporal(x)
-        return self._layer(center_crop(features, T_out), graph)
+        return self._layer(center_crop(features, T_out, self.causal), graph)
+
+
+def _causal_shift(step: int, conv: TemporalConv | None) -> int:
+    """Frames to drop in front of a strided input so that ``conv.strided(x, step)`` (whose taps sit at the
+    centre of each group of ``step`` frames, offset ``(step - F) // 2``) reads the last F frames of each
+    group instead (offset ``step - F``); 0 without a convolution or when F = ``step``."""
+    if conv is None:
+        return 0
+    spare = step - conv.kernel_size
+    return spare - spare // 2

@@ -71,9 +71,10 @@ def check_choice(name: str, value: object, allowed: tuple) -> None:
         raise SkelgnnError(f"{name} must be one of {list(allowed)}, got {value!r}")
 
 
-def center_crop(x: Tensor, length: int) -> Tensor:
-    """Keep the ``length`` centre entries of dim 1."""
-    start = (x.shape[1] - length) // 2
+def center_crop(x: Tensor, length: int, causal: bool = False) -> Tensor:
+    """Keep the ``length`` centre entries of dim 1 (``causal``: the last ``length``, so that every kept
+    entry lines up with the last frame of its window)."""
+    start = x.shape[1] - length if causal else (x.shape[1] - length) // 2
     return x[:, start:start + length]
 
 

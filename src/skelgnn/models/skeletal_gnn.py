@@ -82,6 +82,11 @@ class SkeletalGNNOptions:
         root_relative: ours, not the paper's. Feed every joint its 2D position relative to the root
             joint plus the root's own position, (x_j − x_root, y_j − y_root, x_root, y_root), instead of
             (x_j, y_j) (``skeletal_gnn_rel``).
+        causal: ours (VideoPose3D's causal idea, no code of it). Every crop that aligns windows of different
+            lengths (graph and features in a D-HCSF layer, a block's residual) keeps the last frames instead
+            of the centre ones, so output frame t is a function of input frames t − receptive_field + 1 .. t
+            (:meth:`SkeletalGNN.forward`); for live use (:meth:`skelgnn.Lifter.stream`). No parameters
+            change; a single-frame model is the same either way.
         zscore: standardise the 2D input and the 3D output per dimension with training-set statistics
             (Martinez et al.'s data setting, :mod:`skelgnn.models.zscore`); applied before the
             root-relative transform. Off by default (the paper normalises screen coordinates only).
@@ -104,6 +109,7 @@ class SkeletalGNNOptions:
     input_layer: Literal["joint", "graph"] = "joint"
     temporal_mix: Literal["joint", "graph"] = "joint"
     root_relative: bool = False
+    causal: bool = False
     zscore: bool = False
     dropout: float = 0.25
 
@@ -113,7 +119,7 @@ class SkeletalGNNOptions:
                               ("o_norm", ("tanh", "softmax")), ("o_window", ("frame", "clip")),
                               ("input_layer", ("joint", "graph")), ("temporal_mix", ("joint", "graph"))):
             check_choice(name, getattr(self, name), allowed)
-        for name in ("mask_dynamic", "o_scale", "o_gate", "root_relative", "zscore"):
+        for name in ("mask_dynamic", "o_scale", "o_gate", "root_relative", "causal", "zscore"):
             object.__setattr__(self, name, bool(getattr(self, name)))
         if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)) \
                 or not 0.0 <= self.dropout < 1.0:
@@ -154,6 +160,7 @@ class _Block(nn.Module):
     def __init__(self, first: DHCSF, second: DHCSF, num_joints: int, channels: int, dropout: float) -> None:
         super().__init__()
         self.first, self.second = first, second
+        self.causal = first.causal  # residual aligned with the last frame of the window, not its centre
         self.post1 = _Post(num_joints, channels, dropout)
         self.post2 = _Post(num_joints, channels, dropout)
         self.frames_consumed = first.frames_consumed + second.frames_consumed
@@ -162,7 +169,9 @@ class _Block(nn.Module):
         h = self.post2(self.second(self.post1(self.first(x, strided))))
         if strided:  # one output frame per group of `stride` input frames: keep each group's centre
             step = self.first.stride
-            return x[:, (step - 1) // 2::step] + h
+            return x[:, (step - 1 if self.causal else (step - 1) // 2)::step] + h
+        if self.causal:
+            return x[:, self.frames_consumed:] + h
         crop = self.frames_consumed // 2
         return x[:, crop:x.shape[1] - crop] + h
 
@@ -189,6 +198,7 @@ class SkeletalGNN(ZScored, nn.Module):
         options: the :class:`SkeletalGNNOptions` the model was built with.
         arguments: the constructor's other keywords, as a dict (``dilations`` a tuple).
         receptive_field: input frames per output frame, 1 + the frames every block consumes.
+        causal: ``options.causal``: output frame t belongs to the last frame of its input window.
         supports_strided: whether ``strided=True`` computes the same function (never with
             ``o_window="clip"``).
         windowed: True when some layer computes one O_k per clip (``o_window="clip"`` with an O_k): the
@@ -200,7 +210,8 @@ class SkeletalGNN(ZScored, nn.Module):
     Shapes:
         joints_2d: (B, T, J, 2) normalised screen coordinates, T >= receptive_field.
         returns:   (B, T - receptive_field + 1, J, 3) root-relative joints; output frame t is the
-            centre of input frames t .. t + receptive_field - 1, and a function of those frames alone
+            centre of input frames t .. t + receptive_field - 1 (the last of them with ``causal``), and a
+            function of those frames alone
             (``windowed`` models too). With receptive_field 1 every frame is processed independently (as
             if T were folded into the batch).
 
@@ -238,6 +249,7 @@ class SkeletalGNN(ZScored, nn.Module):
         self.arguments = {"channels": C, "num_blocks": num_blocks, "S": S, "L": L, "d": d, "dynamic": dynamic,
                           "temporal_kernel": temporal_kernel, "dilations": dilations}
         self.num_joints, self.root, self.root_relative = J, skeleton.root, opt.root_relative
+        self.causal = opt.causal
         self._init_zscore(J, opt.zscore)  # skelgnn.models.zscore; off: no buffers
         hcsf = {"S": S, "d": d, "weight_mode": opt.weight_mode, "squeeze": opt.squeeze,
                 "short_range": opt.short_range}
@@ -252,7 +264,7 @@ class SkeletalGNN(ZScored, nn.Module):
                 HopGraph(masks, C, dynamic=dynamic, temporal_kernel=kernel, dilation=dilation,
                          mask_dynamic=opt.mask_dynamic, init=opt.graph_init, o_norm=opt.o_norm,
                          o_scale=opt.o_scale, o_gate=opt.o_gate, o_window=opt.o_window),
-                conv,
+                conv, causal=opt.causal,
             )
 
         c_in = 4 if self.root_relative else 2

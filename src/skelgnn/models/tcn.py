@@ -9,7 +9,9 @@ cropped to the centre frames. A final 1×1 convolution gives J·3 channels. The 
 w_0·w_1·…; widths (3, 3, 3) give 27 frames and 8.56 M parameters at 17 joints and 1024 channels.
 
 Differences from the paper:
-    - Only the symmetric (non-causal) model; no trajectory model or semi-supervised training.
+    - No trajectory model or semi-supervised training. The causal variant (``causal=True``) is ours,
+      written from the paper's description of the idea: the residual crops keep the last frames, so an
+      output frame is the last frame of its input window.
     - The paper's strided training variant (only the frames the single output frame needs are
       computed) is ``forward(x, strided=True)`` on the same weights, not a second model; it is used
       when ``train.strided`` is set.
@@ -56,10 +58,11 @@ def _conv_stage(c_in: int, c_out: int, width: int, dilation: int, dropout: float
 class _ResidualBlock(nn.Module):
     """Dilated conv stage then 1×1 conv stage; adds the input cropped to the surviving frames."""
 
-    def __init__(self, channels: int, width: int, dilation: int, dropout: float) -> None:
+    def __init__(self, channels: int, width: int, dilation: int, dropout: float,
+                 causal: bool = False) -> None:
         super().__init__()
         self.crop = (width - 1) * dilation // 2  # frames lost on each side
-        self.width = width
+        self.width, self.causal = width, causal
         self.stages = nn.Sequential(
             _conv_stage(channels, channels, width, dilation, dropout),
             _conv_stage(channels, channels, 1, 1, dropout),
@@ -68,7 +71,9 @@ class _ResidualBlock(nn.Module):
     def forward(self, x: Tensor, strided: bool = False) -> Tensor:
         if strided:  # x holds the frames spaced by this block's dilation; keep each group's centre
             h = self.stages[1](_strided_stage(self.stages[0], x))
-            return x[..., (self.width - 1) // 2::self.width] + h
+            return x[..., (self.width - 1 if self.causal else (self.width - 1) // 2)::self.width] + h
+        if self.causal:  # keep the last frames: output t lines up with the last frame of its window
+            return x[..., 2 * self.crop:] + self.stages(x)
         T = x.shape[-1]
         return x[..., self.crop:T - self.crop] + self.stages(x)
 
@@ -81,11 +86,13 @@ class TemporalConvLifter(ZScored, nn.Module):
         filter_widths: odd temporal widths, one per layer group (paper: 3, 3, 3[, 3[, 3]]).
         channels: channels of every hidden convolution (paper: 1024).
         dropout: dropout after every hidden stage (paper: 0.25).
+        causal: residuals keep the last frames instead of the centre ones: output frame t belongs to the
+            last of its input frames (live use, :meth:`skelgnn.Lifter.stream`); same parameters.
 
     Shapes:
         joints_2d: (B, T, J, 2) normalised screen coordinates, T >= receptive_field.
         returns:   (B, T - receptive_field + 1, J, 3) root-relative joints; output frame t is the
-            centre of input frames t .. t + receptive_field - 1.
+            centre of input frames t .. t + receptive_field - 1 (``causal``: the last of them).
         strided=True (training only): T must equal receptive_field; returns (B, 1, J, 3), the same
             function computed on only the frames that output needs (VideoPose3D's training variant).
     """
@@ -93,17 +100,19 @@ class TemporalConvLifter(ZScored, nn.Module):
     supports_strided = True
 
     def __init__(self, skeleton: Skeleton, *, filter_widths: Sequence[int] = (3, 3, 3),
-                 channels: int = 1024, dropout: float = 0.25, zscore: bool = False) -> None:
+                 channels: int = 1024, dropout: float = 0.25, zscore: bool = False,
+                 causal: bool = False) -> None:
         super().__init__()
         widths = [int(w) for w in filter_widths]
         if not widths or any(w < 1 or w % 2 == 0 for w in widths):
             raise SkelgnnError(f"tcn: filter_widths must be odd positive integers, got {list(filter_widths)}")
         self.num_joints = J = skeleton.num_joints
+        self.causal = bool(causal)
         self._init_zscore(J, zscore)  # skelgnn.models.zscore
         self.inp = _conv_stage(J * 2, channels, widths[0], 1, dropout)
         blocks, dilation = [], widths[0]
         for w in widths[1:]:
-            blocks.append(_ResidualBlock(channels, w, dilation, dropout))
+            blocks.append(_ResidualBlock(channels, w, dilation, dropout, self.causal))
             dilation *= w
         self.blocks = nn.Sequential(*blocks)
         self.out = nn.Conv1d(channels, J * 3, 1)

@@ -222,6 +222,11 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
         net = ddp.wrap_model(ctx, model) if ctx.distributed else model
         strided = cfg.strided and getattr(model, "receptive_field", 1) > 1
         _check_windowed(model, name, train_set.chunk, strided)
+        causal = bool(getattr(model, "causal", False))
+        if getattr(model, "receptive_field", 1) > 1 and causal != train_set.causal:
+            raise SkelgnnError(f"model {name!r} is {'' if causal else 'not '}causal but its training "
+                               f"windows target the {'last' if train_set.causal else 'centre'} frame; build "
+                               "them with PoseWindows(..., causal=model.causal)")
         if strided and not getattr(model, "supports_strided", False):
             raise SkelgnnError(f"train.strided = true, but model {name!r} has no strided training variant; "
                                "set train.strided = false")
@@ -398,7 +403,7 @@ def _run_training(cfg: RunConfig, out_dir: str | Path, progress: bool = True) ->
         model.receptive_field, cfg.train.batch_size, bool(getattr(model, "windowed", False)))
     _check_windowed(model, cfg.model.name, chunk, cfg.train.strided and model.receptive_field > 1)
     windows = PoseWindows(train, model.receptive_field, skeleton, flip=cfg.train.flip, seed=cfg.train.seed,
-                          chunk=chunk)
+                          chunk=chunk, causal=bool(getattr(model, "causal", False)))
     _fit_normalization(model, train, skeleton, flip=cfg.train.flip)
     config = cfg.to_dict()
     config["train"]["chunk"] = chunk  # the checkpoint records the chunk actually used, not "auto"
