@@ -155,13 +155,18 @@ def arg_type(check, *args, **kwargs):
         try:
             return check(parse_number(text), "the value", *args, **kwargs)
         except ConfigError as e:
-            raise argparse.ArgumentTypeError(f"expected {e.expected}, got {text!r}"[:200]) from None
+            raise argparse.ArgumentTypeError(f"expected {e.expected}, got {_quote(text)}") from None
         except ValueError:
             expected = _expected(check, *args, **kwargs)
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}"[:200]) from None
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {_quote(text)}") from None
 
     parse.__name__ = getattr(check, "__name__", "number")
     return parse
+
+
+def _quote(text: str) -> str:
+    """``repr(text)``, shortened beyond 40 characters (``'1000000000...' (401 characters)``)."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text)} characters)"
 
 
 def _expected(check, *args, **kwargs) -> str:
