@@ -217,7 +217,8 @@ def _add_speed(sub) -> None:
     s.add_argument("--frames", type=_frames, default=1,
                    help="output poses per sample; input frames = receptive field + frames - 1 (default 1)")
     s.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
-    s.add_argument("--threads", type=_threads, default=0, help="torch CPU threads (default: torch's choice)")
+    s.add_argument("--threads", type=_threads, default=0,
+                   help="torch CPU threads, at most 1024 (default: torch's choice)")
     s.add_argument("--matmul-size", type=_matmul, default=2048,
                    help="side of the reference matmul (default 2048)")
     s.add_argument("--budget", type=_seconds, default=20.0,

@@ -109,13 +109,13 @@ class TrainConfig:
     # Adam's amsgrad variant (the Martinez et al. MLP recipe uses plain Adam: false)
     amsgrad: bool = True
     weight_decay: float = 0.0
-    seed: int = 0
+    seed: int = 0                 # 0 <= seed < 2**64 (skelgnn.core.validate.seed)
     flip: bool = True             # train-time horizontal flip augmentation
     # "mpjpe" (mean joint distance) | "mse" (mean squared coordinate error, metres) | "l1"
     loss: str = "mpjpe"
     patience: int = 0             # early stopping on validation MPJPE; 0 = off
     eval_batch_size: int = 1024
-    threads: int = 0              # torch.set_num_threads; 0 = leave as is
+    threads: int = 0              # torch.set_num_threads (at most 1024); 0 = leave as is
     # "auto" (cuda:LOCAL_RANK if CUDA is available, else cpu) | "cpu" | "cuda" | "cuda:N"
     device: str = "auto"
     amp: str = "off"              # mixed precision, CUDA only: "off" | "bf16" | "fp16" (with a GradScaler)
