@@ -108,10 +108,7 @@ def real(v, where: str, lo: float | None = None, hi: float | None = None, *, lo_
 
 def seed(v, where: str) -> int:
     """A seed: an integer in ``[0, 2**64)`` (:data:`SEED_LIMIT`)."""
-    try:
-        return integer(v, where, 0, SEED_LIMIT - 1)
-    except ConfigError:
-        raise ConfigError(where, "an integer seed between 0 and 2**64 - 1", v) from None
+    return integer(v, where, 0, SEED_LIMIT - 1)
 
 
 def torch_seed(x: int) -> int:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ..core.errors import SkelgnnError
-from ..core.validate import check_model_kwargs, integer, nearest, real, seed, show, threads
+from ..core.validate import ConfigError, check_model_kwargs, integer, nearest, real, seed, show, threads
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -139,6 +139,8 @@ _SECTIONS = {"model": ModelSpec, "data": DataConfig, "train": TrainConfig}
 def _number(v, kind: type, where: str):
     """A number of a config key whose default is of type ``kind`` (int or float): the checks of
     :mod:`skelgnn.core.validate` without bounds (the key's own range is checked after)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ConfigError(where, "a number", v)
     return integer(v, where) if kind is int else real(v, where)
 
 
