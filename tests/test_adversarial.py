@@ -897,7 +897,7 @@ def test_keypoint_json_with_a_400_digit_integer(tmp_path, doc):
 
 
 # --------------------------------------------------------------- issue 37, items 8-9: refusals, numbers
-@pytest.mark.parametrize("frame", ["99999", "0", "-3"])
+@pytest.mark.parametrize("frame", ["99999", "0", "-3", "1e3"])  # 1e3: before, argparse's "invalid int"
 def test_demo_bad_frame_is_refused_before_anything_is_written(tmp_path, frame, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--frame", frame]) == 2
@@ -993,3 +993,238 @@ def test_bundled_and_fresh_checkpoints_pass_the_probe(ckpt):
 
     for lifter in (Lifter.default(), Lifter.load(ckpt)):
         assert lifter.num_parameters > 0
+
+
+# ------------------------------------------------------------- issue 37, item 1: one numeric validation layer
+def _usage_error(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.startswith("usage: "), err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"skelgnn {argv[0]}: error: argument "), err  # argparse's usage, then one line
+    return last
+
+
+@pytest.mark.parametrize("argv, flag", [
+    # before: accepted, then the measurement itself ran (exit 0) or raised from inside torch
+    (["speed", "--train-batch", "0"], "--train-batch"),
+    (["speed", "--matmul-size", "100000000"], "--matmul-size"),
+    (["speed", "--repeats", "0"], "--repeats"), (["speed", "--frames", "-5"], "--frames"),
+    (["speed", "--repeats", "1e400"], "--repeats"), (["speed", "--threads", "1025"], "--threads"),
+    # before: accepted (1e300 frames per second, a field of view of 180 degrees or more)
+    (["predict", "k.npz", "-o", "o.npz", "--fps", "1e300"], "--fps"),
+    (["predict", "k.npz", "-o", "o.npz", "--fov", "180"], "--fov"),
+    (["predict", "k.npz", "-o", "o.npz", "--focal", "1e300"], "--focal"),
+    (["predict", "k.npz", "-o", "o.npz", "--min-track-length", "1" + "0" * 400], "--min-track-length"),
+    (["export", "c.pt", "-o", "o.onnx", "--opset", "1e400"], "--opset"),
+    (["benchmark", "b.toml", "--out", "o", "--seed", "-1"], "--seed"),
+    (["robustness", "c.pt", "--data", "d", "--seed", str(2 ** 64)], "--seed"),
+])
+def test_numeric_flags_are_checked_by_the_validation_layer(argv, flag, capsys):
+    err = _usage_error(argv, capsys)
+    assert f"argument {flag}: expected " in err and len(err) < 250
+
+
+def test_argument_types_word_the_same_checks_as_the_configs():
+    import argparse
+    import re
+
+    from skelgnn.core.validate import ConfigError, arg_type, integer, seed, threads
+
+    assert arg_type(integer, 1, 10)("1e1") == 10 and arg_type(seed)(str(2 ** 64 - 1)) == 2 ** 64 - 1
+    for check, text, expected in ((arg_type(threads), "100000", "between 0 (the library's choice) and 1024"),
+                                  (arg_type(seed), "-1", "an integer between 0 and 2**64 - 1"),
+                                  (arg_type(integer, 1, 10), "nan", "an integer between 1 and 10"),
+                                  (arg_type(integer, 1, 10), "ten", "an integer between 1 and 10")):
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(expected)):
+            check(text)
+    top = r"must be an integer between 0 and 2\*\*64 - 1"
+    with pytest.raises(ConfigError, match=rf"train.seed {top}, got 18446744073709551616"):
+        seed(2 ** 64, "train.seed")
+    with pytest.raises(ConfigError, match=r"got 100000000000\.\.\. \(401 digits\)$"):
+        seed(10 ** 400, "train.seed")
+
+
+def test_seeds_take_the_whole_64_bit_range(tmp_path):
+    from skelgnn.core.errors import SkelgnnError
+    from skelgnn.training.config import load_config
+
+    top = 2 ** 64 - 1  # before: refused above 2**32 - 1 (train.seed, data.view_seed)
+    cfg = load_config(None, [f"train.seed={top}", f"data.view_seed={top}"])
+    assert cfg.train.seed == top and cfg.data.view_seed == top
+    for bad in (f"train.seed={top + 1}", "train.seed=-1", "data.view_seed=-1"):
+        with pytest.raises(SkelgnnError, match="must be an integer between 0 and 2\\*\\*64 - 1"):
+            load_config(None, [bad])
+
+
+def test_every_consumer_of_a_seed_takes_the_whole_range():
+    from torch.utils.data.distributed import DistributedSampler
+
+    from skelgnn.core.validate import torch_seed
+    from skelgnn.data.views import view_generator
+
+    for s in (0, 2 ** 32 - 1, 2 ** 63, 2 ** 64 - 1):
+        # the mixtures of skelgnn.training.train (before: RuntimeError "Overflow when unpacking long")
+        torch.Generator().manual_seed(torch_seed(s * 1_000_003) + 49)
+        torch.manual_seed(torch_seed(s * 7_919 + 49 + 104_729 * 3))
+        sampler = DistributedSampler(list(range(8)), num_replicas=2, rank=0, seed=torch_seed(s * 1_000_003))
+        sampler.set_epoch(49)
+        assert len(list(sampler)) == 4
+        np.random.default_rng([s, 49])  # skelgnn.data.windows
+        view_generator(s, "bd/clip", 3)  # skelgnn.data.views
+        np.random.Generator(np.random.PCG64(s))  # skelgnn.evaluation.robustness
+    assert torch_seed(2 ** 40 * 1_000_003) == 2 ** 40 * 1_000_003  # earlier runs' seeds: the same draws
+    torch.manual_seed(0)
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ("train.epochs=inf", "train.epochs must be an integer, got inf"),  # before: got 'inf' (a string)
+    ("train.epochs=-inf", "train.epochs must be an integer, got -inf"),
+    ("train.lr=nan", "train.lr must be a finite number"),
+    ("train.threads=1025", "train.threads must be an integer between 0 (the library's choice) and 1024"),
+    ("data.joints=" + "9" * 400, "(400 digits)"),
+])
+def test_config_numbers_are_read_as_toml_reads_them(tmp_path, setting, expected, capsys):
+    assert main(["train", CONFIG, "--out", str(tmp_path / "o"), "--set", setting]) == 2
+    err = _error(capsys)
+    assert expected in err and err.count("\n") == 1 and len(err) < 300
+
+
+def _bench_config(tmp_path, text: str) -> str:
+    path = tmp_path / "b.toml"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # before: benchmark.inptus silently ignored (both inputs trained); a TypeError traceback for inputs = 5
+    ('[benchmark]\ninptus = ["gt"]\n', "[benchmark]: unknown key(s) ['inptus'] (did you mean 'inputs'"),
+    ('[benchmark]\ninputs = 5\n', "benchmark.inputs must list 'gt' and/or 'noisy', got 5"),
+    ('[benchmark]\ndata = 3\n', "benchmark.data must be the folder"),
+    # before: unknown names without the nearest valid one
+    ('[trian]\nepochs = 1\n', "unknown section(s) ['trian'] (did you mean 'train'"),
+    ('[train]\nepoch = 1\n', "[train]: unknown key(s) ['epoch'] (did you mean 'epochs'"),
+    ('[train]\nseed = -1\n', "seed must be an integer between 0 and 2**64 - 1"),
+    ('[train]\nthreads = 4096\n', "threads must be an integer between 0"),
+])
+def test_benchmark_config_sections_are_checked(tmp_path, text, expected, capsys):
+    cfg = _bench_config(tmp_path, text + '[[runs]]\nlabel = "a"\nmodel = "fc"\n')
+    assert main(["benchmark", cfg, "--out", str(tmp_path / "o")]) == 2
+    assert expected in _error(capsys)
+
+
+@pytest.mark.parametrize("run, expected", [
+    ('seed = [1]', "runs[0] (a): unknown key(s) ['seed'] (did you mean 'seeds'"),
+    ('train = { epoch = 1 }', "runs[0].train: unknown key(s) ['epoch'] (did you mean 'epochs'"),
+    ('seeds = [1, 1.0]', "runs[0] seeds must be distinct"),
+    ('seeds = [1.5]', "runs[0] seeds[0] must be an integer between 0 and 2**64 - 1"),
+])
+def test_benchmark_runs_are_checked(tmp_path, run, expected, capsys):
+    cfg = _bench_config(tmp_path, f'[[runs]]\nlabel = "a"\nmodel = "fc"\n{run}\n')
+    assert main(["benchmark", cfg, "--out", str(tmp_path / "o")]) == 2
+    assert expected in _error(capsys)
+
+
+@pytest.mark.parametrize("name, text, field", [
+    ("dense.json", '{"layout": "h36m17", "frames": [[%s]]}', "at [0][0][3][0]"),
+    ("people.json", '{"frames": [{"people": [{"keypoints": %s}]}]}', "keypoints[3]"),
+])
+@pytest.mark.parametrize("huge", ["1e400", "-1e400", "Infinity"])
+def test_keypoint_json_value_beyond_the_float_range(tmp_path, name, text, field, huge):
+    import json
+
+    from skelgnn.core.errors import FormatError
+    from skelgnn.keypoints import read_keypoints
+
+    rows = [[5, 6, 1] for _ in range(17)]
+    doc = json.dumps(rows).replace("[5, 6, 1]", "[BAD, 6, 1]", 4).replace("BAD", "5", 3).replace("BAD", huge)
+    path = tmp_path / name
+    path.write_text(text % doc)
+    with pytest.raises(FormatError, match="beyond the range of a number") as e:  # before: read as missing
+        read_keypoints(path, layout="h36m17")
+    assert name in str(e.value) and field in str(e.value) and "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("cell", ["1e400", "1" + "0" * 400, "-inf"])
+def test_keypoint_csv_value_beyond_the_float_range(tmp_path, cell):
+    from skelgnn.core.errors import FormatError
+    from skelgnn.keypoints import read_keypoints
+
+    names = H36M_17.joint_names
+    header = "frame," + ",".join(f"{n}_x,{n}_y" for n in names)
+    path = tmp_path / "k.csv"
+    path.write_text(header + "\n0," + ",".join(["5"] * 5 + [cell] + ["5"] * 28) + "\n")
+    with pytest.raises(FormatError, match="beyond the range of a number") as e:  # before: read as missing
+        read_keypoints(path, layout="h36m17")
+    assert "k.csv, line 2: column 'right_knee_y'" in str(e.value)
+
+
+# ------------------------------------------------------------- issue 37, item 2: no NaN metric with exit 0
+def test_huge_2d_in_a_test_clip_is_refused_naming_array_and_clip(tiny_bench_dir, tmp_path, ckpt, capsys):
+    def huge(a):
+        a = a.copy()
+        a[1, 3] = 1e30  # camera 1, frame 3 (the first clip)
+        return a
+
+    bench = _damage_bench(tiny_bench_dir, tmp_path, joints_2d_gt=huge)
+    # before: exit 0 with an MPJPE of ~1e28 mm (NaN with other weights)
+    assert main(["evaluate", str(ckpt), "--data", str(bench), "--split", "train"]) == 2
+    err = _error(capsys)
+    assert "'joints_2d_gt' holds 1e+30 at clip" in err and "(camera 1, frame 3 of the clip)" in err
+    assert "rebuild" in err and err.count("\n") == 1
+
+
+def test_non_finite_prediction_is_refused_naming_the_sequence(tiny_bench_dir):
+    from skelgnn.core.errors import SkelgnnError
+    from skelgnn.data.hdm05 import benchmark_sequences
+    from skelgnn.data.hdm05_files import load_benchmark
+    from skelgnn.lifting.inference import predict_sequences
+
+    seqs = benchmark_sequences(load_benchmark(tiny_bench_dir), "test", "gt")
+    seqs.inputs[0] = np.full_like(seqs.inputs[0], 3e38)  # finite, but the forward pass overflows
+    torch.manual_seed(0)
+    model = build("fc", H36M_17, channels=16)
+    with pytest.raises(SkelgnnError, match=f"sequence {seqs.keys[0]}: the model's prediction is not finite"):
+        predict_sequences(model, seqs, H36M_17)  # before: NaN predictions, NaN metrics
+
+
+def test_a_nan_headline_metric_is_an_error_not_a_report(tiny_bench_dir):
+    from skelgnn.core.errors import SkelgnnError
+    from skelgnn.data.hdm05 import benchmark_sequences
+    from skelgnn.data.hdm05_files import load_benchmark
+    from skelgnn.evaluation.report import Report, compute_report
+
+    seqs = benchmark_sequences(load_benchmark(tiny_bench_dir), "test", "gt")
+    preds = [np.asarray(t, dtype=np.float32).copy() for t in seqs.targets]
+    assert compute_report(preds, seqs, H36M_17)["mpjpe"] == pytest.approx(0.0, abs=1e-3)
+    preds[0][2, 5, 0] = np.nan
+    # before: a LinAlgError traceback from the Procrustes alignment (or, without it, a report with MPJPE nan)
+    with pytest.raises(SkelgnnError, match=f"sequence {seqs.keys[0]}: the prediction holds NaN or infinite "
+                                           "values in 1 frame"):
+        compute_report(preds, seqs, H36M_17)
+    with pytest.raises(SkelgnnError, match="mpjpe came out nan"):  # the last guard: no NaN headline printed
+        Report({"mpjpe": float("nan")}, title="x", required=("mpjpe",))
+
+
+# ------------------------------------------------------------- issue 37, item 3: crowds cost O(detections)
+def test_dense_crowd_gives_a_bounded_number_of_pairs_per_detection():
+    from skelgnn.keypoints.tracker import _NEIGHBOURS, OnlineTracker
+
+    rng = np.random.default_rng(0)
+    body = _person(1)[0] * 0.2
+
+    def crowd(n):
+        return [np.c_[body + rng.normal(0, 3, 2) + [500, 400], np.full(17, 0.9)] for _ in range(n)]
+
+    tracker = OnlineTracker(1)
+    tracker.step(0, crowd(1500))  # 1,500 open tracks, all within the gate of every detection below
+    from skelgnn.keypoints.tracker import centroids_scales
+
+    c, s, _ = centroids_scales(np.stack(crowd(200)))
+    rows, _, _ = tracker._pairs(1, c, s)
+    # before: every (detection, track) pair in reach was listed first (200 x 1,500 = 300,000)
+    assert 0 < len(rows) <= 200 * _NEIGHBOURS
+    tracker.step(1, crowd(200))
+    assert len(tracker._ids) == 1500  # 200 continued, 1,300 still open

@@ -8,6 +8,8 @@ import json
 import sys
 
 from ..core.io import atomic_write_text
+from ..core.validate import arg_type, integer, real, seed, threads
+from ..keypoints.tracks import MAX_FPS
 from ..lifting.outputs import check_outputs
 
 ALLOW_PICKLE_HELP = ("read files in a pickled layout (the VideoPose3D npz files; 3DHP's data_test_3dhp.npz). "
@@ -28,43 +30,22 @@ def _write_json(path, text: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------- argument types
-def _number(kind, s: str, ok, expected: str):
-    try:
-        v = kind(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {s!r}") from None
-    if not ok(v):
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {s!r}")
-    return v
-
-
-def _positive_int(s: str) -> int:
-    return _number(int, s, lambda v: v > 0, "a positive integer")
-
-
-def _positive_float(s: str) -> float:
-    return _number(float, s, lambda v: v > 0 and v != float("inf"), "a positive number")
-
-
-def _confidence(s: str) -> float:
-    return _number(float, s, lambda v: 0.0 <= v <= 1.0, "a number between 0 and 1")  # NaN fails too
-
-
-def _batch(s: str) -> int:
-    return _number(int, s, lambda v: 1 <= v <= 1 << 20, "an integer between 1 and 1048576")
-
-
-def _threads(s: str) -> int:
-    return _number(int, s, lambda v: 0 <= v <= 4096, "an integer between 0 (torch's choice) and 4096")
-
-
-def _seconds(s: str) -> float:
-    # NaN fails
-    return _number(float, s, lambda v: 0 < v <= 86400, "a number of seconds above 0 and at most 86400")
-
-
-def _seed(s: str) -> int:
-    return _number(int, s, lambda v: 0 <= v < 2**63, "an integer between 0 and 2**63 - 1")
+# every numeric flag: a check of skelgnn.core.validate, refused as argparse's one-line usage error
+_INT32 = 2 ** 31 - 1
+_positive_int = arg_type(integer, 1, _INT32)
+_pixels = arg_type(integer, 1)                           # upper limit: lifting.predict.check_image_size
+_any_int = arg_type(integer, -(2 ** 63), 2 ** 63 - 1)  # track ids, frames: checked later against the input
+_confidence = arg_type(real, 0.0, 1.0)
+_batch = arg_type(integer, 1, 1 << 20)
+_threads = arg_type(threads)
+_seconds = arg_type(real, 0.0, 86400.0, lo_open=True)
+_seed = arg_type(seed)
+_fps = arg_type(real, 0.0, MAX_FPS, lo_open=True)        # the limit of the inputs' own 'fps'
+_focal = arg_type(real, 0.0, 1e7, lo_open=True)          # pixels
+_fov = arg_type(real, 0.0, 180.0, lo_open=True, hi_open=True)  # degrees across the larger image side
+_repeats = arg_type(integer, 1, 100_000)
+_frames = arg_type(integer, 1, 10_000)
+_matmul = arg_type(integer, 1, 16_384)                   # 16384^2 float32 = 1 GiB per matrix
 
 
 def _shard(text: str) -> tuple[int, int]:

@@ -24,10 +24,14 @@ from ..training.config import load_config
 from ..training.train import run_training
 from .common import (
     ALLOW_PICKLE_HELP,
+    _any_int,
     _batch,
+    _frames,
     _guard_outputs,
     _json_object,
+    _matmul,
     _positive_int,
+    _repeats,
     _seconds,
     _seed,
     _shard,
@@ -161,7 +165,7 @@ def _add_evaluate(sub) -> None:
     g = e.add_argument_group("Human3.6M-layout checkpoints (trained with data.kind = 'h36m'); the protocol "
                              "is read from the checkpoint's config and these flags override it")
     g.add_argument("--allow-pickle", action="store_true", help=ALLOW_PICKLE_HELP)
-    g.add_argument("--joints", type=int, choices=(16, 17),
+    g.add_argument("--joints", type=_any_int, choices=(16, 17),
                    help="17 or 16 joints; must match the checkpoint's skeleton (a 17-joint model is not "
                         "scored on 16 joints: train with data.joints=16 for the 16-joint protocol)")
     g.add_argument("--keep-s11-directions", action="store_true",
@@ -195,7 +199,7 @@ def _add_benchmark(sub) -> None:
                    help="train run by run (all seeds and inputs of one run, then the next; sharded as "
                         "listed) instead of seed round by seed round, so an early stop leaves whole runs "
                         "finished")
-    b.add_argument("--seed", action="append", type=int, metavar="SEED",
+    b.add_argument("--seed", action="append", type=_seed, metavar="SEED",
                    help="train only this seed of each run (repeatable; e.g. seed 0 of every row first)")
     b.add_argument("--input", action="append", choices=("gt", "noisy"),
                    help="train only the runs' jobs on this 2D input (repeatable)")
@@ -209,12 +213,13 @@ def _add_speed(sub) -> None:
     s.add_argument("--models", nargs="+", metavar="NAME", help="registry names (default: all)")
     s.add_argument("--batch", type=_batch, default=1024, help="samples per call for throughput (default "
                                                               "1024)")
-    s.add_argument("--repeats", type=int, default=10, help="timed calls per measurement (default 10)")
-    s.add_argument("--frames", type=int, default=1,
+    s.add_argument("--repeats", type=_repeats, default=10, help="timed calls per measurement (default 10)")
+    s.add_argument("--frames", type=_frames, default=1,
                    help="output poses per sample; input frames = receptive field + frames - 1 (default 1)")
     s.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
-    s.add_argument("--threads", type=_threads, default=0, help="torch CPU threads (default: torch's choice)")
-    s.add_argument("--matmul-size", type=int, default=2048,
+    s.add_argument("--threads", type=_threads, default=0,
+                   help="torch CPU threads, at most 1024 (default: torch's choice)")
+    s.add_argument("--matmul-size", type=_matmul, default=2048,
                    help="side of the reference matmul (default 2048)")
     s.add_argument("--budget", type=_seconds, default=20.0,
                    help="seconds per throughput measurement; fewer calls if slower (default 20)")
@@ -224,7 +229,7 @@ def _add_speed(sub) -> None:
     s.add_argument("--train", action="store_true",
                    help="also time training: forward + backward + Adam step (train_samples_per_s, "
                         "train_fraction_of_matmul)")
-    s.add_argument("--train-batch", type=int, default=256,
+    s.add_argument("--train-batch", type=_batch, default=256,
                    help="samples per training step with --train (default 256, the benchmark's batch)")
     s.add_argument("--json", help="write the full report here")
     s.add_argument("--markdown", help="write the Markdown table here")

@@ -25,7 +25,7 @@ from ..lifting.predict import (
 from ..models import build, names
 from ..tools.demo import OUTPUT_FILES as DEMO_FILES
 from ..tools.demo import run_demo
-from .common import _confidence, _guard_outputs, _positive_float, _positive_int
+from .common import _any_int, _confidence, _focal, _fov, _fps, _guard_outputs, _pixels, _positive_int
 
 
 def _subject_height(s: str) -> float:
@@ -191,9 +191,9 @@ def _add_predict(sub) -> None:
     p.add_argument("-o", "--out", required=True, help="output .npz (default format) or .csv")
     p.add_argument("--layout", help="input keypoint layout: h36m17, coco17, openpose18, body25, halpe26, "
                                     "blazepose33 (default: guessed; 17 keypoints read as coco17)")
-    p.add_argument("--width", type=_positive_int, help="image width in pixels (if the input does not say)")
-    p.add_argument("--height", type=_positive_int, help="image height in pixels (if the input does not say)")
-    p.add_argument("--fps", type=_positive_float, help="frame rate (recorded in the output; playback speed)")
+    p.add_argument("--width", type=_pixels, help="image width in pixels (if the input does not say)")
+    p.add_argument("--height", type=_pixels, help="image height in pixels (if the input does not say)")
+    p.add_argument("--fps", type=_fps, help="frame rate (recorded in the output; playback speed)")
     p.add_argument("--conf-threshold", type=_confidence, default=0.3,
                    help="joints below this confidence are filled by interpolation (default 0.3)")
     p.add_argument("--min-track-length", type=_positive_int, default=MIN_TRACK_LENGTH, metavar="N",
@@ -201,8 +201,9 @@ def _add_predict(sub) -> None:
                         "shorter than 2N frames need half their frames, so a single image keeps everyone)")
     p.add_argument("--tta", action=argparse.BooleanOptionalAction, default=False,
                    help="test-time flip augmentation (default off)")
-    p.add_argument("--track", type=int, help="track id to draw with --png/--gif/--html and to write with "
-                                             "--bvh (default: the first)")
+    p.add_argument("--track", type=_any_int,
+                   help="track id to draw with --png/--gif/--html and to write with --bvh (default: the "
+                        "first)")
     p.add_argument("--frame", type=_positive_int, metavar="N",
                    help="frame drawn by --png, 1-based (default: the middle frame)")
     p.add_argument("--png", help="also write a picture of the 2D input beside the 3D pose, in the format its "
@@ -222,9 +223,9 @@ def _add_predict(sub) -> None:
                         "(default: one-euro for single-frame models when the fps is known)")
     p.add_argument("--trajectory", action="store_true",
                    help="also fit the pelvis position in the camera frame (root_3d, joints_3d_camera)")
-    p.add_argument("--focal", type=_positive_float, help="focal length in pixels for --trajectory "
+    p.add_argument("--focal", type=_focal, help="focal length in pixels for --trajectory "
                                                          "(default: assumed from the image size and --fov)")
-    p.add_argument("--fov", type=_positive_float, help="field of view in degrees across the larger image "
+    p.add_argument("--fov", type=_fov, help="field of view in degrees across the larger image "
                                                        "side, used when --focal is not given (default 55)")
     p.add_argument("--subject-height", type=_subject_height, metavar="METRES",
                    help="the person's standing height in metres (e.g. 1.72): joints, root trajectory and "
@@ -239,9 +240,9 @@ def _add_export(sub) -> None:
     x = sub.add_parser("export", help="export a checkpoint's lifter to ONNX (needs skelgnn[export])")
     x.add_argument("checkpoint", help="a .pt checkpoint written by skelgnn train")
     x.add_argument("-o", "--output", required=True, help="the .onnx file to write")
-    x.add_argument("--frames", type=int, default=None,
+    x.add_argument("--frames", type=_any_int, default=None,
                    help="fix the time axis to this many frames (default: dynamic)")
-    x.add_argument("--opset", type=int, default=17, help="ONNX opset (default 17)")
+    x.add_argument("--opset", type=_any_int, default=17, help="ONNX opset (default 17)")
     x.add_argument("--exporter", choices=("torchscript", "dynamo"), default="torchscript",
                    help="PyTorch exporter (default torchscript: fast; dynamo needs onnxscript)")
     x.add_argument("--check", action="store_true",
@@ -257,8 +258,8 @@ def _add_demo(sub) -> None:
                     "bundled default checkpoint, print its MPJPE against the sample's 3D ground truth, and "
                     "write an npz, a PNG, a GIF, an HTML viewer, a BVH and a trajectory view.")
     d.add_argument("--out", default="skelgnn_demo", help="output folder (default skelgnn_demo)")
-    d.add_argument("--frame", type=int, metavar="N", help="frame drawn in pose.png, 1-based (default: the "
-                                                          "middle one)")
+    d.add_argument("--frame", type=_any_int, metavar="N",
+                   help="frame drawn in pose.png, 1-based (default: the middle one)")
     d.add_argument("--checkpoint",
                    help="a checkpoint to use instead of the bundled default (e.g. runs/x/best.pt)")
     d.set_defaults(func=_cmd_demo)

@@ -22,6 +22,7 @@ from ..core.errors import FormatError
 from ..core.io import atomic_save_npz, atomic_write_text, read_npz
 from ..core.skeleton import H36M_17
 from .bandai2 import LICENCE, CrossSet
+from .value_ranges import check_value_ranges
 from .vp3d import write_vp3d_2d, write_vp3d_3d
 
 __all__ = ["CROSS_FILE", "OUTPUT_FILES", "SPEC_VERSION", "save_cross", "load_cross", "is_cross_folder",
@@ -118,4 +119,5 @@ def load_cross(folder: str | Path) -> CrossSet:
             raise FormatError(path, f"array {key!r} holds non-finite values; rebuild it with `skelgnn data "
                               "bandai2`")
     w, h = (int(v) for v in arrays["image_size"])
+    check_value_ranges(path, f, w, h, "skelgnn data bandai2")
     return CrossSet(**f, width=w, height=h)

@@ -23,6 +23,7 @@ from ..core.errors import FormatError
 from ..core.io import atomic_save_npz, atomic_write_text, read_npz
 from ..core.skeleton import H36M_17
 from .hdm05 import ATTRIBUTION, Benchmark, cameras_json
+from .value_ranges import check_value_ranges
 from .vp3d import write_vp3d_2d, write_vp3d_3d
 
 __all__ = ["LIFT_FILE", "OUTPUT_FILES", "save_benchmark", "load_benchmark", "SPEC_VERSION"]
@@ -113,6 +114,7 @@ def _load_benchmark(path: Path) -> Benchmark:
         raise FormatError(path, f"image_size must be two positive integers (width, height), got {size!r}")
     w, h = (int(v) for v in size)
     _check_consistent(path, fields)
+    check_value_ranges(path, fields, w, h, "skelgnn data hdm05")
     return Benchmark(**fields, width=w, height=h)
 
 

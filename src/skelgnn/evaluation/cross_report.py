@@ -30,7 +30,7 @@ from ..core.height import standing_height
 from ..core.metrics import auc, group_means, hard_tail, joint_errors, mpjpe, n_mpjpe, p_mpjpe, pck
 from ..core.skeleton import Skeleton
 from ..data.sequences import SequenceSet
-from .report import Report, Table, reprojection_errors
+from .report import Report, Table, reprojection_errors, require_finite_predictions
 
 __all__ = ["AUC_THRESHOLDS_MM", "AGREE_JOINTS", "cross_metrics", "cross_report"]
 
@@ -81,6 +81,7 @@ def cross_report(preds: Sequence[np.ndarray], seqs: SequenceSet, in_view: Sequen
                  roots: Sequence[np.ndarray], skeleton: Skeleton, *, protocol: dict | None = None,
                  title: str = "Bandai2-Cross") -> Report:
     """The report of the module docstring: ``in_view`` and ``all`` dictionaries of :func:`cross_metrics`."""
+    require_finite_predictions(preds, seqs.keys)
     pred = torch.from_numpy(np.concatenate([np.asarray(p, dtype=np.float64) for p in preds]))
     target = torch.from_numpy(np.concatenate([np.asarray(t, dtype=np.float64) for t in seqs.targets]))
     pred, target = pred - pred[:, :1], target - target[:, :1]
@@ -99,7 +100,8 @@ def cross_report(preds: Sequence[np.ndarray], seqs: SequenceSet, in_view: Sequen
         "all": cross_metrics(pred, target, classes, scaled_t, reproj, skeleton),
         "protocol": dict(protocol or {}),
     }
-    return Report(values, title=title, blocks=_tables(values))
+    return Report(values, title=title, blocks=_tables(values),
+                  required=("all.mpjpe", "all.p_mpjpe", "all.pck150"))
 
 
 def _tables(r: dict) -> list[Table]:

@@ -47,6 +47,7 @@ from ..data.sequences import SequenceSet, require_finite
 from .protocol import Protocol
 
 __all__ = ["Report", "Table", "Note", "stack_targets", "compute_report", "jitter_metrics",
+           "require_finite_predictions",
            "trajectory_metrics",
            "reprojection_errors", "protocol_report",
            "per_frame_errors", "hard_pose_analysis", "score_3dhp"]
@@ -84,12 +85,23 @@ class Report(dict):
         values: the numbers; ``values["protocol"]`` is ``{switch: description}``, printed first.
         title: the Markdown heading.
         blocks: :class:`Table` and :class:`Note` blocks, in order, shown after the protocol.
+        required: the headline numbers (dotted paths, e.g. ``"mpjpe"``, ``"all.mpjpe"``) that must be
+            finite; a NaN or infinite one is a :class:`SkelgnnError` instead of a report printed with exit
+            status 0 (other numbers may be NaN where they do not apply and print as n/a).
     """
 
-    def __init__(self, values=(), *, title: str = "Results", blocks: Sequence[Table | Note] = ()) -> None:
+    def __init__(self, values=(), *, title: str = "Results", blocks: Sequence[Table | Note] = (),
+                 required: Sequence[str] = ()) -> None:
         super().__init__(values)
         self.title = title
         self.blocks = list(blocks)
+        for path in required:
+            v: object = self
+            for part in path.split("."):
+                v = v[part]  # type: ignore[index]
+            if not math.isfinite(float(v)):  # type: ignore[arg-type]
+                raise SkelgnnError(f"{title}: {path} came out {v}; a prediction or target is out of the "
+                                   "range the metrics can hold (check the 2D input and the checkpoint)")
 
     def to_markdown(self) -> str:
         """The title, the protocol (one line per switch), then every block, separated by blank lines."""
@@ -200,6 +212,7 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
     """
     for i, t in enumerate(seqs.targets):
         require_finite(t, f"sequence {seqs.key(i)}: the 3D target")
+    require_finite_predictions(preds, seqs.keys)
     pred, target = stack_targets(preds, seqs)
     e = mpjpe(pred, target)
     pe = p_mpjpe(pred, target)
@@ -236,7 +249,8 @@ def compute_report(preds: list[np.ndarray], seqs: SequenceSet, skeleton: Skeleto
         per_joint_rp = np.nanmean(reproj, axis=0)
         report["per_joint_reproj_px"] = {skeleton.joint_names[j]: float(per_joint_rp[j])
                                          for j in range(skeleton.num_joints)}
-    return Report(report, title=title, blocks=_hdm05_tables(report))
+    return Report(report, title=title, blocks=_hdm05_tables(report),
+                  required=("mpjpe", "p_mpjpe", "n_mpjpe", "pck150", "auc"))
 
 
 def _hdm05_tables(report: dict) -> list[Table]:
@@ -280,6 +294,18 @@ def _check_preds(preds: Sequence[np.ndarray], seqs: SequenceSet) -> None:
     for p, t, k in zip(preds, seqs.targets, seqs.keys):
         if np.shape(p) != np.shape(t):
             raise ShapeError(f"prediction for {k} has shape {np.shape(p)}, target {np.shape(t)}")
+    require_finite_predictions(preds, seqs.keys)
+
+
+def require_finite_predictions(preds: Sequence[np.ndarray], keys: Sequence[str]) -> None:
+    """Raise :class:`SkelgnnError` naming the first sequence whose prediction holds NaN or an infinity (its
+    metrics would be NaN, or the Procrustes alignment fail)."""
+    for p, k in zip(preds, keys):
+        bad = ~np.isfinite(np.asarray(p, dtype=np.float64))
+        if bad.any():
+            frames = int(bad.reshape(len(bad), -1).any(-1).sum()) if bad.ndim else 1
+            raise SkelgnnError(f"sequence {k}: the prediction holds NaN or infinite values in {frames} "
+                               "frame(s); no metric of it would be finite")
 
 
 def per_frame_errors(preds: Sequence[np.ndarray], seqs: SequenceSet) -> dict[str, np.ndarray]:
@@ -405,7 +431,8 @@ def protocol_report(preds: Sequence[np.ndarray], seqs: SequenceSet, protocol: Pr
                                 "rare_samples": int(rare.sum()), "fraction": float(rare.mean())}
     report["samples"] = int(len(err["mpjpe"]))
     report["sequences"] = len(seqs)
-    return Report(report, title=title, blocks=_protocol_blocks(report))
+    return Report(report, title=title, blocks=_protocol_blocks(report),
+                  required=("headline.protocol_1", "headline.protocol_2", "headline.protocol_3"))
 
 
 def _protocol_blocks(report: dict) -> list[Table | Note]:
@@ -448,6 +475,7 @@ def score_3dhp(preds: list[np.ndarray], test: MPI3DHPTest, joint_names: tuple[st
     """
     if len(preds) != len(test.seqs):
         raise SkelgnnError(f"{len(preds)} predictions for {len(test.seqs)} sequences")
+    require_finite_predictions(preds, [str(k) for k in test.seqs.keys])
     J = test.seqs.targets[0].shape[1]
     if joint_names is None:
         joint_names = H36M_17.joint_names if J == 17 else tuple(n for n in H36M_17.joint_names if n != "neck")
@@ -477,7 +505,8 @@ def score_3dhp(preds: list[np.ndarray], test: MPI3DHPTest, joint_names: tuple[st
               "(mm)",
               "frames")
     return Report({"per_sequence": per, "overall": overall, "sequence_mean": seq_mean}, title=title,
-                  blocks=[Table(header, tuple(rows))])
+                  blocks=[Table(header, tuple(rows))],
+                  required=("overall.mpjpe", "overall.pck150", "overall.auc"))
 
 
 def _3dhp_row(name: str, r: dict, frames) -> tuple[str, ...]:

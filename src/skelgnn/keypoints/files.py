@@ -102,9 +102,13 @@ def _number(x, path, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise FormatError(path, f"{where}: expected a number, got {short_repr(x)}")
     try:
-        return float(x)
+        f = float(x)
     except OverflowError:  # an integer of more than 308 digits
         raise FormatError(path, f"{where}: {short_repr(x)} is beyond the range of a number") from None
+    if math.isinf(f):  # 1e400 (JSON reads it as inf) or Infinity; NaN and null are missing values
+        raise FormatError(path, f"{where}: {short_repr(x)} is beyond the range of a number; expected a "
+                                "finite number (NaN or null for a missing value)")
+    return f
 
 
 def _parse_points(obj, path, where: str) -> np.ndarray:

@@ -186,9 +186,14 @@ def _csv_rows(rows: list[list[str]], header: list[str], cols: Columns, path, lay
         if cell == "" or cell.lower() == "nan":
             return math.nan
         try:
-            return float(cell)
+            f = float(cell)
         except ValueError:
-            raise FormatError(path, f"column {name!r}: {cell!r} is not a number", line=line) from None
+            raise FormatError(path, f"column {name!r}: {short_repr(cell)} is not a number",
+                              line=line) from None
+        if math.isinf(f):  # 1e400, 400 digits, inf: no pixel position (an empty cell or NaN is missing)
+            raise FormatError(path, f"column {name!r}: {short_repr(cell)} is beyond the range of a number; "
+                                    "expected a finite number (empty or NaN for a missing value)", line=line)
+        return f
 
     def whole(cell: str, line: int, name: str, what: str) -> int:
         """A frame number or track id: integer digits are read exactly (float() rounds beyond 2**53)."""

@@ -9,7 +9,6 @@ Shape letters: ``N`` detections, ``K`` keypoints of the layout.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -49,6 +48,7 @@ _NO_PAIR = 1e6  # cost of a pair outside the gate
 _TENTATIVE_GAP = 3  # frames: a track not yet min_len frames long is closed when unseen for longer
 _DENSE_BLOCK = 256  # blocks up to this many detections + tracks: linear_sum_assignment, larger ones sparse
 _CANDIDATES = 3  # pairs kept per detection and per track (their cheapest)
+_NEIGHBOURS = 16  # open tracks looked at per detection and body-size octave: the nearest (k-d tree)
 _SCALE_RATIO = 3.0  # ... nor one whose body size differs from the track's by more than this factor
 # frames: a track unseen for longer is closed (never continued), so tracking costs O(detections)
 _MAX_GAP = 30
@@ -68,7 +68,9 @@ class OnlineTracker:
     Per frame, the pairs (detection, open track) within the gate (centroid distance at most
     :data:`_STEP_GATE` body sizes per frame since the track was last seen and at most ``gate`` body
     sizes, body sizes within a factor ``scale_ratio``) are found with a k-d tree over the open
-    tracks; the gated cost matrix (distance / body size) falls apart into independent blocks
+    tracks, among each detection's :data:`_NEIGHBOURS` nearest tracks per body-size octave (so a dense
+    crowd costs a bounded number of pairs per detection, not one per track in reach); the gated cost
+    matrix (distance / body size) falls apart into independent blocks
     (connected components), and each block with more than one pair is solved by
     :func:`scipy.optimize.linear_sum_assignment` (blocks of more than :data:`_DENSE_BLOCK` detections
     and tracks, found in dense crowds, by its sparse counterpart
@@ -115,22 +117,24 @@ class OnlineTracker:
 
         # k-d trees over the open tracks by body-size octave: a detection looks only into the octaves its
         # body size is compatible with, within the largest gate there
+        # (the _NEIGHBOURS nearest within the octave's largest gate: a bounded number of pairs per detection
+        # however dense the crowd, so a frame costs O(detections log tracks))
         tb = np.floor(np.log2(self._s + 1.0)).astype(np.int64)
         db = np.floor(np.log2(s + 1.0)).astype(np.int64)
         span = math.ceil(math.log2(self.ratio))
-        gate_max = min(self.gate, _STEP_GATE * float(t - self._last.min()))
         rows_l, cols_l = [], []
         for b in np.unique(tb).tolist():
             dets = np.flatnonzero(np.abs(db - b) <= span)
             if not len(dets):
                 continue
             members = np.flatnonzero(tb == b)
-            radius = gate_max * np.maximum(s[dets] + 1.0, 2.0 ** (b + 1))
-            hits = cKDTree(self._c[members]).query_ball_point(c[dets], radius, return_sorted=False)
-            lens = np.fromiter((len(h) for h in hits), np.int64, len(hits))
-            rows_l.append(np.repeat(dets, lens))
-            cols_l.append(members[np.fromiter(itertools.chain.from_iterable(hits), np.int64,
-                                              int(lens.sum()))])
+            gate_max = min(self.gate, _STEP_GATE * float(t - self._last[members].min()))
+            radius = gate_max * max(float(s[dets].max()) + 1.0, 2.0 ** (b + 1))
+            k = min(_NEIGHBOURS, len(members))
+            dist, near = cKDTree(self._c[members]).query(c[dets], k=k, distance_upper_bound=radius)
+            i, j = np.nonzero(np.isfinite(dist.reshape(len(dets), k)))
+            rows_l.append(dets[i])
+            cols_l.append(members[near.reshape(len(dets), k)[i, j]])
         if not rows_l:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         rows, cols = np.concatenate(rows_l), np.concatenate(cols_l)

@@ -171,8 +171,13 @@ def predict_sequences(model: nn.Module, seqs: SequenceSet, skeleton: Skeleton, *
     for i, x in enumerate(seqs.inputs):
         require_finite(x, f"sequence {seqs.key(i)}: the 2D input")
         xt = torch.from_numpy(np.ascontiguousarray(x)).to(device)
-        y = lift_flipped(model, xt, skeleton, tta=tta, chunk=chunk)
-        preds.append((y * scale_mm).float().cpu().numpy())
+        y = (lift_flipped(model, xt, skeleton, tta=tta, chunk=chunk) * scale_mm).float().cpu().numpy()
+        if not np.isfinite(y).all():
+            frames, reach = int((~np.isfinite(y)).any(axis=(1, 2)).sum()), float(np.abs(x).max())
+            raise SkelgnnError(f"sequence {seqs.key(i)}: the model's prediction is not finite in {frames} "
+                               f"frame(s) (the normalised 2D input reaches {reach:.3g}); the 2D of this "
+                               "sequence is out of the range the model can lift")
+        preds.append(y)
     model.train(was_training)
     return preds
 

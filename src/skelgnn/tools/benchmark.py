@@ -59,8 +59,16 @@ from pathlib import Path
 from ..core.distributed import describe_device, resolve_device
 from ..core.errors import SkelgnnError
 from ..core.io import atomic_save_npz, atomic_write_text
-from ..core.validate import check_model_kwargs
-from ..training.config import DataConfig, ModelSpec, RunConfig, TrainConfig, _number, check_train_config
+from ..core.validate import check_model_kwargs, seed, show
+from ..training.config import (
+    DataConfig,
+    ModelSpec,
+    RunConfig,
+    TrainConfig,
+    _number,
+    check_train_config,
+    unknown_keys,
+)
 from .benchmark_summary import (
     _plots,
     ablation_readings,
@@ -76,6 +84,8 @@ from .benchmark_summary import (
 __all__ = ["load_benchmark_config", "run_benchmark", "results_markdown"]
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.=+-]+$")
+_BENCHMARK_KEYS = ("data", "inputs", "cross", "reference")
+_RUN_KEYS = ("label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note")
 
 
 def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
@@ -85,13 +95,18 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
     path = Path(path)
     d = read_toml(path, "benchmark config")
     d = apply_overrides(d, list(overrides))
-    unknown = set(d) - {"benchmark", "train", "runs"}
-    if unknown:
-        raise SkelgnnError(f"{path}: unknown section(s) {sorted(unknown)}; expected benchmark, train, runs")
+    unknown_keys(d, ("benchmark", "train", "runs"), str(path), "section")
     bench = d.get("benchmark", {})
+    if not isinstance(bench, dict):
+        raise SkelgnnError(f"{path}: [benchmark] must be a table, got {bench!r}")
+    unknown_keys(bench, _BENCHMARK_KEYS, f"{path}: [benchmark]")
     inputs = bench.get("inputs", ["gt", "noisy"])
-    if not inputs or any(i not in ("gt", "noisy") for i in inputs):
+    if (not isinstance(inputs, list) or not inputs or any(i not in ("gt", "noisy") for i in inputs)
+            or len(set(inputs)) != len(inputs)):
         raise SkelgnnError(f"{path}: benchmark.inputs must list 'gt' and/or 'noisy', got {inputs!r}")
+    if not isinstance(bench.get("data", ""), str):
+        raise SkelgnnError(f"{path}: benchmark.data must be the folder of `skelgnn data hdm05` (a string), "
+                           f"got {bench['data']!r}")
     train = _train_values(d.get("train", {}), f"{path}: [train]")
     runs = d.get("runs", [])
     if isinstance(runs, dict):
@@ -109,9 +124,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         if not _LABEL.match(r["label"]) or r["label"] in labels:
             raise SkelgnnError(f"{path}: runs[{i}] label {r['label']!r} must be unique and use A-Z a-z 0-9 _ "
                                ". = + -")
-        extra = set(r) - {"label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note"}
-        if extra:
-            raise SkelgnnError(f"{path}: runs[{i}] has unknown key(s) {sorted(extra)}")
+        unknown_keys(r, _RUN_KEYS, f"{path}: runs[{i}] ({r['label']})")
         labels.add(r["label"])
         r["train"] = _train_values(r.get("train", {}), f"{path}: runs[{i}].train")
         r.setdefault("kwargs", {})
@@ -132,10 +145,11 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         if "base" in r and r["group"] != "ablation":
             raise SkelgnnError(f"{path}: runs[{i}] ({r['label']}): only ablation arms take a base")
         seeds = r.setdefault("seeds", [int(train.get("seed", TrainConfig().seed))])
-        if (not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds)
-                or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in seeds)):
-            raise SkelgnnError(f"{path}: runs[{i}] seeds must be a non-empty list of distinct integers >= 0, "
-                               f"got {seeds!r}")
+        if not isinstance(seeds, list) or not seeds:
+            raise SkelgnnError(f"{path}: runs[{i}] seeds must be a non-empty list, got {show(seeds)}")
+        r["seeds"] = [seed(x, f"{path}: runs[{i}] seeds[{k}]") for k, x in enumerate(seeds)]
+        if len(set(r["seeds"])) != len(seeds):
+            raise SkelgnnError(f"{path}: runs[{i}] seeds must be distinct, got {show(seeds)}")
         r.setdefault("inputs", list(inputs))
         if not r["inputs"] or not isinstance(r["inputs"], list) or any(x not in inputs for x in r["inputs"]):
             raise SkelgnnError(f"{path}: runs[{i}] inputs must be a non-empty subset of benchmark.inputs "
@@ -186,11 +200,9 @@ def _train_values(table, where: str) -> dict:
     """Check a table of TrainConfig keys (types as the defaults); returns the values to apply."""
     if not isinstance(table, dict):
         raise SkelgnnError(f"{where} must be a table of training settings, got {table!r}")
-    allowed = {f.name for f in fields(TrainConfig)}
+    unknown_keys(table, [f.name for f in fields(TrainConfig)], where)
     out = {}
     for k, v in table.items():
-        if k not in allowed:
-            raise SkelgnnError(f"{where}: unknown key {k!r}; allowed: {sorted(allowed)}")
         default = getattr(TrainConfig(), k)
         if isinstance(default, bool):
             if not isinstance(v, bool):

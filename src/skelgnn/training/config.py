@@ -8,13 +8,12 @@ by the CLI and turned into plain values; nothing below the drivers sees this obj
 from __future__ import annotations
 
 import ast
-import math
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from ..core.errors import SkelgnnError
-from ..core.validate import check_model_kwargs, integer, real
+from ..core.validate import ConfigError, check_model_kwargs, integer, nearest, real, seed, show, threads
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -110,13 +109,13 @@ class TrainConfig:
     # Adam's amsgrad variant (the Martinez et al. MLP recipe uses plain Adam: false)
     amsgrad: bool = True
     weight_decay: float = 0.0
-    seed: int = 0
+    seed: int = 0                 # 0 <= seed < 2**64 (skelgnn.core.validate.seed)
     flip: bool = True             # train-time horizontal flip augmentation
     # "mpjpe" (mean joint distance) | "mse" (mean squared coordinate error, metres) | "l1"
     loss: str = "mpjpe"
     patience: int = 0             # early stopping on validation MPJPE; 0 = off
     eval_batch_size: int = 1024
-    threads: int = 0              # torch.set_num_threads; 0 = leave as is
+    threads: int = 0              # torch.set_num_threads (at most 1024); 0 = leave as is
     # "auto" (cuda:LOCAL_RANK if CUDA is available, else cpu) | "cpu" | "cuda" | "cuda:N"
     device: str = "auto"
     amp: str = "off"              # mixed precision, CUDA only: "off" | "bf16" | "fp16" (with a GradScaler)
@@ -138,38 +137,29 @@ _SECTIONS = {"model": ModelSpec, "data": DataConfig, "train": TrainConfig}
 
 
 def _number(v, kind: type, where: str):
+    """A number of a config key whose default is of type ``kind`` (int or float): the checks of
+    :mod:`skelgnn.core.validate` without bounds (the key's own range is checked after)."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise SkelgnnError(f"{where} must be a number, got {v!r}")
-    if isinstance(v, float) and not math.isfinite(v):  # inf, nan, and 1e400 (TOML reads it as inf)
-        raise SkelgnnError(f"{where} must be a finite number, got {v!r}")
-    if isinstance(v, int) and kind is float and abs(v) > 2 ** 63:
-        raise SkelgnnError(f"{where} is out of range, got {str(v)[:20]}... ({len(str(v))} digits)")
-    if kind is int:
-        if v != int(v):
-            raise SkelgnnError(f"{where} must be an integer, got {v!r}")
-        return int(v)
-    return float(v)
+        raise ConfigError(where, "a number", v)
+    return integer(v, where) if kind is int else real(v, where)
+
+
+def unknown_keys(given, allowed, where: str, what: str = "key") -> None:
+    """Refuse keys of ``given`` that are not in ``allowed``, naming the nearest valid one."""
+    bad = set(map(str, given)) - set(allowed)
+    if bad:
+        raise SkelgnnError(f"{where}: unknown {what}(s) {sorted(bad)}{nearest(bad, allowed)}; allowed: "
+                           f"{sorted(allowed)}")
 
 
 def _from_dict(d: dict, source: str) -> RunConfig:
-    unknown = set(d) - set(_SECTIONS)
-    if unknown:
-        from ..core.validate import nearest
-
-        raise SkelgnnError(f"{source}: unknown section(s) {sorted(unknown)}{nearest(unknown, _SECTIONS)}; "
-                           f"expected {sorted(_SECTIONS)}")
+    unknown_keys(d, _SECTIONS, source, "section")
     parts = {}
     for name, cls in _SECTIONS.items():
         sec = d.get(name, {})
         if not isinstance(sec, dict):
             raise SkelgnnError(f"{source}: [{name}] must be a table")
-        allowed = {f.name: f for f in fields(cls)}
-        bad = set(sec) - set(allowed)
-        if bad:
-            from ..core.validate import nearest
-
-            raise SkelgnnError(f"{source}: unknown key(s) {sorted(bad)} in [{name}]{nearest(bad, allowed)}; "
-                               f"allowed: {sorted(allowed)}")
+        unknown_keys(sec, [f.name for f in fields(cls)], f"{source}: [{name}]")
         values = {}
         for k, v in sec.items():
             default = getattr(cls(), k)
@@ -206,10 +196,10 @@ def check_train_config(train: TrainConfig, source: str) -> None:
     real(train.lr, at + "lr", 0.0, 10.0, lo_open=True)
     real(train.lr_decay, at + "lr_decay", 0.0, 1.0, lo_open=True)
     real(train.weight_decay, at + "weight_decay", 0.0, 10.0)
-    integer(train.seed, at + "seed", 0, 2**32 - 1)
+    seed(train.seed, at + "seed")
     integer(train.patience, at + "patience", 0, 1_000_000)
     integer(train.eval_batch_size, at + "eval_batch_size", 1, 1 << 24)
-    integer(train.threads, at + "threads", 0, 4096)
+    threads(train.threads, at + "threads")
     if train.loss not in ("mpjpe", "mse", "l1"):
         raise SkelgnnError(f"{source}: train.loss must be 'mpjpe', 'mse' or 'l1', got {train.loss!r}")
     if train.schedule not in ("exp", "cosine"):
@@ -244,17 +234,15 @@ def _check_data(data: DataConfig, source: str) -> None:
             raise SkelgnnError(f"{source}: subjects {overlap} are in both data.train_subjects and "
                                "data.test_subjects")
     if data.joints not in (16, 17):
-        raise SkelgnnError(f"{source}: data.joints must be 17 or 16, got {data.joints!r}")
+        raise SkelgnnError(f"{source}: data.joints must be 17 or 16, got {show(data.joints)}")
     for key, low in (("train_downsample", 1), ("test_downsample", 1), ("val_every", 2)):
-        if getattr(data, key) < low:
-            raise SkelgnnError(f"{source}: data.{key} must be an integer >= {low}, got "
-                               f"{getattr(data, key)!r}")
+        integer(getattr(data, key), f"{source}: data.{key}", low)
     if not data.path:
         raise SkelgnnError(f"{source}: data.path must name the data folder, got {data.path!r}")
     real(data.train_fraction, f"{source}: data.train_fraction", 0.0, 1.0, lo_open=True)
     integer(data.max_frames_per_clip, f"{source}: data.max_frames_per_clip", 0)
     integer(data.extra_views, f"{source}: data.extra_views (random virtual views per training clip)", 0)
-    integer(data.view_seed, f"{source}: data.view_seed", 0, 2**32 - 1)
+    seed(data.view_seed, f"{source}: data.view_seed")
     if data.kind != "hdm05" and data.extra_views:
         raise SkelgnnError(f"{source}: data.extra_views = {data.extra_views} is not supported with "
                            f"data.kind = {data.kind!r} (random virtual views need the world poses of "
@@ -281,21 +269,30 @@ def _check_data(data: DataConfig, source: str) -> None:
                            f"validates on every data.val_every-th (subject, action)")
 
 
+_TOML_WORDS = {"true": True, "false": False}
+
+
 def apply_overrides(d: dict, overrides: list[str]) -> dict:
     """Apply ``key.path=value`` strings to a nested dict.
 
     Values are parsed as Python literals (``5``, ``'gt'``, ``['S1', 'S5']``, ``True``), ``true``/``false`` as
-    booleans (as in TOML), and anything else is kept as a string.
+    booleans and ``inf``/``nan`` (signed or not) as floats (as in TOML, so the checks refuse them as numbers),
+    and anything else is kept as a string.
     """
     for item in overrides:
         if "=" not in item:
             raise SkelgnnError(f"--set {item!r}: expected key=value, e.g. train.epochs=5")
         key, raw = item.split("=", 1)
         parts = key.strip().split(".")
+        text = raw.strip()
         try:
-            value = {"true": True, "false": False}.get(raw.strip()) if raw.strip() in ("true", "false") \
-                else ast.literal_eval(raw)  # TOML spellings of the booleans, else Python literals
-        except (ValueError, SyntaxError):
+            if text in _TOML_WORDS:  # TOML spellings of the booleans and the special floats
+                value = _TOML_WORDS[text]
+            elif text.lstrip("+-") in ("inf", "nan"):
+                value = float(text)
+            else:
+                value = ast.literal_eval(raw)  # Python literals
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
             value = raw
         node = d
         for p in parts[:-1]:

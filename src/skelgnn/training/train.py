@@ -40,6 +40,7 @@ from ..core.errors import CheckpointError, SkelgnnError
 from ..core.io import atomic_write_text
 from ..core.metrics import mpjpe
 from ..core.skeleton import Skeleton, flip_joints
+from ..core.validate import torch_seed
 from ..data.sequences import SequenceSet
 from ..data.windows import PoseWindows
 from ..evaluation.report import stack_targets
@@ -238,11 +239,12 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
             net.train()
             train_set.set_epoch(epoch)
             if ctx.distributed:  # rank r: samples r, r + W, ... of the single-process permutation below
-                loader = ddp.train_loader(ctx, train_set, batch, cfg.seed * 1_000_003, epoch)
+                loader = ddp.train_loader(ctx, train_set, batch, torch_seed(cfg.seed * 1_000_003), epoch)
             else:
-                g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch)
+                g = torch.Generator().manual_seed(torch_seed(cfg.seed * 1_000_003) + epoch)
                 loader = _batches(train_set, batch, g)
-            torch.manual_seed(cfg.seed * 7_919 + epoch + 104_729 * ctx.rank)  # dropout masks of this epoch
+            # dropout masks of this epoch
+            torch.manual_seed(torch_seed(cfg.seed * 7_919 + epoch + 104_729 * ctx.rank))
             total, count = 0.0, 0
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", disable=not show,
                        leave=False)
@@ -270,7 +272,8 @@ def fit(model: nn.Module, *, name: str, kwargs: dict, skeleton: Skeleton, train_
                 bar.set_postfix(loss_mm=f"{_loss_mm(total / count, cfg.loss, scale):.1f}")
             sched.step()
             if cfg.precise_bn > 0:  # the same windows on every run: their own seeded generator, no dropout
-                g = torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch + 500_009 * (ctx.rank + 1))
+                mix = cfg.seed * 1_000_003 + epoch + 500_009 * (ctx.rank + 1)
+                g = torch.Generator().manual_seed(torch_seed(mix))
                 batches = _batches(train_set, batch, g)
                 reestimate_batchnorm(model, itertools.islice(batches, cfg.precise_bn), strided=strided)
             val = _validate(ctx, model, val_seqs, skeleton, scale)

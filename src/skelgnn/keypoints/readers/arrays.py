@@ -61,6 +61,10 @@ def dense_json(items, path) -> Dense | None:
     if a.ndim != depth or a.shape[-1] not in (2, 3):
         raise FormatError(path, f"keypoint rows must be [x, y] or [x, y, confidence]; got an array of shape "
                                 f"{a.shape}")
+    if np.isinf(a).any():  # 1e400 or Infinity (NaN and null are missing values)
+        at = "".join(f"[{i}]" for i in np.argwhere(np.isinf(a))[0])
+        raise FormatError(path, f"the keypoint value at {at} is beyond the range of a number; expected a "
+                                "finite number (NaN or null for a missing value)")
     a = with_confidence(a)
     return Dense(a[None] if depth == 3 else np.moveaxis(a, 1, 0))
 
