@@ -81,15 +81,15 @@ def main() -> None:
                     res[label]["train"].append(a.train_batch / t / peaks[-1] * 1e9)
             peak = statistics.median(peaks) / 1e9
             print(f"{name}, {threads} thread(s), matmul {peak:.1f} GFLOP/s (median)")
+            med = {k: {m: statistics.median(v) for m, v in r.items()} for k, r in res.items()}
             for label in models:
-                r = res[label]
                 print(f"  {label:6s}: counted FLOPs/pose {flops[label] / 1e6:.1f} M; inference batch "
-                      f"{a.batch}: {100 * max(r['inf']):.1f} % of matmul; training batch {a.train_batch}"
-                      f"{' (strided)' if strided else ''}: {max(r['train']):.3g} samples/s per GFLOP/s "
-                      "of matmul")
-            ratio = max(res["after"]["inf"]) / flops["after"] / (max(res["before"]["inf"]) / flops["before"])
+                      f"{a.batch}: {100 * med[label]['inf']:.1f} % of matmul; training batch "
+                      f"{a.train_batch}{' (strided)' if strided else ''}: "
+                      f"{med[label]['train']:.3g} samples/s per GFLOP/s of matmul")
+            ratio = (med["after"]["inf"] / flops["after"]) / (med["before"]["inf"] / flops["before"])
             print(f"  after/before poses per second (inference): {ratio:.2f}; training samples per second: "
-                  f"{max(res['after']['train']) / max(res['before']['train']):.2f}")
+                  f"{med['after']['train'] / med['before']['train']:.2f} (medians over rounds)")
 
 
 if __name__ == "__main__":
