@@ -575,8 +575,9 @@ def test_clip_model_runs_one_window_per_output_frame():
     with torch.no_grad():
         ref = torch.cat([model(pad[t:t + 27][None])[0] for t in range(40)])  # (40, J, 3)
     ref = ref - ref[:, :1]
+    # float32 rounding: the temporal convolutions (oneDNN) may sum in another order for another batch size
     for chunk in (4096, 30, 1):  # 4096 // 27 = 151 windows, one window, and at least one window per call
-        torch.testing.assert_close(lift(model, seq, chunk=chunk), ref, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(lift(model, seq, chunk=chunk), ref, rtol=1e-5, atol=1e-5)
 
     class _Seqs:  # the two attributes predict_sequences reads
         def __init__(self):
@@ -586,7 +587,7 @@ def test_clip_model_runs_one_window_per_output_frame():
             return "seq"
 
     pred = predict_sequences(model, _Seqs(), H36M_17, scale_mm=1.0)[0]
-    np.testing.assert_allclose(pred, ref.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(pred, ref.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_clip_switch_is_recorded_and_round_trips_through_a_checkpoint(tmp_path):

@@ -97,9 +97,12 @@ class HCSF(nn.Module):
 
     * a graph that does not depend on the input (fixed A_k, learnable M_k) folds into one dense
       (J·C_in × J·C) matrix Σ_k G_k ⊗ V_k, and the layer is a single matmul (as an LCN layer);
-    * an input-dependent graph (N, T, L+1, J, J) is applied with one batched matmul over the joints of
-      all hops at once, followed by one matmul with the stacked V_k (shared weights), or folded per
-      output joint into one batched matmul (``lcn``).
+    * an input-dependent graph (N, T, L+1, J, J) with shared weights is applied at the narrower of the
+      two widths: for C_in ≤ C with one batched matmul over the joints of all hops at once followed by one
+      matmul with the stacked V_k; for C_in > C (stacked temporal taps) the other way round, one matmul
+      with the stacked V_k over all frames (x_j V_k for every joint j and hop k), then one batched matmul
+      per frame contracting joints and hops together (J × J·(L+1) times J·(L+1) × C). With ``lcn``
+      weights the graph is folded per output joint into one batched matmul.
 
     Same function as aggregating, squeezing and fusing step by step (tests/test_hcsf.py checks it against
     such a step-by-step reference); the channel squeeze is exact as a rank limit of V_k.
@@ -180,13 +183,17 @@ class HCSF(nn.Module):
         N, T, J, C_in = x.shape
         K, C = self.num_hops, self.out_channels
         v = self.hop_operators()
-        xf = x.reshape(N * T, J, C_in)
-        if self.weight_mode == "shared":
+        if self.weight_mode == "shared" and C_in > C:  # y_i = Σ_(j, k) G_k[i, j] · (x_j V_k)
+            u = torch.matmul(x, v.permute(1, 0, 2).reshape(C_in, K * C))  # (N, T, J, K·C): x_j V_k
+            g = graph.permute(0, 1, 3, 4, 2).reshape(N * T, J, J * K)  # columns (j, k)
+            y = torch.bmm(g, u.view(N * T, J * K, C))
+        elif self.weight_mode == "shared":  # y_i = Σ_k (Σ_j G_k[i, j] x_j) V_k
             g = graph.reshape(N * T, K, J, J).transpose(1, 2).reshape(N * T, J * K, J)  # rows (i, k)
-            a = torch.bmm(g, xf).view(N * T * J, K * C_in)  # Σ_j G_k[i, j] x_j for every (i, k)
+            a = torch.bmm(g, x.reshape(N * T, J, C_in)).view(N * T * J, K * C_in)
             y = torch.mm(a, v.reshape(K * C_in, C))
         else:
             g = (graph.reshape(N * T, K, J, J) * self.hop_mask).sum(1)  # (N·T, J_i, J_j): G_k(i,j)[i, j]
+            xf = x.reshape(N * T, J, C_in)
             xs = g.permute(1, 0, 2).unsqueeze(-1) * xf.unsqueeze(0)  # (J_i, N·T, J_j, C_in)
             # (J·J, C_in, C): [(i, j)]
             v = F.pad(v, (0, 0, 0, 0, 0, 1)).index_select(0, self.hops.dense_index)

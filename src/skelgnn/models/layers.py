@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from ..core.errors import ShapeError, SkelgnnError
 
@@ -120,13 +121,24 @@ class TemporalConv(nn.Module):
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, dilation={self.dilation}"
 
-    def _mix(self, taps: Tensor) -> Tensor:
-        """(…, C_in, F) -> (…, C_out)."""
-        return self.linear(taps.flatten(-2))
+    def _conv(self, x: Tensor, stride: int, dilation: int) -> Tensor:
+        """The convolution itself, without gathering the taps: (N, T, J, C_in) -> (N, T', J, C_out).
+
+        The linear layer reads the taps channel-major, tap-minor (its weight is (C_out, C_in·F)), which is
+        the layout of a 2D convolution weight (C_out, C_in, F, 1) over (time, joint). The channel-last
+        features are such a convolution's input in its channels-last memory format, (N, C_in, T, J) as a
+        view, so the convolution reads them in place (no (…, C_in, F) copy) and its channels-last output
+        is the (N, T', J, C_out) result, contiguous. A single tap is the linear layer itself.
+        """
+        if self.kernel_size == 1 and stride == 1:
+            return self.linear(x)
+        weight = self.linear.weight.view(self.out_channels, -1, self.kernel_size, 1)
+        y = F.conv2d(x.permute(0, 3, 1, 2), weight, self.linear.bias, stride=(stride, 1),
+                     dilation=(dilation, 1))
+        return y.permute(0, 2, 3, 1)
 
     def forward(self, x: Tensor) -> Tensor:
-        taps = x.unfold(1, self.frames_consumed + 1, 1)[..., :: self.dilation]  # (N, T', J, C_in, F)
-        return self._mix(taps)
+        return self._conv(x, 1, self.dilation)
 
     def strided(self, x: Tensor, step: int) -> Tensor:
         """The same taps read from frames spaced like the dilation, at the centres of consecutive
@@ -135,8 +147,7 @@ class TemporalConv(nn.Module):
         if self.kernel_size > step:
             raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
         offset = (step - self.kernel_size) // 2
-        taps = x[:, offset:].unfold(1, self.kernel_size, step)  # (N, T // step, J, C_in, F)
-        return self._mix(taps)
+        return self._conv(x[:, offset:], step, 1)
 
 
 class TemporalTaps(TemporalConv):
@@ -155,5 +166,14 @@ class TemporalTaps(TemporalConv):
         super().__init__(channels, 0, kernel_size, dilation)
         self.out_channels = channels * kernel_size
 
-    def _mix(self, taps: Tensor) -> Tensor:
-        return taps.transpose(-1, -2).flatten(-2)
+    def forward(self, x: Tensor) -> Tensor:
+        T = x.shape[1] - self.frames_consumed
+        return torch.cat([x[:, m * self.dilation:m * self.dilation + T] for m in range(self.kernel_size)], -1)
+
+    def strided(self, x: Tensor, step: int) -> Tensor:
+        """The taps of :meth:`TemporalConv.strided`: (N, T, J, C) -> (N, T // step, J, C·F)."""
+        if self.kernel_size > step:
+            raise SkelgnnError(f"strided: kernel_size {self.kernel_size} is wider than the step {step}")
+        offset = (step - self.kernel_size) // 2
+        groups = (x.shape[1] - offset - self.kernel_size) // step + 1
+        return torch.cat([x[:, offset + m::step][:, :groups] for m in range(self.kernel_size)], -1)
