@@ -116,7 +116,7 @@ def test_config_errors_are_clean(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("[train]\nepochz = 3\n")
     assert main(["train", str(bad), "--out", str(tmp_path / "o")]) == 2
-    assert "unknown key(s) ['epochz'] in [train]" in capsys.readouterr().err
+    assert "[train]: unknown key(s) ['epochz'] (did you mean 'epochs'" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o")]) == 2
     assert "no such config" in capsys.readouterr().err
 
