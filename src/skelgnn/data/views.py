@@ -68,6 +68,7 @@ from ..core.cameras import Camera, project
 from ..core.errors import SkelgnnError
 from ..core.normalization import normalize_input
 from ..core.skeleton import H36M_17, scale_bones
+from ..core.validate import real
 from .hdm05 import FOCAL_PX, IMAGE_SIZE, NOISE_SIGMA_PX, OUTLIER_PROB, OUTLIER_SIGMA_PX, benchmark_clips
 from .sequences import SequenceSet
 
@@ -326,11 +327,7 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
             or not 0.0 <= float(joint_jitter) < VIEW_JOINT_JITTER_MAX:
         raise SkelgnnError(f"joint jitter must be a number in [0, {VIEW_JOINT_JITTER_MAX:g}), got "
                            f"{joint_jitter!r}")
-    if isinstance(max_height_mm, bool) or not isinstance(max_height_mm, (int, float, np.floating)) \
-            or not VIEW_MAX_HEIGHT_RANGE_MM[0] <= float(max_height_mm) <= VIEW_MAX_HEIGHT_RANGE_MM[1]:
-        lo, hi = VIEW_MAX_HEIGHT_RANGE_MM
-        raise SkelgnnError(f"the highest virtual camera must be a number of mm in [{lo:g}, {hi:g}], got "
-                           f"{max_height_mm!r}")
+    max_height_mm = real(max_height_mm, "the highest virtual camera (mm)", *VIEW_MAX_HEIGHT_RANGE_MM)
     out = SequenceSet()
     if views == 0:
         return out
