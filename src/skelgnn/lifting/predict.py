@@ -213,6 +213,7 @@ class Prediction:
     standing_height_mm: np.ndarray | None = None  # (P,): standing height of each track's output
     degenerate: np.ndarray | None = None  # (P, T) bool: frames whose 2D joints are a point or a line
     receptive_field: int = 1  # input frames per output frame of the model that lifted it
+    model_height: float | None = None  # metres: the one size the model was trained at (data.target_height)
 
     @property
     def filled_fraction(self) -> float:
@@ -356,7 +357,8 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
         subject_height=subject_height, height_factor=np.asarray(factors) if factors else None,
         standing_height_mm=np.asarray(statures, dtype=np.float64),
         degenerate=degenerate_frames(np.stack(outs2)),
-        receptive_field=int(getattr(model, "receptive_field", 1)))
+        receptive_field=int(getattr(model, "receptive_field", 1)),
+        model_height=float(info.data_config.get("target_height") or 0.0) or None)
 
 
 def _check_causal(model, info: CheckpointInfo, smooth, bones: bool, subject_height) -> None:
@@ -395,6 +397,10 @@ def _stream_track(live: LiveStream, joints_2d: np.ndarray, conf: np.ndarray):
 
 def size_statement(pred: Prediction) -> str:
     """The body size of a prediction, in words (the npz's ``size``, a CSV comment)."""
+    if pred.subject_height is None and pred.model_height:
+        return (f"typical adult: every person is drawn {pred.model_height:g} m tall, the one standing height "
+                "the model was trained at, not measured (give the subject's standing height in metres to "
+                "scale it)")
     if pred.subject_height is None:
         return ("typical adult: the body size is the one the model learned from its training data, not "
                 "measured (give the subject's standing height in metres to scale it)")

@@ -85,7 +85,10 @@ __all__ = ["load_benchmark_config", "run_benchmark", "results_markdown"]
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.=+-]+$")
 _BENCHMARK_KEYS = ("data", "inputs", "cross", "reference")
-_RUN_KEYS = ("label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note")
+_RUN_KEYS = ("label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note", "data")
+# [data] keys a run may set (training-set switches; the data folder, input and split stay the benchmark's)
+_RUN_DATA_KEYS = ("extra_views", "view_seed", "bone_jitter", "joint_jitter", "view_max_height",
+                  "target_height")
 
 
 def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
@@ -127,6 +130,7 @@ def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
         unknown_keys(r, _RUN_KEYS, f"{path}: runs[{i}] ({r['label']})")
         labels.add(r["label"])
         r["train"] = _train_values(r.get("train", {}), f"{path}: runs[{i}].train")
+        r["data"] = _data_values(r.get("data", {}), f"{path}: runs[{i}].data")
         r.setdefault("kwargs", {})
         check_train_config(dataclasses.replace(TrainConfig(**train), **r["train"]), f"{path}: runs[{i}]")
         check_model_kwargs(r["model"], r["kwargs"], f"{path}: runs[{i}].kwargs")
@@ -194,6 +198,17 @@ def jobs(cfg: dict) -> list[tuple[dict, str, int]]:
                 if position >= 0:
                     out += [(run, i, run["seeds"][position]) for i in cfg["inputs"] if i in run["inputs"]]
     return out
+
+
+def _data_values(table, where: str) -> dict:
+    """Check a run's table of training-set switches (:data:`_RUN_DATA_KEYS`); returns the values to apply."""
+    from ..training.config import check_data_config
+
+    if not isinstance(table, dict):
+        raise SkelgnnError(f"{where} must be a table of training-set settings, got {table!r}")
+    unknown_keys(table, _RUN_DATA_KEYS, where)
+    check_data_config(DataConfig(**table), where)
+    return dict(table)
 
 
 def _train_values(table, where: str) -> dict:
@@ -264,7 +279,7 @@ def _run_one_locked(run: dict, input_kind: str, seed: int, cfg: dict, folder: Pa
                 atomic_write_text(result_path, json.dumps(report, indent=1))
         return report
     rc = RunConfig(model=ModelSpec(run["model"], dict(run["kwargs"])),
-                   data=DataConfig(path=cfg["data"], input=input_kind),
+                   data=DataConfig(path=cfg["data"], input=input_kind, **run.get("data", {})),
                    train=dataclasses.replace(cfg["train"], **{**run["train"], "seed": seed}))
     device = describe_device(resolve_device(rc.train.device))
     history = run_training(rc, folder, progress=progress)
@@ -272,6 +287,7 @@ def _run_one_locked(run: dict, input_kind: str, seed: int, cfg: dict, folder: Pa
     errors = mpjpe(*stack_targets(preds, seqs)).float().numpy()
     atomic_save_npz(folder / "sample_errors.npz", mpjpe=errors)
     report.update(label=run["label"], group=run["group"], input=input_kind, seed=seed, kwargs=run["kwargs"],
+                  data_overrides=run.get("data", {}),
                   train_overrides=run["train"], device=device,
                   train_seconds=round(sum(r["seconds"] for r in history), 1),
                   train_cpu_seconds=round(sum(r.get("cpu_seconds", math.nan) for r in history), 1),

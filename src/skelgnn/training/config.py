@@ -21,7 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 __all__ = ["ModelSpec", "DataConfig", "TrainConfig", "RunConfig", "load_config", "apply_overrides",
-           "check_train_config"]
+           "check_train_config", "check_data_config"]
 
 
 @dataclass
@@ -53,6 +53,10 @@ class DataConfig:
     :func:`skelgnn.data.views.move_joint_definitions`).
     ``view_max_height = h`` (default 2.8, metres, in [1, 6]) raises or lowers the extra views' highest camera
     (heights uniform in [0.3, h]); every other draw of a view stays the same.
+    ``target_height = h`` (default 0: the actors' own sizes; metres, in [1, 2.2]) scales every training
+    sequence's 3D target (after the extra views' jitter) to standing height ``h``, so that the model learns
+    one explicit body size instead of its actors' mixture (:mod:`skelgnn.data.body_size`); validation keeps
+    the true sizes. Both kinds.
     ``kind = "h36m"`` reads VideoPose3D-layout files ``<path>/data_3d_<name>.npz`` and
     ``<path>/data_2d_<name>_<input>.npz`` (``input`` = the 2D source, e.g. "gt" or "cpn_ft_h36m_dbb")
     under the protocol named by the remaining keys (:meth:`skelgnn.evaluation.protocol.Protocol.from_config`);
@@ -71,6 +75,7 @@ class DataConfig:
     bone_jitter: float = 0.0
     joint_jitter: float = 0.0     # hdm05: each extra view's hips/spine/neck/head/shoulders moved by <= s bone
     view_max_height: float = 2.8  # hdm05: the extra views' highest camera, m (heights uniform in [0.3, this])
+    target_height: float = 0.0    # every training target scaled to this standing height, m (0 = own sizes)
     # hdm05: "" = the benchmark's validation clips; a training actor = leave it out
     val_actor: str = ""
     kind: str = "hdm05"           # "hdm05" | "h36m" (VideoPose3D layout: Human3.6M or the HDM05-Lift export)
@@ -214,6 +219,11 @@ def check_train_config(train: TrainConfig, source: str) -> None:
         raise SkelgnnError(f"{source}: train.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {dev!r}")
 
 
+def check_data_config(data: DataConfig, source: str) -> None:
+    """Types and ranges of every ``[data]`` key; a :class:`SkelgnnError` names key, value and range."""
+    _check_data(data, source)
+
+
 def _check_data(data: DataConfig, source: str) -> None:
     if data.kind not in ("hdm05", "h36m"):
         raise SkelgnnError(f"{source}: data.kind must be 'hdm05' or 'h36m', got {data.kind!r}")
@@ -253,6 +263,9 @@ def _check_data(data: DataConfig, source: str) -> None:
          f"units of the bone)", 0.0, 1.0, hi_open=True)
     real(data.view_max_height, f"{source}: data.view_max_height (the extra views' highest camera, metres)",
          1.0, 6.0)
+    if data.target_height != 0:
+        real(data.target_height, f"{source}: data.target_height (every training target's standing height, "
+             "metres; 0 = the actors' own sizes)", 1.0, 2.2)
     if data.joint_jitter and not data.extra_views:
         raise SkelgnnError(f"{source}: data.joint_jitter = {data.joint_jitter} changes the joints of the "
                            "extra views only; set data.extra_views >= 1 (or data.joint_jitter = 0)")

@@ -27,6 +27,7 @@ from dataclasses import fields
 from ..core.errors import SkelgnnError
 from ..core.skeleton import H36M_17
 from ..core.validate import integer
+from ..data.body_size import scale_targets_to_height
 from ..data.h36m import h36m_data_files, load_vp3d_pair
 from ..data.hdm05 import benchmark_sequences
 from ..data.hdm05_files import load_benchmark
@@ -40,6 +41,9 @@ __all__ = ["training_sequences"]
 def training_sequences(data_cfg):
     """Training and validation sequences of the data named by a ``[data]`` config section.
 
+    With ``data.target_height`` set, the training targets are scaled to that standing height
+    (:func:`skelgnn.data.body_size.scale_targets_to_height`); validation keeps the true sizes.
+
     Args:
         data_cfg: a :class:`skelgnn.training.config.DataConfig`.
 
@@ -49,6 +53,18 @@ def training_sequences(data_cfg):
     Raises:
         SkelgnnError: unknown ``kind``, unreadable files, or no validation sequences.
     """
+    train, val, skeleton = _sequences(data_cfg)
+    height = getattr(data_cfg, "target_height", 0.0) or 0.0
+    if height:
+        if skeleton.num_joints != 17:
+            raise SkelgnnError(f"data.target_height needs the 17-joint Human3.6M skeleton, this data has "
+                               f"{skeleton.num_joints} joints; set data.target_height = 0")
+        train, _ = scale_targets_to_height(train, float(height))
+    return train, val, skeleton
+
+
+def _sequences(data_cfg):
+    """(train, val, skeleton) before ``data.target_height``."""
     if data_cfg.kind == "hdm05":
         bench = load_benchmark(data_cfg.path)
         skeleton = H36M_17
