@@ -126,3 +126,24 @@ def test_cli_export_bad_checkpoint(tmp_path, capsys):
     bad.write_bytes(b"not a checkpoint")
     assert main(["export", str(bad), "-o", str(tmp_path / "x.onnx")]) == 2
     assert "skelgnn: error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, kwargs", [("tcn27", {}), ("skeletal_gnn_t27", {"dilations": (1, 3),
+                                                                                "num_blocks": 2})])
+def test_causal_models_export_and_stay_causal_in_onnx(name, kwargs, tmp_path):
+    import onnxruntime as ort
+
+    torch.manual_seed(0)
+    model = build(name, H36M_17, **TINY, **kwargs, causal=True).eval()
+    path = export_onnx(model, tmp_path / f"{name}_causal.onnx")
+    rf = model.receptive_field
+    x = realistic_joints_2d(rf + 4, batch=2)
+    assert check_onnx(model, path, x) < TOL
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feed = session.get_inputs()[0].name
+    later = x.clone()
+    later[:, -1] += 0.3  # only the newest frame changes
+    a, b = (session.run(None, {feed: v.numpy()})[0] for v in (x, later))
+    assert a.shape == (2, 5, 17, 3)
+    np.testing.assert_array_equal(a[:, :-1], b[:, :-1])  # no output looks at a frame after its own
+    assert np.abs(a[:, -1] - b[:, -1]).max() > 1e-4
