@@ -319,14 +319,10 @@ def extra_view_sequences(bench, views: int, *, seed: int = 0, input_kind: str = 
         raise SkelgnnError(f"input must be 'gt' or 'noisy', got {input_kind!r}")
     if isinstance(views, bool) or not isinstance(views, (int, np.integer)) or views < 0:
         raise SkelgnnError(f"extra views must be an integer >= 0, got {views!r}")
-    if isinstance(bone_jitter, bool) or not isinstance(bone_jitter, (int, float, np.floating)) \
-            or not 0.0 <= float(bone_jitter) < VIEW_BONE_JITTER_MAX:
-        raise SkelgnnError(f"bone jitter must be a number in [0, {VIEW_BONE_JITTER_MAX:g}), got "
-                           f"{bone_jitter!r}")
-    if isinstance(joint_jitter, bool) or not isinstance(joint_jitter, (int, float, np.floating)) \
-            or not 0.0 <= float(joint_jitter) < VIEW_JOINT_JITTER_MAX:
-        raise SkelgnnError(f"joint jitter must be a number in [0, {VIEW_JOINT_JITTER_MAX:g}), got "
-                           f"{joint_jitter!r}")
+    bone_jitter = real(bone_jitter, "bone jitter (each extra view's bone factors lie in [1 - b, 1 + b])",
+                       0.0, VIEW_BONE_JITTER_MAX, hi_open=True)
+    joint_jitter = real(joint_jitter, "joint jitter (each extra view's joint-definition offsets, in bones)",
+                        0.0, VIEW_JOINT_JITTER_MAX, hi_open=True)
     max_height_mm = real(max_height_mm, "the highest virtual camera (mm)", *VIEW_MAX_HEIGHT_RANGE_MM)
     out = SequenceSet()
     if views == 0:
