@@ -7,6 +7,10 @@ cross numbers only when the retrained run reproduces its HDM05-Lift test numbers
 Rare20 within 0.01 mm): then it is the same model (same seed, code and torch build), and the Bandai2-Cross
 numbers belong to it. Otherwise the script says so and attaches nothing.
 
+A run in bench/cross with no stored counterpart (a seed or an arm the benchmark had not trained yet) is the
+benchmark's run of that row: its result files (test.json, cross.json, log.jsonl, sample_errors.npz; never the
+weights) are copied into bench/hdm05/runs unchanged.
+
     python bench/cross/attach.py            # then: skelgnn benchmark ... --out bench/hdm05 --report-only
 """
 
@@ -19,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("mpjpe", "p_mpjpe", "ht10", "rare20")
+RESULT_FILES = ("log.jsonl", "sample_errors.npz", "cross.json", "test.json")  # test.json last: it marks done
 
 
 def main() -> int:
@@ -26,8 +31,17 @@ def main() -> int:
     for new in sorted((ROOT / "bench" / "cross" / "runs").glob("*/test.json")):
         run = json.loads(new.read_text())
         old_path = ROOT / "bench" / "hdm05" / "runs" / new.parent.name / "test.json"
-        if "cross" not in run or not old_path.exists():
-            print(f"{new.parent.name}: nothing to attach (no cross numbers, or no stored run)")
+        if "cross" not in run:
+            print(f"{new.parent.name}: nothing to attach (no cross numbers)")
+            continue
+        if not old_path.exists():
+            old_path.parent.mkdir(parents=True, exist_ok=True)
+            for name in RESULT_FILES:
+                if (new.parent / name).exists():
+                    tmp = old_path.parent / f".{name}.tmp"
+                    shutil.copyfile(new.parent / name, tmp)
+                    tmp.replace(old_path.parent / name)
+            print(f"{new.parent.name}: adopted (no stored run: this is the benchmark's run of that row)")
             continue
         old = json.loads(old_path.read_text())
         diffs = {k: abs(run[k] - old[k]) for k in KEYS}
