@@ -64,9 +64,9 @@ def main() -> int:
     n_hi = verdict["n_mpjpe"][1]
     p_lo = verdict["p_mpjpe"][0]
     joins = n_hi < 0 and not p_lo > 0
-    print("Verdict: " + ("the switch joins the default's recipe (N-MPJPE interval below 0, P-MPJPE not "
-                         "above)." if joins else "the switch does not join the default's recipe (the rule's N-MPJPE / "
-                         "P-MPJPE condition is not met)."))
+    yes = "the switch joins the default's recipe (N-MPJPE interval below 0, P-MPJPE not above)."
+    no = "the switch does not join the default's recipe (the rule's N-MPJPE / P-MPJPE condition is not met)."
+    print("Verdict: " + (yes if joins else no))
     return 0
 
 
