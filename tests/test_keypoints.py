@@ -352,3 +352,20 @@ def test_fill_missing_without_any_valid_joint_raises():
         fill_missing(np.zeros((4, 17, 2)), np.full((4, 17), 0.4), 0.5)
     with pytest.raises(ShapeError):
         fill_missing(np.zeros((4, 17)), None)
+
+
+@pytest.mark.parametrize("columns", [2, 3])
+def test_npz_infinity_is_refused_and_nan_is_missing(tmp_path, columns):
+    k = np.random.default_rng(0).uniform(100, 900, (4, 17, columns))
+    if columns == 3:
+        k[..., 2] = 0.9
+    k[1, 5, 0] = np.nan
+    path = tmp_path / "k.npz"
+    np.savez(path, keypoints=k, layout="h36m17")
+    kp = read_keypoints(path)
+    assert kp.num_tracks == 1
+    bad = k.copy()
+    bad[2, 7, 1] = np.inf
+    np.savez(tmp_path / "bad.npz", keypoints=bad, layout="h36m17")
+    with pytest.raises(FormatError, match=r"bad\.npz.*1 infinite value.*\(2, 7, 1\)"):
+        read_keypoints(tmp_path / "bad.npz")
