@@ -80,7 +80,8 @@ def _read_npz(path: Path, layout, min_len: int = 1) -> Keypoints:
     if np.isinf(k).any():  # as the CSV reader: NaN is a missing value, an infinity is no position at all
         where = tuple(int(i) for i in np.argwhere(np.isinf(k))[0])
         raise FormatError(path, f"'keypoints' holds {int(np.isinf(k).sum())} infinite value(s) (first at "
-                                f"index {where}); expected finite pixels and confidences (NaN for a missing joint)")
+                                f"index {where}); expected finite pixels and confidences (NaN for a missing "
+                                "joint)")
     if k.shape[-1] == 2:
         k = np.concatenate([k, np.isfinite(k).all(-1, keepdims=True).astype(np.float64)], -1)
     if "layout" in arrays and layout is None:
