@@ -684,3 +684,18 @@ def test_end_to_end_on_the_hdm05_export_through_the_h36m_path(tiny_bench_dir, tm
     assert rep["samples"] == sp["test"].num_frames and np.isfinite(rep["protocol_1"]["action_wise"])
     assert set(rep["per_action"]) == {"rotateArmsBothBackward1Reps", "hopBothLegs1hops"}
     assert "rare_poses" in rep and rep["protocol"]["dataset"].startswith("HDM05-Lift")
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, 1e30])
+def test_2d_values_out_of_range_are_refused_naming_where(tmp_path, positions, bad):
+    gt = h36m_gt_2d(positions)
+    broken = {s: {a: [np.array(v, dtype=np.float64) for v in views] for a, views in acts.items()}
+              for s, acts in gt.items()}
+    broken["S9"]["Walking"][1][4, 6, 0] = bad
+    p3 = write_vp3d_3d(tmp_path / "data_3d_h36m.npz", positions)
+    p2 = write_vp3d_2d(tmp_path / "data_2d_h36m_bad.npz", broken, META)
+    with pytest.raises(FormatError, match=r"data_2d_h36m_bad\.npz.*positions_2d\['S9'\]\['Walking'\]\[1\] "
+                                          r"holds .* at frame 4, joint 6; expected finite pixels"):
+        h36m_sequences(p3, p2, subjects=["S9"], allow_pickle=True)
+    h36m_sequences(p3, write_vp3d_2d(tmp_path / "data_2d_h36m_ok.npz", gt, META), subjects=["S9"],
+                   allow_pickle=True)

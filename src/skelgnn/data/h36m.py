@@ -48,6 +48,7 @@ from ..core.errors import FormatError, ShapeError, SkelgnnError
 from ..core.normalization import normalize_input
 from ..core.skeleton import H36M_17, Skeleton
 from .sequences import SequenceSet
+from .value_ranges import MAX_IMAGE_SIDES
 from .vp3d import read_vp3d_2d, read_vp3d_3d
 
 __all__ = [
@@ -206,8 +207,25 @@ class VP3DPair:
                     f"positions_2d[{subject!r}][{action!r}][{i}] (camera {i}) has {len(v)} frames, fewer "
                     f"than the {frames} frames of positions_3d[{subject!r}][{action!r}] in "
                     f"{self.path_3d.name}; the 2D file does not belong to this 3D file"))
-            out.append(v[:frames])  # videos may have extra frames at the end (CONVENTIONS §2.2)
+            v = v[:frames]  # videos may have extra frames at the end (CONVENTIONS §2.2)
+            self._check_pixels(np.asarray(v), subject, action, i)
+            out.append(v)
         return out
+
+    def _check_pixels(self, v: np.ndarray, subject: str, action: str, index: int) -> None:
+        """A 2D view's coordinates must be finite and within :data:`MAX_IMAGE_SIDES` image sides of its
+        camera's image (value_ranges' rule for the built benchmark files); else a FormatError names where."""
+        if v.dtype.kind not in "iuf":
+            return  # a non-numeric array is refused, with its shape, where the sequence is built
+        cam = self.camera(subject, action, index)
+        side = MAX_IMAGE_SIDES * max(int(cam.width), int(cam.height))
+        bad = ~(np.abs(v[..., :2]) <= side)  # NaN too
+        if bad.any():
+            t, j, c = (int(x) for x in np.argwhere(bad)[0])
+            raise FormatError(self.path_2d, f"positions_2d[{subject!r}][{action!r}][{index}] holds "
+                                            f"{float(v[t, j, c]):.6g} at frame {t}, joint {j}; expected "
+                                            f"finite pixels within {MAX_IMAGE_SIDES} image sides "
+                                            f"(|v| <= {side:g}) of the {cam.width}x{cam.height} image")
 
     def _camera_list(self, subject: str, action: str) -> list:
         try:
