@@ -11,6 +11,8 @@
 # come back too (last.pt, best.pt, log.jsonl) as $OUT/unfinished.tar.part-aa, -ab, ... (15 MB pieces). Then, here:
 #   tar -xzf <files_at>/hdm05_gpu.tar.gz        # from the repository root: fills OUTDIR
 #   cat <files_at>/unfinished.tar.part-* | tar -x   # (KEEP_CKPT=1) the cut-off runs resume from their last epoch
+#   cat <files_at>/best.tar.part-* | tar -x         # (KEEP_BEST=1) the finished runs' best.pt, then
+#   skelgnn benchmark configs/benchmark_hdm05.toml --out OUTDIR --only LABEL ...   # scores them on Bandai2-Cross
 #   skelgnn benchmark configs/benchmark_hdm05.toml --out OUTDIR --report-only
 # and commit OUTDIR. A second call resumes: finished runs (their test.json travels with the tree) are skipped,
 # and a cut-off run resumes from its checkpoints where they travel with the tree (else it restarts at epoch 1).
@@ -18,9 +20,11 @@
 # The GPU machine has python3 with CUDA torch, numpy and tqdm and no network: nothing is installed, the package
 # runs from src/. The data is git-ignored here, so the device call carries the one file the benchmark reads:
 #   device run:  command "bash bench/gpu_grid.sh"  carry ["data/hdm05/hdm05_lift.npz"]  timeout_s 600
+# Bandai2-Cross (data/bandai2/bandai2_cross.npz, 124 MB) is over the 64 MiB a device call carries, so runs finish
+# there unscored on it; KEEP_BEST=1 brings their best.pt back to be scored here (above).
 # Environment knobs: SHARDS (default 16), LIMIT (seconds per shard, default 480), ONLY (labels, space-separated;
-# default every run), BY_RUN=1 (whole runs first, as --by-run), KEEP_CKPT=1 (above), SET (extra --set overrides,
-# space-separated), DEVICE (default cuda), OUTDIR, CONFIG, PYTHON.
+# default every run), BY_RUN=1 (whole runs first, as --by-run), KEEP_CKPT=1 and KEEP_BEST=1 (above),
+# SET (extra --set overrides, space-separated), DEVICE (default cuda), OUTDIR, CONFIG, PYTHON.
 # CPU smoke test of this script (no GPU; what tests/test_gpu_grid_script.py runs on a tiny config):
 #   DEVICE=cpu SHARDS=2 LIMIT=300 ONLY=semgcn SET="train.epochs=1" OUTDIR=/tmp/g OUT=/tmp/o bash bench/gpu_grid.sh
 set -euo pipefail
@@ -78,6 +82,18 @@ if [ "${KEEP_CKPT:-0}" = 1 ]; then  # runs cut off by LIMIT: their checkpoints, 
     done
     if [ "${#cut[@]}" -gt 0 ]; then
         tar -cf - "${cut[@]}" | split -b 15000000 - "$RESULTS/unfinished.tar.part-"
+    fi
+fi
+if [ "${KEEP_BEST:-0}" = 1 ]; then  # finished runs not scored on Bandai2-Cross (its file is too large to carry)
+    best=()
+    for done in "$OUTDIR"/runs/*/test.json; do
+        [ -e "$done" ] || continue
+        run=$(dirname "$done")
+        grep -q '"cross"' "$done" && continue
+        [ -e "$run/best.pt" ] && best+=("$run/best.pt")
+    done
+    if [ "${#best[@]}" -gt 0 ]; then
+        tar -cf - "${best[@]}" | split -b 15000000 - "$RESULTS/best.tar.part-"
     fi
 fi
 for f in "$RESULTS"/shard*.log; do echo "== $(basename "$f")"; tail -n 5 "$f"; done > "$RESULTS/tail_of_shards.log"

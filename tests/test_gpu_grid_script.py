@@ -112,3 +112,25 @@ def test_gpu_grid_script_returns_the_checkpoints_of_cut_off_runs_with_keep_ckpt(
         found = [p for p in unpacked.rglob(name)]
         assert len(found) == 1 and found[0].read_bytes() == blob
     assert (out / "runs" / "lcn__gt__s0" / "test.json").exists()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None, reason="needs bash, "
+                    "timeout")
+def test_gpu_grid_script_returns_best_checkpoints_of_runs_not_scored_cross(tiny_bench_dir, tmp_path):
+    cfg, out, res = _setup(tiny_bench_dir, tmp_path)
+    scored = out / "runs" / "fc__gt__s0"  # finished and already scored on Bandai2-Cross: stays
+    scored.mkdir(parents=True)
+    (scored / "test.json").write_text(json.dumps({"mpjpe": 1.0, "cross": {"in_view": {}}}))
+    (scored / "best.pt").write_bytes(b"scored")
+    env = dict(os.environ, DEVICE="cpu", SHARDS="1", LIMIT="300", CONFIG=str(cfg), OUTDIR=str(out),
+               OUT=str(res), PYTHON=sys.executable, SET="train.threads=1", ONLY="lcn", KEEP_BEST="1")
+    proc = subprocess.run(["bash", str(ROOT / "bench" / "gpu_grid.sh")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert (out / "runs" / "lcn__gt__s0" / "test.json").exists(), proc.stdout + proc.stderr
+    parts = sorted(res.glob("best.tar.part-*"))
+    assert parts, sorted(p.name for p in res.iterdir())
+    joined = tmp_path / "best.tar"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    with tarfile.open(joined) as tar:
+        names = tar.getnames()
+    assert [Path(n).name for n in names] == ["best.pt"] and "lcn__gt__s0" in names[0]
