@@ -82,7 +82,7 @@ def test_readme_model_table_numbers_come_from_results_md():
 
 def _cross_cell(name: str) -> str:
     """The README's Bandai2-Cross cell of a model: gt input, in-view P-MPJPE / N-MPJPE from results.json's
-    aggregates (with the seeds when fewer than the HDM05-Lift cells), or "–" where the row has none."""
+    aggregates (mean ± sd over two or more seeds) with the seeds scored, or "–" where the row has none."""
     import json
 
     summary = json.loads((REPO / "bench" / "hdm05" / "results.json").read_text(encoding="utf-8"))
@@ -93,7 +93,10 @@ def _cross_cell(name: str) -> str:
                 return "–"
             v = cross["in_view"]
             seeds = ",".join(str(x) for x in cross["seeds"])
-            return f"{v['p_mpjpe']:.1f} / {v['n_mpjpe']:.1f} (seed {seeds})"
+            if len(cross["seeds"]) == 1:
+                return f"{v['p_mpjpe']:.1f} / {v['n_mpjpe']:.1f} (seed {seeds})"
+            p, n = (f"{v[m]:.1f} ± {v[m + '_sd']:.1f}" for m in ("p_mpjpe", "n_mpjpe"))
+            return f"{p} / {n} (seeds {seeds})"
     return "–"
 
 
