@@ -185,3 +185,15 @@ def pytest_terminal_summary(terminalreporter) -> None:
         for reason in sorted({str(r.longrepr[2]) for r in skipped}):
             terminalreporter.write_line(f"  {reason}")
         terminalreporter.write_line(f"  (CI sets {REQUIRE_SHARED_ENV}=1, where these skips fail)")
+
+
+@pytest.fixture
+def one_thread():
+    """Torch on one thread for the test (tiny tensors: OpenMP overhead dominates on a shared, busy machine);
+    modules opt in with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

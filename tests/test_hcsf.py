@@ -14,12 +14,7 @@ J = H36M_17.num_joints
 DIST = torch.tensor(H36M_17.hop_distances)  # (J, J)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def _x(N=2, T=1, C=8, seed=0, joints=J):

@@ -21,12 +21,7 @@ J = H36M_17.num_joints
 FIXTURE = Path(__file__).parent / "data" / "layers_09b760a.pt"
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_constructor_takes_at_most_ten_arguments():

@@ -21,12 +21,7 @@ from skelgnn.models.layers import TemporalConv, TemporalTaps
 SMALL = Skeleton("small", ("root", "a", "b", "c", "d", "e", "f"), (-1, 0, 1, 2, 0, 4, 1), (), ())
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 # ---------------------------------------------------------------------------- the slow reference
