@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.errors import SkelgnnError
 from ..core.height import standing_height
+from ..core.validate import real
 from .sequences import SequenceSet
 
 __all__ = ["TARGET_HEIGHT_RANGE_M", "scale_targets_to_height"]
@@ -40,11 +41,8 @@ def scale_targets_to_height(seqs: SequenceSet, height_m: float) -> tuple[Sequenc
     Raises:
         SkelgnnError: ``height_m`` out of range, or a sequence that is not 17 joints or has no size.
     """
-    lo, hi = TARGET_HEIGHT_RANGE_M
-    if isinstance(height_m, bool) or not isinstance(height_m, (int, float)) \
-            or not lo <= float(height_m) <= hi:
-        raise SkelgnnError(f"data.target_height must be a standing height in metres between {lo:g} and "
-                           f"{hi:g} (or 0 for the actors' own sizes), got {height_m!r}")
+    height_m = real(height_m, "data.target_height (a standing height in metres; 0 = the actors' own sizes)",
+                    *TARGET_HEIGHT_RANGE_M)
     factors, targets, roots = [], [], []
     has_roots = len(seqs.roots) == len(seqs)
     for i, y in enumerate(seqs.targets):
@@ -54,7 +52,7 @@ def scale_targets_to_height(seqs: SequenceSet, height_m: float) -> tuple[Sequenc
         own = standing_height(y)
         if not own > 0:
             raise SkelgnnError(f"data.target_height: sequence {seqs.key(i)} has a target of zero size")
-        f = 1000.0 * float(height_m) / own
+        f = 1000.0 * height_m / own
         factors.append(f)
         targets.append((y.astype(np.float64) * f).astype(y.dtype))
         if has_roots:

@@ -77,9 +77,10 @@ def _read_npz(path: Path, layout, min_len: int = 1) -> Keypoints:
         raise FormatError(path, "'keypoints' must be a numeric array of shape (T, K, 2|3) or (P, T, K, "
                                 f"2|3), got {k.dtype} {k.shape}")
     k = k.astype(np.float64)
-    if np.isinf(k).any():  # as the CSV reader: NaN is a missing value, an infinity is no position at all
-        where = tuple(int(i) for i in np.argwhere(np.isinf(k))[0])
-        raise FormatError(path, f"'keypoints' holds {int(np.isinf(k).sum())} infinite value(s) (first at "
+    infinite = np.isinf(k)
+    if infinite.any():  # as the CSV reader: NaN is a missing value, an infinity is no position at all
+        where = tuple(int(i) for i in np.argwhere(infinite)[0])
+        raise FormatError(path, f"'keypoints' holds {int(infinite.sum())} infinite value(s) (first at "
                                 f"index {where}); expected finite pixels and confidences (NaN for a missing "
                                 "joint)")
     if k.shape[-1] == 2:
