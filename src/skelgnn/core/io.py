@@ -149,6 +149,25 @@ def atomic_save_npz(path: str | os.PathLike, compressed: bool = False, *, plain:
     return atomic_write_with(path, lambda fh: saver(fh, **arrays))
 
 
+def read_text_lines(path: str | os.PathLike, expected: str) -> list[str]:
+    """Lines of a text file with any line ends, Latin-1 decoded (never fails on a byte), each stripped.
+
+    Args:
+        path: the file.
+        expected: what the file should be, for the error, e.g. ``"a BVH file"``.
+
+    Raises:
+        FormatError: ``path`` is a folder.
+    """
+    if os.path.isdir(path):
+        raise FormatError(path, f"is a folder; expected {expected}")
+    with open(path, encoding="latin-1", newline=None) as f:
+        lines = f.read().split("\n")
+    if lines[-1] == "":
+        lines.pop()  # a final line end does not start another line
+    return [s.strip() for s in lines]
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__

@@ -20,7 +20,6 @@ Shape letters: ``F`` frames, ``J`` joints, ``D`` dofs of one bone.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -28,6 +27,7 @@ from os import PathLike
 import numpy as np
 
 from ..core.errors import FormatError
+from ..core.io import read_text_lines
 
 __all__ = [
     "AsfBone",
@@ -130,14 +130,7 @@ larger ones would overflow forward kinematics to infinite joint positions."""
 
 def _read_lines(path: PathType) -> list[str]:
     """Lines of a text file, any line ends, Latin-1 decoded, stripped."""
-    if os.path.isdir(path):
-        raise FormatError(path, "is a folder; expected a motion-capture text file")
-    with open(path, encoding="latin-1", newline=None) as f:
-        text = f.read()
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()  # a final line end does not start another line
-    return [s.strip() for s in lines]
+    return read_text_lines(path, "a motion-capture text file")
 
 
 def _floats(path: PathType, tokens: list[str], lineno: int, what: str, n: int | None = None) -> np.ndarray:

@@ -16,7 +16,6 @@ Shape letters: ``F`` frames, ``J`` joints, ``C`` channels.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
@@ -24,6 +23,7 @@ from os import PathLike
 import numpy as np
 
 from ..core.errors import FormatError
+from ..core.io import read_text_lines
 from ..core.skeleton import Skeleton
 from .asf_amc import MAX_ABS_VALUE, elementary_rotation
 from .mocap_joints import bone_end_points_to_joints
@@ -118,17 +118,6 @@ class _Tokens:
         return v
 
 
-def _read_lines(path: PathType) -> list[str]:
-    if os.path.isdir(path):
-        raise FormatError(path, "is a folder; expected a BVH file")
-    with open(path, encoding="latin-1", newline=None) as f:
-        text = f.read()
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()  # a final line end does not start another line
-    return [s.strip() for s in lines]
-
-
 def read_bvh(path: PathType) -> BvhMotion:
     """Read a BVH file.
 
@@ -143,7 +132,7 @@ def read_bvh(path: PathType) -> BvhMotion:
             a frame line, or a frame count that disagrees with ``Frames:``.
         FileNotFoundError: the file does not exist.
     """
-    lines = _read_lines(path)
+    lines = read_text_lines(path, "a BVH file")
     first = next((i for i, s in enumerate(lines) if s), None)
     if first is None or lines[first].upper() != "HIERARCHY":
         raise FormatError(path, "expected 'HIERARCHY' as the first line", 1 if first is None else first + 1)
