@@ -128,10 +128,8 @@ def test_bad_subject_heights_are_refused(bad, tmp_path, capsys):
     assert not (tmp_path / "o.npz").exists()
 
 
-@pytest.mark.parametrize("bad", [172, 0, -1.7, float("nan"), float("inf"), "1.7", True, None])
+@pytest.mark.parametrize("bad", [172, 0, -1.7, float("nan"), float("inf"), "1.7", True])
 def test_bad_subject_heights_are_refused_by_the_api(lifter, bad):
-    if bad is None:
-        return
     with pytest.raises(SkelgnnError, match="subject_height must be the subject's standing height in metres"):
         lifter.lift(demo_sample_path(), layout="h36m17", subject_height=bad)
     if bad == 172:
@@ -148,3 +146,27 @@ def test_evaluate_names_parameters_and_the_cli_names_options(tmp_path):
     assert "--" not in str(e.value)
     assert e.value.renamed({"joints": "--joints", "rare": "--rare"}).args[0].startswith("--joints, --rare: "
                                                                                         "only")
+
+
+@pytest.mark.parametrize(("options", "match"), [
+    ({"width": 1000}, "both the image width and height"),
+    ({"height": 1000}, "both the image width and height"),
+    ({"width": 1000, "height": 1000, "focal_px": 800.0}, "trajectory"),
+    ({"width": 1000, "height": 1000, "fov_deg": 60.0}, "trajectory"),
+])
+def test_image_and_camera_options_are_checked_by_api_and_cli(lifter, tmp_path, capsys, options, match):
+    """Half an image size, or a camera without the trajectory it sets, is refused by Lifter.lift and
+    predict_file (before anything is read or written) and by ``skelgnn predict``, with one message."""
+    kp = np.load(EXAMPLE)
+    with pytest.raises(SkelgnnError, match=match):
+        lifter.lift(kp, layout="coco17", **options)
+    out = tmp_path / "o.npz"
+    with pytest.raises(SkelgnnError, match=match):
+        predict_file(None, tmp_path / "not_read.npy", out, layout="coco17", **options)
+    flags = {"width": "--width", "height": "--height", "focal_px": "--focal", "fov_deg": "--fov"}
+    argv = ["predict", str(EXAMPLE), "-o", str(out), "--layout", "coco17"]
+    for k, v in options.items():
+        argv += [flags[k], str(v)]
+    assert main(argv) == 2
+    assert match in capsys.readouterr().err
+    assert not out.exists()

@@ -14,7 +14,6 @@ from ..keypoints import MIN_TRACK_LENGTH
 from ..lifting.api import predict_file
 from ..lifting.export import TOLERANCE, check_export, export_checkpoint
 from ..lifting.predict import (
-    check_image_size,
     check_pictures,
     default_checkpoint,
     prediction_warnings,
@@ -69,11 +68,6 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     else:
         raise SkelgnnError(f"expected [CKPT] INPUT (one or two paths), got {len(args.paths)}: "
                            f"{' '.join(args.paths)}")
-    if (args.width is None) != (args.height is None):
-        raise SkelgnnError("give both --width and --height (the image size in pixels), or neither")
-    check_image_size(args.width, args.height)
-    if (args.focal is not None or args.fov is not None) and not args.trajectory:
-        raise SkelgnnError("--focal and --fov set the camera of the root trajectory: add --trajectory")
     smooth = {"default": "default", "none": None, "savgol": "savgol", "one-euro": "one_euro"}[args.smooth]
     _guard_outputs({"-o/--out": args.out, "--png": args.png, "--gif": args.gif, "--html": args.html,
                     "--bvh": args.bvh}, inputs=[ckpt if ckpt is not None else default_checkpoint(), inp])

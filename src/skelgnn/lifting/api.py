@@ -37,6 +37,7 @@ from .outputs import check_outputs
 from .predict import (
     FRAME_DESCRIPTION,
     Prediction,
+    check_lift_options,
     check_pictures,
     check_selection,
     default_checkpoint,
@@ -338,6 +339,7 @@ def predict_file(ckpt_path: str | os.PathLike | None, input_path: str | os.PathL
     if out_path is not None and Path(out_path).suffix.lower() not in (".npz", ".csv"):
         raise SkelgnnError(f"{out_path}: the output is written as .npz or .csv, not "
                            f"{Path(out_path).suffix or '(no extension)'!r}")
+    check_lift_options(width, height, trajectory=trajectory, focal_px=focal_px, fov_deg=fov_deg)
     if subject_height is not None:
         check_subject_height(subject_height)
     ckpt = Path(ckpt_path) if ckpt_path is not None else default_checkpoint()

@@ -167,6 +167,23 @@ def check_image_size(width, height, what: str = "--width/--height") -> None:
                                f"{MAX_IMAGE_SIDE}, got {v!r}")
 
 
+def check_lift_options(width, height, *, trajectory: bool, focal_px, fov_deg) -> None:
+    """The image-size and camera options of a lift, checked before anything is read or lifted.
+
+    Raises:
+        SkelgnnError: only one of ``width`` and ``height`` is given, either is not a whole number of pixels
+            in ``1..MAX_IMAGE_SIDE``, or ``focal_px``/``fov_deg`` come without ``trajectory`` (they set the
+            camera of the root trajectory and nothing else).
+    """
+    if (width is None) != (height is None):
+        raise SkelgnnError("give both the image width and height (--width and --height, in pixels), or "
+                           "neither")
+    check_image_size(width, height)
+    if (focal_px is not None or fov_deg is not None) and not trajectory:
+        raise SkelgnnError("the focal length and field of view (--focal, --fov) set the camera of the root "
+                           "trajectory only: ask for the trajectory too (--trajectory, trajectory=True)")
+
+
 def default_checkpoint() -> Path:
     """The bundled checkpoint ``skelgnn/assets/default.pt``.
 
@@ -265,6 +282,7 @@ def predict_keypoints(model, meta: dict | CheckpointInfo, kp, *, width: int | No
     when ``fps`` is known, else none); ``bones`` and ``subject_height`` (track medians) are refused. The
     frames before a track's first valid joint repeat its first lifted frame (no pose exists before it).
     """
+    check_lift_options(width, height, trajectory=trajectory, focal_px=focal_px, fov_deg=fov_deg)
     info = CheckpointInfo.from_meta(meta)
     if bones is None:
         bones = not causal
