@@ -88,7 +88,7 @@ _BENCHMARK_KEYS = ("data", "inputs", "cross", "reference")
 _RUN_KEYS = ("label", "model", "kwargs", "group", "inputs", "train", "seeds", "base", "note", "data")
 # [data] keys a run may set (training-set switches; the data folder, input and split stay the benchmark's)
 _RUN_DATA_KEYS = ("extra_views", "view_seed", "bone_jitter", "joint_jitter", "view_max_height",
-                  "target_height")
+                  "target_height", "input_norm")
 
 
 def load_benchmark_config(path: str | Path, overrides: list[str] = ()) -> dict:
