@@ -476,3 +476,27 @@ def test_report_only_writes_the_results_page_between_its_markers(tmp_path, monke
     assert summary["references"] == ["a"] and [p["label"] for p in summary["cross_paired"]] == ["b", "d"]
     assert [r["label"] for r in summary["aggregates"] if r["cross"] is None] == ["c"]
     assert not write_results_page(page, md)  # what bench/results_page.py --check compares: nothing to change
+
+
+def test_a_run_may_set_its_input_normalisation_and_is_scored_with_it(tiny_bench_dir, tmp_path):
+    """``data = { input_norm = "bbox" }`` trains on box-normalised 2D, the checkpoint says so, and the test
+    numbers are those of the 2D normalised as the checkpoint was trained."""
+    from skelgnn.evaluation.evaluate import evaluate_checkpoint
+    from skelgnn.lifting.api import Lifter
+
+    cfg = tmp_path / "bench.toml"
+    cfg.write_text(f'[benchmark]\ndata = "{tiny_bench_dir}"\ninputs = ["gt"]\n[train]\nepochs = 1\n'
+                   'batch_size = 64\n[[runs]]\nlabel = "box"\nmodel = "fc"\nkwargs = { channels = 16 }\n'
+                   'data = { input_norm = "bbox" }\n')
+    out = tmp_path / "out"
+    assert main(["benchmark", str(cfg), "--out", str(out), "--quiet"]) == 0
+    run = out / "runs" / "box__gt__s0"
+    assert Lifter.load(run / "best.pt").input_norm == "bbox"
+    stored = json.loads((run / "test.json").read_text())
+    assert stored["data_overrides"] == {"input_norm": "bbox"}
+    report, _, _ = evaluate_checkpoint(run / "best.pt", tiny_bench_dir, input_kind="gt")
+    assert stored["mpjpe"] == pytest.approx(report["mpjpe"], abs=1e-9)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(cfg.read_text().replace('"bbox"', '"pixels"'))
+    with pytest.raises(SkelgnnError, match=r"runs\[0\]\.data.*input_norm"):
+        load_benchmark_config(bad)
