@@ -1,5 +1,7 @@
 """Outputs of the pre-rewrite (commit 09b760a) Skeletal GNN layers for fixed parameters: a regression
 fixture."""
+from pathlib import Path
+
 import torch
 
 from skelgnn import H36M_17
@@ -39,5 +41,5 @@ for i, (name, kw) in enumerate(CASES):
     with torch.no_grad():
         y = model(x)
     out.append({"name": name, "kwargs": kw, "state_dict": model.state_dict(), "x": x, "y": y})
-torch.save(out, "/work/main/tests/data/layers_09b760a.pt")
+torch.save(out, Path(__file__).resolve().parent / "layers_09b760a.pt")
 print(len(out))
