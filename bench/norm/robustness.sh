@@ -17,5 +17,6 @@ for name in "${names[@]}"; do
   [ -f "$out.json" ] && continue
   [ -f "bench/cross/runs/$name/test.json" ] || { echo "$name: not finished, skipped" >&2; continue; }
   OMP_NUM_THREADS=1 "$SKELGNN" robustness "bench/cross/runs/$name/best.pt" --data data/hdm05 --input gt \
-    --json "$out.json" > "$out.txt"
+    --json "$out.json" > "$out.txt.tmp"
+  mv "$out.txt.tmp" "$out.txt"
 done
