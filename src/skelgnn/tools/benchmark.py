@@ -70,6 +70,7 @@ from ..training.config import (
     unknown_keys,
 )
 from .benchmark_summary import (
+    CONVERGED_EPOCHS,
     _plots,
     ablation_readings,
     aggregate,
@@ -81,7 +82,7 @@ from .benchmark_summary import (
     write_results_page,
 )
 
-__all__ = ["load_benchmark_config", "run_benchmark", "results_markdown"]
+__all__ = ["load_benchmark_config", "run_benchmark", "results_markdown", "validation_change"]
 
 _LABEL = re.compile(r"^[A-Za-z0-9_.=+-]+$")
 _BENCHMARK_KEYS = ("data", "inputs", "cross", "reference")
@@ -249,10 +250,28 @@ def _score_cross(folder: Path, input_kind: str, cfg: dict) -> dict | None:
     return {part: {k: report[part][k] for k in CROSS_KEYS} for part in ("in_view", "all")}
 
 
+def validation_change(folder: Path, last: int = CONVERGED_EPOCHS) -> float | None:
+    """How far a run's best validation MPJPE moved over its last ``last`` epochs (mm, from ``log.jsonl``),
+    or ``None`` without a log or with no more than ``last`` epochs logged."""
+    log = Path(folder) / "log.jsonl"
+    if not log.exists():
+        return None
+    best = [json.loads(line).get("best_val_mpjpe") for line in log.read_text().splitlines() if line.strip()]
+    best = [b for b in best if b is not None]
+    return None if len(best) <= last else round(float(best[-last - 1] - best[-1]), 3)
+
+
 def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:
+    """The run's ``test.json`` (trained and scored first where unfinished), plus ``val_change_last``: the
+    move of its best validation MPJPE over the last epochs (:func:`validation_change`; not stored)."""
+    folder = run_folder(out, run["label"], input_kind, seed)
+    return {**_finished_report(run, input_kind, seed, cfg, folder, progress),
+            "val_change_last": validation_change(folder)}
+
+
+def _finished_report(run: dict, input_kind: str, seed: int, cfg: dict, folder: Path, progress: bool) -> dict:
     from ..core.io import folder_lock
 
-    folder = run_folder(out, run["label"], input_kind, seed)
     result_path = folder / "test.json"
     # finished: read it without a lock unless it still has to be scored on the cross set
     if result_path.exists():

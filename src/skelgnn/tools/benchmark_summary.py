@@ -16,7 +16,8 @@ import numpy as np
 from ..core.errors import SkelgnnError
 from ..core.io import atomic_write_text
 
-__all__ = ["METRICS", "V11_METRICS", "CROSS_METRICS", "t_interval", "aggregate", "paired_differences",
+__all__ = ["METRICS", "V11_METRICS", "CROSS_METRICS", "CONVERGED_EPOCHS", "CONVERGED_MM",
+           "t_interval", "aggregate", "paired_differences",
            "cross_paired_differences", "ablation_readings", "reading_text", "results_markdown",
            "results_page", "check_results_page", "write_results_page", "run_folder"]
 
@@ -38,6 +39,12 @@ _CROSS_NAMES = {"mpjpe": ("MPJPE", 1.0), "p_mpjpe": ("P-MPJPE", 1.0), "n_mpjpe":
                 "pck150": ("PCK@150 %", 100.0), "mpjpe_height": ("MPJPE true height", 1.0)}
 CROSS_METRICS = tuple(_CROSS_NAMES)
 _CROSS_HEAD = "B2X"  # column prefix: Bandai2-Cross
+
+# the converged protocol's criterion (issue 14): the best validation MPJPE moved by less than CONVERGED_MM
+# over the last CONVERGED_EPOCHS epochs; a run's "val_change_last" (set by skelgnn.tools.benchmark from its
+# log) is that move
+CONVERGED_EPOCHS = 5
+CONVERGED_MM = 1.0
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
@@ -79,6 +86,9 @@ def aggregate(results: list[dict]) -> list[dict]:
             if all(r.get(m) is not None for r in rows):
                 row[m] = float(np.mean([r[m] for r in rows]))
         row["cross"] = _aggregate_cross(rows)
+        row["not_converged"] = [(r.get("seed"), float(r["val_change_last"])) for r in rows
+                                if r.get("val_change_last") is not None
+                                and r["val_change_last"] >= CONVERGED_MM]
         out.append(row)
     return out
 
@@ -235,6 +245,9 @@ def results_markdown(summary: dict) -> str:
             caption = _cross_caption(rows) if cross else ""
             if caption:
                 lines += ["", caption]
+            moving = _convergence_caption(rows)
+            if moving:
+                lines += ["", moving]
     all_paired = summary.get("paired", [])
     for reference in dict.fromkeys(p["reference"] for p in all_paired):
         paired = [p for p in all_paired if p["reference"] == reference]
@@ -324,6 +337,18 @@ def _cross_cell(row: dict, m: str) -> str:
 
 def _seed_text(seeds: list) -> str:
     return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} ({','.join(str(s) for s in seeds)})"
+
+
+def _convergence_caption(rows: list[dict]) -> str:
+    """The runs of a table that miss the converged criterion, with how far their best validation MPJPE
+    still moved; "" when none does (or no run's log was read)."""
+    moving = [(r["label"], seed, change) for r in rows for seed, change in r.get("not_converged") or ()]
+    if not moving:
+        return ""
+    return (f"Not converged by the protocol's criterion (the best validation MPJPE still moved by "
+            f"{CONVERGED_MM:g} mm or more over the last {CONVERGED_EPOCHS} epochs; their cells are the fixed "
+            "budget's numbers): " + "; ".join(f"{label} seed {seed} ({change:.2f} mm)"
+                                             for label, seed, change in moving) + ".")
 
 
 def _cross_caption(rows: list[dict]) -> str:
