@@ -340,7 +340,7 @@ def _cross_part(mpjpe, pck150):
 
     part = dict.fromkeys(CROSS_KEYS, 50.0)  # the keys _score_cross writes into test.json
     part.update(mpjpe=mpjpe, p_mpjpe=mpjpe - 30.0, n_mpjpe=mpjpe - 10.0, mpjpe_height=mpjpe - 20.0,
-                pck150=pck150, auc=0.3, pck150_height=pck150, samples=1000)
+                pck150=pck150, auc=0.3, pck150_height=pck150, reproj_px=mpjpe / 10.0, samples=1000)
     return part
 
 
@@ -390,11 +390,12 @@ def test_comparison_table_has_bandai2_cross_columns_with_dashes_and_seed_counts(
     md = results_markdown(summary)
     lines = md.splitlines()
     assert lines[lines.index("## gt input — comparison") + 2].endswith(
-        "| abs MPJPE | B2X MPJPE | B2X P-MPJPE | B2X N-MPJPE | B2X PCK@150 % | B2X MPJPE true height |")
+        "| abs MPJPE | B2X MPJPE | B2X P-MPJPE | B2X N-MPJPE | B2X PCK@150 % | B2X MPJPE true height "
+        "| B2X reproj px |")
     row = {ln.split(" | ")[0][2:]: ln for ln in lines if ln.startswith("| ") and " M | " in ln}
-    assert row["a"].endswith("| 93.0 ± 3.6 | 63.0 ± 3.6 | 83.0 ± 3.6 | 81.0 ± 1.0 | 73.0 ± 3.6 |")
-    assert row["c"].endswith("| – | – | – | – | – | – | – | – | – | – |")  # v1.1 metrics and cross: none
-    assert row["d"].endswith("| 95.0 | 65.0 | 85.0 | 77.0 | 75.0 |")     # one seed: no ± sd
+    assert row["a"].endswith("| 93.0 ± 3.6 | 63.0 ± 3.6 | 83.0 ± 3.6 | 81.0 ± 1.0 | 73.0 ± 3.6 | 9.3 ± 0.4 |")
+    assert row["c"].endswith("| – | – | – | – | – | – | – | – | – | – | – |")  # v1.1 metrics and cross: none
+    assert row["d"].endswith("| 95.0 | 65.0 | 85.0 | 77.0 | 75.0 | 9.5 |")     # one seed: no ± sd
     caption = next(ln for ln in lines if ln.startswith("B2X = Bandai2-Cross"))
     assert caption.endswith("Seeds of the Bandai2-Cross cells where they differ from the HDM05-Lift cells: "
                             "d 1 seed (0).")
@@ -402,7 +403,7 @@ def test_comparison_table_has_bandai2_cross_columns_with_dashes_and_seed_counts(
     plain = [{k: v for k, v in r.items() if k != "cross"} for r in _cross_results()]
     md = results_markdown(_cross_summary(plain))
     assert "B2X = " not in md and "Bandai2-Cross paired" not in md
-    assert "| 41.0 ± 1.0 | – | – | – | – | – | – | – | – | – | – |" in md
+    assert "| 41.0 ± 1.0 | – | – | – | – | – | – | – | – | – | – | – |" in md
 
 
 def test_bandai2_cross_paired_table_matches_a_hand_computed_interval():
@@ -423,9 +424,10 @@ def test_bandai2_cross_paired_table_matches_a_hand_computed_interval():
     assert d["mpjpe"]["mean"] == pytest.approx(-5.0) and math.isnan(d["mpjpe"]["lo"])  # one seed
     md = results_markdown(_cross_summary(results))
     a_part = md.split("## Bandai2-Cross paired differences, a minus each model")[1].split("\n## ")[0]
-    assert "| model | input | seeds | MPJPE | P-MPJPE | N-MPJPE | PCK@150 % | MPJPE true height |" in a_part
+    assert ("| model | input | seeds | MPJPE | P-MPJPE | N-MPJPE | PCK@150 % | MPJPE true height "
+            "| reproj px |") in a_part
     assert ("| b | gt | 0,1,2 | -10.7 [-15.8, -5.5]* | -10.7 [-15.8, -5.5]* | -10.7 [-15.8, -5.5]* | "
-            "+9.0 [+4.7, +13.3]* | -10.7 [-15.8, -5.5]* |") in a_part
+            "+9.0 [+4.7, +13.3]* | -10.7 [-15.8, -5.5]* | -1.1 [-1.6, -0.5]* |") in a_part
     assert "One shared seed (no interval yet): d gt (seed 0)." in a_part and "| d |" not in a_part
     c_part = md.split("## Bandai2-Cross paired differences, c minus each model")[1]
     assert "No interval exists yet: no run of c has been scored on Bandai2-Cross." in c_part

@@ -36,7 +36,8 @@ V11_METRICS = tuple(_V11_NAMES)  # docs/benchmarks.md, Metrics (mean over seeds,
 # Bandai2-Cross (in-view samples, the run's own 2D input) in the comparison tables and the cross paired
 # tables: key of test.json's "cross" part -> (column head, factor from the stored unit to the printed one)
 _CROSS_NAMES = {"mpjpe": ("MPJPE", 1.0), "p_mpjpe": ("P-MPJPE", 1.0), "n_mpjpe": ("N-MPJPE", 1.0),
-                "pck150": ("PCK@150 %", 100.0), "mpjpe_height": ("MPJPE true height", 1.0)}
+                "pck150": ("PCK@150 %", 100.0), "mpjpe_height": ("MPJPE true height", 1.0),
+                "reproj_px": ("reproj px", 1.0)}
 CROSS_METRICS = tuple(_CROSS_NAMES)
 _CROSS_HEAD = "B2X"  # column prefix: Bandai2-Cross
 
@@ -359,7 +360,9 @@ def _cross_caption(rows: list[dict]) -> str:
         return ""
     text = (f"{_CROSS_HEAD} = Bandai2-Cross (another studio's people, HDM05-Lift's camera ring), in-view "
             "samples, each run's own 2D input; mean ± sd over the seeds scored there; \"true height\": the "
-            "output scaled to each clip's true standing height; – = not scored there yet.")
+            "output scaled to each clip's true standing height; \"reproj px\": the 2D reprojection error of "
+            "the lifted pose on its least-squares trajectory, in pixels (how closely it follows its 2D "
+            "input); – = not scored there yet.")
     other = [r for r in scored if list(r["cross"]["seeds"]) != list(r["seeds"])]
     if other:
         text += (" Seeds of the Bandai2-Cross cells where they differ from the HDM05-Lift cells: "
