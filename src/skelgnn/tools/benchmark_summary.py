@@ -385,7 +385,8 @@ def _cross_paired_lines(summary: dict) -> list[str]:
     for reference in references:
         pairs = [p for p in cross_paired if p["reference"] == reference]
         lines += ["", (f"## Bandai2-Cross paired differences, {reference} minus each model (in view, "
-                       "each run's own 2D input; seeds scored there by both; mm, PCK@150 in points; "
+                       "each run's own 2D input; seeds scored there by both; mm, reprojection in px, PCK@150 "
+                       "in points; "
                        "95 % t interval; negative = the reference is better, for PCK@150 positive; "
                        "* = the interval excludes 0)"), ""]
         intervals = [p for p in pairs if len(p["seeds"]) >= 2]
