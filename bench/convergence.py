@@ -15,13 +15,17 @@ import json
 import sys
 from pathlib import Path
 
+from skelgnn.tools.benchmark import validation_change
+from skelgnn.tools.benchmark_summary import CONVERGED_EPOCHS, CONVERGED_MM
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path, help="benchmark output folder (holds runs/)")
-    ap.add_argument("--last", type=int, default=5, help="epochs to look back (default 5)")
-    ap.add_argument("--limit", type=float, default=1.0, help="mm; a change at or above it is marked (default "
-                    "1)")
+    ap.add_argument("--last", type=int, default=CONVERGED_EPOCHS,
+                    help=f"epochs to look back (default {CONVERGED_EPOCHS})")
+    ap.add_argument("--limit", type=float, default=CONVERGED_MM,
+                    help=f"mm; a change at or above it is marked (default {CONVERGED_MM:g})")
     a = ap.parse_args(argv)
     runs = sorted(p.parent for p in (a.out / "runs").glob("*/test.json"))
     if not runs:
@@ -34,10 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()]
         cpu += sum(e.get("cpu_seconds") or 0.0 for e in log)
         best = [e["best_val_mpjpe"] for e in log]
-        if len(best) <= a.last:
+        change = validation_change(run, a.last)
+        if change is None:
             print(f"| {run.name} | {len(best)} | {best[-1]:.2f} | (fewer than {a.last + 1} epochs) |")
             continue
-        change = best[-a.last - 1] - best[-1]
         mark = " (not converged)" if change >= a.limit else ""
         flagged += bool(mark)
         print(f"| {run.name} | {len(best)} | {best[-1]:.2f} | {change:.2f}{mark} |")
