@@ -53,6 +53,10 @@ def test_benchmark_runs_and_resumes(tiny_bench_dir, tmp_path, capsys):
                     "accel", "mpjve", "bone_std", "root_error", "root_error_pct", "abs_mpjpe"):
             assert key in r
         assert r["device"].startswith("cpu: ")  # where each run trained, for the tables
+        # the move of its best validation over the last epochs, from its own log (too short here: None)
+        from skelgnn.tools.benchmark import validation_change
+        assert "val_change_last" in r
+        assert r["val_change_last"] == validation_change(out / "runs" / f"{r['label']}__{r['input']}__s0")
     md = (out / "results.md").read_text()
     assert "## gt input — comparison" in md and "## noisy input — ablations" in md and "| fc |" in md
     # a run's own training settings apply to it alone, and are recorded
@@ -502,3 +506,38 @@ def test_a_run_may_set_its_input_normalisation_and_is_scored_with_it(tiny_bench_
     bad.write_text(cfg.read_text().replace('"bbox"', '"pixels"'))
     with pytest.raises(SkelgnnError, match=r"runs\[0\]\.data.*input_norm"):
         load_benchmark_config(bad)
+
+
+def test_tables_name_the_runs_that_miss_the_converged_criterion(tmp_path):
+    """A run whose best validation MPJPE still moved by 1 mm or more over its last 5 epochs is named under
+    its table with the move; one that moved less, or has too short a log, is not."""
+    from skelgnn.tools.benchmark import validation_change
+    from skelgnn.tools.benchmark_summary import METRICS, aggregate, results_markdown
+
+    def log(folder, best):
+        folder.mkdir()
+        (folder / "log.jsonl").write_text("".join(json.dumps({"epoch": i + 1, "best_val_mpjpe": b}) + "\n"
+                                                  for i, b in enumerate(best)))
+        return folder
+
+    moving = log(tmp_path / "moving", [60, 50, 45, 44, 43, 42, 41.6, 41.5])  # 45 -> 41.5 over the last 5
+    settled = log(tmp_path / "settled", [60, 50, 44.0, 43.9, 43.8, 43.7, 43.6, 43.6])  # 44.0 -> 43.6
+    short = log(tmp_path / "short", [60, 50, 45])
+    assert validation_change(moving) == pytest.approx(3.5)
+    assert validation_change(settled) == pytest.approx(0.4)
+    assert validation_change(short) is None and validation_change(tmp_path / "absent") is None
+
+    def row(label, seed, change):
+        return {"label": label, "input": "gt", "seed": seed, "group": "main", "parameters": 1,
+                "receptive_field": 1, "train_seconds": 1.0, "val_change_last": change,
+                **{m: 50.0 for m in METRICS}}
+    results = [row("a", 0, 2.5), row("a", 1, 0.4), row("b", 0, None)]
+    assert [r["not_converged"] for r in aggregate(results)] == [[(0, 2.5)], []]
+    md = results_markdown({"config": "c.toml", "protocol": {}, "results": results})
+    assert ("Not converged by the protocol's criterion (the best validation MPJPE still moved by 1 mm or "
+            "more over the last 5 epochs; their cells are the fixed budget's numbers): a seed 0 "
+            "(2.50 mm).") in md
+    assert "a seed 1" not in md and "b seed 0" not in md
+    assert "Not converged" not in results_markdown({"config": "c.toml", "protocol": {},
+                                                    "results": [row("a", 1, 0.4)]})
+
