@@ -15,8 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from skelgnn.tools.benchmark import validation_change
-from skelgnn.tools.benchmark_summary import CONVERGED_EPOCHS, CONVERGED_MM
+from skelgnn.tools.benchmark_summary import CONVERGED_EPOCHS, CONVERGED_MM, validation_move
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()]
         cpu += sum(e.get("cpu_seconds") or 0.0 for e in log)
         best = [e["best_val_mpjpe"] for e in log]
-        change = validation_change(run, a.last)
+        change = validation_move(best, a.last)
         if change is None:
             print(f"| {run.name} | {len(best)} | {best[-1]:.2f} | (fewer than {a.last + 1} epochs) |")
             continue

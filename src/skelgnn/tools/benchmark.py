@@ -79,6 +79,7 @@ from .benchmark_summary import (
     paired_differences,
     results_markdown,
     run_folder,
+    validation_move,
     write_results_page,
 )
 
@@ -257,8 +258,7 @@ def validation_change(folder: Path, last: int = CONVERGED_EPOCHS) -> float | Non
     if not log.exists():
         return None
     best = [json.loads(line).get("best_val_mpjpe") for line in log.read_text().splitlines() if line.strip()]
-    best = [b for b in best if b is not None]
-    return None if len(best) <= last else round(float(best[-last - 1] - best[-1]), 3)
+    return validation_move([b for b in best if b is not None], last)
 
 
 def _run_one(run: dict, input_kind: str, seed: int, cfg: dict, out: Path, progress: bool) -> dict:

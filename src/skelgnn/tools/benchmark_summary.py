@@ -17,7 +17,7 @@ from ..core.errors import SkelgnnError
 from ..core.io import atomic_write_text
 
 __all__ = ["METRICS", "V11_METRICS", "CROSS_METRICS", "CONVERGED_EPOCHS", "CONVERGED_MM",
-           "t_interval", "aggregate", "paired_differences",
+           "validation_move", "t_interval", "aggregate", "paired_differences",
            "cross_paired_differences", "ablation_readings", "reading_text", "results_markdown",
            "results_page", "check_results_page", "write_results_page", "run_folder"]
 
@@ -46,6 +46,14 @@ _CROSS_HEAD = "B2X"  # column prefix: Bandai2-Cross
 # log) is that move
 CONVERGED_EPOCHS = 5
 CONVERGED_MM = 1.0
+
+
+
+def validation_move(best: list[float], last: int = CONVERGED_EPOCHS) -> float | None:
+    """How far the best validation MPJPE moved over the last ``last`` epochs (``best``: its value after each
+    epoch, as logged), or ``None`` with no more than ``last`` epochs."""
+    return None if len(best) <= last else round(float(best[-last - 1] - best[-1]), 3)
+
 
 # two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (t_{0.975, df})
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145,
