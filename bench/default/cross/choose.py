@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SWITCHES = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4, "F": 4}  # number of switches (RULE.md, amendments 2, 3, 5)
+SWITCHES = {"A": 0, "B": 1, "C": 2, "D": 3, "E": 4, "F": 4}  # switches per candidate (RULE.md, amendments)
 HDM05_LIMIT = {"gt": 51.07 + 2.0, "noisy": 56.71 + 2.0}  # today's default + 2 mm (bench/default/eval_*.json)
 ROBUSTNESS_LIMIT = 1.35
 TIE_MM = 0.5
