@@ -14,7 +14,8 @@ from skelgnn.models import build
 from skelgnn.tools.benchmark import load_benchmark_config
 from skelgnn.training.config import DataConfig, load_config
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml"))
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS = sorted(CONFIG_DIR.glob("*.toml"))
 
 
 def test_there_are_configs():
@@ -97,3 +98,28 @@ def test_h36m_values_are_checked_for_h36m():
         load_config(None, h + ["data.train_subjects=[]"])
     with pytest.raises(SkelgnnError, match="plain name"):
         load_config(None, h + ["data.input='../x'"])
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and k != "kwargs":
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+@pytest.mark.parametrize("name, differs", [
+    ("default_hdm05_cross.toml", {"data.view_max_height"}),  # candidate C's run (D = C + view_max_height 3.5)
+    ("default_hdm05_cross_wide.toml", {"model.name", "model.kwargs"}),  # candidate E: the model only
+    ("default_hdm05_cross_tcn1.toml", {"model.name", "model.kwargs"}),  # candidate F: the model only
+])
+def test_default_candidates_differ_from_the_default_recipe_only_where_registered(name, differs):
+    """bench/default/cross/RULE.md registers each candidate as the default's recipe with named changes; the
+    candidate's file must not drift from configs/default_hdm05.toml anywhere else."""
+    default = _flat(load_config(CONFIG_DIR / "default_hdm05.toml").to_dict())
+    cand = _flat(load_config(CONFIG_DIR / name).to_dict())
+    assert set(default) == set(cand)
+    changed = {k for k in default if default[k] != cand[k]}
+    assert changed <= differs and changed, (name, changed)
