@@ -5,7 +5,7 @@ data/bandai2 --input gt|noisy --json ...`), X_hdm05_gt.json and X_hdm05_noisy.js
 --data data/hdm05 ...`) and X_robustness.json (`skelgnn robustness CKPT --data data/hdm05 --json ...`);
 bash bench/default/cross/score.sh X CKPT writes them.
 
-    python bench/default/cross/choose.py A B C D > bench/default/cross/choice.md
+    python bench/default/cross/choose.py A B C D F > bench/default/cross/choice.md
 """
 
 from __future__ import annotations
