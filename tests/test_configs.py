@@ -13,6 +13,7 @@ from skelgnn.evaluation.protocol import Protocol
 from skelgnn.models import build
 from skelgnn.tools.benchmark import load_benchmark_config
 from skelgnn.training.config import DataConfig, load_config
+from skelgnn.training.resume import _flatten  # the flattening resume uses to compare configs
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 CONFIGS = sorted(CONFIG_DIR.glob("*.toml"))
@@ -100,16 +101,6 @@ def test_h36m_values_are_checked_for_h36m():
         load_config(None, h + ["data.input='../x'"])
 
 
-def _flat(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict) and k != "kwargs":
-            out.update(_flat(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
-
-
 @pytest.mark.parametrize("name, differs", [
     ("default_hdm05_cross.toml", {"data.view_max_height"}),  # candidate C's run (D = C + view_max_height 3.5)
     ("default_hdm05_cross_wide.toml", {"model.name", "model.kwargs"}),  # candidate E: the model only
@@ -118,8 +109,8 @@ def _flat(d: dict, prefix: str = "") -> dict:
 def test_default_candidates_differ_from_the_default_recipe_only_where_registered(name, differs):
     """bench/default/cross/RULE.md registers each candidate as the default's recipe with named changes; the
     candidate's file must not drift from configs/default_hdm05.toml anywhere else."""
-    default = _flat(load_config(CONFIG_DIR / "default_hdm05.toml").to_dict())
-    cand = _flat(load_config(CONFIG_DIR / name).to_dict())
+    default = _flatten(load_config(CONFIG_DIR / "default_hdm05.toml").to_dict())
+    cand = _flatten(load_config(CONFIG_DIR / name).to_dict())
     assert set(default) == set(cand)
     changed = {k for k in default if default[k] != cand[k]}
     assert changed <= differs and changed, (name, changed)
